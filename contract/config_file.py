@@ -1,0 +1,97 @@
+"""Load a YAML file into a pydantic model, with errors a technician can act on.
+
+Every problem is reported as ``file:line: path.to.field: what is wrong``;
+the line comes from the YAML node the field was read from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from contract.site import SiteConfig
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """A config or rule file that cannot be used; ``problems`` are one line each."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """1-based line of the deepest YAML node that ``loc`` reaches."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _describe(err: dict[str, object]) -> str:
+    msg = str(err["msg"])
+    if err["type"] == "extra_forbidden":
+        return "unknown field (misspelt?)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    if "input" in err and err["type"] not in ("model_type", "dict_type") and not isinstance(err["input"], dict):
+        return f"{msg} (got {err['input']!r})"
+    return msg
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    """Parse and validate ``path``; raise ConfigError naming file, line, field and reason."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, [f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(path, [f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(path, [f"{path}: expected a mapping at the top level, found {type(data).__name__}"])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_of(root, loc)
+            where = f"{path}:{line}" if line else str(path)
+            problems.append(f"{where}: {_dotted(loc)}: {_describe(dict(err))}")
+        raise ConfigError(path, problems) from None
+
+
+def load_site(path: Path) -> SiteConfig:
+    """The site config, with each greenhouse's rules_file resolved relative to the config file."""
+    site = load_model(path, SiteConfig)
+    greenhouses = [
+        g.model_copy(update={"rules_file": (path.parent / g.rules_file).resolve()}) if g.rules_file else g
+        for g in site.greenhouses
+    ]
+    return site.model_copy(update={"greenhouses": greenhouses})

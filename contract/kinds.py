@@ -1,0 +1,84 @@
+"""Domain vocabularies shared by every component: what is measured, what is driven."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SensorKind(StrEnum):
+    """What a sensor measures; the unit is part of the name."""
+
+    AIR_TEMP_C = "air_temp_c"
+    AIR_RH_PCT = "air_rh_pct"
+    LEAF_TEMP_C = "leaf_temp_c"
+    SOIL_VWC_PCT = "soil_vwc_pct"
+    SOIL_TEMP_C = "soil_temp_c"
+    PAR_UMOL_M2_S = "par_umol_m2_s"
+    CO2_PPM = "co2_ppm"
+    TANK_LEVEL_PCT = "tank_level_pct"
+    WATER_FLOW_L_MIN = "water_flow_l_min"
+    WATER_TOTAL_L = "water_total_l"
+    OUTDOOR_TEMP_C = "outdoor_temp_c"
+    OUTDOOR_RH_PCT = "outdoor_rh_pct"
+    SOLAR_W_M2 = "solar_w_m2"
+    RAIN_MM_H = "rain_mm_h"
+    WIND_M_S = "wind_m_s"
+
+    @property
+    def unit(self) -> str:
+        return _UNITS[self]
+
+
+_UNITS: dict[SensorKind, str] = {
+    SensorKind.AIR_TEMP_C: "°C",
+    SensorKind.AIR_RH_PCT: "%",
+    SensorKind.LEAF_TEMP_C: "°C",
+    SensorKind.SOIL_VWC_PCT: "%",
+    SensorKind.SOIL_TEMP_C: "°C",
+    SensorKind.PAR_UMOL_M2_S: "µmol/m²/s",
+    SensorKind.CO2_PPM: "ppm",
+    SensorKind.TANK_LEVEL_PCT: "%",
+    SensorKind.WATER_FLOW_L_MIN: "L/min",
+    SensorKind.WATER_TOTAL_L: "L",
+    SensorKind.OUTDOOR_TEMP_C: "°C",
+    SensorKind.OUTDOOR_RH_PCT: "%",
+    SensorKind.SOLAR_W_M2: "W/m²",
+    SensorKind.RAIN_MM_H: "mm/h",
+    SensorKind.WIND_M_S: "m/s",
+}
+
+
+class ActuatorKind(StrEnum):
+    VALVE = "valve"
+    PUMP = "pump"
+    FAN = "fan"
+    VENT = "vent"
+    SIDE_CURTAIN = "side_curtain"
+    SHADE_SCREEN = "shade_screen"
+    MISTER = "mister"
+    HEATER = "heater"
+
+    @property
+    def positional(self) -> bool:
+        """Driven to a position (0–100 %) rather than switched on and off."""
+        return self in (ActuatorKind.VENT, ActuatorKind.SIDE_CURTAIN, ActuatorKind.SHADE_SCREEN)
+
+
+class Quality(StrEnum):
+    """Per-reading quality flag set by the edge agent."""
+
+    GOOD = "good"
+    OUT_OF_RANGE = "out_of_range"  # outside the sensor's physical range
+    SPIKE = "spike"  # jumped more than the sensor can physically change between reads
+    FLATLINE = "flatline"  # not changed at all for longer than is plausible
+    STALE = "stale"  # the node did not answer: no fresh value
+    MISSING = "missing"  # the node answered but the sensor gave no value (dropout)
+
+
+class ControlSource(StrEnum):
+    """Who decided an actuator's current state, in arbitration order (highest first)."""
+
+    SAFETY = "safety"
+    OVERRIDE = "override"
+    RULE = "rule"
+    DEFAULT = "default"

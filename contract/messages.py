@@ -1,0 +1,174 @@
+"""Versioned pydantic models for every MQTT message (see docs/contract.md).
+
+Each model carries ``v`` so that a consumer can refuse a version it does not know.
+Timestamps are timezone-aware; every reading has its own so that replayed
+history lands where it belongs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from contract.kinds import ActuatorKind, ControlSource, Quality, SensorKind
+from contract.reasons import Reason
+from contract.topics import ID_PATTERN
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+# A day: no command, run or rule action may ask for longer.
+MAX_DURATION_S = 24 * 3600
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    v: Literal[1] = 1
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+
+class Reading(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    sensor: Id
+    kind: SensorKind
+    value: float | None  # None when there is no usable value (stale, missing)
+    ts: AwareDatetime
+    quality: Quality
+
+    def usable(self, now: datetime, max_age_s: float) -> float | None:
+        """The value if it may drive an actuator: good quality and no older than ``max_age_s``."""
+        if self.quality is not Quality.GOOD or self.value is None:
+            return None
+        return self.value if (now - self.ts).total_seconds() <= max_age_s else None
+
+
+class TelemetryBatch(Message):
+    """One poll's readings from one greenhouse's edge agent.
+
+    ``seq`` increases by one per batch per edge agent and survives restarts,
+    so a consumer can drop duplicates and see gaps.
+    """
+
+    site: Id
+    greenhouse: Id
+    seq: int = Field(ge=1)
+    sent_at: AwareDatetime
+    readings: list[Reading] = Field(max_length=1000)
+
+
+class Availability(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class Status(Message):
+    """Retained; the offline form is also the MQTT last will."""
+
+    site: Id
+    greenhouse: Id
+    state: Availability
+    ts: AwareDatetime | None = None  # absent in the last will, which is written in advance
+    agent_version: str | None = None
+    outbox_depth: int | None = Field(default=None, ge=0)
+
+
+class ActuatorState(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    actuator: Id
+    kind: ActuatorKind
+    on: bool
+    position_pct: float | None = Field(default=None, ge=0, le=100)
+    since: AwareDatetime
+    until: AwareDatetime | None = None  # when the current run ends, if it is timed
+    source: ControlSource
+    reason: Reason
+    reason_params: dict[str, str] = Field(default_factory=dict)
+    reachable: bool = True
+
+
+class StateSnapshot(Message):
+    """Retained: every actuator of a greenhouse as the edge agent last drove it."""
+
+    site: Id
+    greenhouse: Id
+    ts: AwareDatetime
+    actuators: list[ActuatorState]
+
+
+class CommandAction(StrEnum):
+    ON = "on"  # on for duration_s, or to position_pct for duration_s
+    OFF = "off"  # held off for duration_s
+    AUTO = "auto"  # end any manual override, hand back to the rules
+
+
+class Command(Message):
+    """A manual override from the central side; it always ends by itself."""
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    actuator: Id
+    action: CommandAction
+    duration_s: float | None = Field(default=None, gt=0, le=MAX_DURATION_S)
+    position_pct: float | None = Field(default=None, ge=0, le=100)
+    issued_at: AwareDatetime
+    expires_at: AwareDatetime
+    issued_by: Annotated[str, StringConstraints(max_length=64)] = "unknown"
+    reason: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class AckOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    CLIPPED = "clipped"  # accepted, but shortened to a safety limit
+    REFUSED = "refused"
+
+
+class CommandAck(Message):
+    site: Id
+    greenhouse: Id
+    command_id: str
+    actuator: str  # may be unknown: echo what was asked for
+    outcome: AckOutcome
+    reason: Reason
+    reason_params: dict[str, str] = Field(default_factory=dict)
+    effective_duration_s: float | None = None
+    ts: AwareDatetime
+
+
+class EventKind(StrEnum):
+    DECISION = "decision"  # a rule asked for an actuator change
+    SUPPRESSED = "suppressed"  # a rule could not act (bad input, skipped)
+    SAFETY = "safety"  # the safety layer refused, clipped or stopped something
+    ACTUATION = "actuation"  # an actuator actually changed
+    ALERT = "alert"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class Event(Message):
+    """An audit record: what happened, why, and the input values it was based on."""
+
+    site: Id
+    greenhouse: Id
+    ts: AwareDatetime
+    kind: EventKind
+    severity: Severity = Severity.INFO
+    rule: str | None = None
+    actuator: str | None = None
+    action: str | None = None
+    reason: Reason
+    reason_params: dict[str, str] = Field(default_factory=dict)
+    inputs: dict[str, float] = Field(default_factory=dict)
+
+
+def default_command_expiry(issued_at: datetime) -> datetime:
+    """Commands older than this are stale intent and are refused."""
+    return issued_at + timedelta(minutes=2)

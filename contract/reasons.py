@@ -1,0 +1,124 @@
+"""Why an actuator did or did not do something, as codes with Vietnamese and English text.
+
+Messages carry the code and its parameters; every user-facing surface renders
+the text here, so the wording is the same on the phone, in the terminal and in logs.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+Lang = Literal["vi", "en"]
+
+
+class Reason(StrEnum):
+    # command handling
+    ACCEPTED = "accepted"
+    CLIPPED_MAX_ON = "clipped_max_on"
+    BAD_PAYLOAD = "bad_payload"
+    WRONG_TARGET = "wrong_target"
+    UNKNOWN_ACTUATOR = "unknown_actuator"
+    EXPIRED = "expired"
+    INVALID_DURATION = "invalid_duration"
+    INVALID_POSITION = "invalid_position"
+    # safety
+    INTERLOCK_SENSOR = "interlock_sensor"
+    INTERLOCK_SENSOR_UNKNOWN = "interlock_sensor_unknown"
+    INTERLOCK_ACTUATOR = "interlock_actuator"
+    MIN_OFF_TIME = "min_off_time"
+    MAX_STARTS = "max_starts"
+    MAX_ON_REACHED = "max_on_reached"
+    FAIL_SAFE_START = "fail_safe_start"
+    FAIL_SAFE_CONTACT = "fail_safe_contact"
+    FAIL_SAFE_STOP = "fail_safe_stop"
+    NODE_UNREACHABLE = "node_unreachable"
+    # control
+    OVERRIDE_ENDED = "override_ended"
+    RULE_THRESHOLD = "rule_threshold"
+    RULE_SCHEDULE = "rule_schedule"
+    RULE_SCHEDULE_SKIPPED = "rule_schedule_skipped"
+    RULE_INPUT_UNUSABLE = "rule_input_unusable"
+    RUN_FINISHED = "run_finished"
+
+
+_TEXT: dict[Reason, tuple[str, str]] = {
+    Reason.ACCEPTED: ("Đã nhận lệnh", "Command accepted"),
+    Reason.CLIPPED_MAX_ON: (
+        "Đã rút ngắn còn {max_on_min} phút (giới hạn an toàn)",
+        "Shortened to {max_on_min} min (safety limit)",
+    ),
+    Reason.BAD_PAYLOAD: ("Lệnh không hợp lệ: {detail}", "Invalid command: {detail}"),
+    Reason.WRONG_TARGET: (
+        "Lệnh gửi nhầm thiết bị ({detail})",
+        "Command addressed to the wrong device ({detail})",
+    ),
+    Reason.UNKNOWN_ACTUATOR: ("Không có thiết bị '{actuator}'", "No actuator named '{actuator}'"),
+    Reason.EXPIRED: ("Lệnh đã hết hạn", "Command expired before it arrived"),
+    Reason.INVALID_DURATION: (
+        "Thời gian không hợp lệ: {detail}",
+        "Invalid duration: {detail}",
+    ),
+    Reason.INVALID_POSITION: ("Vị trí không hợp lệ: {detail}", "Invalid position: {detail}"),
+    Reason.INTERLOCK_SENSOR: (
+        "{sensor_name} là {value}, cần {condition} — không thể bật",
+        "{sensor_name} is {value}, needs {condition} — cannot start",
+    ),
+    Reason.INTERLOCK_SENSOR_UNKNOWN: (
+        "Không có số liệu mới từ {sensor_name} — không thể bật",
+        "No fresh reading from {sensor_name} — cannot start",
+    ),
+    Reason.INTERLOCK_ACTUATOR: (
+        "Cần mở {actuators} trước",
+        "Needs {actuators} running first",
+    ),
+    Reason.MIN_OFF_TIME: (
+        "Vừa tắt, phải nghỉ thêm {wait_s} giây",
+        "Just stopped; must rest {wait_s} s more",
+    ),
+    Reason.MAX_STARTS: (
+        "Đã bật {starts} lần trong giờ qua (tối đa {max_starts})",
+        "Started {starts} times in the last hour (max {max_starts})",
+    ),
+    Reason.MAX_ON_REACHED: (
+        "Đã chạy tối đa {max_on_min} phút — tự tắt",
+        "Ran for its maximum {max_on_min} min — stopped",
+    ),
+    Reason.FAIL_SAFE_START: ("Khởi động: về trạng thái an toàn", "Start-up: fail-safe state"),
+    Reason.FAIL_SAFE_CONTACT: (
+        "Mất liên lạc với {node} — về trạng thái an toàn",
+        "Lost contact with {node} — fail-safe state",
+    ),
+    Reason.FAIL_SAFE_STOP: ("Dừng hệ thống: về trạng thái an toàn", "Shutting down: fail-safe state"),
+    Reason.NODE_UNREACHABLE: (
+        "Không liên lạc được với {node}",
+        "Cannot reach {node}",
+    ),
+    Reason.OVERRIDE_ENDED: ("Hết thời gian điều khiển tay", "Manual control ended"),
+    Reason.RULE_THRESHOLD: (
+        "{rule}: {metric} = {value} {op} {threshold} trong {for_min} phút",
+        "{rule}: {metric} = {value} {op} {threshold} for {for_min} min",
+    ),
+    Reason.RULE_SCHEDULE: ("{rule}: theo lịch {at}", "{rule}: scheduled at {at}"),
+    Reason.RULE_SCHEDULE_SKIPPED: (
+        "{rule}: bỏ qua lịch {at} vì {metric} = {value} {op} {threshold}",
+        "{rule}: skipped {at} because {metric} = {value} {op} {threshold}",
+    ),
+    Reason.RULE_INPUT_UNUSABLE: (
+        "{rule}: không dùng được số liệu {metric} ({why})",
+        "{rule}: input {metric} unusable ({why})",
+    ),
+    Reason.RUN_FINISHED: ("Đã chạy đủ thời gian", "Run finished"),
+}
+
+
+def render(reason: Reason, params: dict[str, str] | None = None, lang: Lang = "vi") -> str:
+    """The reason as a sentence; a missing parameter shows as its name rather than failing."""
+    vi, en = _TEXT[reason]
+    template = vi if lang == "vi" else en
+    return template.format_map(_Defaulting(params or {}))
+
+
+class _Defaulting(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

@@ -1,0 +1,1 @@
+"""Edge agent: polls field nodes, flags quality, publishes telemetry, runs rules, keeps actuators safe."""

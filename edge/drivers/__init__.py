@@ -1,0 +1,1 @@
+"""Field-protocol drivers the edge agent polls nodes through."""

@@ -1,0 +1,1 @@
+"""Simulated greenhouse physics and field nodes speaking Modbus TCP."""

@@ -1,0 +1,1 @@
+"""The greenhouse command line and the demo that wires every component together."""

@@ -1,0 +1,1 @@
+"""Pure rule engine: state and time in, decisions out; plus the rule language."""
