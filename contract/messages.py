@@ -36,7 +36,7 @@ class Reading(BaseModel):
 
     sensor: Id
     kind: SensorKind
-    value: float | None  # None when there is no usable value (stale, missing)
+    value: float | None = None  # None when there is no usable value (stale, missing)
     ts: AwareDatetime
     quality: Quality
 

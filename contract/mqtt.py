@@ -1,0 +1,60 @@
+"""Broker addresses and paho-mqtt clients, set up the same way by every component."""
+
+from __future__ import annotations
+
+import ssl
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BrokerUrl(BaseModel):
+    """``mqtt://[user[:password]@]host[:port]`` or ``mqtts://…`` for TLS."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str
+    port: int = Field(ge=1, le=65535)
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerUrl:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError(f"broker URL {url!r} must look like mqtt://host:1883 or mqtts://host:8883")
+        tls = parts.scheme == "mqtts"
+        try:
+            port = parts.port or (8883 if tls else 1883)
+        except ValueError:
+            raise ValueError(f"broker URL {url!r} has an invalid port") from None
+        return cls(
+            host=parts.hostname,
+            port=port,
+            tls=tls,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+        )
+
+    def __str__(self) -> str:
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+
+def make_client(url: BrokerUrl, client_id: str, ca_file: str | None = None) -> paho.Client:
+    """A paho client (callback API v2, MQTT 3.1.1 so that the embedded broker speaks it too)."""
+    client = paho.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=paho.MQTTv311,
+        clean_session=True,
+    )
+    if url.username:
+        client.username_pw_set(url.username, url.password)
+    if url.tls:
+        client.tls_set(ca_certs=ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+    # Reconnect quickly after an outage, but do not hammer a broker that is down.
+    client.reconnect_delay_set(min_delay=1, max_delay=10)
+    return client

@@ -1,0 +1,287 @@
+"""The edge agent: one process per greenhouse, safe with or without its uplink.
+
+One thread owns all state. Each pass: take commands and broker acknowledgements,
+poll the nodes when a poll is due (calibrate, flag, store, run the rules), let
+the controller arbitrate, drive the actuators, and queue the audit trail.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from contract import topics
+from contract.clock import Clock
+from contract.messages import (
+    AckOutcome,
+    Availability,
+    CommandAck,
+    Event,
+    EventKind,
+    Reading,
+    Severity,
+    StateSnapshot,
+    Status,
+    TelemetryBatch,
+)
+from contract.mqtt import BrokerUrl
+from contract.reasons import Reason
+from contract.site import Greenhouse, SiteConfig
+from edge.commands import Refusal, check_command
+from edge.control import Controller
+from edge.drivers.base import FieldDriver, NodeUnreachable
+from edge.mqtt_link import Inbound, MqttLink
+from edge.outbox import Outbox
+from edge.quality import QualityChecker
+from rules.engine import EngineState, evaluate
+from rules.model import RuleSet
+
+log = logging.getLogger(__name__)
+
+AGENT_VERSION = "0.1.0"
+# Wall-clock pause between passes: short enough that commands and acks feel instant.
+_PASS_S = 0.02
+# Republish retained state and status at least this often (simulated seconds).
+_HEARTBEAT_S = 300
+
+
+class EdgeAgent:
+    def __init__(
+        self,
+        site: SiteConfig,
+        greenhouse: Greenhouse,
+        broker: BrokerUrl,
+        data_dir: Path,
+        clock: Clock,
+        driver: FieldDriver,
+        ruleset: RuleSet | None,
+    ) -> None:
+        self.site = site
+        self.gh = greenhouse
+        self.clock = clock
+        self.driver = driver
+        self.ruleset = ruleset
+        self.outbox = Outbox(data_dir / f"{site.cooperative.id}-{greenhouse.id}-outbox.sqlite3")
+        self.link = MqttLink(broker, site.cooperative.id, greenhouse.id, self.outbox)
+        self.quality = QualityChecker(greenhouse.sensors.values())
+        self.latest: dict[str, Reading] = {}
+        self.rules_state = EngineState()
+        now = clock.now()
+        self.controller = Controller(site.cooperative.id, greenhouse, now)
+        self._written: dict[str, tuple[bool, float | None]] = {}
+        self._last_contact: dict[str, datetime] = {n.id: now for n in greenhouse.nodes}
+        self._lost_nodes: set[str] = set()
+        self._unreachable: set[str] = set()
+        self._next_poll = now
+        self._next_heartbeat = now
+        self._was_connected = False
+        self._topic = {
+            c: topics.topic(site.cooperative.id, greenhouse.id, c)
+            for c in (topics.Channel.TELEMETRY, topics.Channel.STATE, topics.Channel.ACK, topics.Channel.EVENTS)
+        }
+
+    # --- main loop ------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        self._drive(self.clock.now(), every=True)
+        self.link.start()
+        try:
+            while not stop.is_set():
+                self.step()
+                stop.wait(_PASS_S)
+        finally:
+            self.shutdown()
+
+    def step(self) -> None:
+        now = self.clock.now()
+        for msg in self.link.pump():
+            self._on_command(msg, now)
+        if self.link.connected and not self._was_connected:
+            self._announce(now)
+        self._was_connected = self.link.connected
+        polled = now >= self._next_poll
+        if polled:
+            self._poll(now)
+            # Never try to catch up on missed polls: one poll reflects the present.
+            self._next_poll = max(self._next_poll + timedelta(seconds=self.gh.poll_interval_s), now)
+        self.controller.tick(self.latest, now)
+        # At each poll every output is rewritten: it feeds the relay boards' watchdogs and shows contact.
+        changed = self._drive(now, every=polled)
+        self._flush_events()
+        if changed or now >= self._next_heartbeat:
+            self._publish_state(now)
+        if now >= self._next_heartbeat:
+            self._announce(now)
+            self._next_heartbeat = now + timedelta(seconds=_HEARTBEAT_S)
+
+    def shutdown(self) -> None:
+        now = self.clock.now()
+        self.controller.fail_safe(now, Reason.FAIL_SAFE_STOP)
+        self._drive(now, every=True)
+        self._flush_events()
+        self._publish_state(now)
+        # Give queued telemetry and events a moment to leave; what does not stays on disk.
+        deadline = time.monotonic() + 2.0
+        while self.link.connected and self.outbox.depth() and time.monotonic() < deadline:
+            self.link.pump()
+            time.sleep(_PASS_S)
+        offline = Status(
+            site=self.site.cooperative.id,
+            greenhouse=self.gh.id,
+            state=Availability.OFFLINE,
+            ts=now,
+            agent_version=AGENT_VERSION,
+            outbox_depth=self.outbox.depth(),
+        )
+        self.link.stop(offline.to_json())
+        self.driver.close()
+        self.outbox.close()
+
+    # --- sensing and rules ---------------------------------------------------------------------
+    def _poll(self, now: datetime) -> None:
+        site, gh = self.site.cooperative.id, self.gh.id
+        readings: list[Reading] = []
+        for node in self.gh.nodes:
+            if not node.sensors:
+                continue
+            try:
+                raw = self.driver.read_node(node)
+                answered = True
+                self._contact(node.id, now)
+            except NodeUnreachable as exc:
+                raw, answered = {}, False
+                log.warning("node unreachable", extra={"node": node.id, "detail": exc.detail})
+            for sensor in node.sensors:
+                reading = self.quality.assess(sensor.id, raw.get(sensor.id), now, answered)
+                readings.append(reading)
+                self.latest[sensor.id] = reading
+        if readings:
+            self.outbox.put_numbered(
+                "telemetry",
+                self._topic[topics.Channel.TELEMETRY],
+                lambda seq: TelemetryBatch(site=site, greenhouse=gh, seq=seq, sent_at=now, readings=readings).to_json(),
+            )
+        if self.ruleset is not None:
+            result = evaluate(self.ruleset, self.rules_state, self.latest, now, self.site.cooperative.tz)
+            self.rules_state = result.state
+            for s in result.suppressions:
+                self.controller.events.append(
+                    Event(
+                        site=site,
+                        greenhouse=gh,
+                        ts=now,
+                        kind=EventKind.SUPPRESSED,
+                        severity=Severity.WARNING if s.reason is Reason.RULE_INPUT_UNUSABLE else Severity.INFO,
+                        rule=s.rule,
+                        reason=s.reason,
+                        reason_params=s.reason_params,
+                        inputs=s.inputs,
+                    )
+                )
+            self.controller.decide(result.decisions, self.latest, now)
+        self._check_contact(now)
+
+    # --- actuators ------------------------------------------------------------------------------
+    def _drive(self, now: datetime, every: bool) -> bool:
+        """Write actuator outputs: all of them when ``every`` (feeds node watchdogs), else only changes."""
+        changed = False
+        for node in self.gh.nodes:
+            for actuator in node.actuators:
+                want = self.controller.output(actuator.id)
+                if not every and self._written.get(actuator.id) == want:
+                    continue
+                changed = changed or self._written.get(actuator.id) != want
+                try:
+                    self.driver.write_actuator(node, actuator, *want)
+                except NodeUnreachable as exc:
+                    self._unreachable.add(actuator.id)
+                    self._written.pop(actuator.id, None)
+                    log.warning("actuator write failed", extra={"actuator": actuator.id, "detail": exc.detail})
+                    continue
+                self._unreachable.discard(actuator.id)
+                self._written[actuator.id] = want
+                self._contact(node.id, now)
+        return changed
+
+    def _contact(self, node_id: str, now: datetime) -> None:
+        self._last_contact[node_id] = now
+        self._lost_nodes.discard(node_id)
+
+    def _check_contact(self, now: datetime) -> None:
+        limit = timedelta(seconds=self.gh.contact_timeout_s)
+        for node in self.gh.nodes:
+            if node.id in self._lost_nodes or now - self._last_contact[node.id] <= limit:
+                continue
+            self._lost_nodes.add(node.id)
+            # Whatever the node comes back to, it must be the fail-safe state, not a stale command.
+            self.controller.fail_safe(now, Reason.FAIL_SAFE_CONTACT, {"node": node.id}, {a.id for a in node.actuators})
+            self.controller.events.append(
+                Event(
+                    site=self.site.cooperative.id,
+                    greenhouse=self.gh.id,
+                    ts=now,
+                    kind=EventKind.ALERT,
+                    severity=Severity.CRITICAL,
+                    reason=Reason.NODE_UNREACHABLE,
+                    reason_params={"node": node.id},
+                )
+            )
+
+    # --- commands -----------------------------------------------------------------------------
+    def _on_command(self, msg: Inbound, now: datetime) -> None:
+        checked = check_command(msg.topic, msg.payload, self.gh, now)
+        site, gh = self.site.cooperative.id, self.gh.id
+        if isinstance(checked, Refusal):
+            ack = CommandAck(
+                site=site,
+                greenhouse=gh,
+                command_id=checked.command_id,
+                actuator=checked.actuator,
+                outcome=AckOutcome.REFUSED,
+                reason=checked.reason,
+                reason_params=checked.params,
+                ts=now,
+            )
+        else:
+            result = self.controller.command(checked, self.latest, now)
+            ack = CommandAck(
+                site=site,
+                greenhouse=gh,
+                command_id=checked.id,
+                actuator=checked.actuator,
+                outcome=result.outcome,
+                reason=result.reason,
+                reason_params=result.params,
+                effective_duration_s=result.effective_duration_s,
+                ts=now,
+            )
+        log.info("command", extra={"command": ack.command_id, "outcome": ack.outcome, "reason": ack.reason})
+        self.link.publish_now(self._topic[topics.Channel.ACK], ack.to_json())
+        self._drive(now, every=False)
+
+    # --- publishing -----------------------------------------------------------------------------
+    def _flush_events(self) -> None:
+        for event in self.controller.take_events():
+            self.outbox.put(self._topic[topics.Channel.EVENTS], event.to_json())
+
+    def _publish_state(self, now: datetime) -> None:
+        snapshot = StateSnapshot(
+            site=self.site.cooperative.id,
+            greenhouse=self.gh.id,
+            ts=now,
+            actuators=self.controller.states(self._unreachable),
+        )
+        self.link.publish_now(self._topic[topics.Channel.STATE], snapshot.to_json(), retain=True)
+
+    def _announce(self, now: datetime) -> None:
+        status = Status(
+            site=self.site.cooperative.id,
+            greenhouse=self.gh.id,
+            state=Availability.ONLINE,
+            ts=now,
+            agent_version=AGENT_VERSION,
+            outbox_depth=self.outbox.depth(),
+        )
+        self.link.publish_now(self.link.status_topic, status.to_json(), retain=True)

@@ -1,0 +1,329 @@
+"""Arbitration between safety, manual overrides, rules and the default state, per actuator.
+
+Priority, highest first: actuator safety (``edge.safety``) > manual override with
+expiry > rules by priority > default (the fail-safe state). Pure: time and the
+latest readings are inputs; the result is the desired output of every actuator
+plus the audit events explaining each change. A zone's pump follows the zone
+valves: it starts with the first valve and stops after the last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from contract.kinds import ControlSource
+from contract.messages import (
+    AckOutcome,
+    ActuatorState,
+    Command,
+    CommandAction,
+    Event,
+    EventKind,
+    Reading,
+    Severity,
+)
+from contract.reasons import Reason
+from contract.site import Actuator, Greenhouse
+from edge.safety import ActuatorGuard, SafetyVerdict, fail_safe_command
+from rules.engine import Decision
+
+
+@dataclass(frozen=True)
+class Run:
+    """What an actuator is doing and why."""
+
+    on: bool
+    position_pct: float | None
+    since: datetime
+    until: datetime | None
+    source: ControlSource
+    reason: Reason
+    params: dict[str, str] = field(default_factory=dict)
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    outcome: AckOutcome
+    reason: Reason
+    params: dict[str, str]
+    effective_duration_s: float | None
+
+
+class Controller:
+    def __init__(self, site_id: str, greenhouse: Greenhouse, now: datetime) -> None:
+        self.site_id = site_id
+        self.greenhouse = greenhouse
+        self._actuators = greenhouse.actuators
+        sensors = greenhouse.sensors
+        self._guards = {a.id: ActuatorGuard(a, sensors, actuators=self._actuators) for a in self._actuators.values()}
+        self._pump_of = {z.valve: z.pump for z in greenhouse.zones if z.pump}
+        self.runs: dict[str, Run] = {}
+        self.events: list[Event] = []
+        self.fail_safe(now, Reason.FAIL_SAFE_START)
+
+    # --- queries ----------------------------------------------------------------------------
+    def running(self) -> set[str]:
+        return {a for a, r in self.runs.items() if r.on}
+
+    def output(self, actuator_id: str) -> tuple[bool, float | None]:
+        run = self.runs[actuator_id]
+        return run.on, run.position_pct
+
+    def states(self, unreachable: set[str]) -> list[ActuatorState]:
+        return [
+            ActuatorState(
+                actuator=a.id,
+                kind=a.kind,
+                on=self.runs[a.id].on,
+                position_pct=self.runs[a.id].position_pct,
+                since=self.runs[a.id].since,
+                until=self.runs[a.id].until,
+                source=self.runs[a.id].source,
+                reason=self.runs[a.id].reason,
+                reason_params=self.runs[a.id].params,
+                reachable=a.id not in unreachable,
+            )
+            for a in self._actuators.values()
+        ]
+
+    def take_events(self) -> list[Event]:
+        out, self.events = self.events, []
+        return out
+
+    # --- changes ------------------------------------------------------------------------------
+    def fail_safe(
+        self, now: datetime, reason: Reason, params: dict[str, str] | None = None, actuator_ids: set[str] | None = None
+    ) -> None:
+        for a in self._actuators.values():
+            if actuator_ids is None or a.id in actuator_ids:
+                on, position = fail_safe_command(a)
+                self._set(a, Run(on, position, now, None, ControlSource.SAFETY, reason, params or {}), now)
+
+    def command(self, cmd: Command, latest: Mapping[str, Reading], now: datetime) -> CommandResult:
+        """A manual override, already checked by ``edge.commands``; safety may still refuse or clip it."""
+        actuator = self._actuators[cmd.actuator]
+        if cmd.action is CommandAction.AUTO:
+            self._to_default(actuator, now, Reason.OVERRIDE_ENDED)
+            return CommandResult(AckOutcome.ACCEPTED, Reason.ACCEPTED, {}, None)
+        assert cmd.duration_s is not None  # edge.commands guarantees it for on and off
+        if cmd.action is CommandAction.OFF:
+            until = now + timedelta(seconds=cmd.duration_s)
+            self._set(
+                actuator, Run(False, _closed(actuator), now, until, ControlSource.OVERRIDE, Reason.ACCEPTED, {}), now
+            )
+            self._stop_followers(now)
+            return CommandResult(AckOutcome.ACCEPTED, Reason.ACCEPTED, {}, cmd.duration_s)
+        verdict = self._start(
+            actuator, cmd.duration_s, cmd.position_pct, ControlSource.OVERRIDE, Reason.ACCEPTED, {}, None, latest, now
+        )
+        if not verdict.allowed:
+            self._event(
+                now, EventKind.SAFETY, Severity.WARNING, actuator.id, "refused", verdict.reason, verdict.reason_params
+            )
+            return CommandResult(AckOutcome.REFUSED, verdict.reason, verdict.reason_params, None)
+        outcome = AckOutcome.CLIPPED if verdict.reason is Reason.CLIPPED_MAX_ON else AckOutcome.ACCEPTED
+        return CommandResult(outcome, verdict.reason, verdict.reason_params, verdict.duration_s)
+
+    def decide(self, decisions: list[Decision], latest: Mapping[str, Reading], now: datetime) -> None:
+        """Rule decisions, highest priority first; each actuator takes the first it can."""
+        taken: dict[str, str] = {}
+        for d in sorted(decisions, key=lambda d: (-d.priority, d.rule)):
+            actuator = self._actuators[d.actuator]
+            inputs = dict(d.inputs)
+            if d.actuator in taken:
+                self._event(
+                    now,
+                    EventKind.SUPPRESSED,
+                    Severity.INFO,
+                    d.actuator,
+                    f"lost to {taken[d.actuator]}",
+                    d.reason,
+                    d.reason_params,
+                    rule=d.rule,
+                    inputs=inputs,
+                )
+                continue
+            taken[d.actuator] = d.rule
+            current = self.runs[d.actuator]
+            if current.source is ControlSource.OVERRIDE:
+                self._event(
+                    now,
+                    EventKind.SUPPRESSED,
+                    Severity.INFO,
+                    d.actuator,
+                    "manual override active",
+                    d.reason,
+                    d.reason_params,
+                    rule=d.rule,
+                    inputs=inputs,
+                )
+                continue
+            self._event(
+                now,
+                EventKind.DECISION,
+                Severity.INFO,
+                d.actuator,
+                "on",
+                d.reason,
+                d.reason_params,
+                rule=d.rule,
+                inputs=inputs,
+            )
+            verdict = self._start(
+                actuator,
+                d.duration_s,
+                d.position_pct,
+                ControlSource.RULE,
+                d.reason,
+                d.reason_params,
+                d.rule,
+                latest,
+                now,
+            )
+            if not verdict.allowed or verdict.reason is Reason.CLIPPED_MAX_ON:
+                self._event(
+                    now,
+                    EventKind.SAFETY,
+                    Severity.WARNING,
+                    d.actuator,
+                    "refused" if not verdict.allowed else "clipped",
+                    verdict.reason,
+                    verdict.reason_params,
+                    rule=d.rule,
+                    inputs=inputs,
+                )
+
+    def tick(self, latest: Mapping[str, Reading], now: datetime) -> None:
+        """End runs that are over, and stop whatever safety says must stop."""
+        for a in self._actuators.values():
+            run = self.runs[a.id]
+            if run.until is not None and now >= run.until:
+                ended = Reason.OVERRIDE_ENDED if run.source is ControlSource.OVERRIDE else Reason.RUN_FINISHED
+                self._to_default(a, now, ended)
+        # Pumps whose valves just closed stop as planned, before safety would call it an interlock.
+        self._stop_followers(now)
+        for a in self._actuators.values():
+            if not self.runs[a.id].on:
+                continue
+            verdict = self._guards[a.id].must_stop(now, latest, self.running())
+            if verdict is not None:
+                self._event(
+                    now, EventKind.SAFETY, Severity.WARNING, a.id, "stopped", verdict.reason, verdict.reason_params
+                )
+                self._to_default(a, now, verdict.reason, verdict.reason_params, source=ControlSource.SAFETY)
+                # Valves fed by a pump that safety stopped would run dry: close them for the same reason.
+                for valve, pump in self._pump_of.items():
+                    if pump == a.id and self.runs[valve].on:
+                        self._to_default(
+                            self._actuators[valve],
+                            now,
+                            verdict.reason,
+                            verdict.reason_params,
+                            source=ControlSource.SAFETY,
+                        )
+        self._stop_followers(now)
+
+    # --- internals ------------------------------------------------------------------------------
+    def _start(
+        self,
+        actuator: Actuator,
+        duration_s: float,
+        position_pct: float | None,
+        source: ControlSource,
+        reason: Reason,
+        params: dict[str, str],
+        rule: str | None,
+        latest: Mapping[str, Reading],
+        now: datetime,
+    ) -> SafetyVerdict:
+        running = self.running()
+        verdict = self._guards[actuator.id].check_start(now, duration_s, latest, running)
+        if not verdict.allowed:
+            return verdict
+        pump_id = self._pump_of.get(actuator.id)
+        if pump_id is not None and pump_id not in running:
+            pump_verdict = self._guards[pump_id].check_start(
+                now, verdict.duration_s or duration_s, latest, running | {actuator.id}
+            )
+            if not pump_verdict.allowed:
+                return pump_verdict
+        effective = verdict.duration_s if verdict.duration_s is not None else duration_s
+        until = now + timedelta(seconds=effective)
+        self._set(actuator, Run(True, position_pct, now, until, source, reason, params, rule), now)
+        if pump_id is not None and pump_id not in running:
+            pump = self._actuators[pump_id]
+            self._set(pump, Run(True, None, now, None, source, reason, params, rule), now)
+        return verdict
+
+    def _to_default(
+        self,
+        actuator: Actuator,
+        now: datetime,
+        reason: Reason,
+        params: dict[str, str] | None = None,
+        source: ControlSource = ControlSource.DEFAULT,
+    ) -> None:
+        on, position = fail_safe_command(actuator)
+        self._set(actuator, Run(on, position, now, None, source, reason, params or {}), now)
+
+    def _stop_followers(self, now: datetime) -> None:
+        """A pump that feeds zones runs only while one of their valves is open."""
+        fed: dict[str, bool] = {}
+        for valve, pump in self._pump_of.items():
+            fed[pump] = fed.get(pump, False) or self.runs[valve].on
+        for pump, any_open in fed.items():
+            run = self.runs[pump]
+            if run.on and not any_open and run.source is not ControlSource.OVERRIDE:
+                self._to_default(self._actuators[pump], now, Reason.RUN_FINISHED)
+
+    def _set(self, actuator: Actuator, run: Run, now: datetime) -> None:
+        previous = self.runs.get(actuator.id)
+        guard = self._guards[actuator.id]
+        if run.on and not guard.is_on:
+            guard.record_on(now)
+        elif not run.on and guard.is_on:
+            guard.record_off(now)
+        if previous is not None and previous.on == run.on and previous.position_pct == run.position_pct:
+            # Same output: keep the original start time, update only why and until when.
+            self.runs[actuator.id] = replace(run, since=previous.since)
+            return
+        self.runs[actuator.id] = run
+        action = "on" if run.on else "off"
+        if run.position_pct is not None:
+            action = f"position {run.position_pct:g}%"
+        self._event(now, EventKind.ACTUATION, Severity.INFO, actuator.id, action, run.reason, run.params, rule=run.rule)
+
+    def _event(
+        self,
+        now: datetime,
+        kind: EventKind,
+        severity: Severity,
+        actuator: str,
+        action: str,
+        reason: Reason,
+        params: dict[str, str],
+        rule: str | None = None,
+        inputs: dict[str, float] | None = None,
+    ) -> None:
+        self.events.append(
+            Event(
+                site=self.site_id,
+                greenhouse=self.greenhouse.id,
+                ts=now,
+                kind=kind,
+                severity=severity,
+                rule=rule,
+                actuator=actuator,
+                action=action,
+                reason=reason,
+                reason_params=params,
+                inputs=inputs or {},
+            )
+        )
+
+
+def _closed(actuator: Actuator) -> float | None:
+    return 0.0 if actuator.kind.positional else None

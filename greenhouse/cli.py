@@ -1,0 +1,189 @@
+"""The ``greenhouse`` command: one entry point for every component."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from contract.clock import Clock
+from contract.config_file import ConfigError, load_site
+from contract.mqtt import BrokerUrl
+from greenhouse import logs
+
+EXAMPLE_SITE = Path(__file__).parent / "examples" / "cooperative.yaml"
+
+
+class UsageError(Exception):
+    """A command-line value that cannot be used; the message names the option."""
+
+
+def _broker_url(text: str) -> BrokerUrl:
+    try:
+        return BrokerUrl.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 100_000:
+        raise argparse.ArgumentTypeError(f"{value:g} is out of range (0 < speed <= 100000)")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value:g} must be greater than 0")
+    return value
+
+
+def _start_time(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time like 2026-01-15T05:45:00+07:00") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. +07:00")
+    return value
+
+
+def _add_clock(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--speed", type=_speed, default=1.0, help="simulated seconds per wall second (default 1)")
+    p.add_argument("--start", type=_start_time, help="simulated start time (ISO, with UTC offset)")
+    p.add_argument("--wall-origin", type=float, help=argparse.SUPPRESS)  # set by the demo so processes agree
+
+
+def _clock(args: argparse.Namespace) -> Clock:
+    kwargs: dict[str, object] = {"origin": args.start, "speed": args.speed}
+    if args.wall_origin is not None:
+        kwargs["wall_origin"] = args.wall_origin
+    return Clock.model_validate(kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="greenhouse", description="Smart-greenhouse controller for cooperatives.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-v info, -vv debug)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the whole closed loop: simulated greenhouses, edge agents, rules")
+    demo.add_argument("--config", type=Path, default=EXAMPLE_SITE, help="site file (default: the example cooperative)")
+    demo.add_argument("--mqtt-url", type=_broker_url, help="use this broker instead of the embedded one")
+    demo.add_argument("--speed", type=_speed, default=60.0, help="simulated time runs this many times faster")
+    demo.add_argument("--duration", type=_positive, help="stop after this many wall-clock seconds")
+    demo.add_argument("--start", type=_start_time, help="simulated start time (default: 05:45 local, mid-January)")
+    demo.add_argument("--seed", type=int, default=7, help="weather and physics seed")
+    demo.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the screen (default vi)")
+    demo.add_argument("--data-dir", type=Path, help="where outboxes are kept (default: a temporary folder)")
+    demo.add_argument("--plain", action="store_true", help="print lines instead of the live view")
+
+    edge = sub.add_parser("edge", help="run the edge agent of one greenhouse")
+    edge.add_argument("--config", type=Path, required=True, help="site file")
+    edge.add_argument("--greenhouse", required=True, help="greenhouse id in the site file")
+    edge.add_argument("--mqtt-url", type=_broker_url, default=BrokerUrl.parse("mqtt://127.0.0.1:1883"))
+    edge.add_argument("--data-dir", type=Path, default=Path("edge-data"), help="outbox folder (default ./edge-data)")
+    edge.add_argument("--rules", type=Path, help="rule file (default: the greenhouse's rules_file)")
+    _add_clock(edge)
+
+    sim = sub.add_parser("sim", help="run the simulated greenhouses and their Modbus TCP nodes")
+    sim.add_argument("--config", type=Path, required=True, help="site file")
+    sim.add_argument("--seed", type=int, default=7)
+    sim.add_argument("--faults", type=Path, help="fault plan (YAML)")
+    _add_clock(sim)
+
+    site = sub.add_parser("site", help="site configuration tools")
+    site_sub = site.add_subparsers(dest="site_command", required=True, metavar="SUBCOMMAND")
+    check = site_sub.add_parser("check", help="validate a site file")
+    check.add_argument("file", type=Path)
+    return parser
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def run_edge(args: argparse.Namespace) -> int:
+    from edge.agent import EdgeAgent
+    from edge.drivers.modbus import ModbusTcpDriver
+    from rules.model import load_rules
+
+    site = load_site(args.config)
+    try:
+        gh = site.greenhouse(args.greenhouse)
+    except KeyError as exc:
+        raise UsageError(f"--greenhouse: {exc.args[0]}") from None
+    rules_path = args.rules or gh.rules_file
+    ruleset = load_rules(rules_path) if rules_path else None
+    stop = _stop_on_signals()
+    agent = EdgeAgent(site, gh, args.mqtt_url, args.data_dir, _clock(args), ModbusTcpDriver(gh.fieldbus), ruleset)
+    agent.run(stop)
+    return 0
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from firmware_sim.faults import load_fault_plan
+    from firmware_sim.server import Simulator
+
+    site = load_site(args.config)
+    faults = load_fault_plan(args.faults) if args.faults else None
+    simulator = Simulator(site, _clock(args), seed=args.seed, faults=faults)
+
+    async def _main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await simulator.run(stop)
+
+    asyncio.run(_main())
+    return 0
+
+
+def run_site_check(args: argparse.Namespace) -> int:
+    site = load_site(args.file)
+    n_sensors = sum(len(g.sensors) for g in site.greenhouses)
+    n_actuators = sum(len(g.actuators) for g in site.greenhouses)
+    print(
+        f"{args.file}: OK — {site.cooperative.id}: {len(site.greenhouses)} greenhouses, "
+        f"{n_sensors} sensors, {n_actuators} actuators"
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logs.setup(args.verbose)
+    try:
+        if args.command == "demo":
+            from greenhouse.demo.runner import run_demo
+
+            return run_demo(args)
+        if args.command == "edge":
+            return run_edge(args)
+        if args.command == "sim":
+            return run_sim(args)
+        return run_site_check(args)
+    except ConfigError as exc:
+        print(f"greenhouse {args.command}: configuration error in {exc.path}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"greenhouse {args.command}: {exc}", file=sys.stderr)
+        return 2

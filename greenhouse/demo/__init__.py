@@ -1,0 +1,1 @@
+"""`greenhouse demo`: the whole closed loop on one machine with nothing installed."""

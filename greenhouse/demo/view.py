@@ -1,0 +1,180 @@
+"""The demo's terminal view: an MQTT consumer that shows readings, actuators and decisions.
+
+It reads exactly what a phone or the gateway would read, so what it shows is what
+the edge agents really published. Telemetry is de-duplicated by sequence number.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from contract import topics
+from contract.kinds import SensorKind
+from contract.messages import (
+    ActuatorState,
+    Availability,
+    Event,
+    EventKind,
+    Reading,
+    StateSnapshot,
+    Status,
+    TelemetryBatch,
+)
+from contract.reasons import Lang, render
+from contract.site import SiteConfig
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "greenhouse": ("Nhà màng", "Greenhouse"),
+    "status": ("Trạng thái", "Status"),
+    "online": ("trực tuyến", "online"),
+    "offline": ("mất kết nối", "offline"),
+    "unknown": ("chưa rõ", "unknown"),
+    "running": ("Đang chạy", "Running"),
+    "nothing": ("—", "—"),
+    "events": ("Quyết định và sự kiện", "Decisions and events"),
+    "on": ("BẬT", "ON"),
+    "off": ("TẮT", "OFF"),
+    "soil": ("Ẩm đất", "Soil water"),
+    "air": ("Không khí", "Air"),
+    "tank": ("Bể", "Tank"),
+    "flow": ("Lưu lượng", "Flow"),
+    "time": ("Giờ mô phỏng", "Simulated time"),
+}
+_SHOWN_KINDS = (SensorKind.AIR_TEMP_C, SensorKind.AIR_RH_PCT, SensorKind.PAR_UMOL_M2_S)
+
+
+def label(key: str, lang: Lang) -> str:
+    vi, en = _LABELS[key]
+    return vi if lang == "vi" else en
+
+
+@dataclass
+class GreenhouseView:
+    name: str
+    availability: str = "unknown"
+    readings: dict[str, Reading] = field(default_factory=dict)
+    actuators: list[ActuatorState] = field(default_factory=list)
+    seqs_seen: set[int] = field(default_factory=set)
+    duplicates: int = 0
+
+
+class Board:
+    def __init__(self, site: SiteConfig, lang: Lang) -> None:
+        self.site = site
+        self.lang = lang
+        self.tz: ZoneInfo = site.cooperative.tz
+        self.houses = {g.id: GreenhouseView(g.label) for g in site.greenhouses}
+        self.events: deque[str] = deque(maxlen=12)
+        self.decisions = 0
+        self.rejected = 0
+        self.latest_ts = ""
+
+    def subscriptions(self) -> list[str]:
+        site = self.site.cooperative.id
+        return [
+            topics.subscription(c, site)
+            for c in (topics.Channel.TELEMETRY, topics.Channel.STATE, topics.Channel.STATUS, topics.Channel.EVENTS)
+        ]
+
+    def apply(self, topic: str, payload: bytes) -> list[str]:
+        """Take one message; return the lines worth printing in plain mode."""
+        try:
+            t = topics.parse(topic)
+            house = self.houses[t.greenhouse]
+            match t.channel:
+                case topics.Channel.TELEMETRY:
+                    self._telemetry(house, TelemetryBatch.model_validate_json(payload))
+                case topics.Channel.STATE:
+                    house.actuators = StateSnapshot.model_validate_json(payload).actuators
+                case topics.Channel.STATUS:
+                    house.availability = Status.model_validate_json(payload).state.value
+                case topics.Channel.EVENTS:
+                    return self._event(t.greenhouse, Event.model_validate_json(payload))
+        except (topics.TopicError, KeyError, ValidationError):
+            self.rejected += 1
+        return []
+
+    def _telemetry(self, house: GreenhouseView, batch: TelemetryBatch) -> None:
+        if batch.seq in house.seqs_seen:
+            house.duplicates += 1
+            return
+        house.seqs_seen.add(batch.seq)
+        for reading in batch.readings:
+            house.readings[reading.sensor] = reading
+        self.latest_ts = batch.sent_at.astimezone(self.tz).strftime("%d/%m %H:%M")
+
+    def _event(self, greenhouse: str, event: Event) -> list[str]:
+        if event.kind is EventKind.ACTUATION and event.reason.value.startswith("fail_safe"):
+            return []  # start-up and shutdown put every actuator in its safe state; that is not news
+        if event.kind is EventKind.DECISION:
+            self.decisions += 1
+        when = event.ts.astimezone(self.tz).strftime("%H:%M")
+        action = label(event.action, self.lang) if event.action in ("on", "off") else (event.action or "")
+        what = f"{event.actuator} {action}".strip()
+        why = render(event.reason, event.reason_params, self.lang)
+        line = f"[{when}] {greenhouse} · {event.kind.value} · {what} — {why}"
+        self.events.append(line)
+        return [line]
+
+    def _soil_text(self, house_id: str, house: GreenhouseView) -> str:
+        gh = self.site.greenhouse(house_id)
+        parts = []
+        for zone in gh.zones:
+            values = [
+                house.readings[s].value
+                for s in zone.soil_sensors
+                if s in house.readings and house.readings[s].value is not None
+            ]
+            parts.append(f"{zone.label} {sum(values) / len(values):.1f}%" if values else f"{zone.label} ?")
+        return "  ".join(parts)
+
+    def render(self) -> Group:
+        table = Table(
+            title=f"{self.site.cooperative.name or self.site.cooperative.id} — "
+            f"{label('time', self.lang)} {self.latest_ts}"
+        )
+        for key in ("greenhouse", "status", "air", "soil", "tank", "running"):
+            table.add_column(label(key, self.lang))
+        for house_id, house in self.houses.items():
+            air = " ".join(
+                f"{r.value:.1f}{r.kind.unit}"
+                for r in house.readings.values()
+                if r.kind in _SHOWN_KINDS and r.value is not None
+            )
+            tank = next(
+                (
+                    f"{r.value:.0f}%"
+                    for r in house.readings.values()
+                    if r.kind is SensorKind.TANK_LEVEL_PCT and r.value is not None
+                ),
+                "?",
+            )
+            running = ", ".join(
+                a.actuator + (f" {a.position_pct:.0f}%" if a.position_pct else "")
+                for a in house.actuators
+                if a.on or a.position_pct
+            ) or label("nothing", self.lang)
+            style = "green" if house.availability == "online" else "red"
+            table.add_row(
+                house.name,
+                Text(label(house.availability, self.lang), style=style),
+                air,
+                self._soil_text(house_id, house),
+                tank,
+                running,
+            )
+        events = Table(title=label("events", self.lang), show_header=False)
+        events.add_column()
+        for line in self.events:
+            events.add_row(line)
+        return Group(table, events)
+
+    def offline_count(self) -> int:
+        return sum(1 for h in self.houses.values() if h.availability == Availability.OFFLINE.value)

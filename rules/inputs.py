@@ -1,0 +1,59 @@
+"""A metric's value now, from the latest readings, using only readings fit to drive an actuator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from contract.kinds import Quality
+from contract.messages import Reading
+from rules.model import Metric
+
+NO_READING = "no_reading"
+TOO_OLD = "too_old"
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    label: str
+    usable: dict[str, float]  # sensor id → value, good quality and fresh enough
+    value: float | None  # the aggregate of the usable values; None when there are none
+    unusable: dict[str, str]  # sensor id → why not: a quality flag, too_old or no_reading
+    rejected: dict[str, float]  # values the unusable readings carried, for the audit trail
+
+    @property
+    def inputs(self) -> dict[str, float]:
+        """The usable sensor values and, under the metric's label, their aggregate."""
+        if self.value is None:
+            return dict(self.usable)
+        return {**self.usable, self.label: self.value}
+
+    @property
+    def why_unusable(self) -> str:
+        return ", ".join(f"{sensor}: {why}" for sensor, why in self.unusable.items())
+
+
+def read_metric(metric: Metric, latest: Mapping[str, Reading], now: datetime, max_age_s: float) -> MetricValue:
+    usable: dict[str, float] = {}
+    unusable: dict[str, str] = {}
+    rejected: dict[str, float] = {}
+    for sensor in metric.sensors:
+        reading = latest.get(sensor)
+        value = reading.usable(now, max_age_s) if reading is not None else None
+        if value is not None:
+            usable[sensor] = value
+            continue
+        unusable[sensor] = _why(reading)
+        if reading is not None and reading.value is not None:
+            rejected[sensor] = reading.value
+    aggregate = metric.aggregate.of(list(usable.values())) if usable else None
+    return MetricValue(metric.label, usable, aggregate, unusable, rejected)
+
+
+def _why(reading: Reading | None) -> str:
+    if reading is None:
+        return NO_READING
+    if reading.quality is not Quality.GOOD:
+        return reading.quality.value
+    return NO_READING if reading.value is None else TOO_OLD

@@ -1,0 +1,42 @@
+"""What evaluating a rule produces: a decision to act, or a suppression saying why it did not."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from pydantic import Field
+
+from contract.messages import MAX_DURATION_S, Id
+from contract.reasons import Reason
+from contract.site import Strict
+from rules.state import RuleState
+
+
+class Decision(Strict):
+    """A rule asks for an actuator run; the edge's controller arbitrates it against safety and overrides."""
+
+    rule: Id
+    actuator: Id
+    on: bool = True
+    duration_s: float = Field(gt=0, le=MAX_DURATION_S)
+    position_pct: float | None = Field(default=None, ge=0, le=100)
+    priority: int
+    reason: Reason
+    reason_params: dict[str, str]
+    # The usable sensor values it was based on, by sensor id, and each metric under its label.
+    inputs: dict[str, float]
+
+
+class Suppression(Strict):
+    """A rule that would have acted, or could not judge, and did not act."""
+
+    rule: Id
+    reason: Reason
+    reason_params: dict[str, str]
+    inputs: dict[str, float]
+
+
+class RuleOutcome(NamedTuple):
+    state: RuleState
+    decision: Decision | None = None
+    suppression: Suppression | None = None

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine, then runs all of it.
+# Extra arguments go to pytest (e.g. ./run-tests.sh -k outbox).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+have mosquitto || missing+=(mosquitto)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python3 -m pip install -q --root-user-action=ignore --disable-pip-version-check -e ".[test]"
+python3 -m ruff check .
+python3 -m pytest "$@"
