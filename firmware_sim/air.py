@@ -36,4 +36,4 @@ def vapour_pressure_deficit_kpa(vapour_density: float, temp_c: float) -> float:
 
 def atmospheric_pressure_kpa(elevation_m: float) -> float:
     # FAO-56 eq. 7.
-    return 101.3 * ((293.0 - 0.0065 * elevation_m) / 293.0) ** 5.26
+    return 101.3 * float(((293.0 - 0.0065 * elevation_m) / 293.0) ** 5.26)

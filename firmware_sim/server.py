@@ -106,6 +106,10 @@ class Simulator:
     ) -> None:
         plan = faults or FaultPlan()
         plan.check(site)
+        zones = {z.id for g in site.greenhouses for z in g.zones}
+        unknown = sorted(set(initial.soil_vwc_pct_by_zone) - zones) if initial else []
+        if unknown:
+            raise ValueError(f"initial conditions name zones that are in no greenhouse: {unknown}")
         self.site = site
         self.clock = clock
         self.physics_step_s = physics_step_s

@@ -41,6 +41,9 @@ _WET = ((0.40, 0.35, 0.25), (0.20, 0.45, 0.35), (0.10, 0.35, 0.55))
 _RANGE_C = {Sky.CLEAR: (14.0, -3.0), Sky.CLOUDY: (7.0, 0.0), Sky.RAINY: (4.0, 0.0)}
 _MEAN_OFFSET_C = {Sky.CLEAR: 0.0, Sky.CLOUDY: 0.3, Sky.RAINY: -1.0}
 _DEWPOINT_FRACTION = {Sky.CLEAR: 0.25, Sky.CLOUDY: 0.45, Sky.RAINY: 0.8}
+# (lowest, highest) over days of each sky: mean cloud transmittance, mean wind speed (m/s).
+_TRANSMITTANCE = {Sky.CLEAR: (0.92, 0.98), Sky.CLOUDY: (0.3, 0.6), Sky.RAINY: (0.12, 0.24)}
+_WIND_M_S = {Sky.CLEAR: (1.0, 2.5), Sky.CLOUDY: (1.5, 3.5), Sky.RAINY: (2.0, 5.0)}
 
 
 class DayWeather(BaseModel):
@@ -128,7 +131,7 @@ class Weather:
         return 0.5 - 0.5 * math.cos(2 * math.pi * (shifted - 15) / 365)
 
     def _seasonal_mean_c(self, day_of_year: int) -> float:
-        # Lowland climatology of the monsoon tropics, fitted to Hanoi (23.6 °C annual, 16.4 °C Jan, 28.9 °C Jul).
+        # Lowland climatology of the monsoon tropics, close to Hanoi's (21° N: 23.6 °C mean, ±6.3 °C over the year).
         lat = abs(self.latitude_deg)
         annual_c = 28.0 - 0.45 * max(0.0, lat - 12.0)
         amplitude_c = 0.3 * lat
@@ -162,17 +165,9 @@ class Weather:
                     t_min_c=t_min_c,
                     t_max_c=mean_c + range_c / 2,
                     dewpoint_c=t_min_c + _DEWPOINT_FRACTION[sky] * range_c,
-                    sky_transmittance={
-                        Sky.CLEAR: 0.92 + 0.06 * u_sky,
-                        Sky.CLOUDY: 0.3 + 0.3 * u_sky,
-                        Sky.RAINY: 0.12 + 0.12 * u_sky,
-                    }[sky],
+                    sky_transmittance=_spread(_TRANSMITTANCE[sky], u_sky),
                     rain_peak_mm_h=(2 + 10 * u_rain) * (0.6 + 0.8 * wet) if sky is Sky.RAINY else 0.0,
-                    wind_mean_m_s={
-                        Sky.CLEAR: 1.0 + 1.5 * u_wind,
-                        Sky.CLOUDY: 1.5 + 2 * u_wind,
-                        Sky.RAINY: 2 + 3 * u_wind,
-                    }[sky],
+                    wind_mean_m_s=_spread(_WIND_M_S[sky], u_wind),
                 )
             )
             day += timedelta(days=1)
@@ -233,3 +228,7 @@ class Weather:
 def _daytime_c(d: DayWeather, since_sunrise_h: float, day_h: float) -> float:
     # Parton & Logan (1981) daytime sine, peaking _PL_LAG_H after solar noon.
     return d.t_min_c + (d.t_max_c - d.t_min_c) * math.sin(math.pi * since_sunrise_h / (day_h + 2 * _PL_LAG_H))
+
+
+def _spread(bounds: tuple[float, float], u: float) -> float:
+    return bounds[0] + (bounds[1] - bounds[0]) * u

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable
+from functools import partial
 
 from pymodbus.client import ModbusTcpClient
 from pymodbus.constants import ExcCodes
@@ -56,10 +57,7 @@ class ModbusTcpDriver:
         values: dict[str, float | None] = {}
         for first, count, sensors in _read_blocks(node.sensors):
             response = self._request(
-                node,
-                lambda first=first, count=count: self._client.read_input_registers(
-                    first, count=count, device_id=node.unit_id
-                ),
+                node, partial(self._client.read_input_registers, first, count=count, device_id=node.unit_id)
             )
             if len(response.registers) < count:
                 raise NodeUnreachable(node.id, f"short answer: {len(response.registers)} of {count} registers")
@@ -72,11 +70,11 @@ class ModbusTcpDriver:
         if actuator.holding_register is not None:
             pct = position_pct if position_pct is not None else (100.0 if on else 0.0)
             value = min(100, max(0, round(pct)))
-            register = actuator.holding_register
-            self._request(node, lambda: self._client.write_register(register, value, device_id=node.unit_id))
+            self._request(
+                node, partial(self._client.write_register, actuator.holding_register, value, device_id=node.unit_id)
+            )
         elif actuator.coil is not None:
-            coil = actuator.coil
-            self._request(node, lambda: self._client.write_coil(coil, on, device_id=node.unit_id))
+            self._request(node, partial(self._client.write_coil, actuator.coil, on, device_id=node.unit_id))
 
     def close(self) -> None:
         self._client.close()

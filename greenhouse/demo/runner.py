@@ -19,33 +19,20 @@ from datetime import datetime
 from pathlib import Path
 
 import paho.mqtt.client as paho
-import yaml
 from rich.console import Console
 from rich.live import Live
 
 from contract.clock import Clock
 from contract.config_file import load_site
 from contract.mqtt import BrokerUrl, make_client
-from contract.site import SiteConfig
 from greenhouse.demo.broker import EmbeddedBroker
 from greenhouse.demo.view import Board
 from greenhouse.net import free_port, wait_for_port
+from greenhouse.runtime_site import on_free_ports, write_site
 
 # Mid-January, a quarter to six in the morning: cold, and the 06:00 watering is near.
 _DEFAULT_START_LOCAL = (2026, 1, 15, 5, 45)
 _STOP_GRACE_S = 15
-
-
-def _runtime_site(site: SiteConfig, data_dir: Path) -> Path:
-    """The site file the child processes read: the same site, on fieldbus ports free right now."""
-    greenhouses = [
-        g.model_copy(update={"fieldbus": g.fieldbus.model_copy(update={"host": "127.0.0.1", "port": free_port()})})
-        for g in site.greenhouses
-    ]
-    path = data_dir / "site.yaml"
-    data = site.model_copy(update={"greenhouses": greenhouses}).model_dump(mode="json")
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def _clock_args(clock: Clock) -> list[str]:
@@ -92,7 +79,7 @@ def run_demo(args: argparse.Namespace) -> int:
     console = Console()
     start = args.start or datetime(*_DEFAULT_START_LOCAL, tzinfo=site.cooperative.tz)
     clock = Clock(origin=start, speed=args.speed)
-    site_path = _runtime_site(site, data_dir)
+    site_path = write_site(on_free_ports(site), data_dir / "site.yaml")
     runtime_site = load_site(site_path)
 
     broker: EmbeddedBroker | None = None
@@ -155,12 +142,12 @@ def run_demo(args: argparse.Namespace) -> int:
     failed = {n: c for n, c in codes.items() if c != 0}
     for name in failed:
         console.print(f"[red]{name} exited with {failed[name]}:[/]\n{children.tail(name)}")
-    console.print(
-        f"{board.decisions} rule decisions; every actuator left in its fail-safe state."
-        if not failed
-        else "[red]demo ended with errors[/]"
-    )
-    return 1 if failed else 0
+    safe = board.stopped_fail_safe()
+    if not safe:
+        console.print("[red]not every greenhouse confirmed its fail-safe state at shutdown[/]")
+    ending = "; every actuator left in its fail-safe state." if safe else "."
+    console.print(f"{board.decisions} rule decisions{ending}")
+    return 1 if failed or not safe else 0
 
 
 def _watch(

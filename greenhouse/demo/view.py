@@ -19,7 +19,6 @@ from contract import topics
 from contract.kinds import SensorKind
 from contract.messages import (
     ActuatorState,
-    Availability,
     Event,
     EventKind,
     Reading,
@@ -27,7 +26,7 @@ from contract.messages import (
     Status,
     TelemetryBatch,
 )
-from contract.reasons import Lang, render
+from contract.reasons import Lang, Reason, render
 from contract.site import SiteConfig
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -176,5 +175,8 @@ class Board:
             events.add_row(line)
         return Group(table, events)
 
-    def offline_count(self) -> int:
-        return sum(1 for h in self.houses.values() if h.availability == Availability.OFFLINE.value)
+    def stopped_fail_safe(self) -> bool:
+        """True when every greenhouse last reported every actuator in its shutdown fail-safe state."""
+        return all(
+            h.actuators and all(a.reason is Reason.FAIL_SAFE_STOP for a in h.actuators) for h in self.houses.values()
+        )

@@ -28,7 +28,8 @@ class _Collector:
     def __init__(self, url: BrokerUrl, topic: str) -> None:
         self.seqs: list[int] = []
         self._lock = threading.Lock()
-        self.client = make_client(url, "collector")
+        # A persistent session: what the link flushes before this client is back is kept for it.
+        self.client = make_client(url, "collector", clean_session=False)
         self.client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
         self.client.on_message = self._on_message
         self.client.connect(url.host, url.port)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import TypeVar
 
 from contract.config_file import load_site
@@ -58,17 +57,13 @@ def with_fail_safe(greenhouse: Greenhouse, actuator_id: str, fail_safe: FailSafe
     return greenhouse.model_copy(update={"nodes": nodes})
 
 
-def wait_for(probe: Callable[[], T | None], timeout_s: float = 5.0, what: str = "condition") -> T:
-    """The first truthy value of ``probe``, polled until ``timeout_s`` of wall time."""
+def wait_for(probe: Callable[[], T], done: Callable[[T], bool], timeout_s: float = 5.0, what: str = "condition") -> T:
+    """The first value of ``probe`` that is ``done``, polled for up to ``timeout_s`` of wall time."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = probe()
-        if value:
+        if done(value):
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout_s} s")
+            raise AssertionError(f"{what} not reached within {timeout_s} s (last: {value!r})")
         time.sleep(0.02)
-
-
-def local(site: SiteConfig, *args: int) -> datetime:
-    return datetime(*args, tzinfo=site.cooperative.tz)  # type: ignore[misc]

@@ -30,8 +30,8 @@ class Probe:
         self.acks: list[CommandAck] = []
         self.states: list[StateSnapshot] = []
         self.statuses: list[Status] = []
-        self._lock = threading.Lock()
-        self.client = make_client(url, f"probe-{uuid.uuid4().hex[:8]}")
+        self._lock = threading.RLock()  # predicates given to wait() call the locked helpers
+        self.client = make_client(url, f"probe-{uuid.uuid4().hex[:8]}", clean_session=False)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.connect(url.host, url.port)
