@@ -31,7 +31,7 @@ from contract.mqtt import BrokerUrl
 from contract.reasons import Reason
 from contract.site import Greenhouse, SiteConfig
 from edge.commands import Refusal, check_command
-from edge.control import Controller
+from edge.control import CommandResult, Controller
 from edge.drivers.base import FieldDriver, NodeUnreachable
 from edge.mqtt_link import Inbound, MqttLink
 from edge.outbox import Outbox
@@ -73,7 +73,8 @@ class EdgeAgent:
         self.controller = Controller(site.cooperative.id, greenhouse, now)
         self._written: dict[str, tuple[bool, float | None]] = {}
         self._last_contact: dict[str, datetime] = {n.id: now for n in greenhouse.nodes}
-        self._lost_nodes: set[str] = set()
+        self._lost_nodes: set[str] = set()  # silent past contact_timeout_s: driven to fail-safe
+        self._silent_nodes: set[str] = set()  # not answering at the moment: logged once
         self._unreachable: set[str] = set()
         self._next_poll = now
         self._next_heartbeat = now
@@ -152,7 +153,7 @@ class EdgeAgent:
                 self._contact(node.id, now)
             except NodeUnreachable as exc:
                 raw, answered = {}, False
-                log.warning("node unreachable", extra={"node": node.id, "detail": exc.detail})
+                self._no_answer(node.id, exc.detail)
             for sensor in node.sensors:
                 reading = self.quality.assess(sensor.id, raw.get(sensor.id), now, answered)
                 readings.append(reading)
@@ -196,18 +197,28 @@ class EdgeAgent:
                 try:
                     self.driver.write_actuator(node, actuator, *want)
                 except NodeUnreachable as exc:
-                    self._unreachable.add(actuator.id)
-                    self._written.pop(actuator.id, None)
-                    log.warning("actuator write failed", extra={"actuator": actuator.id, "detail": exc.detail})
-                    continue
+                    # The rest of this board is unreachable too; trying each would only add timeouts.
+                    for a in node.actuators:
+                        self._unreachable.add(a.id)
+                        self._written.pop(a.id, None)
+                    self._no_answer(node.id, exc.detail)
+                    break
                 self._unreachable.discard(actuator.id)
                 self._written[actuator.id] = want
                 self._contact(node.id, now)
         return changed
 
+    def _no_answer(self, node_id: str, detail: str) -> None:
+        if node_id not in self._silent_nodes:
+            self._silent_nodes.add(node_id)
+            log.warning("node not answering", extra={"node": node_id, "detail": detail})
+
     def _contact(self, node_id: str, now: datetime) -> None:
         self._last_contact[node_id] = now
         self._lost_nodes.discard(node_id)
+        if node_id in self._silent_nodes:
+            self._silent_nodes.discard(node_id)
+            log.warning("node answering again", extra={"node": node_id})
 
     def _check_contact(self, now: datetime) -> None:
         limit = timedelta(seconds=self.gh.contact_timeout_s)
@@ -232,31 +243,23 @@ class EdgeAgent:
     # --- commands -----------------------------------------------------------------------------
     def _on_command(self, msg: Inbound, now: datetime) -> None:
         checked = check_command(msg.topic, msg.payload, self.gh, now)
-        site, gh = self.site.cooperative.id, self.gh.id
         if isinstance(checked, Refusal):
-            ack = CommandAck(
-                site=site,
-                greenhouse=gh,
-                command_id=checked.command_id,
-                actuator=checked.actuator,
-                outcome=AckOutcome.REFUSED,
-                reason=checked.reason,
-                reason_params=checked.params,
-                ts=now,
-            )
+            command_id, actuator = checked.command_id, checked.actuator
+            result = CommandResult(AckOutcome.REFUSED, checked.reason, checked.params, None)
         else:
+            command_id, actuator = checked.id, checked.actuator
             result = self.controller.command(checked, self.latest, now)
-            ack = CommandAck(
-                site=site,
-                greenhouse=gh,
-                command_id=checked.id,
-                actuator=checked.actuator,
-                outcome=result.outcome,
-                reason=result.reason,
-                reason_params=result.params,
-                effective_duration_s=result.effective_duration_s,
-                ts=now,
-            )
+        ack = CommandAck(
+            site=self.site.cooperative.id,
+            greenhouse=self.gh.id,
+            command_id=command_id,
+            actuator=actuator,
+            outcome=result.outcome,
+            reason=result.reason,
+            reason_params=result.params,
+            effective_duration_s=result.effective_duration_s,
+            ts=now,
+        )
         log.info("command", extra={"command": ack.command_id, "outcome": ack.outcome, "reason": ack.reason})
         self.link.publish_now(self._topic[topics.Channel.ACK], ack.to_json())
         self._drive(now, every=False)

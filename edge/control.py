@@ -131,49 +131,16 @@ class Controller:
         """Rule decisions, highest priority first; each actuator takes the first it can."""
         taken: dict[str, str] = {}
         for d in sorted(decisions, key=lambda d: (-d.priority, d.rule)):
-            actuator = self._actuators[d.actuator]
-            inputs = dict(d.inputs)
             if d.actuator in taken:
-                self._event(
-                    now,
-                    EventKind.SUPPRESSED,
-                    Severity.INFO,
-                    d.actuator,
-                    f"lost to {taken[d.actuator]}",
-                    d.reason,
-                    d.reason_params,
-                    rule=d.rule,
-                    inputs=inputs,
-                )
+                self._about(d, now, EventKind.SUPPRESSED, f"lost to {taken[d.actuator]}")
                 continue
             taken[d.actuator] = d.rule
-            current = self.runs[d.actuator]
-            if current.source is ControlSource.OVERRIDE:
-                self._event(
-                    now,
-                    EventKind.SUPPRESSED,
-                    Severity.INFO,
-                    d.actuator,
-                    "manual override active",
-                    d.reason,
-                    d.reason_params,
-                    rule=d.rule,
-                    inputs=inputs,
-                )
+            if self.runs[d.actuator].source is ControlSource.OVERRIDE:
+                self._about(d, now, EventKind.SUPPRESSED, "manual override active")
                 continue
-            self._event(
-                now,
-                EventKind.DECISION,
-                Severity.INFO,
-                d.actuator,
-                "on",
-                d.reason,
-                d.reason_params,
-                rule=d.rule,
-                inputs=inputs,
-            )
+            self._about(d, now, EventKind.DECISION, "on")
             verdict = self._start(
-                actuator,
+                self._actuators[d.actuator],
                 d.duration_s,
                 d.position_pct,
                 ControlSource.RULE,
@@ -184,17 +151,16 @@ class Controller:
                 now,
             )
             if not verdict.allowed or verdict.reason is Reason.CLIPPED_MAX_ON:
-                self._event(
-                    now,
-                    EventKind.SAFETY,
-                    Severity.WARNING,
-                    d.actuator,
-                    "refused" if not verdict.allowed else "clipped",
-                    verdict.reason,
-                    verdict.reason_params,
-                    rule=d.rule,
-                    inputs=inputs,
-                )
+                action = "refused" if not verdict.allowed else "clipped"
+                self._about(d, now, EventKind.SAFETY, action, verdict)
+
+    def _about(
+        self, d: Decision, now: datetime, kind: EventKind, action: str, verdict: SafetyVerdict | None = None
+    ) -> None:
+        """An audit event about a rule decision: its own reason, or the safety verdict on it."""
+        reason, params = (verdict.reason, verdict.reason_params) if verdict else (d.reason, d.reason_params)
+        severity = Severity.WARNING if kind is EventKind.SAFETY else Severity.INFO
+        self._event(now, kind, severity, d.actuator, action, reason, params, rule=d.rule, inputs=dict(d.inputs))
 
     def tick(self, latest: Mapping[str, Reading], now: datetime) -> None:
         """End runs that are over, and stop whatever safety says must stop."""

@@ -55,6 +55,7 @@ class MqttLink:
         self._early_acks: set[int] = set()
         self._last_handed = 0  # highest outbox row id handed to paho
         self.connected = False
+        self._reported_down = False  # an outage is logged once, not at every reconnect attempt
         self._cmd_filter = topics.subscription(topics.Channel.CMD, site, greenhouse)
         self.status_topic = topics.topic(site, greenhouse, topics.Channel.STATUS)
         self._url = url
@@ -64,6 +65,7 @@ class MqttLink:
         self._client.will_set(self.status_topic, will.to_json(), qos=1, retain=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_connect_fail = self._on_connect_fail
         self._client.on_publish = self._on_publish
         self._client.on_message = self._on_message
 
@@ -75,6 +77,9 @@ class MqttLink:
 
     def _on_disconnect(self, _c: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
         self._notes.put(_Disconnected(str(rc)))
+
+    def _on_connect_fail(self, _c: paho.Client, _u: object) -> None:
+        self._notes.put(_Disconnected("broker not reachable"))
 
     def _on_publish(self, _c: paho.Client, _u: object, mid: int, _rc: paho.ReasonCode, _p: object) -> None:
         self._notes.put(_Puback(mid))
@@ -102,10 +107,16 @@ class MqttLink:
                     self._acked(mid)
                 case _Connected(ok, detail):
                     self.connected = ok
+                    self._reported_down = not ok
                     log.info("mqtt connected" if ok else "mqtt connect refused", extra={"detail": detail})
                 case _Disconnected(detail):
+                    if self.connected or not self._reported_down:
+                        log.warning(
+                            "mqtt disconnected; telemetry is kept in the outbox",
+                            extra={"broker": str(self._url), "detail": detail, "outbox_depth": self._outbox.depth()},
+                        )
                     self.connected = False
-                    log.warning("mqtt disconnected", extra={"detail": detail})
+                    self._reported_down = True
         self._hand_over()
         return inbound
 

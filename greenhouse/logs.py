@@ -31,6 +31,7 @@ def setup(verbosity: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Third-party chatter stays out unless debugging.
-    for noisy in ("amqtt", "transitions", "pymodbus", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING) if verbosity < 2 else logging.DEBUG)
+    # Third-party chatter stays out unless debugging: pymodbus reports every failed connect as an
+    # error with a traffic dump, and the agent already says once that a node stopped answering.
+    for noisy in ("amqtt", "transitions", "apscheduler", "pymodbus", "pymodbus.logging"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL if verbosity < 2 else logging.DEBUG)

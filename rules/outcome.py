@@ -9,6 +9,7 @@ from pydantic import Field
 from contract.messages import MAX_DURATION_S, Id
 from contract.reasons import Reason
 from contract.site import Strict
+from rules.model import RuleBase
 from rules.state import RuleState
 
 
@@ -25,6 +26,22 @@ class Decision(Strict):
     reason_params: dict[str, str]
     # The usable sensor values it was based on, by sensor id, and each metric under its label.
     inputs: dict[str, float]
+
+    @classmethod
+    def to_act(
+        cls, rule: RuleBase, reason: Reason, reason_params: dict[str, str], inputs: dict[str, float]
+    ) -> Decision:
+        """The run ``rule``'s action asks for, with why."""
+        return cls(
+            rule=rule.id,
+            actuator=rule.action.actuator,
+            duration_s=rule.action.on_for_s,
+            position_pct=rule.action.position_pct,
+            priority=rule.priority,
+            reason=reason,
+            reason_params=reason_params,
+            inputs=inputs,
+        )
 
 
 class Suppression(Strict):

@@ -43,16 +43,7 @@ def step(
                 inputs=metric.inputs,
             )
             return RuleOutcome(state, suppression=skipped)
-    decision = Decision(
-        rule=rule.id,
-        actuator=rule.action.actuator,
-        duration_s=rule.action.on_for_s,
-        position_pct=rule.action.position_pct,
-        priority=rule.priority,
-        reason=Reason.RULE_SCHEDULE,
-        reason_params=params.schedule(rule, at),
-        inputs=inputs,
-    )
+    decision = Decision.to_act(rule, Reason.RULE_SCHEDULE, params.schedule(rule, at), inputs)
     return RuleOutcome(state, decision=decision)
 
 

@@ -40,15 +40,6 @@ def step(rule: ThresholdRule, previous: ThresholdState, latest: Mapping[str, Rea
     if now - counting_from < timedelta(seconds=rule.for_s):
         return RuleOutcome(state)
 
-    decision = Decision(
-        rule=rule.id,
-        actuator=rule.action.actuator,
-        duration_s=rule.action.on_for_s,
-        position_pct=rule.action.position_pct,
-        priority=rule.priority,
-        reason=Reason.RULE_THRESHOLD,
-        reason_params=params.threshold(rule, value),
-        inputs=metric.inputs,
-    )
+    decision = Decision.to_act(rule, Reason.RULE_THRESHOLD, params.threshold(rule, value), metric.inputs)
     fired = state.model_copy(update={"blocked_until": now + timedelta(seconds=rule.action.on_for_s)})
     return RuleOutcome(fired, decision=decision)

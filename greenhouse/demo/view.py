@@ -45,6 +45,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "tank": ("Bể", "Tank"),
     "flow": ("Lưu lượng", "Flow"),
     "time": ("Giờ mô phỏng", "Simulated time"),
+    EventKind.DECISION: ("quyết định", "decision"),
+    EventKind.SUPPRESSED: ("bỏ qua", "suppressed"),
+    EventKind.SAFETY: ("an toàn", "safety"),
+    EventKind.ACTUATION: ("thiết bị", "actuation"),
+    EventKind.ALERT: ("cảnh báo", "alert"),
 }
 _SHOWN_KINDS = (SensorKind.AIR_TEMP_C, SensorKind.AIR_RH_PCT, SensorKind.PAR_UMOL_M2_S)
 
@@ -116,11 +121,17 @@ class Board:
             self.decisions += 1
         when = event.ts.astimezone(self.tz).strftime("%H:%M")
         action = label(event.action, self.lang) if event.action in ("on", "off") else (event.action or "")
-        what = f"{event.actuator} {action}".strip()
+        what = f"{self._actuator_label(greenhouse, event.actuator)} {action}".strip()
         why = render(event.reason, event.reason_params, self.lang)
-        line = f"[{when}] {greenhouse} · {event.kind.value} · {what} — {why}"
+        line = f"[{when}] {greenhouse} · {label(event.kind, self.lang)} · {what} — {why}"
         self.events.append(line)
         return [line]
+
+    def _actuator_label(self, greenhouse: str, actuator: str | None) -> str:
+        if actuator is None:
+            return ""
+        found = self.site.greenhouse(greenhouse).actuators.get(actuator)
+        return found.label if found else actuator
 
     def _soil_text(self, house_id: str, house: GreenhouseView) -> str:
         gh = self.site.greenhouse(house_id)
@@ -156,7 +167,7 @@ class Board:
                 "?",
             )
             running = ", ".join(
-                a.actuator + (f" {a.position_pct:.0f}%" if a.position_pct else "")
+                self._actuator_label(house_id, a.actuator) + (f" {a.position_pct:.0f}%" if a.position_pct else "")
                 for a in house.actuators
                 if a.on or a.position_pct
             ) or label("nothing", self.lang)

@@ -38,10 +38,10 @@ def test_demo_runs_the_closed_loop_and_stops_fail_safe(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     out = result.stdout
     # A decision line names the greenhouse, the valve and why, in Vietnamese by default.
-    decisions = re.findall(r"\[\d\d:\d\d\] (\S+) · decision · (valve-[ab]) BẬT — (.+)", out)
+    decisions = re.findall(r"\[\d\d:\d\d\] (\S+) · quyết định · (Van khu [AB]) BẬT — (.+)", out)
     assert decisions, out[-3000:]
     assert any("theo lịch 06:00" in why or "trong 5 phút" in why for _, _, why in decisions)
-    assert re.search(r"(\S+) · actuation · pump BẬT", out)
+    assert re.search(r"(\S+) · thiết bị · Bơm BẬT", out)
     assert "every actuator left in its fail-safe state" in out
     # Each edge agent really stopped in the fail-safe state, and said so.
     for gh in ("ca-chua-1", "ca-chua-2", "rau-la-1"):

@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contract.kinds import ControlSource
+from contract.messages import EventKind
 from contract.reasons import Reason
 from edge.outbox import Outbox
+from firmware_sim.physics import InitialConditions
 from tests.support.mosquitto import Mosquitto
-from tests.support.stack import EdgeProcess, one_greenhouse_site, rules_yaml, stack
+from tests.support.stack import EdgeProcess, EdgeThread, one_greenhouse_site, rules_yaml, stack
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 3, 10, 9, 0, tzinfo=TZ)
@@ -90,3 +92,42 @@ def test_sigkilled_agent_keeps_its_outbox_and_restarts_in_fail_safe(tmp_path: Pa
             edge.stop()
     seqs = p.unique_seqs(GH)
     assert seqs == list(range(1, len(seqs) + 1)), "the outbox survived the kill: no gap in sequence numbers"
+
+
+def test_irrigation_goes_on_while_the_uplink_is_down(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    rules = rules_yaml(
+        [
+            {
+                "id": "dry-soil-khu-a",
+                "kind": "threshold",
+                "priority": 50,
+                "metric": {"sensors": ["soil-a1", "soil-a2"]},
+                "below": 28,
+                "for_s": 300,
+                "action": {"actuator": "valve-a", "on_for_s": 600},
+            }
+        ]
+    )
+    site = one_greenhouse_site(tmp_path, rules=rules)
+    initial = InitialConditions(soil_vwc_pct_by_zone={"khu-a": 25.0, "khu-b": 34.0})
+    with stack(tmp_path, mosquitto, site, START, speed=60, initial=initial) as s:
+        mosquitto.stop()  # the agent starts with no uplink at all
+        edge = EdgeThread(s)
+        p = s.probe
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not s.sim.state(GH).actuators["valve-a"].on:
+                time.sleep(0.1)
+            opened_at = s.clock.now()
+            assert s.sim.state(GH).actuators["valve-a"].on, "the rule watered zone A with the broker down"
+            assert s.sim.state(GH).actuators["pump"].on
+            mosquitto.start()
+            p.wait(
+                lambda: any(e.kind is EventKind.DECISION for e in p.events),
+                30,
+                "the decision taken offline reaches the central side",
+            )
+            decision = next(e for e in p.events if e.kind is EventKind.DECISION)
+            assert decision.ts <= opened_at  # stamped when it was taken, not when it was delivered
+        finally:
+            edge.stop()
