@@ -43,17 +43,27 @@ class BrokerUrl(BaseModel):
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
 
-def make_client(url: BrokerUrl, client_id: str, ca_file: str | None = None, clean_session: bool = True) -> paho.Client:
-    """A paho client (callback API v2, MQTT 3.1.1 so that the embedded broker speaks it too).
+def make_client(
+    url: BrokerUrl,
+    client_id: str,
+    ca_file: str | None = None,
+    clean_session: bool = True,
+    mqtt5: bool = False,
+    manual_ack: bool = False,
+) -> paho.Client:
+    """A paho client (callback API v2); MQTT 3.1.1 unless ``mqtt5``, so that the embedded broker speaks it too.
 
     ``clean_session=False`` keeps the subscription and queued QoS 1 messages at the broker while
     the client is away: for consumers that must not miss what arrives during their own outage.
+    ``manual_ack`` leaves PUBACKs to the caller, who sends them once a message is safe on disk.
     """
     client = paho.Client(
         callback_api_version=CallbackAPIVersion.VERSION2,
         client_id=client_id,
-        protocol=paho.MQTTv311,
-        clean_session=clean_session,
+        protocol=paho.MQTTv5 if mqtt5 else paho.MQTTv311,
+        # MQTT 5 sets clean start per connection instead (see connect_properties).
+        clean_session=None if mqtt5 else clean_session,
+        manual_ack=manual_ack,
     )
     if url.username:
         client.username_pw_set(url.username, url.password)

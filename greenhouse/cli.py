@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from contract.clock import Clock
 from contract.config_file import ConfigError, load_site
@@ -27,6 +29,13 @@ def _broker_url(text: str) -> BrokerUrl:
         return BrokerUrl.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _http_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} must look like http://host:8086")
+    return text.rstrip("/")
 
 
 def _speed(text: str) -> float:
@@ -96,6 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     edge.add_argument("--rules", type=Path, help="rule file (default: the greenhouse's rules_file)")
     _add_clock(edge)
 
+    gw = sub.add_parser("gateway", help="run the central gateway: MQTT ingest into the history store")
+    gw.add_argument("--config", type=Path, required=True, help="site file")
+    gw.add_argument("--mqtt-url", type=_broker_url, default=BrokerUrl.parse("mqtt://127.0.0.1:1883"))
+    gw.add_argument("--data-dir", type=Path, default=Path("gateway-data"), help="spool folder (default ./gateway-data)")
+    gw.add_argument("--influx-url", type=_http_url, help="InfluxDB base URL; without it history goes to SQLite")
+    gw.add_argument("--influx-db", default="greenhouse", help="InfluxDB database (1.x) or bucket mapping (2.x/3.x)")
+    gw.add_argument("--influx-token", default=os.environ.get("INFLUX_TOKEN"),
+                    help="token for 2.x/3.x v1-compatible endpoints (default: $INFLUX_TOKEN)")
+    gw.add_argument("--instance", default="1", help="instance name, unique among gateways sharing the stream")
+    gw.add_argument("--share-group", default="gateway", help="MQTT shared-subscription group")
+    gw.add_argument("--no-share", action="store_true", help="plain subscription (brokers without MQTT 5)")
+    gw.add_argument("--http-port", type=int, default=8080, help="history API port (0: no API)")
+    gw.add_argument("--http-host", default="127.0.0.1", help="history API address (default loopback only)")
+
     sim = sub.add_parser("sim", help="run the simulated greenhouses and their Modbus TCP nodes")
     sim.add_argument("--config", type=Path, required=True, help="site file")
     sim.add_argument("--seed", type=int, default=7)
@@ -132,6 +155,12 @@ def run_edge(args: argparse.Namespace) -> int:
     agent = EdgeAgent(site, gh, args.mqtt_url, args.data_dir, _clock(args), ModbusTcpDriver(gh.fieldbus), ruleset)
     agent.run(stop)
     return 0
+
+
+def run_gateway(args: argparse.Namespace) -> int:
+    from gateway.main import serve
+
+    return serve(args, load_site(args.config), _stop_on_signals())
 
 
 def run_sim(args: argparse.Namespace) -> int:
@@ -178,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_edge(args)
         if args.command == "sim":
             return run_sim(args)
+        if args.command == "gateway":
+            return run_gateway(args)
         return run_site_check(args)
     except ConfigError as exc:
         print(f"greenhouse {args.command}: configuration error in {exc.path}:", file=sys.stderr)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import paho.mqtt.client as paho
+from pydantic import ValidationError
 
 from contract import topics
 from contract.messages import (
@@ -30,6 +31,7 @@ class Probe:
         self.acks: list[CommandAck] = []
         self.states: list[StateSnapshot] = []
         self.statuses: list[Status] = []
+        self.unparsable = 0
         self._lock = threading.RLock()  # predicates given to wait() call the locked helpers
         self.client = make_client(url, f"probe-{uuid.uuid4().hex[:8]}", clean_session=False)
         self.client.on_connect = self._on_connect
@@ -43,6 +45,12 @@ class Probe:
         client.subscribe(f"gh/v1/{self.site}/#", qos=1)
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        try:
+            self._record(msg)
+        except (topics.TopicError, ValidationError):
+            self.unparsable += 1  # tests publish hostile payloads on purpose; a consumer carries on
+
+    def _record(self, msg: paho.MQTTMessage) -> None:
         t = topics.parse(msg.topic)
         with self._lock:
             match t.channel:

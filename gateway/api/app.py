@@ -1,0 +1,139 @@
+"""The gateway's HTTP API, documented by its OpenAPI schema at /docs."""
+
+# No `from __future__ import annotations` here: FastAPI must see the dependency types
+# defined inside create_app as real objects, not as names it cannot resolve.
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Query, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from contract.kinds import SensorKind
+from contract.site import SiteConfig
+from gateway.api.access import Principal, local_operator, require_greenhouse
+from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
+from gateway.ingest.receiver import IngestCounters
+from gateway.ingest.spool import Spool
+from gateway.registry import GreenhouseHealth, Registry
+from gateway.storage.model import Store
+
+CSV_ROW_LIMIT = 2_000_000
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    site: SiteConfig
+    store: Store
+    registry: Registry
+    spool: Spool
+    counters: IngestCounters
+    now: Callable[[], datetime]
+
+
+class RejectOut(BaseModel):
+    ts: datetime
+    topic: str
+    reason: str
+    detail: str
+
+
+class IngestReport(BaseModel):
+    received: int
+    accepted: int
+    rejected: int
+    rejected_by_reason: dict[str, int]
+    spool_depth: int
+    recent_rejects: list[RejectOut]
+
+
+def create_app(ctx: ApiContext) -> FastAPI:
+    app = FastAPI(
+        title="Greenhouse gateway",
+        version="1",
+        description="Current status and history of a cooperative's greenhouses.",
+    )
+
+    def principal() -> Principal:
+        return local_operator(ctx.site)
+
+    Who = Annotated[Principal, Depends(principal)]
+
+    def history_request(
+        start: datetime | None = None,
+        end: datetime | None = None,
+        bucket_s: Annotated[int | None, Query(ge=10, le=31 * 86400)] = None,
+        sensor: Annotated[list[str] | None, Query()] = None,
+        kind: SensorKind | None = None,
+        zone: str | None = None,
+        metric: Annotated[list[str] | None, Query()] = None,
+    ) -> HistoryRequest:
+        for name, value in (("start", start), ("end", end)):
+            if value is not None and value.tzinfo is None:
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_ENTITY, f"{name}: give a UTC offset, e.g. 2026-01-15T06:00:00+07:00"
+                )
+        return HistoryRequest(
+            start=start, end=end, bucket_s=bucket_s, sensor=sensor or [], kind=kind, zone=zone, metric=metric or []
+        )
+
+    Req = Annotated[HistoryRequest, Depends(history_request)]
+
+    @app.get("/api/v1/status", response_model=list[GreenhouseHealth], summary="Every greenhouse, now")
+    def current_status(who: Who) -> list[GreenhouseHealth]:
+        return [h for h in ctx.registry.health(ctx.now()) if who.greenhouses is None or h.greenhouse in who.greenhouses]
+
+    @app.get(
+        "/api/v1/greenhouses/{greenhouse}/history",
+        response_model=History,
+        summary="Downsampled history (mean/min/max per bucket) of sensors and derived metrics",
+    )
+    def get_history(greenhouse: str, req: Req, who: Who) -> History:
+        gh = require_greenhouse(ctx.site, who, greenhouse)
+        try:
+            return history(ctx.store, gh, req, ctx.now())
+        except HistoryError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+
+    @app.get(
+        "/api/v1/greenhouses/{greenhouse}/history.csv",
+        response_class=StreamingResponse,
+        summary="Every reading in the range with its quality flag, as CSV",
+    )
+    def get_csv(greenhouse: str, req: Req, who: Who) -> StreamingResponse:
+        gh = require_greenhouse(ctx.site, who, greenhouse)
+        try:
+            lines = csv_rows(ctx.store, gh, req, ctx.now(), CSV_ROW_LIMIT)
+            first = next(lines)  # validates the request before the 200 is sent
+        except HistoryError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+
+        def body() -> object:
+            yield first
+            yield from lines
+
+        filename = f"{gh.id}-readings.csv"
+        return StreamingResponse(
+            body(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    @app.get("/api/v1/ingest", response_model=IngestReport, summary="What was received, stored and rejected")
+    def ingest_report(who: Who) -> IngestReport:
+        c = ctx.counters
+        rejects = [
+            RejectOut(ts=r.ts, topic=r.topic, reason=r.reason, detail=r.detail) for r in ctx.spool.recent_rejects(50)
+        ]
+        return IngestReport(
+            received=c.received,
+            accepted=c.accepted,
+            rejected=c.rejected,
+            rejected_by_reason=ctx.spool.reject_counts(),
+            spool_depth=ctx.spool.depth(),
+            recent_rejects=rejects,
+        )
+
+    return app

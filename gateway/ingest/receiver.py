@@ -1,0 +1,136 @@
+"""Receives telemetry, status and events from every greenhouse, and acknowledges each once it is on disk.
+
+paho's network thread only collects messages. A commit thread takes them in
+groups: it validates each one, stores the good ones and the rejections in a
+single spool transaction, and only then sends the PUBACKs, in arrival order.
+Through an MQTT 5 shared subscription (``$share/<group>/…``), several gateway
+instances split the stream between them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import paho.mqtt.client as paho
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from contract import topics
+from contract.clock import Clock
+from contract.mqtt import BrokerUrl, make_client
+from gateway.ingest.spool import Received, Rejection, Spool
+from gateway.ingest.validate import Accepted, Validator
+
+log = logging.getLogger(__name__)
+
+_CHANNELS = (topics.Channel.TELEMETRY, topics.Channel.STATUS, topics.Channel.EVENTS)
+# The broker keeps the gateway's session (and queues its messages) this long while it is down.
+_SESSION_EXPIRY_S = 7 * 24 * 3600
+_IDLE_WAIT_S = 0.5
+
+
+@dataclass
+class IngestCounters:
+    received: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+
+class Receiver:
+    def __init__(
+        self,
+        url: BrokerUrl,
+        site_id: str,
+        validator: Validator,
+        spool: Spool,
+        clock: Clock,
+        client_id: str,
+        share_group: str | None = "gateway",
+        mqtt5: bool = True,
+    ) -> None:
+        self._url = url
+        self._validator = validator
+        self._spool = spool
+        self._clock = clock
+        self._mqtt5 = mqtt5
+        prefix = f"$share/{share_group}/" if share_group else ""
+        self.filters = [prefix + topics.subscription(c, site_id) for c in _CHANNELS]
+        self.counters = IngestCounters()
+        self._pending: list[paho.MQTTMessage] = []
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._client = make_client(url, client_id, clean_session=False, mqtt5=mqtt5, manual_ack=True)
+        self._client.on_connect = self._on_connect
+        self._client.on_message = self._on_message
+        self._thread = threading.Thread(target=self._commit_loop, name="gateway-ingest", daemon=True)
+
+    def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
+        if rc.is_failure:
+            log.warning("mqtt connect refused", extra={"detail": str(rc)})
+            return
+        client.subscribe([(f, 1) for f in self.filters])
+        log.info("mqtt connected", extra={"filters": self.filters})
+
+    def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        with self._cond:
+            self._pending.append(msg)
+            self._cond.notify()
+
+    def start(self) -> None:
+        self._thread.start()
+        if self._mqtt5:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = _SESSION_EXPIRY_S
+            self._client.connect_async(
+                self._url.host, self._url.port, keepalive=30, clean_start=False, properties=props
+            )
+        else:
+            self._client.connect_async(self._url.host, self._url.port, keepalive=30)
+        self._client.loop_start()
+
+    def _commit_loop(self) -> None:
+        # Group commit: whatever arrives while one transaction is being made durable forms the next group,
+        # so the broker's in-flight window never waits on a timer.
+        while not self._stop.is_set():
+            with self._cond:
+                if not self._pending:
+                    self._cond.wait(_IDLE_WAIT_S)
+                group, self._pending = self._pending, []
+            if group:
+                self._commit(group)
+
+    def _commit(self, group: list[paho.MQTTMessage]) -> None:
+        now = self._clock.now()
+        accepted: list[Received] = []
+        rejected: list[Rejection] = []
+        for msg in group:
+            payload = bytes(msg.payload)
+            result = self._validator.check(msg.topic, payload, now)
+            if isinstance(result, Accepted):
+                accepted.append(Received(result.channel.value, payload))
+            else:
+                rejected.append(Rejection(now, msg.topic, result.reason.value, result.detail, payload))
+        self._spool.commit(accepted, rejected)
+        # Only now is each message safe: acknowledge, in the order they arrived.
+        for msg in group:
+            self._client.ack(msg.mid, msg.qos)
+        c = self.counters
+        c.received += len(group)
+        c.accepted += len(accepted)
+        c.rejected += len(rejected)
+        for r in rejected:
+            c.by_reason[r.reason] = c.by_reason.get(r.reason, 0) + 1
+            log.info("message rejected", extra={"topic": r.topic, "reason": r.reason, "detail": r.detail})
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        with self._cond:
+            group, self._pending = self._pending, []
+        if group:
+            self._commit(group)
+        self._client.disconnect()
+        self._client.loop_stop()

@@ -1,0 +1,128 @@
+"""Checking every MQTT message against the contract before anything stores it.
+
+A message becomes either an ``Accepted`` contract model, or a ``Rejected`` with a
+reason code and a detail naming what is wrong. Nothing here raises: hostile
+input must never stop the gateway.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import ValidationError
+
+from contract import topics
+from contract.messages import Event, Status, TelemetryBatch
+from contract.site import SiteConfig
+
+MAX_PAYLOAD_BYTES = 256 * 1024
+# Edge clocks drift and 3G delivers late; beyond these a timestamp is a bug or an attack.
+MAX_FUTURE = timedelta(minutes=10)
+MAX_PAST = timedelta(days=400)
+
+Ingested = TelemetryBatch | Status | Event
+_MODELS: dict[topics.Channel, type[Ingested]] = {
+    topics.Channel.TELEMETRY: TelemetryBatch,
+    topics.Channel.STATUS: Status,
+    topics.Channel.EVENTS: Event,
+}
+
+
+class RejectReason(StrEnum):
+    TOO_LARGE = "too_large"
+    BAD_TOPIC = "bad_topic"
+    NOT_JSON = "not_json"
+    NON_FINITE = "non_finite"
+    INVALID = "invalid"
+    UNKNOWN_SITE = "unknown_site"
+    UNKNOWN_GREENHOUSE = "unknown_greenhouse"
+    TOPIC_MISMATCH = "topic_mismatch"
+    FUTURE_TIMESTAMP = "future_timestamp"
+    ANCIENT_TIMESTAMP = "ancient_timestamp"
+    STORE_REFUSED = "store_refused"  # valid by the contract, refused by the database
+
+
+@dataclass(frozen=True)
+class Accepted:
+    channel: topics.Channel
+    message: Ingested
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: RejectReason
+    detail: str
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> float:
+    raise _NonFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses to inf
+        raise _NonFinite(text)
+    return value
+
+
+def _timestamps(message: Ingested) -> list[datetime]:
+    match message:
+        case TelemetryBatch():
+            return [message.sent_at, *(r.ts for r in message.readings)]
+        case Status():
+            return [message.ts] if message.ts else []
+        case Event():
+            return [message.ts]
+
+
+class Validator:
+    def __init__(self, site: SiteConfig) -> None:
+        self.site_id = site.cooperative.id
+        self.greenhouses = {g.id for g in site.greenhouses}
+
+    def check(self, topic: str, payload: bytes, now: datetime) -> Accepted | Rejected:
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            return Rejected(RejectReason.TOO_LARGE, f"{len(payload)} bytes > {MAX_PAYLOAD_BYTES}")
+        try:
+            t = topics.parse(topic)
+        except topics.TopicError as exc:
+            return Rejected(RejectReason.BAD_TOPIC, str(exc))
+        model = _MODELS.get(t.channel)
+        if model is None:
+            return Rejected(RejectReason.BAD_TOPIC, f"channel {t.channel.value!r} is not ingested")
+        if t.site != self.site_id:
+            return Rejected(RejectReason.UNKNOWN_SITE, f"site {t.site!r}")
+        if t.greenhouse not in self.greenhouses:
+            return Rejected(RejectReason.UNKNOWN_GREENHOUSE, f"greenhouse {t.greenhouse!r}")
+        try:
+            raw = json.loads(payload, parse_constant=_refuse_constant, parse_float=_finite_float)
+        except _NonFinite as exc:
+            return Rejected(RejectReason.NON_FINITE, f"{exc} is not a number")
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return Rejected(RejectReason.NOT_JSON, str(exc))
+        try:
+            message = model.model_validate(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "payload"
+            more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+            return Rejected(RejectReason.INVALID, f"{where}: {err['msg']}{more}")
+        if (message.site, message.greenhouse) != (t.site, t.greenhouse):
+            return Rejected(
+                RejectReason.TOPIC_MISMATCH,
+                f"payload is for {message.site}/{message.greenhouse}, topic for {t.site}/{t.greenhouse}",
+            )
+        for ts in _timestamps(message):
+            if ts > now + MAX_FUTURE:
+                return Rejected(RejectReason.FUTURE_TIMESTAMP, f"{ts.isoformat()} is ahead of {now.isoformat()}")
+            if ts < now - MAX_PAST:
+                return Rejected(RejectReason.ANCIENT_TIMESTAMP, f"{ts.isoformat()} is older than {MAX_PAST.days} days")
+        return Accepted(t.channel, message)

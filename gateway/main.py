@@ -1,0 +1,71 @@
+"""`greenhouse gateway`: the store, the service and the HTTP API, until a signal stops them."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+from pathlib import Path
+
+import uvicorn
+
+from contract.clock import Clock
+from contract.site import SiteConfig
+from gateway.api.app import ApiContext, create_app
+from gateway.service import Gateway, GatewaySettings
+from gateway.storage.influx import InfluxV1Store
+from gateway.storage.model import Store
+from gateway.storage.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+
+
+def open_store(influx_url: str | None, database: str, token: str | None, data_dir: Path, site_id: str) -> Store:
+    """InfluxDB when a URL is given; otherwise the embedded SQLite history next to the spool."""
+    if influx_url:
+        return InfluxV1Store(influx_url, database, token=token)
+    return SqliteStore(data_dir / f"history-{site_id}.sqlite3")
+
+
+class ApiServer:
+    def __init__(self, ctx: ApiContext, host: str, port: int) -> None:
+        config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="gateway-api", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clock: Clock | None = None) -> int:
+    clock = clock or Clock()
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(args.influx_url, args.influx_db, args.influx_token, args.data_dir, site.cooperative.id)
+    settings = GatewaySettings(
+        broker=args.mqtt_url,
+        data_dir=args.data_dir,
+        instance=args.instance,
+        share_group=None if args.no_share else args.share_group,
+        mqtt5=not args.no_share,
+    )
+    gateway = Gateway(site, store, settings, clock)
+    api = None
+    if args.http_port:
+        api = ApiServer(
+            ApiContext(site, store, gateway.registry, gateway.spool, gateway.receiver.counters, clock.now),
+            args.http_host,
+            args.http_port,
+        )
+    gateway.start()
+    if api is not None:
+        api.start()
+        log.info("history API listening", extra={"url": f"http://{args.http_host}:{args.http_port}/docs"})
+    stop.wait()
+    if api is not None:
+        api.stop()
+    gateway.stop()
+    return 0

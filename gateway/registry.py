@@ -1,0 +1,135 @@
+"""Device registry and health: what each greenhouse and sensor last said, and what has gone quiet.
+
+Pure: messages and the time go in, a health report comes out. The gateway feeds it
+every message it stores; the HTTP API reads the report.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from pydantic import AwareDatetime, BaseModel
+
+from contract.kinds import Quality, SensorKind
+from contract.messages import Availability, Event, Status, TelemetryBatch
+from contract.site import SiteConfig
+
+# A greenhouse is silent after this many missed polls (and never sooner than the floor).
+_SILENT_POLLS = 3
+_SILENT_FLOOR = timedelta(minutes=5)
+
+
+class SensorHealth(BaseModel):
+    sensor: str
+    kind: SensorKind
+    value: float | None = None
+    ts: AwareDatetime | None = None
+    quality: Quality | None = None
+    age_s: float | None = None
+    stale: bool  # no good reading younger than the sensor's max_age_s
+
+
+class GreenhouseHealth(BaseModel):
+    greenhouse: str
+    name: str
+    availability: Availability | None = None  # None: never heard from
+    last_seen: AwareDatetime | None = None
+    silent: bool
+    agent_version: str | None = None
+    outbox_depth: int | None = None
+    last_seq: int | None = None
+    sensors: list[SensorHealth]
+    stale_sensors: list[str]
+
+
+class _Sensor:
+    __slots__ = ("quality", "ts", "value")
+
+    def __init__(self) -> None:
+        self.value: float | None = None
+        self.ts: datetime | None = None
+        self.quality: Quality | None = None
+
+
+class _House:
+    def __init__(self) -> None:
+        self.availability: Availability | None = None
+        self.last_seen: datetime | None = None
+        self.agent_version: str | None = None
+        self.outbox_depth: int | None = None
+        self.last_seq: int | None = None
+        self.sensors: dict[str, _Sensor] = {}
+
+
+class Registry:
+    """Thread-safe: the writer applies messages, the API reads reports."""
+
+    def __init__(self, site: SiteConfig) -> None:
+        self.site = site
+        self._houses = {g.id: _House() for g in site.greenhouses}
+        self._lock = threading.Lock()
+
+    def apply(self, message: TelemetryBatch | Status | Event, received_at: datetime) -> None:
+        with self._lock:
+            house = self._houses[message.greenhouse]
+            match message:
+                case TelemetryBatch():
+                    self._seen(house, message.sent_at)
+                    house.last_seq = max(house.last_seq or 0, message.seq)
+                    for r in message.readings:
+                        s = house.sensors.setdefault(r.sensor, _Sensor())
+                        if s.ts is None or r.ts >= s.ts:
+                            s.value, s.ts, s.quality = r.value, r.ts, r.quality
+                case Status():
+                    # The last will carries no time: the broker published it when the agent vanished.
+                    self._seen(house, message.ts or received_at)
+                    house.availability = message.state
+                    house.agent_version = message.agent_version or house.agent_version
+                    if message.outbox_depth is not None:
+                        house.outbox_depth = message.outbox_depth
+                case Event():
+                    self._seen(house, message.ts)
+
+    @staticmethod
+    def _seen(house: _House, ts: datetime) -> None:
+        if house.last_seen is None or ts > house.last_seen:
+            house.last_seen = ts
+
+    def health(self, now: datetime) -> list[GreenhouseHealth]:
+        with self._lock:
+            return [self._report(g.id, now) for g in self.site.greenhouses]
+
+    def _report(self, greenhouse_id: str, now: datetime) -> GreenhouseHealth:
+        gh = self.site.greenhouse(greenhouse_id)
+        house = self._houses[greenhouse_id]
+        sensors = []
+        for sensor in gh.sensors.values():
+            seen = house.sensors.get(sensor.id, _Sensor())
+            age = (now - seen.ts).total_seconds() if seen.ts else None
+            fresh_and_good = seen.quality is Quality.GOOD and age is not None and age <= sensor.max_age_s
+            sensors.append(
+                SensorHealth(
+                    sensor=sensor.id,
+                    kind=sensor.kind,
+                    value=seen.value,
+                    ts=seen.ts,
+                    quality=seen.quality,
+                    age_s=age,
+                    stale=not fresh_and_good,
+                )
+            )
+        quiet_after = max(_SILENT_FLOOR, timedelta(seconds=_SILENT_POLLS * gh.poll_interval_s))
+        silent = house.last_seen is None or now - house.last_seen > quiet_after
+        return GreenhouseHealth(
+            greenhouse=gh.id,
+            name=gh.label,
+            availability=house.availability,
+            last_seen=house.last_seen,
+            silent=silent,
+            agent_version=house.agent_version,
+            outbox_depth=house.outbox_depth,
+            last_seq=house.last_seq,
+            sensors=sensors,
+            stale_sensors=[s.sensor for s in sensors if s.stale],
+        )

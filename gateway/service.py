@@ -1,0 +1,65 @@
+"""The central gateway: MQTT → validation → spool → history store, plus the registry the API reads."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from contract.clock import Clock
+from contract.mqtt import BrokerUrl
+from contract.site import SiteConfig
+from gateway.derived_points import Deriver
+from gateway.ingest.receiver import Receiver
+from gateway.ingest.spool import Spool
+from gateway.ingest.validate import Validator
+from gateway.points import PointMapper
+from gateway.registry import Registry
+from gateway.storage.model import Store
+from gateway.writer import Writer
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    broker: BrokerUrl
+    data_dir: Path
+    instance: str = "1"
+    # None: a plain subscription (the embedded broker has no shared subscriptions).
+    share_group: str | None = "gateway"
+    mqtt5: bool = True
+
+
+class Gateway:
+    def __init__(self, site: SiteConfig, store: Store, settings: GatewaySettings, clock: Clock) -> None:
+        self.site = site
+        self.store = store
+        self.clock = clock
+        site_id = site.cooperative.id
+        self.spool = Spool(settings.data_dir / f"gateway-{site_id}-{settings.instance}-spool.sqlite3")
+        self.registry = Registry(site)
+        self.receiver = Receiver(
+            settings.broker,
+            site_id,
+            Validator(site),
+            self.spool,
+            clock,
+            client_id=f"gateway-{site_id}-{settings.instance}",
+            share_group=settings.share_group,
+            mqtt5=settings.mqtt5,
+        )
+        self.writer = Writer(self.spool, store, PointMapper(site), self.registry, clock, Deriver(site))
+        self._stop = threading.Event()
+        self._writer_thread = threading.Thread(
+            target=self.writer.run, args=(self._stop,), name="gateway-writer", daemon=True
+        )
+
+    def start(self) -> None:
+        self._writer_thread.start()
+        self.receiver.start()
+
+    def stop(self) -> None:
+        self.receiver.stop()
+        self._stop.set()
+        self._writer_thread.join(timeout=10)
+        self.spool.close()
+        self.store.close()

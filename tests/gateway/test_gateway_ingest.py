@@ -1,0 +1,152 @@
+"""The gateway end to end: edge agent → real Mosquitto → gateway → history store, with hostile traffic mixed in."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from contract.mqtt import BrokerUrl
+from gateway.service import Gateway, GatewaySettings
+from gateway.storage.sqlite import SqliteStore
+from tests.support.mosquitto import Mosquitto
+from tests.support.stack import EdgeThread, one_greenhouse_site, rules_yaml, stack
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+GH = "ca-chua-1"
+FAR = timedelta(days=3)
+
+
+def _es_kpa(t_c: float) -> float:
+    return 0.6108 * math.exp(17.27 * t_c / (t_c + 237.3))  # FAO-56 eq. 11, written out independently
+
+
+def test_readings_land_with_tags_times_and_derived_metrics(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    site = one_greenhouse_site(tmp_path, rules=rules_yaml([]))
+    with stack(tmp_path, mosquitto, site, datetime(2026, 3, 10, 10, 0, tzinfo=TZ), speed=60) as s:
+        store = SqliteStore(tmp_path / "history.sqlite3")
+        gateway = Gateway(site, store, GatewaySettings(broker=s.url, data_dir=tmp_path / "gw"), s.clock)
+        gateway.start()
+        edge = EdgeThread(s)
+        p = s.probe
+        try:
+            p.wait(lambda: len(p.unique_seqs(GH)) >= 6, 30, "six polls published")
+            # Hostile traffic on the same broker, while good telemetry keeps flowing.
+            for topic, payload in [
+                (f"gh/v1/htx-moc-chau/{GH}/telemetry", b"not json"),
+                (f"gh/v1/htx-moc-chau/{GH}/telemetry", b'{"v":1,"site":"htx-moc-chau","greenhouse":"x"}'),
+                ("gh/v1/htx-moc-chau/nha-khac/telemetry", b"{}"),
+                (f"gh/v1/htx-moc-chau/{GH}/events", b'{"v":1,"value":NaN}'),
+            ]:
+                p.client.publish(topic, payload, qos=1)
+            seqs_then = len(p.unique_seqs(GH))
+            p.wait(lambda: len(p.unique_seqs(GH)) >= seqs_then + 4, 30, "four more polls")
+            p.wait(
+                lambda: (
+                    gateway.receiver.counters.rejected >= 4
+                    and gateway.spool.depth() == 0
+                    and len(store.rows("batch", {"greenhouse": GH}, s.clock.now() - FAR, s.clock.now() + FAR, 10_000))
+                    >= seqs_then + 4
+                ),
+                20,
+                "the gateway stored the good batches and rejected the bad",
+            )
+        finally:
+            edge.stop()
+        counts = gateway.spool.reject_counts()
+        gateway.stop()
+    assert counts == {"not_json": 1, "invalid": 1, "unknown_greenhouse": 1, "non_finite": 1}
+
+    store = SqliteStore(tmp_path / "history.sqlite3")
+    start, end = s.clock.origin - FAR, s.clock.origin + FAR  # type: ignore[operator]
+    batches = {b.seq: b for b in p.batches}
+    # Every reading the edge published is stored once, at its own timestamp, with its tags.
+    stored_temp = store.rows("reading", {"greenhouse": GH, "sensor": "air-temp"}, start, end, 10_000)
+    published = sorted(
+        {
+            r.ts.replace(microsecond=r.ts.microsecond // 1000 * 1000): r
+            for b in batches.values()
+            for r in b.readings
+            if r.sensor == "air-temp"
+        }.items()
+    )
+    assert [pt.ts for pt in stored_temp] == [ts for ts, _ in published]
+    assert [pt.fields["value"] for pt in stored_temp] == [r.value for _, r in published]
+    assert stored_temp[0].tags == {"site": "htx-moc-chau", "greenhouse": GH, "sensor": "air-temp", "kind": "air_temp_c"}
+    soil = store.rows("reading", {"greenhouse": GH, "zone": "khu-b"}, start, end, 10_000)
+    assert {pt.tags["sensor"] for pt in soil} == {"soil-b1", "soil-b2"}
+    # Derived VPD matches the FAO-56 computation from the same batch's air temperature and humidity.
+    derived = store.rows("derived", {"greenhouse": GH}, start, end, 10_000)
+    assert len(derived) >= 10
+    for point in derived[:5]:
+        batch = next(b for b in batches.values() if abs((b.sent_at - point.ts).total_seconds()) < 0.001)
+        t = next(r.value for r in batch.readings if r.sensor == "air-temp")
+        rh = next(r.value for r in batch.readings if r.sensor == "air-rh")
+        assert t is not None and rh is not None
+        # Fog can read a touch over 100 %; the metric caps humidity at saturation.
+        expected = _es_kpa(t) * (1 - min(rh, 100.0) / 100)
+        assert math.isclose(float(point.fields["vpd_kpa"]), expected, rel_tol=1e-6, abs_tol=1e-9)
+    store.close()
+
+
+def test_api_reports_rejects_and_serves_history(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    from fastapi.testclient import TestClient
+
+    from gateway.api.app import ApiContext, create_app
+
+    site = one_greenhouse_site(tmp_path, rules=rules_yaml([]))
+    with stack(tmp_path, mosquitto, site, datetime(2026, 3, 10, 10, 0, tzinfo=TZ), speed=120) as s:
+        store = SqliteStore(tmp_path / "history.sqlite3")
+        gateway = Gateway(
+            site, store, GatewaySettings(broker=BrokerUrl.parse(mosquitto.url), data_dir=tmp_path / "gw"), s.clock
+        )
+        gateway.start()
+        edge = EdgeThread(s)
+        try:
+            s.probe.client.publish(f"gh/v1/htx-moc-chau/{GH}/telemetry", b"\xff", qos=1)
+            s.probe.wait(lambda: len(s.probe.unique_seqs(GH)) >= 20, 30, "twenty polls (10 simulated minutes)")
+            s.probe.wait(
+                lambda: gateway.spool.depth() == 0 and gateway.receiver.counters.rejected == 1, 10, "all stored"
+            )
+            api = TestClient(
+                create_app(
+                    ApiContext(site, store, gateway.registry, gateway.spool, gateway.receiver.counters, s.clock.now)
+                )
+            )
+            report = api.get("/api/v1/ingest").json()
+            assert report["rejected_by_reason"] == {"not_json": 1} and report["spool_depth"] == 0
+            status = api.get("/api/v1/status").json()
+            assert status[0]["greenhouse"] == GH and status[0]["availability"] == "online"
+            hist = api.get(
+                f"/api/v1/greenhouses/{GH}/history",
+                params={
+                    "sensor": "air-temp",
+                    "metric": "vpd_kpa",
+                    "bucket_s": 300,
+                    "start": (s.clock.now() - timedelta(hours=1)).isoformat(),
+                },
+            ).json()
+            names = [series["name"] for series in hist["series"]]
+            assert names == ["air-temp", "vpd_kpa"]
+            temp = hist["series"][0]["buckets"]
+            assert temp and all(b["min"] <= b["mean"] <= b["max"] for b in temp)
+            assert sum(b["count"] for b in temp) >= 15
+            csv_text = api.get(
+                f"/api/v1/greenhouses/{GH}/history.csv",
+                params={"sensor": "soil-a1", "start": (s.clock.now() - timedelta(hours=1)).isoformat()},
+            )
+            lines = csv_text.text.strip().splitlines()
+            assert lines[0] == "time_utc,greenhouse,zone,sensor,kind,unit,value,quality"
+            assert len(lines) >= 16 and all(",khu-a,soil-a1,soil_vwc_pct,%," in line for line in lines[1:])
+            assert api.get("/api/v1/greenhouses/nha-khac/history").status_code == 404
+            bad = api.get(
+                f"/api/v1/greenhouses/{GH}/history",
+                params={"start": "2026-01-02T00:00:00+07:00", "end": "2026-01-01T00:00:00+07:00"},
+            )
+            assert bad.status_code == 422 and "must be before end" in bad.json()["detail"]
+            bad = api.get(f"/api/v1/greenhouses/{GH}/history", params={"sensor": "soil-z9"})
+            assert bad.status_code == 422 and "no sensor 'soil-z9'" in bad.json()["detail"]
+        finally:
+            edge.stop()
+            gateway.stop()
