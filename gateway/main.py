@@ -41,8 +41,7 @@ class ApiServer:
         self._thread.join(timeout=10)
 
 
-def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clock: Clock | None = None) -> int:
-    clock = clock or Clock()
+def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clock: Clock) -> int:
     args.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(args.influx_url, args.influx_db, args.influx_token, args.data_dir, site.cooperative.id)
     settings = GatewaySettings(

@@ -108,7 +108,8 @@ class Writer:
         messages = [self._parse(r) for r in rows]
         try:
             self._write([m for m in messages if m is not None])
-        except StoreRejected:
+        except (StoreRejected, ValidationError):
+            # Find the offending rows; the others are written (again: writes are idempotent).
             self._write_one_by_one(rows, messages)
         self._spool.done(rows)
         return len(rows)
@@ -160,7 +161,7 @@ class Writer:
                 continue
             try:
                 self._write([message])
-            except StoreRejected as exc:
+            except (StoreRejected, ValidationError) as exc:  # the store's refusal, or a point it could never hold
                 log.warning("store refused a message", extra={"channel": row.channel, "detail": str(exc)})
                 rejection = Rejection(
                     self._clock.now(), row.channel, RejectReason.STORE_REFUSED.value, str(exc), row.payload

@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the screen (default vi)")
     demo.add_argument("--data-dir", type=Path, help="where outboxes are kept (default: a temporary folder)")
     demo.add_argument("--plain", action="store_true", help="print lines instead of the live view")
+    demo.add_argument("--http-port", type=int, default=8080, help="history API port (default 8080, 0: none)")
 
     edge = sub.add_parser("edge", help="run the edge agent of one greenhouse")
     edge.add_argument("--config", type=Path, required=True, help="site file")
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     gw.add_argument("--no-share", action="store_true", help="plain subscription (brokers without MQTT 5)")
     gw.add_argument("--http-port", type=int, default=8080, help="history API port (0: no API)")
     gw.add_argument("--http-host", default="127.0.0.1", help="history API address (default loopback only)")
+    _add_clock(gw)
 
     sim = sub.add_parser("sim", help="run the simulated greenhouses and their Modbus TCP nodes")
     sim.add_argument("--config", type=Path, required=True, help="site file")
@@ -160,7 +162,7 @@ def run_edge(args: argparse.Namespace) -> int:
 def run_gateway(args: argparse.Namespace) -> int:
     from gateway.main import serve
 
-    return serve(args, load_site(args.config), _stop_on_signals())
+    return serve(args, load_site(args.config), _stop_on_signals(), _clock(args))
 
 
 def run_sim(args: argparse.Namespace) -> int:

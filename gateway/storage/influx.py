@@ -19,7 +19,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from gateway.storage import influxql
-from gateway.storage.line_protocol import lines
+from gateway.storage.line_protocol import bodies
 from gateway.storage.model import (
     Bucket,
     BucketQuery,
@@ -36,6 +36,7 @@ from gateway.storage.model import (
 log = logging.getLogger(__name__)
 
 _LINES_PER_WRITE = 5000
+_MAX_BODY_BYTES = 8_000_000  # well under the 25 MB max-body-size of 1.x
 _ROWS_PER_CHUNK = 10_000
 _BAD_DATA = {400, 413, 422}
 _DATABASE_NOT_FOUND = "database not found"
@@ -87,6 +88,8 @@ class InfluxV1Store:
         password: str | None = None,
         timeout_s: float = 10.0,
     ) -> None:
+        if token and username:
+            raise ValueError("give a token or a user name and password, not both")
         self._database = database
         headers = {"Authorization": f"Token {token}"} if token else {}
         auth = (username, password or "") if username else None
@@ -95,12 +98,11 @@ class InfluxV1Store:
         self._database_ready = False
 
     def write(self, points: Sequence[Point]) -> None:
-        for i in range(0, len(points), _LINES_PER_WRITE):
-            try:
-                body = lines(points[i : i + _LINES_PER_WRITE])
-            except ValueError as exc:
-                raise StoreRejected(str(exc)) from exc
-            self._with_database(lambda body=body: self._write(body))
+        try:
+            for body in bodies(points, _LINES_PER_WRITE, _MAX_BODY_BYTES):
+                self._with_database(lambda body=body: self._write(body))
+        except ValueError as exc:  # a point the line protocol cannot carry
+            raise StoreRejected(str(exc)) from exc
 
     def buckets(self, q: BucketQuery) -> list[Bucket]:
         if q.start_ms >= q.end_ms:
@@ -174,13 +176,9 @@ class InfluxV1Store:
         response = self._post("/query", data={"q": f"CREATE DATABASE {influxql.ident(self._database)}"})
         if response.status_code >= 500:
             raise StoreUnavailable(f"CREATE DATABASE: HTTP {response.status_code}: {_detail(response)}")
-        if response.is_success:
-            errors = [r.error for chunk in _chunks(response) for r in chunk.results if r.error]
-        else:
-            errors = [_detail(response)]
-        if errors:
+        if not response.is_success or '"error"' in response.text:
             # 2.x and 3.x refuse it (buckets and databases are made there by other means); writes will tell.
-            log.info("InfluxDB did not create the database", extra={"detail": "; ".join(errors)})
+            log.info("InfluxDB did not create the database", extra={"detail": _detail(response)})
         self._database_ready = True
 
     def _write(self, body: bytes) -> None:

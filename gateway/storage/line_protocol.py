@@ -9,7 +9,7 @@ protocol cannot carry at all are refused earlier, by the ``Point`` model.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from gateway.storage.model import Point, to_ms
@@ -53,5 +53,16 @@ def _series_key(measurement: str, tags: tuple[tuple[str, str], ...]) -> str:
     return escape_measurement(measurement) + "".join(f",{escape_key(k)}={escape_key(v)}" for k, v in tags)
 
 
-def lines(points: Iterable[Point]) -> bytes:
-    return "\n".join(line(p) for p in points).encode()
+def bodies(points: Iterable[Point], max_lines: int, max_bytes: int) -> Iterator[bytes]:
+    """Newline-separated lines in request bodies of at most ``max_lines`` lines and about ``max_bytes`` bytes."""
+    body: list[bytes] = []
+    size = 0
+    for point in points:
+        encoded = line(point).encode()
+        if body and (len(body) == max_lines or size + len(encoded) > max_bytes):
+            yield b"\n".join(body)
+            body, size = [], 0
+        body.append(encoded)
+        size += len(encoded) + 1
+    if body:
+        yield b"\n".join(body)

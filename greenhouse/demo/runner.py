@@ -114,6 +114,12 @@ def run_demo(args: argparse.Namespace) -> int:
         children.spawn("sim", ["sim", "--config", str(site_path), "--seed", str(args.seed), *_clock_args(clock)])
         for g in runtime_site.greenhouses:
             wait_for_port(g.fieldbus.port, timeout_s=30)
+        gateway_args = ["gateway", "--config", str(site_path), "--mqtt-url", str(url), "--data-dir", str(data_dir),
+                        "--http-port", str(args.http_port), *_clock_args(clock)]
+        # The embedded broker speaks MQTT 3.1.1 only: no shared subscriptions there.
+        children.spawn("gateway", gateway_args + (["--no-share"] if broker is not None else []))
+        if args.http_port:
+            console.print(f"history API: http://127.0.0.1:{args.http_port}/docs")
         for g, name in zip(runtime_site.greenhouses, edges, strict=True):
             children.spawn(
                 name,
@@ -134,7 +140,7 @@ def run_demo(args: argparse.Namespace) -> int:
     finally:
         codes = children.stop(edges)
         _drain(board, inbox, console, plain=True, settle_s=1.0)
-        codes |= children.stop(["sim"]) if "sim" in children.procs else {}
+        codes |= children.stop([n for n in ("gateway", "sim") if n in children.procs])
         viewer.loop_stop()
         viewer.disconnect()
         if broker is not None:

@@ -6,17 +6,40 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
+from greenhouse.net import free_port
 from tests.support.stack import REPO
 
 pytestmark = pytest.mark.slow
 
 
+def _query_api_while_running(api: str) -> tuple[list[dict[str, object]], dict[str, Any]]:
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        try:
+            status = httpx.get(f"{api}/api/v1/status", timeout=5).json()
+            if all((h["last_seq"] or 0) >= 20 for h in status):
+                soil = httpx.get(
+                    f"{api}/api/v1/greenhouses/ca-chua-1/history",
+                    params={"sensor": "soil-a1", "bucket_s": 600},
+                    timeout=5,
+                ).json()
+                return status, soil
+        except httpx.HTTPError:
+            continue
+    raise AssertionError("the demo's history API never showed 20 polls from every greenhouse")
+
+
 def test_demo_runs_the_closed_loop_and_stops_fail_safe(tmp_path: Path) -> None:
-    result = subprocess.run(
+    api = f"http://127.0.0.1:{free_port()}"
+    proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -29,12 +52,24 @@ def test_demo_runs_the_closed_loop_and_stops_fail_safe(tmp_path: Path) -> None:
             "--plain",
             "--data-dir",
             str(tmp_path),
+            "--http-port",
+            api.rsplit(":", 1)[1],
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=150,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+    # While it runs, the gateway it started keeps history (SQLite) and serves it.
+    status, soil = _query_api_while_running(api)
+    stdout, stderr = proc.communicate(timeout=150)
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    assert {h["greenhouse"]: h["availability"] for h in status} == {
+        "ca-chua-1": "online",
+        "ca-chua-2": "online",
+        "rau-la-1": "online",
+    }
+    assert sum(b["count"] for b in soil["series"][0]["buckets"]) >= 10  # the gateway trails the edge a little
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     out = result.stdout
     # A decision line names the greenhouse, the valve and why, in Vietnamese by default.

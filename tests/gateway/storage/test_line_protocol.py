@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.storage.line_protocol import escape_key, escape_measurement, field_value, line, lines
+from gateway.storage.line_protocol import bodies, escape_key, escape_measurement, field_value, line
 from gateway.storage.model import Point
 
 TS = datetime.fromtimestamp(1465839830.1004, tz=UTC)  # 1465839830100 ms
@@ -61,9 +61,20 @@ def test_non_finite_floats_are_refused(bad: float) -> None:
         field_value(bad)
 
 
-def test_tags_sorted_and_lines_joined() -> None:
+def test_tags_are_sorted_by_key() -> None:
     p = Point(measurement="m", tags={"b": "2", "a": "1"}, fields={"x": 1, "y": "s"}, ts=TS)
-    assert lines([p, p]) == b'm,a=1,b=2 x=1i,y="s" 1465839830100\nm,a=1,b=2 x=1i,y="s" 1465839830100'
+    assert line(p) == 'm,a=1,b=2 x=1i,y="s" 1465839830100'
+
+
+def test_bodies_are_cut_by_lines_and_by_bytes() -> None:
+    points = [Point(measurement="m", fields={"x": i}, ts=TS) for i in range(5)]
+    assert list(bodies(points, 2, 1000)) == [
+        b"m x=0i 1465839830100\nm x=1i 1465839830100",
+        b"m x=2i 1465839830100\nm x=3i 1465839830100",
+        b"m x=4i 1465839830100",
+    ]
+    assert [b.count(b"\n") + 1 for b in bodies(points, 100, 50)] == [2, 2, 1]
+    assert list(bodies([], 2, 1000)) == []
 
 
 def test_timestamps_before_1970() -> None:

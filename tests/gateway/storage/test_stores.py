@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,9 @@ from tests.gateway.storage.support import T0, at, point
 DAY = timedelta(days=1)
 
 
-def query(field: str = "value", bucket_s: int = 60, start_ms: int = 0, end_ms: int = 86_400_000, **tags: str):
+def query(
+    field: str = "value", bucket_s: int = 60, start_ms: int = 0, end_ms: int = 86_400_000, **tags: str
+) -> BucketQuery:
     return BucketQuery(
         measurement="reading", field=field, tags=tags, start=at(start_ms), end=at(end_ms), bucket_s=bucket_s
     )
@@ -92,19 +94,10 @@ def test_buckets_are_aligned_to_the_epoch_start_inclusive_end_exclusive(store: S
 
 
 def test_buckets_before_1970_round_down(store: Store) -> None:
-    store.write(
-        [
-            Point(
-                measurement="old",
-                fields={"x": 1.0},
-                ts=T0.replace(year=1969, month=12, day=31, hour=23, minute=59, second=30),
-            )
-        ]
-    )
-    [bucket] = store.buckets(
-        BucketQuery(measurement="old", field="x", start=T0.replace(year=1969), end=T0, bucket_s=60)
-    )
-    assert bucket.start == T0.replace(year=1969, month=12, day=31, hour=23, minute=59, second=0)
+    ts = datetime(1969, 12, 31, 23, 59, 30, tzinfo=UTC)
+    store.write([Point(measurement="old", fields={"x": 1.0}, ts=ts)])
+    q = BucketQuery(measurement="old", field="x", start=ts - DAY, end=T0, bucket_s=60)
+    assert [b.start for b in store.buckets(q)] == [datetime(1969, 12, 31, 23, 59, tzinfo=UTC)]
 
 
 def test_integer_fields_aggregate_and_text_fields_do_not(store: Store) -> None:
@@ -177,3 +170,11 @@ def test_rows_limit_cuts_in_time_then_tag_order(store: Store) -> None:
     got = store.rows("reading", {}, T0, T0 + DAY, 4)
     assert [(p.ts, p.tags["sensor"]) for p in got] == [(at(0), "a"), (at(0), "b"), (at(0), "c"), (at(10), "a")]
     assert store.rows("reading", {}, at(1), at(10), 10) == []
+
+
+def test_ranges_beyond_what_influxdb_can_store_mean_everything(store: Store) -> None:
+    store.write([point(0, value=1.0)])
+    start, end = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
+    assert store.rows("reading", {}, start, end, 10) == [point(0, value=1.0)]
+    q = BucketQuery(measurement="reading", field="value", start=start, end=end, bucket_s=86_400)
+    assert store.buckets(q) == [Bucket(start=T0, mean=1.0, min=1.0, max=1.0, count=1)]
