@@ -112,8 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     gw.add_argument("--data-dir", type=Path, default=Path("gateway-data"), help="spool folder (default ./gateway-data)")
     gw.add_argument("--influx-url", type=_http_url, help="InfluxDB base URL; without it history goes to SQLite")
     gw.add_argument("--influx-db", default="greenhouse", help="InfluxDB database (1.x) or bucket mapping (2.x/3.x)")
-    gw.add_argument("--influx-token", default=os.environ.get("INFLUX_TOKEN"),
-                    help="token for 2.x/3.x v1-compatible endpoints (default: $INFLUX_TOKEN)")
+    gw.add_argument(
+        "--influx-token",
+        default=os.environ.get("INFLUX_TOKEN"),
+        help="token for 2.x/3.x v1-compatible endpoints (default: $INFLUX_TOKEN)",
+    )
     gw.add_argument("--instance", default="1", help="instance name, unique among gateways sharing the stream")
     gw.add_argument("--share-group", default="gateway", help="MQTT shared-subscription group")
     gw.add_argument("--no-share", action="store_true", help="plain subscription (brokers without MQTT 5)")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, status
+from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -21,6 +21,8 @@ from gateway.registry import GreenhouseHealth, Registry
 from gateway.storage.model import Store
 
 CSV_ROW_LIMIT = 2_000_000
+# A request that is well-formed but cannot be answered as asked (Starlette renamed its constant).
+UNPROCESSABLE = 422
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     ) -> HistoryRequest:
         for name, value in (("start", start), ("end", end)):
             if value is not None and value.tzinfo is None:
-                raise HTTPException(
-                    status.HTTP_422_UNPROCESSABLE_ENTITY, f"{name}: give a UTC offset, e.g. 2026-01-15T06:00:00+07:00"
-                )
+                raise HTTPException(UNPROCESSABLE, f"{name}: give a UTC offset, e.g. 2026-01-15T06:00:00+07:00")
         return HistoryRequest(
             start=start, end=end, bucket_s=bucket_s, sensor=sensor or [], kind=kind, zone=zone, metric=metric or []
         )
@@ -95,7 +95,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         try:
             return history(ctx.store, gh, req, ctx.now())
         except HistoryError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+            raise HTTPException(UNPROCESSABLE, str(exc)) from None
 
     @app.get(
         "/api/v1/greenhouses/{greenhouse}/history.csv",
@@ -108,7 +108,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
             lines = csv_rows(ctx.store, gh, req, ctx.now(), CSV_ROW_LIMIT)
             first = next(lines)  # validates the request before the 200 is sent
         except HistoryError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+            raise HTTPException(UNPROCESSABLE, str(exc)) from None
 
         def body() -> object:
             yield first

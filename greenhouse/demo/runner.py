@@ -114,8 +114,18 @@ def run_demo(args: argparse.Namespace) -> int:
         children.spawn("sim", ["sim", "--config", str(site_path), "--seed", str(args.seed), *_clock_args(clock)])
         for g in runtime_site.greenhouses:
             wait_for_port(g.fieldbus.port, timeout_s=30)
-        gateway_args = ["gateway", "--config", str(site_path), "--mqtt-url", str(url), "--data-dir", str(data_dir),
-                        "--http-port", str(args.http_port), *_clock_args(clock)]
+        gateway_args = [
+            "gateway",
+            "--config",
+            str(site_path),
+            "--mqtt-url",
+            str(url),
+            "--data-dir",
+            str(data_dir),
+            "--http-port",
+            str(args.http_port),
+            *_clock_args(clock),
+        ]
         # The embedded broker speaks MQTT 3.1.1 only: no shared subscriptions there.
         children.spawn("gateway", gateway_args + (["--no-share"] if broker is not None else []))
         if args.http_port:

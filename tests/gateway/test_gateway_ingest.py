@@ -7,9 +7,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from contract.mqtt import BrokerUrl
+from gateway.api.app import ApiContext
+from gateway.main import ApiServer
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.sqlite import SqliteStore
+from greenhouse.net import free_port, wait_for_port
 from tests.support.mosquitto import Mosquitto
 from tests.support.stack import EdgeThread, one_greenhouse_site, rules_yaml, stack
 
@@ -91,10 +96,6 @@ def test_readings_land_with_tags_times_and_derived_metrics(tmp_path: Path, mosqu
 
 
 def test_api_reports_rejects_and_serves_history(tmp_path: Path, mosquitto: Mosquitto) -> None:
-    from fastapi.testclient import TestClient
-
-    from gateway.api.app import ApiContext, create_app
-
     site = one_greenhouse_site(tmp_path, rules=rules_yaml([]))
     with stack(tmp_path, mosquitto, site, datetime(2026, 3, 10, 10, 0, tzinfo=TZ), speed=120) as s:
         store = SqliteStore(tmp_path / "history.sqlite3")
@@ -103,17 +104,22 @@ def test_api_reports_rejects_and_serves_history(tmp_path: Path, mosquitto: Mosqu
         )
         gateway.start()
         edge = EdgeThread(s)
+        server: ApiServer | None = None
         try:
             s.probe.client.publish(f"gh/v1/htx-moc-chau/{GH}/telemetry", b"\xff", qos=1)
             s.probe.wait(lambda: len(s.probe.unique_seqs(GH)) >= 20, 30, "twenty polls (10 simulated minutes)")
             s.probe.wait(
                 lambda: gateway.spool.depth() == 0 and gateway.receiver.counters.rejected == 1, 10, "all stored"
             )
-            api = TestClient(
-                create_app(
-                    ApiContext(site, store, gateway.registry, gateway.spool, gateway.receiver.counters, s.clock.now)
-                )
+            port = free_port()
+            server = ApiServer(
+                ApiContext(site, store, gateway.registry, gateway.spool, gateway.receiver.counters, s.clock.now),
+                "127.0.0.1",
+                port,
             )
+            server.start()
+            wait_for_port(port)
+            api = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
             report = api.get("/api/v1/ingest").json()
             assert report["rejected_by_reason"] == {"not_json": 1} and report["spool_depth"] == 0
             status = api.get("/api/v1/status").json()
@@ -149,4 +155,6 @@ def test_api_reports_rejects_and_serves_history(tmp_path: Path, mosquitto: Mosqu
             assert bad.status_code == 422 and "no sensor 'soil-z9'" in bad.json()["detail"]
         finally:
             edge.stop()
+            if server is not None:
+                server.stop()
             gateway.stop()

@@ -51,11 +51,11 @@ def _wait_until(predicate: object, timeout_s: float, what: str) -> None:
     raise AssertionError(f"timed out after {timeout_s} s: {what}")
 
 
-def test_influxdb_down_for_a_minute_under_load_loses_nothing(tmp_path: Path, mosquitto: Mosquitto,
-                                                             influxd: Influxd) -> None:
+def test_influxdb_down_for_a_minute_under_load_loses_nothing(
+    tmp_path: Path, mosquitto: Mosquitto, influxd: Influxd
+) -> None:
     store = InfluxV1Store(influxd.url, "greenhouse")
-    gateway = Gateway(SITE, store, GatewaySettings(broker=BrokerUrl.parse(mosquitto.url), data_dir=tmp_path),
-                      Clock())
+    gateway = Gateway(SITE, store, GatewaySettings(broker=BrokerUrl.parse(mosquitto.url), data_dir=tmp_path), Clock())
     gateway.start()
     load = BatchLoad(BrokerUrl.parse(mosquitto.url), SITE, datetime.now(UTC) - timedelta(days=2))
     load.start(batches_per_s=60)
@@ -76,11 +76,26 @@ def test_influxdb_down_for_a_minute_under_load_loses_nothing(tmp_path: Path, mos
     assert len(acked) > 3500
 
 
-def test_gateway_killed_under_load_loses_nothing_acknowledged(tmp_path: Path, mosquitto: Mosquitto,
-                                                              influxd: Influxd) -> None:
+def test_gateway_killed_under_load_loses_nothing_acknowledged(
+    tmp_path: Path, mosquitto: Mosquitto, influxd: Influxd
+) -> None:
     site_path = write_site(SITE, tmp_path / "site.yaml")
-    args = [sys.executable, "-m", "greenhouse", "gateway", "--config", str(site_path), "--mqtt-url", mosquitto.url,
-            "--influx-url", influxd.url, "--data-dir", str(tmp_path / "gw"), "--http-port", "0"]
+    args = [
+        sys.executable,
+        "-m",
+        "greenhouse",
+        "gateway",
+        "--config",
+        str(site_path),
+        "--mqtt-url",
+        mosquitto.url,
+        "--influx-url",
+        influxd.url,
+        "--data-dir",
+        str(tmp_path / "gw"),
+        "--http-port",
+        "0",
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     log = (tmp_path / "gateway.log").open("ab")
     gateway = subprocess.Popen(args, env=env, stdout=log, stderr=log)

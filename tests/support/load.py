@@ -43,8 +43,10 @@ class BatchLoad:
 
     def batch(self, gh: Greenhouse, seq: int) -> TelemetryBatch:
         ts = self.start_ts + self.step * seq
-        readings = [Reading(sensor=s.id, kind=s.kind, value=round(20 + (seq % 50) * 0.1 + i, 3), ts=ts,
-                            quality=Quality.GOOD) for i, s in enumerate(gh.sensors.values())]
+        readings = [
+            Reading(sensor=s.id, kind=s.kind, value=round(20 + (seq % 50) * 0.1 + i, 3), ts=ts, quality=Quality.GOOD)
+            for i, s in enumerate(gh.sensors.values())
+        ]
         return TelemetryBatch(site=self.site.cooperative.id, greenhouse=gh.id, seq=seq, sent_at=ts, readings=readings)
 
     def start(self, batches_per_s: float) -> None:
@@ -58,8 +60,9 @@ class BatchLoad:
             seq += 1
             for gh in self.site.greenhouses:
                 payload = self.batch(gh, seq).to_json()
-                info = self.client.publish(topics.topic(self.site.cooperative.id, gh.id, topics.Channel.TELEMETRY),
-                                           payload, qos=1)
+                info = self.client.publish(
+                    topics.topic(self.site.cooperative.id, gh.id, topics.Channel.TELEMETRY), payload, qos=1
+                )
                 with self._lock:
                     if info.mid in self._early:
                         self._early.discard(info.mid)
