@@ -8,10 +8,11 @@ transaction as the row, so they survive restarts and never repeat.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from contract.durable import open_queue_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -34,14 +35,8 @@ class OutboxRow:
 
 class Outbox:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode; writes that must be atomic use explicit transactions. Built on one
-        # thread and used by the agent's loop thread, never by two at once.
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a row the agent has been told is stored must survive a power cut.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        # Built on one thread and used by the agent's loop thread, never by two at once.
+        self._db = open_queue_db(path, _SCHEMA)
 
     def next_value(self, counter: str) -> int:
         row = self._db.execute("SELECT value FROM counters WHERE name = ?", (counter,)).fetchone()

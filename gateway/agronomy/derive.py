@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from statistics import fmean
 from typing import NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from contract.kinds import Quality, SensorKind
 from contract.messages import Reading, TelemetryBatch
-from contract.site import Cooperative
+from contract.site import Cooperative, TimeZoneName
 from gateway.agronomy.degree_days import DailyTemperatureRange
 from gateway.agronomy.evapotranspiration import HUMID_NIGHT_RS_RSO, W_M2_TO_MJ_M2_H, HourlyEto, hourly_eto
 from gateway.agronomy.humidity import absolute_humidity_g_m3, dew_point_c, wet_bulb_c
@@ -63,19 +63,10 @@ class GreenhouseDerivation(BaseModel):
     latitude_deg: float = Field(ge=-90, le=90)
     longitude_deg: float = Field(ge=-180, le=180)  # east positive
     elevation_m: float = 0.0
-    timezone: str = "Asia/Ho_Chi_Minh"  # local midnight resets DLI and degree days
+    timezone: TimeZoneName = "Asia/Ho_Chi_Minh"  # local midnight resets DLI and degree days
     base_temp_c: float = 10.0
     upper_cutoff_c: float | None = None
     max_par_gap: timedelta = DEFAULT_MAX_GAP
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Ho_Chi_Minh)") from None
-        return value
 
     @classmethod
     def for_cooperative(

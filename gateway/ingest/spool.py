@@ -8,12 +8,13 @@ store is down or slow.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from contract.durable import open_queue_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbox (
@@ -62,12 +63,9 @@ class Spool:
     """Thread-safe: the receiver appends, the writer takes and removes."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: what the broker was told is safe must survive a power cut; group commit keeps it cheap.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        # Every commit is fsynced: what the broker was told is safe must survive a power cut;
+        # group commit keeps that cheap.
+        self._db = open_queue_db(path, _SCHEMA)
         self._lock = threading.Lock()
 
     def commit(self, accepted: Sequence[Received], rejected: Sequence[Rejection]) -> None:

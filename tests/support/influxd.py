@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from greenhouse.net import free_port
+from tests.support.server import ServerProcess
 
 
 def influxd_binary() -> str:
@@ -21,8 +22,9 @@ def influxd_binary() -> str:
     return found
 
 
-class Influxd:
+class Influxd(ServerProcess):
     def __init__(self, workdir: Path, auth: bool = False) -> None:
+        super().__init__()
         self.workdir = workdir
         self.port = free_port()
         self.rpc_port = free_port()  # backup/restore service; on a free port so parallel servers do not clash
@@ -52,7 +54,6 @@ class Influxd:
             "[shard-precreation]\n  enabled = false\n"
             '[logging]\n  level = "warn"\n  suppress-logo = true\n'
         )
-        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -67,20 +68,6 @@ class Influxd:
                 stderr=subprocess.STDOUT,
             )
         self._wait_ready(timeout_s)
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            self._proc = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
     def _wait_ready(self, timeout_s: float) -> None:
         # /ping answers only once the HTTP service is up, after the meta and data stores have opened.

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from greenhouse.net import free_port, wait_for_port
+from tests.support.server import ServerProcess
 
 
 def mosquitto_binary() -> str:
@@ -18,8 +19,9 @@ def mosquitto_binary() -> str:
     return found
 
 
-class Mosquitto:
+class Mosquitto(ServerProcess):
     def __init__(self, workdir: Path) -> None:
+        super().__init__()
         self.workdir = workdir
         self.port = free_port()
         self.conf = workdir / "mosquitto.conf"
@@ -36,7 +38,6 @@ class Mosquitto:
             "log_type error\nlog_type warning\nlog_type notice\n"
             "max_queued_messages 100000\n"
         )
-        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -45,17 +46,3 @@ class Mosquitto:
     def start(self) -> None:
         self._proc = subprocess.Popen([mosquitto_binary(), "-c", str(self.conf)], stdin=subprocess.DEVNULL)
         wait_for_port(self.port)
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            self._proc = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
