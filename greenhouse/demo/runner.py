@@ -27,7 +27,7 @@ from contract.config_file import load_site
 from contract.mqtt import BrokerUrl, make_client
 from greenhouse.demo.broker import EmbeddedBroker
 from greenhouse.demo.view import Board
-from greenhouse.net import free_port, wait_for_port
+from greenhouse.net import free_port, port_is_free, wait_for_port
 from greenhouse.runtime_site import on_free_ports, write_site
 
 # Mid-January, a quarter to six in the morning: cold, and the 06:00 watering is near.
@@ -114,6 +114,9 @@ def run_demo(args: argparse.Namespace) -> int:
         children.spawn("sim", ["sim", "--config", str(site_path), "--seed", str(args.seed), *_clock_args(clock)])
         for g in runtime_site.greenhouses:
             wait_for_port(g.fieldbus.port, timeout_s=30)
+        if args.http_port and not port_is_free(args.http_port):
+            taken, args.http_port = args.http_port, free_port()
+            console.print(f"port {taken} is in use; the history API takes {args.http_port} instead")
         gateway_args = [
             "gateway",
             "--config",
