@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 
-from contract.kinds import Quality
-from contract.messages import Availability, Event, Status, TelemetryBatch
+from contract.kinds import Quality, SensorKind
+from contract.messages import Availability, Event, Reading, Status, TelemetryBatch
 from contract.site import SiteConfig
+from gateway.storage.line_protocol import FieldValue, series_key, trusted_line
 from gateway.storage.model import Point
 
 READING = "reading"
@@ -28,28 +30,42 @@ class PointMapper:
     def __init__(self, site: SiteConfig) -> None:
         # Soil sensors carry their zone as a tag, so history can be asked for per zone.
         self._zone_of = {(g.id, s): z.id for g in site.greenhouses for z in g.zones for s in z.soil_sensors}
+        # A reading's series, once per sensor (sensor ids in messages are not limited to the site's: bounded).
+        self._reading_series = lru_cache(maxsize=65_536)(self._reading_series_key)
 
     def telemetry(self, batch: TelemetryBatch) -> list[Point]:
-        base = {"site": batch.site, "greenhouse": batch.greenhouse}
-        points = [
+        points = [Point(measurement=BATCH, tags=_batch_tags(batch), fields=_batch_fields(batch), ts=batch.sent_at)]
+        points += [
             Point(
-                measurement=BATCH,
-                tags=base,
-                ts=batch.sent_at,
-                fields={"seq": batch.seq, "readings": len(batch.readings)},
+                measurement=READING,
+                tags=self._reading_tags(batch.site, batch.greenhouse, r.sensor, r.kind),
+                fields=_reading_fields(r),
+                ts=r.ts,
             )
+            for r in batch.readings
         ]
-        for r in batch.readings:
-            tags = {**base, "sensor": r.sensor, "kind": r.kind.value}
-            zone = self._zone_of.get((batch.greenhouse, r.sensor))
-            if zone is not None:
-                tags["zone"] = zone
-            fields: dict[str, float | int | bool | str] = {"quality": r.quality.value}
-            if r.value is not None:
-                # Only good values feed averages and extremes; a flagged one is kept apart, for the record.
-                fields[VALUE if r.quality is Quality.GOOD else RAW_VALUE] = r.value
-            points.append(Point(measurement=READING, tags=tags, fields=fields, ts=r.ts))
         return points
+
+    def telemetry_lines(self, batch: TelemetryBatch) -> list[str]:
+        """``telemetry`` straight to line protocol, without a ``Point`` per reading: the batch has passed the
+        contract, so its names are ids and enums and its values finite, which is all the ``Point`` checks."""
+        lines = [trusted_line(series_key(BATCH, _batch_tags(batch)), _batch_fields(batch), batch.sent_at)]
+        site, greenhouse = batch.site, batch.greenhouse
+        lines += [
+            trusted_line(self._reading_series(site, greenhouse, r.sensor, r.kind), _reading_fields(r), r.ts)
+            for r in batch.readings
+        ]
+        return lines
+
+    def _reading_tags(self, site: str, greenhouse: str, sensor: str, kind: SensorKind) -> dict[str, str]:
+        tags = {"site": site, "greenhouse": greenhouse, "sensor": sensor, "kind": kind.value}
+        zone = self._zone_of.get((greenhouse, sensor))
+        if zone is not None:
+            tags["zone"] = zone
+        return tags
+
+    def _reading_series_key(self, site: str, greenhouse: str, sensor: str, kind: SensorKind) -> str:
+        return series_key(READING, self._reading_tags(site, greenhouse, sensor, kind))
 
     @staticmethod
     def event(event: Event) -> Point:
@@ -79,3 +95,19 @@ class PointMapper:
         return Point(
             measurement=STATUS, tags={"site": status.site, "greenhouse": status.greenhouse}, fields=fields, ts=ts
         )
+
+
+def _batch_tags(batch: TelemetryBatch) -> dict[str, str]:
+    return {"site": batch.site, "greenhouse": batch.greenhouse}
+
+
+def _batch_fields(batch: TelemetryBatch) -> dict[str, FieldValue]:
+    return {"seq": batch.seq, "readings": len(batch.readings)}
+
+
+def _reading_fields(r: Reading) -> dict[str, FieldValue]:
+    fields: dict[str, FieldValue] = {"quality": r.quality.value}
+    if r.value is not None:
+        # Only good values feed averages and extremes; a flagged one is kept apart, for the record.
+        fields[VALUE if r.quality is Quality.GOOD else RAW_VALUE] = r.value
+    return fields

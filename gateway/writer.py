@@ -6,6 +6,10 @@ same rows, so nothing is skipped; points are idempotent (same series and
 timestamp), so a retry after a half-finished write is harmless. Rows the store
 refuses as bad data are moved to the rejects log one by one, so that one bad row
 never blocks the good ones behind it.
+
+A store that takes line protocol (InfluxDB) is given telemetry as lines made
+straight from the validated readings, without a ``Point`` per reading: that object
+and its checks cost more than the rest of the writer together (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from gateway.ingest.spool import Queued, Rejection, Spool
 from gateway.ingest.validate import RejectReason
 from gateway.points import PointMapper
 from gateway.registry import Registry
+from gateway.storage.line_protocol import LineStore, line
 from gateway.storage.model import Point, Store, StoreRejected, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -73,6 +78,8 @@ class Writer:
         self._registry = registry
         self._clock = clock
         self._enrich = enrich
+        # A store that takes line protocol gets telemetry without a Point per reading (see PointMapper).
+        self._line_store = store if isinstance(store, LineStore) else None
         self._seen = _SeenSeqs()
         self.written_points = 0
         self.duplicates = 0
@@ -108,7 +115,7 @@ class Writer:
         messages = [self._parse(r) for r in rows]
         try:
             self._write([m for m in messages if m is not None])
-        except (StoreRejected, ValidationError):
+        except (StoreRejected, ValueError):  # ValueError: a point that could never be stored (pydantic's too)
             # Find the offending rows; the others are written (again: writes are idempotent).
             self._write_one_by_one(rows, messages)
         self._spool.done(rows)
@@ -116,6 +123,8 @@ class Writer:
 
     @staticmethod
     def _parse(row: Queued) -> Message | None:
+        if row.message is not None:  # validated by the receiver in this process
+            return row.message
         try:
             return _MODELS[row.channel].model_validate_json(row.payload)
         except (KeyError, ValidationError):
@@ -124,14 +133,31 @@ class Writer:
     def _points(self, message: Message) -> list[Point]:
         match message:
             case TelemetryBatch():
-                points = self._mapper.telemetry(message)
-                if self._enrich is not None:
-                    points += self._enrich(message)
-                return points
+                return self._mapper.telemetry(message) + self._derived(message)
             case Status():
                 return [self._mapper.status(message, self._clock.now())]
             case Event():
                 return [self._mapper.event(message)]
+
+    def _lines(self, message: Message) -> list[str]:
+        if isinstance(message, TelemetryBatch):
+            return self._mapper.telemetry_lines(message) + [line(p) for p in self._derived(message)]
+        return [line(p) for p in self._points(message)]
+
+    def _derived(self, batch: TelemetryBatch) -> list[Point]:
+        return self._enrich(batch) if self._enrich is not None else []
+
+    def _store_all(self, messages: Sequence[Message]) -> int:
+        """Write the points of these messages; return how many."""
+        if self._line_store is not None:
+            lines = [text for m in messages for text in self._lines(m)]
+            if lines:
+                self._line_store.write_lines(lines)
+            return len(lines)
+        points = [p for m in messages for p in self._points(m)]
+        if points:
+            self._store.write(points)
+        return len(points)
 
     def _write(self, messages: Sequence[Message]) -> None:
         fresh: list[Message] = []
@@ -144,13 +170,11 @@ class Writer:
                     continue
                 batches.add(key)
             fresh.append(m)
-        points = [p for m in fresh for p in self._points(m)]
-        if points:
-            self._store.write(points)
+        written = self._store_all(fresh)
         # Only what the store accepted counts as seen: a failed write is retried in full.
         for greenhouse, seq in batches:
             self._seen.add(greenhouse, seq)
-        self.written_points += len(points)
+        self.written_points += written
         now = self._clock.now()
         for m in fresh:
             self._registry.apply(m, now)
@@ -161,7 +185,7 @@ class Writer:
                 continue
             try:
                 self._write([message])
-            except (StoreRejected, ValidationError) as exc:  # the store's refusal, or a point it could never hold
+            except (StoreRejected, ValueError) as exc:  # the store's refusal, or a point it could never hold
                 log.warning("store refused a message", extra={"channel": row.channel, "detail": str(exc)})
                 rejection = Rejection(
                     self._clock.now(), row.channel, RejectReason.STORE_REFUSED.value, str(exc), row.payload

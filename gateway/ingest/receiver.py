@@ -110,7 +110,7 @@ class Receiver:
             payload = bytes(msg.payload)
             result = self._validator.check(msg.topic, payload, now)
             if isinstance(result, Accepted):
-                accepted.append(Received(result.channel.value, payload))
+                accepted.append(Received(result.channel.value, payload, result.message))
             else:
                 rejected.append(Rejection(now, msg.topic, result.reason.value, result.detail, payload))
         self._spool.commit(accepted, rejected)

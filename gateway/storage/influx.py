@@ -19,7 +19,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from gateway.storage import influxql
-from gateway.storage.line_protocol import bodies
+from gateway.storage.line_protocol import line, line_bodies
 from gateway.storage.model import (
     Bucket,
     BucketQuery,
@@ -99,10 +99,14 @@ class InfluxV1Store:
 
     def write(self, points: Sequence[Point]) -> None:
         try:
-            for body in bodies(points, _LINES_PER_WRITE, _MAX_BODY_BYTES):
-                self._with_database(lambda body=body: self._write(body))
+            lines = [line(p) for p in points]
         except ValueError as exc:  # a point the line protocol cannot carry
             raise StoreRejected(str(exc)) from exc
+        self.write_lines(lines)
+
+    def write_lines(self, lines: Sequence[str]) -> None:
+        for body in line_bodies(lines, _LINES_PER_WRITE, _MAX_BODY_BYTES):
+            self._with_database(lambda body=body: self._write(body))
 
     def buckets(self, q: BucketQuery) -> list[Bucket]:
         if q.start_ms >= q.end_ms:

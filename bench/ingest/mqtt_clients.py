@@ -1,0 +1,103 @@
+"""Publisher and plain-subscriber processes: each its own interpreter, so none shares a GIL with the gateway."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import multiprocessing.synchronize
+import time
+import uuid
+from dataclasses import dataclass
+from multiprocessing.sharedctypes import Synchronized
+
+import paho.mqtt.client as paho
+
+from bench.ingest.payloads import Template, template
+from bench.ingest.raw_mqtt import RawPublisher
+from contract.mqtt import BrokerUrl, make_client
+
+_PAUSE_S = 0.002
+_BURST = 200  # messages written to the socket at once, at most
+# Fresh interpreters for every helper process: no threads or sockets inherited from the parent.
+SPAWN = mp.get_context("spawn")
+
+
+@dataclass(frozen=True)
+class PublisherSpec:
+    broker: str
+    greenhouses: tuple[int, ...]  # indexes this publisher sends for, in turn
+    sensors: int
+    rate: float  # messages/s for this publisher; 0: as fast as the broker acknowledges
+    seconds: float
+    window: int  # QoS 1 messages sent and not yet acknowledged by the broker, at most
+
+
+class PublisherCounters:
+    """Shared with the parent: messages handed to the socket and messages the broker acknowledged."""
+
+    def __init__(self) -> None:
+        self.sent: Synchronized[int] = SPAWN.Value("q", 0, lock=False)
+        self.acked: Synchronized[int] = SPAWN.Value("q", 0, lock=False)
+
+
+def _connect(broker: str, name: str) -> paho.Client:
+    url = BrokerUrl.parse(broker)
+    client = make_client(url, f"{name}-{uuid.uuid4().hex[:6]}")
+    client.connect(url.host, url.port, keepalive=60)
+    return client
+
+
+def publish(spec: PublisherSpec, counters: PublisherCounters, go: float) -> None:
+    """Send batches round-robin over the greenhouses from wall time ``go`` for ``spec.seconds``."""
+    templates: list[Template] = [template(g, spec.sensors) for g in spec.greenhouses]
+    topics = [t.topic.encode() for t in templates]
+    last_ms = [0] * len(templates)
+    url = BrokerUrl.parse(spec.broker)
+    client = RawPublisher(url.host, url.port, f"bench-pub-{uuid.uuid4().hex[:6]}")
+    time.sleep(max(0.0, go - time.time()))
+    start = time.monotonic()
+    end = start + spec.seconds
+    sent = 0
+    while (now := time.monotonic()) < end:
+        due = int((now - start) * spec.rate) if spec.rate else sent + spec.window
+        for _ in range(min(due - sent, spec.window - client.unacked, _BURST)):
+            i = sent % len(templates)
+            seq, ts_ms = sent // len(templates) + 1, max(int(time.time() * 1000), last_ms[i] + 1)
+            last_ms[i] = ts_ms
+            client.queue(topics[i], templates[i].render(seq, ts_ms))
+            sent += 1
+        client.flush(wait_s=_PAUSE_S)
+        counters.sent.value, counters.acked.value = sent, client.acked
+    deadline = time.monotonic() + 10
+    while client.unacked and time.monotonic() < deadline:  # let the last acknowledgements arrive
+        client.flush(wait_s=0.05)
+    counters.acked.value = client.acked
+    client.close()
+
+
+class SubscriberCounters:
+    def __init__(self) -> None:
+        self.received: Synchronized[int] = SPAWN.Value("q", 0, lock=False)
+        self.ready = SPAWN.Event()
+
+
+def subscribe(broker: str, topic: str, counters: SubscriberCounters, stop: mp.synchronize.Event) -> None:
+    """A plain QoS 1 subscriber that only counts: the broker's delivery rate with nothing behind it."""
+    received = 0
+
+    def on_message(_c: paho.Client, _u: object, _msg: paho.MQTTMessage) -> None:
+        nonlocal received
+        received += 1
+        counters.received.value = received
+
+    def on_subscribe(*_args: object) -> None:
+        counters.ready.set()
+
+    client = _connect(broker, "bench-sub")
+    client.on_message = on_message
+    client.on_subscribe = on_subscribe
+    client.subscribe(topic, qos=1)
+    client.loop_start()
+    stop.wait()
+    counters.received.value = received
+    client.loop_stop()
+    client.disconnect()

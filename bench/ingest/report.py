@@ -1,0 +1,94 @@
+"""The table printed at the end of a run, and the JSON file with everything measured."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.ingest.servers import MOSQUITTO_TUNING
+
+TARGET_READINGS_PER_S = 100_000
+TARGET_P99_LAG_S = 2.0
+
+
+def machine() -> dict[str, Any]:
+    meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    memory_kb = int(meminfo["MemTotal"].split()[0])
+    return {"nproc": os.cpu_count(), "memory_gib": round(memory_kb / 2**20, 1), "load_before": os.getloadavg()}
+
+
+def _n(value: float, unit: str = "") -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:,.0f}{unit}"
+
+
+def _yes(ok: bool) -> str:
+    return "MET" if ok else "NOT MET"
+
+
+def table(results: dict[str, Any]) -> str:
+    opts, a, b, s = results["options"], results["baseline_mqtt"], results["baseline_influx"], results["system"]
+    lag = s["lag_s"]
+    rows = [
+        ("", "measured", "baselines, same run", "target", ""),
+        ("A: Mosquitto alone", f"{_n(a['readings_per_s'])} readings/s", f"{_n(a['msgs_per_s'])} msg/s", "", ""),
+        ("B: influxd alone", f"{_n(b['points_per_s'])} points/s", "", "", ""),
+        (
+            "System: readings stored",
+            f"{_n(s['stored_readings_per_s'])} /s",
+            f"A {_n(a['readings_per_s'])} /s, B {_n(b['points_per_s'])} /s",
+            f"≥ {TARGET_READINGS_PER_S:,} /s",
+            _yes(s["stored_readings_per_s"] >= TARGET_READINGS_PER_S),
+        ),
+        ("  offered by publishers", f"{_n(s['offered_readings_per_s'])} /s", "", "", ""),
+        ("  received by gateway", f"{_n(s['gateway_received_msgs_per_s'])} msg/s", "", "", ""),
+        (
+            "System: lag p50 / p99",
+            f"{lag['p50']:.2f} s / {lag['p99']:.2f} s",
+            f"max {lag['max']:.2f} s, {lag['samples']} samples",
+            f"p99 < {TARGET_P99_LAG_S:g} s",
+            _yes(lag["p99"] < TARGET_P99_LAG_S),
+        ),
+        ("Stored / expected readings", f"{s['stored_readings']:,} / {s['expected_readings']:,}", "", "", ""),
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    offered = f"{opts['rate']:,.0f} readings/s" if opts["rate"] else "flat out"
+    head = (
+        f"Ingest: {opts['greenhouses']} greenhouses × {opts['sensors']} sensors, {opts['seconds']:g} s,"
+        f" offered {offered},"
+        f" {opts['publishers']} publisher(s), {opts['gateways']} gateway(s);"
+        f" {results['machine']['nproc']} CPUs, {results['machine']['memory_gib']} GiB"
+    )
+    lines = [head] + ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    if s["drain_s"] is None:
+        lines.append("The backlog was not fully stored within the drain time.")
+    if s.get("cpu"):
+        cores = ", ".join(f"{name} {used:.2f}" for name, used in s["cpu"]["cores"].items())
+        machine = s["cpu"]["machine_pct"]
+        lines.append(f"CPU in the steady window, in cores: {cores}")
+        lines.append(
+            f"Machine: {machine['user'] + machine['nice']:.0f} % user, {machine['system'] + machine['softirq']:.0f} %"
+            f" system, {machine['idle']:.0f} % idle, {machine['steal']:.0f} % stolen by the hypervisor"
+        )
+    return "\n".join(lines)
+
+
+def save(results: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1, default=str) + "\n")
+
+
+def assemble(opts: Any, a: dict[str, Any], b: dict[str, Any], s: dict[str, Any], host: dict[str, Any]) -> dict:
+    options = {k: v for k, v in asdict(opts).items() if k not in ("workdir", "results")}
+    return {
+        "options": options,
+        "machine": host,
+        "mosquitto_tuning": list(MOSQUITTO_TUNING),
+        "targets": {"readings_per_s": TARGET_READINGS_PER_S, "p99_lag_s": TARGET_P99_LAG_S},
+        "baseline_mqtt": a,
+        "baseline_influx": b,
+        "system": s,
+    }
