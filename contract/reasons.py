@@ -39,6 +39,8 @@ class Reason(StrEnum):
     RULE_SCHEDULE = "rule_schedule"
     RULE_SCHEDULE_SKIPPED = "rule_schedule_skipped"
     RULE_INPUT_UNUSABLE = "rule_input_unusable"
+    RULE_INPUT_RESTORED = "rule_input_restored"
+    RULE_FALLBACK = "rule_fallback"
     RUN_FINISHED = "run_finished"
 
 
@@ -107,6 +109,11 @@ _TEXT: dict[Reason, tuple[str, str]] = {
     Reason.RULE_INPUT_UNUSABLE: (
         "{rule}: không dùng được số liệu {metric} ({why})",
         "{rule}: input {metric} unusable ({why})",
+    ),
+    Reason.RULE_INPUT_RESTORED: ("{rule}: số liệu đã dùng được trở lại", "{rule}: inputs usable again"),
+    Reason.RULE_FALLBACK: (
+        "{rule}: chạy theo giờ dự phòng vì thiếu số liệu cảm biến",
+        "{rule}: fallback timer, sensor inputs unusable",
     ),
     Reason.RUN_FINISHED: ("Đã chạy đủ thời gian", "Run finished"),
 }

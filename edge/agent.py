@@ -36,7 +36,7 @@ from edge.drivers.base import FieldDriver, NodeUnreachable
 from edge.mqtt_link import Inbound, MqttLink
 from edge.outbox import Outbox
 from edge.quality import QualityChecker
-from rules.engine import EngineState, evaluate
+from rules.engine import EngineState, Place, evaluate
 from rules.model import RuleSet
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class EdgeAgent:
         self.quality = QualityChecker(greenhouse.sensors.values())
         self.latest: dict[str, Reading] = {}
         self.rules_state = EngineState()
+        self.place = Place.of(site.cooperative)
         now = clock.now()
         self.controller = Controller(site.cooperative.id, greenhouse, now)
         self._written: dict[str, tuple[bool, float | None]] = {}
@@ -165,22 +166,9 @@ class EdgeAgent:
                 lambda seq: TelemetryBatch(site=site, greenhouse=gh, seq=seq, sent_at=now, readings=readings).to_json(),
             )
         if self.ruleset is not None:
-            result = evaluate(self.ruleset, self.rules_state, self.latest, now, self.site.cooperative.tz)
+            result = evaluate(self.ruleset, self.rules_state, self.latest, now, self.place)
             self.rules_state = result.state
-            for s in result.suppressions:
-                self.controller.events.append(
-                    Event(
-                        site=site,
-                        greenhouse=gh,
-                        ts=now,
-                        kind=EventKind.SUPPRESSED,
-                        severity=Severity.WARNING if s.reason is Reason.RULE_INPUT_UNUSABLE else Severity.INFO,
-                        rule=s.rule,
-                        reason=s.reason,
-                        reason_params=s.reason_params,
-                        inputs=s.inputs,
-                    )
-                )
+            self.controller.report(result.suppressions, result.alerts, now)
             self.controller.decide(result.decisions, self.latest, now)
         self._check_contact(now)
 

@@ -27,7 +27,7 @@ from contract.messages import (
 from contract.reasons import Reason
 from contract.site import Actuator, Greenhouse
 from edge.safety import ActuatorGuard, SafetyVerdict, fail_safe_command
-from rules.engine import Decision
+from rules.engine import Alert, Decision, Suppression
 
 
 @dataclass(frozen=True)
@@ -127,18 +127,35 @@ class Controller:
         outcome = AckOutcome.CLIPPED if verdict.reason is Reason.CLIPPED_MAX_ON else AckOutcome.ACCEPTED
         return CommandResult(outcome, verdict.reason, verdict.reason_params, verdict.duration_s)
 
+    def report(self, suppressions: list[Suppression], alerts: list[Alert], now: datetime) -> None:
+        """The rule engine's suppressions and alerts, into the audit trail."""
+        for s in suppressions:
+            self._event(
+                now, EventKind.SUPPRESSED, Severity.INFO, None, "skipped", s.reason, s.reason_params, s.rule, s.inputs
+            )
+        for a in alerts:
+            action = "raised" if a.raised else "cleared"
+            self._event(now, EventKind.ALERT, a.severity, None, action, a.reason, a.reason_params, a.rule, a.inputs)
+
     def decide(self, decisions: list[Decision], latest: Mapping[str, Reading], now: datetime) -> None:
-        """Rule decisions, highest priority first; each actuator takes the first it can."""
+        """Rule decisions, highest priority first; each actuator takes the first it can.
+
+        A rule that keeps asking for what it already has (a vent held at 40 %, a fan
+        stage kept on) extends its run quietly: the audit trail records changes.
+        """
         taken: dict[str, str] = {}
         for d in sorted(decisions, key=lambda d: (-d.priority, d.rule)):
             if d.actuator in taken:
                 self._about(d, now, EventKind.SUPPRESSED, f"lost to {taken[d.actuator]}")
                 continue
             taken[d.actuator] = d.rule
-            if self.runs[d.actuator].source is ControlSource.OVERRIDE:
+            run = self.runs[d.actuator]
+            if run.source is ControlSource.OVERRIDE:
                 self._about(d, now, EventKind.SUPPRESSED, "manual override active")
                 continue
-            self._about(d, now, EventKind.DECISION, "on")
+            renewal = run.source is ControlSource.RULE and run.rule == d.rule and run.position_pct == d.position_pct
+            if not renewal:
+                self._about(d, now, EventKind.DECISION, "on")
             verdict = self._start(
                 self._actuators[d.actuator],
                 d.duration_s,
@@ -218,7 +235,9 @@ class Controller:
                 return pump_verdict
         effective = verdict.duration_s if verdict.duration_s is not None else duration_s
         until = now + timedelta(seconds=effective)
-        self._set(actuator, Run(True, position_pct, now, until, source, reason, params, rule), now)
+        # A positional actuator driven to 0 % is closed: off, as its fail-safe state counts it.
+        on = position_pct is None or position_pct > 0
+        self._set(actuator, Run(on, position_pct, now, until, source, reason, params, rule), now)
         if pump_id is not None and pump_id not in running:
             pump = self._actuators[pump_id]
             self._set(pump, Run(True, None, now, None, source, reason, params, rule), now)
@@ -267,7 +286,7 @@ class Controller:
         now: datetime,
         kind: EventKind,
         severity: Severity,
-        actuator: str,
+        actuator: str | None,
         action: str,
         reason: Reason,
         params: dict[str, str],

@@ -2,65 +2,115 @@
 
 No I/O and no clock: ``now`` is an argument, so the same inputs always give the same
 outputs, which is what makes replay, simulation and tests possible.
+
+Each rule kind steps itself (``rules/kinds/``). What is common to all is done here:
+a rule that cannot judge because an input is unusable raises an alert once, runs
+its fallback timer if it has one, and clears the alert when its inputs are back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import TypeVar, assert_never
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from contract.messages import Reading
+from contract.messages import Reading, Severity
+from contract.reasons import Reason
 from contract.site import Strict
-from rules import schedule, threshold
-from rules.model import Rule, RuleSet, ScheduleRule, ThresholdRule
-from rules.outcome import Decision, RuleOutcome, Suppression
-from rules.state import EngineState, RuleState, ScheduleState, ThresholdState
+from rules import params
+from rules.context import Context, Place
+from rules.inputs import MetricValue
+from rules.model import Rule, RuleSet
+from rules.outcome import Alert, Decision, Suppression
+from rules.state import EngineState, FallbackState
+from rules.timing import cron_trigger, latest_fire
 
-__all__ = ["Decision", "EngineState", "Evaluation", "Suppression", "evaluate"]
-
-_S = TypeVar("_S", ThresholdState, ScheduleState)
+__all__ = ["Alert", "Decision", "EngineState", "Evaluation", "Place", "Suppression", "evaluate"]
 
 
 class Evaluation(Strict):
     state: EngineState
     decisions: list[Decision]  # highest priority first, then by rule id
     suppressions: list[Suppression]  # in rule-file order
+    alerts: list[Alert]  # in rule-file order
 
 
 def evaluate(
-    ruleset: RuleSet, state: EngineState, latest: Mapping[str, Reading], now: datetime, tz: ZoneInfo
+    ruleset: RuleSet, state: EngineState, latest: Mapping[str, Reading], now: datetime, place: Place
 ) -> Evaluation:
-    """Every rule once at ``now`` (timezone-aware); ``tz`` is the site's, for crontab times."""
+    """Every enabled rule once at ``now`` (timezone-aware), at the site ``place``."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    states: dict[str, RuleState] = {}
+    ctx = Context(latest, now, place)
+    states: dict[str, object] = {}
+    unusable: dict[str, FallbackState] = {}
     decisions: list[Decision] = []
     suppressions: list[Suppression] = []
+    alerts: list[Alert] = []
     for rule in ruleset.rules:
-        outcome = _step(rule, state.rules.get(rule.id), latest, now, tz)
+        if not rule.enabled:
+            continue
+        previous = state.rules.get(rule.id)
+        # A fresh state when the rule has none, or one left by a rule of another kind under the same id.
+        outcome = rule.step(previous if isinstance(previous, rule.State) else rule.State(), ctx)
         states[rule.id] = outcome.state
-        if outcome.decision is not None:
-            decisions.append(outcome.decision)
-        if outcome.suppression is not None:
-            suppressions.append(outcome.suppression)
+        decisions += outcome.decisions
+        suppressions += outcome.suppressions
+        alerts += outcome.alerts
+        was_unusable = state.unusable.get(rule.id)
+        if outcome.unusable is not None:
+            if was_unusable is None:
+                alerts.append(_input_alert(rule, outcome.unusable))
+            fallback = was_unusable or FallbackState(since=now, last_checked=now)
+            fallback, decision = _fallback(rule, fallback, ctx)
+            unusable[rule.id] = fallback
+            if decision is not None:
+                decisions.append(decision)
+        elif was_unusable is not None:
+            alerts.append(_restored_alert(rule))
     decisions.sort(key=lambda d: (-d.priority, d.rule))
-    return Evaluation(state=EngineState(rules=states), decisions=decisions, suppressions=suppressions)
+    return Evaluation(
+        state=EngineState.model_validate({"rules": states, "unusable": unusable}),
+        decisions=decisions,
+        suppressions=suppressions,
+        alerts=alerts,
+    )
 
 
-def _step(
-    rule: Rule, previous: RuleState | None, latest: Mapping[str, Reading], now: datetime, tz: ZoneInfo
-) -> RuleOutcome:
-    match rule:
-        case ThresholdRule():
-            return threshold.step(rule, _own(previous, ThresholdState), latest, now)
-        case ScheduleRule():
-            return schedule.step(rule, _own(previous, ScheduleState), latest, now, tz)
-        case _:
-            assert_never(rule)
+def _fallback(rule: Rule, state: FallbackState, ctx: Context) -> tuple[FallbackState, Decision | None]:
+    fallback, action = rule.fallback, rule.fallback_action()
+    if fallback is None or action is None:
+        return state, None
+    now = ctx.now
+    if fallback.cron is not None:
+        fire = latest_fire(cron_trigger(fallback.cron, ctx.tz), state.last_checked, now, fallback.misfire_grace_s)
+        due = fire is not None
+    else:
+        assert fallback.every_s is not None  # Fallback has one timer
+        due = now - (state.last_run or state.since) >= timedelta(seconds=fallback.every_s)
+    checked = state.model_copy(update={"last_checked": now})
+    if not due:
+        return checked, None
+    decision = Decision.run(rule, action, Reason.RULE_FALLBACK, {"rule": rule.label}, {})
+    return checked.model_copy(update={"last_run": now}), decision
 
 
-def _own(previous: RuleState | None, kind: type[_S]) -> _S:
-    """The rule's remembered state; a fresh one if it has none, or if it was left by a rule of another kind."""
-    return previous if isinstance(previous, kind) else kind()
+def _input_alert(rule: Rule, metric: MetricValue) -> Alert:
+    return Alert(
+        rule=rule.id,
+        raised=True,
+        severity=Severity.WARNING,
+        reason=Reason.RULE_INPUT_UNUSABLE,
+        reason_params=params.input_unusable(rule, metric),
+        inputs=metric.rejected,
+    )
+
+
+def _restored_alert(rule: Rule) -> Alert:
+    return Alert(
+        rule=rule.id,
+        raised=False,
+        severity=Severity.INFO,
+        reason=Reason.RULE_INPUT_RESTORED,
+        reason_params={"rule": rule.label},
+        inputs={},
+    )

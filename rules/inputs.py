@@ -8,7 +8,7 @@ from datetime import datetime
 
 from contract.kinds import Quality
 from contract.messages import Reading
-from rules.model import Metric
+from rules.base import Metric
 
 NO_READING = "no_reading"
 TOO_OLD = "too_old"

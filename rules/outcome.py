@@ -1,16 +1,16 @@
-"""What evaluating a rule produces: a decision to act, or a suppression saying why it did not."""
+"""What evaluating a rule produces: decisions to act, suppressions saying why not, alerts for people."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from contract.messages import MAX_DURATION_S, Id
+from contract.messages import MAX_DURATION_S, Id, Severity
 from contract.reasons import Reason
 from contract.site import Strict
-from rules.model import RuleBase
-from rules.state import RuleState
+from rules.base import Action, RuleBase
+from rules.inputs import MetricValue
 
 
 class Decision(Strict):
@@ -28,15 +28,23 @@ class Decision(Strict):
     inputs: dict[str, float]
 
     @classmethod
-    def to_act(
-        cls, rule: RuleBase, reason: Reason, reason_params: dict[str, str], inputs: dict[str, float]
+    def run(
+        cls,
+        rule: RuleBase,
+        action: Action,
+        reason: Reason,
+        reason_params: dict[str, str],
+        inputs: dict[str, float],
+        *,
+        duration_s: float | None = None,
+        position_pct: float | None = None,
     ) -> Decision:
-        """The run ``rule``'s action asks for, with why."""
+        """``action`` as ``rule`` asks for it, with why; duration and position default to the action's."""
         return cls(
             rule=rule.id,
-            actuator=rule.action.actuator,
-            duration_s=rule.action.on_for_s,
-            position_pct=rule.action.position_pct,
+            actuator=action.actuator,
+            duration_s=duration_s if duration_s is not None else action.on_for_s,
+            position_pct=position_pct if position_pct is not None else action.position_pct,
             priority=rule.priority,
             reason=reason,
             reason_params=reason_params,
@@ -45,7 +53,7 @@ class Decision(Strict):
 
 
 class Suppression(Strict):
-    """A rule that would have acted, or could not judge, and did not act."""
+    """A rule that would have acted and did not, with why."""
 
     rule: Id
     reason: Reason
@@ -53,7 +61,22 @@ class Suppression(Strict):
     inputs: dict[str, float]
 
 
+class Alert(Strict):
+    """Something a person should know: raised (again, while it lasts, if the rule repeats it) or cleared."""
+
+    rule: Id
+    raised: bool
+    severity: Severity
+    reason: Reason
+    reason_params: dict[str, str]
+    inputs: dict[str, float]
+
+
 class RuleOutcome(NamedTuple):
-    state: RuleState
-    decision: Decision | None = None
-    suppression: Suppression | None = None
+    state: BaseModel  # the rule kind's own state model
+    decisions: tuple[Decision, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+    # Set when the rule could not judge because an input is unusable: the engine then raises the
+    # input alert and runs the rule's fallback timer.
+    unusable: MetricValue | None = None

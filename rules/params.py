@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from rules.base import Comparison, RuleBase
 from rules.inputs import MetricValue
-from rules.model import Comparison, RuleBase, ThresholdRule
 
 
 def number(value: float, unlike: float | None = None) -> str:
@@ -20,19 +20,6 @@ def number(value: float, unlike: float | None = None) -> str:
 
 def local_time(at: datetime, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%H:%M")
-
-
-def threshold(rule: ThresholdRule, value: float) -> dict[str, str]:
-    # Inside the hysteresis band the limit in force is the release one: name it, so that "29 < 28" is never said.
-    limit = rule.limit if rule.holds(value) else rule.release_limit
-    return {
-        "rule": rule.label,
-        "metric": rule.metric.label,
-        "value": number(value, unlike=limit),
-        "op": rule.op,
-        "threshold": number(limit),
-        "for_min": number(rule.for_s / 60),
-    }
 
 
 def schedule(rule: RuleBase, at: str) -> dict[str, str]:

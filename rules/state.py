@@ -1,4 +1,4 @@
-"""What the engine remembers between evaluations, per rule; JSON so that the edge can keep it across restarts."""
+"""What the engine remembers between evaluations; JSON, so that the edge keeps it across restarts."""
 
 from __future__ import annotations
 
@@ -8,29 +8,21 @@ from pydantic import AwareDatetime, Field
 
 from contract.messages import Id
 from contract.site import Strict
-
-
-class ThresholdState(Strict):
-    kind: Literal["threshold"] = "threshold"
-    # The Schmitt trigger's output: the condition with its hysteresis applied.
-    active: bool = False
-    # When the condition last became true; None while it is false or its inputs are unusable.
-    true_since: AwareDatetime | None = None
-    # End of the last pulse: the for_s wait before the next one counts from here.
-    blocked_until: AwareDatetime | None = None
-    # So that an unusable input is reported when it becomes unusable, not at every evaluation.
-    inputs_unusable: bool = False
-
-
-class ScheduleState(Strict):
-    kind: Literal["schedule"] = "schedule"
-    # Fire times up to here have been dealt with.
-    last_checked: AwareDatetime | None = None
-
+from rules.kinds.schedule import ScheduleState
+from rules.kinds.threshold import ThresholdState
 
 RuleState = Annotated[ThresholdState | ScheduleState, Field(discriminator="kind")]
 
 
+class FallbackState(Strict):
+    """A rule whose inputs are unusable: since when, and its fallback timer."""
+
+    since: AwareDatetime
+    last_checked: AwareDatetime  # cron fire times up to here have been dealt with
+    last_run: AwareDatetime | None = None  # the interval counts from here, or from ``since``
+
+
 class EngineState(Strict):
-    v: Literal[1] = 1  # refuse a stored state written by an incompatible version rather than misread it
+    v: Literal[2] = 2  # refuse a stored state written by an incompatible version rather than misread it
     rules: dict[Id, RuleState] = Field(default_factory=dict)
+    unusable: dict[Id, FallbackState] = Field(default_factory=dict)

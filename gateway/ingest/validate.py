@@ -83,6 +83,28 @@ def _timestamps(message: Ingested) -> list[datetime]:
             return [message.ts]
 
 
+def _parse(model: type[Ingested], payload: bytes) -> Ingested | Rejected:
+    try:
+        # pydantic's own JSON parser: a third of the cost of json.loads with a hook per float, then validation.
+        return model.model_validate_json(payload)
+    except ValidationError:
+        pass
+    # Refused: parse again step by step, to name the reason (not JSON, not finite, or which field).
+    try:
+        raw = json.loads(payload, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NonFinite as exc:
+        return Rejected(RejectReason.NON_FINITE, f"{exc} is not a number")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return Rejected(RejectReason.NOT_JSON, str(exc))
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "payload"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return Rejected(RejectReason.INVALID, f"{where}: {err['msg']}{more}")
+
+
 class Validator:
     def __init__(self, site: SiteConfig) -> None:
         self.site_id = site.cooperative.id
@@ -102,27 +124,20 @@ class Validator:
             return Rejected(RejectReason.UNKNOWN_SITE, f"site {t.site!r}")
         if t.greenhouse not in self.greenhouses:
             return Rejected(RejectReason.UNKNOWN_GREENHOUSE, f"greenhouse {t.greenhouse!r}")
-        try:
-            raw = json.loads(payload, parse_constant=_refuse_constant, parse_float=_finite_float)
-        except _NonFinite as exc:
-            return Rejected(RejectReason.NON_FINITE, f"{exc} is not a number")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return Rejected(RejectReason.NOT_JSON, str(exc))
-        try:
-            message = model.model_validate(raw)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "payload"
-            more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-            return Rejected(RejectReason.INVALID, f"{where}: {err['msg']}{more}")
+        message = _parse(model, payload)
+        if isinstance(message, Rejected):
+            return message
         if (message.site, message.greenhouse) != (t.site, t.greenhouse):
             return Rejected(
                 RejectReason.TOPIC_MISMATCH,
                 f"payload is for {message.site}/{message.greenhouse}, topic for {t.site}/{t.greenhouse}",
             )
-        for ts in _timestamps(message):
-            if ts > now + MAX_FUTURE:
-                return Rejected(RejectReason.FUTURE_TIMESTAMP, f"{ts.isoformat()} is ahead of {now.isoformat()}")
-            if ts < now - MAX_PAST:
-                return Rejected(RejectReason.ANCIENT_TIMESTAMP, f"{ts.isoformat()} is older than {MAX_PAST.days} days")
+        stamps = _timestamps(message)
+        if stamps:
+            newest, oldest = max(stamps), min(stamps)
+            if newest > now + MAX_FUTURE:
+                return Rejected(RejectReason.FUTURE_TIMESTAMP, f"{newest.isoformat()} is ahead of {now.isoformat()}")
+            if oldest < now - MAX_PAST:
+                detail = f"{oldest.isoformat()} is older than {MAX_PAST.days} days"
+                return Rejected(RejectReason.ANCIENT_TIMESTAMP, detail)
         return Accepted(t.channel, message)

@@ -56,8 +56,8 @@ def test_faulty_sensors_are_flagged_and_never_water(tmp_path: Path, mosquitto: M
             assert _flags(p, "out-temp") == {Quality.STALE}
             assert Quality.SPIKE in _flags(p, "air-temp")
             assert all(r.value is None for b in p.batches for r in b.readings if r.sensor in ("soil-a1", "out-temp"))
-            unusable = [e for e in p.events if e.kind is EventKind.SUPPRESSED and e.rule == "dry-soil-khu-a"]
-            assert [e.reason for e in unusable] == [Reason.RULE_INPUT_UNUSABLE]  # said once, not every poll
+            unusable = [e for e in p.events if e.kind is EventKind.ALERT and e.rule == "dry-soil-khu-a"]
+            assert [(e.reason, e.action) for e in unusable] == [(Reason.RULE_INPUT_UNUSABLE, "raised")]  # once
             assert not any(e.kind is EventKind.DECISION for e in p.events)
             assert not s.sim.state(GH).actuators["valve-a"].on
 

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from contract.kinds import Quality, SensorKind
 from contract.messages import Reading
 from contract.reasons import Reason, render
-from rules.engine import Decision, EngineState, Evaluation, Suppression, evaluate
+from rules.engine import Alert, Decision, EngineState, Evaluation, Place, Suppression, evaluate
 from rules.model import RuleSet
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+# Sa Pa, Lào Cai: the mountain north the rules are written for.
+SAPA = Place(HCM, latitude=22.34, longitude=103.84, elevation_m=1500)
 # 06:00 on 15 January 2026 in Hanoi is 23:00 UTC the day before.
 SIX_AM = datetime(2026, 1, 14, 23, 0, tzinfo=UTC)
 T0 = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
@@ -74,7 +76,7 @@ class Replay:
         self.state = state or EngineState()
 
     def step(self, now: datetime, latest: Mapping[str, Reading]) -> Evaluation:
-        result = evaluate(self.rules, self.state, latest, now, HCM)
+        result = evaluate(self.rules, self.state, latest, now, SAPA)
         self.state = result.state
         return result
 
@@ -97,5 +99,5 @@ def template_fields(reason: Reason) -> set[str]:
     return vi
 
 
-def assert_exact_params(outcome: Decision | Suppression) -> None:
+def assert_exact_params(outcome: Decision | Suppression | Alert) -> None:
     assert set(outcome.reason_params) == template_fields(outcome.reason)

@@ -18,7 +18,7 @@ from tests.rules.builders import DRY_SOIL_A, MORNING_WATER_A, SIX_AM, Replay, ev
 _CLOCK_CALLS = {"now", "utcnow", "today", "time", "time_ns", "monotonic", "monotonic_ns", "perf_counter"}
 
 
-@pytest.mark.parametrize("module", sorted(Path(rules.__file__).parent.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("module", sorted(Path(rules.__file__).parent.rglob("*.py")), ids=lambda p: p.name)
 def test_no_rules_module_calls_a_clock(module: Path) -> None:
     tree = ast.parse(module.read_text(encoding="utf-8"))
     imports_time = [

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from contract.kinds import Quality, SensorKind
-from contract.messages import Reading
+from contract.messages import Reading, Severity
 from contract.reasons import Reason
 from tests.rules.builders import DRY_SOIL_A, Replay, assert_exact_params, at, every, reading, ruleset, soil_a
 
@@ -162,17 +162,17 @@ def test_unusable_inputs_never_act_and_are_reported_once(
     results = [replay.step(now, latest_at(now)) for now in every(30, 3600)]
 
     assert [d for r in results for d in r.decisions] == []
-    [suppression] = [s for r in results for s in r.suppressions]
-    assert suppression.rule == "dry-soil-khu-a"
-    assert suppression.reason is Reason.RULE_INPUT_UNUSABLE
-    assert suppression.reason_params == {"rule": "Đất khô khu A", "metric": "mean(soil-a1, soil-a2)", "why": why}
-    assert_exact_params(suppression)
-    assert results[0].suppressions == [suppression]
+    [alert] = [a for r in results for a in r.alerts]
+    assert (alert.rule, alert.raised, alert.severity) == ("dry-soil-khu-a", True, Severity.WARNING)
+    assert alert.reason is Reason.RULE_INPUT_UNUSABLE
+    assert alert.reason_params == {"rule": "Đất khô khu A", "metric": "mean(soil-a1, soil-a2)", "why": why}
+    assert_exact_params(alert)
+    assert results[0].alerts == [alert]
 
 
-def test_flagged_values_are_kept_in_the_suppression_for_the_audit_trail() -> None:
+def test_flagged_values_are_kept_in_the_alert_for_the_audit_trail() -> None:
     result = _dry_soil().step(at(0), soil_a(95.0, 20.0, at(0), Quality.SPIKE))
-    assert result.suppressions[0].inputs == {"soil-a1": 95.0, "soil-a2": 20.0}
+    assert result.alerts[0].inputs == {"soil-a1": 95.0, "soil-a2": 20.0}
 
 
 def test_inputs_becoming_unusable_reset_the_timer_and_are_reported_again_next_time() -> None:
@@ -187,8 +187,10 @@ def test_inputs_becoming_unusable_reset_the_timer_and_are_reported_again_next_ti
     fired = [now for now, r in results.items() if r.decisions]
     # 300 s after fresh readings came back at 270 s (not at 300 s), then 300 s after that pulse.
     assert fired == [at(570), at(1350)]
-    reported = [now for now, r in results.items() if r.suppressions]
-    assert reported == [at(210), at(1500)]
+    raised = [now for now, r in results.items() for a in r.alerts if a.raised]
+    cleared = [now for now, r in results.items() for a in r.alerts if not a.raised]
+    assert (raised, cleared) == ([at(210), at(1500)], [at(270), at(1560)])
+    assert all(a.reason is Reason.RULE_INPUT_RESTORED for r in results.values() for a in r.alerts if not a.raised)
 
 
 def _s(now: datetime) -> int:

@@ -1,0 +1,146 @@
+"""Building blocks shared by every rule kind: metrics, comparisons, actions, and the fields every rule has."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from statistics import fmean
+from typing import Annotated
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from contract.messages import MAX_DURATION_S, Id
+from contract.site import Strict
+from rules.timing import Crontab
+
+Duration = Annotated[float, Field(gt=0, le=MAX_DURATION_S)]
+Priority = Annotated[int, Field(ge=0, le=100)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class Aggregate(StrEnum):
+    MEAN = "mean"
+    MIN = "min"
+    MAX = "max"
+
+    def of(self, values: Sequence[float]) -> float:
+        if self is Aggregate.MIN:
+            return min(values)
+        if self is Aggregate.MAX:
+            return max(values)
+        return fmean(values)
+
+
+class Metric(Strict):
+    """One number from one or more sensors of the same kind."""
+
+    sensors: list[Id] = Field(min_length=1)
+    aggregate: Aggregate = Aggregate.MEAN
+
+    @field_validator("sensors")
+    @classmethod
+    def _distinct(cls, sensors: list[str]) -> list[str]:
+        if len(set(sensors)) != len(sensors):
+            raise ValueError("a sensor is listed more than once")
+        return sensors
+
+    @property
+    def label(self) -> str:
+        """How the metric is named in reasons and audit inputs, e.g. ``mean(soil-a1, soil-a2)``."""
+        if len(self.sensors) == 1:
+            return self.sensors[0]
+        return f"{self.aggregate.value}({', '.join(self.sensors)})"
+
+
+class Comparison(Strict):
+    """A metric below or above a limit, judged only on readings fit to drive an actuator."""
+
+    metric: Metric
+    below: float | None = None
+    above: float | None = None
+    # Readings older than this, or not of good quality, are unusable.
+    max_input_age_s: Duration = 300
+
+    @field_validator("above")
+    @classmethod
+    def _not_both(cls, above: float | None, info: ValidationInfo) -> float | None:
+        if above is not None and info.data.get("below") is not None:
+            raise ValueError("give either below or above, not both")
+        return above
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> Comparison:
+        if self.below is None and self.above is None:
+            raise ValueError("give a limit: below or above")
+        return self
+
+    @property
+    def op(self) -> str:
+        return "<" if self.below is not None else ">"
+
+    @property
+    def limit(self) -> float:
+        if self.below is not None:
+            return self.below
+        assert self.above is not None  # _one_limit guarantees one of them
+        return self.above
+
+    def holds(self, value: float) -> bool:
+        return self._past(value, self.limit)
+
+    def _past(self, value: float, limit: float) -> bool:
+        return value < limit if self.below is not None else value > limit
+
+
+class Action(Strict):
+    actuator: Id
+    on_for_s: Duration
+    # Only for positional actuators (vents, curtains, screens), which need it.
+    position_pct: Percent | None = None
+
+
+class Fallback(Strict):
+    """What a rule does while its inputs are unusable: a timer, in place of the sensors it cannot trust."""
+
+    cron: Crontab | None = None  # crontab line in the site's time zone, as a schedule rule's
+    every_s: Duration | None = None  # or a fixed interval, counted from the last fallback run
+    action: Action | None = None  # by default the rule's own action
+    misfire_grace_s: Duration = 900
+
+    @model_validator(mode="after")
+    def _one_timer(self) -> Fallback:
+        if (self.cron is None) == (self.every_s is None):
+            raise ValueError("give the fallback one timer: cron or every_s")
+        return self
+
+
+class RuleBase(Strict):
+    id: Id
+    name: str = ""
+    priority: Priority = 50  # higher wins when rules want the same actuator
+    enabled: bool = True
+    # Used when the rule's inputs are stale or flagged bad; an alert is raised either way.
+    fallback: Fallback | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    @model_validator(mode="after")
+    def _fallback_has_action(self) -> RuleBase:
+        if self.fallback is not None and self.fallback.action is None and len(self.actions()) != 1:
+            raise ValueError("fallback: this rule has no single action to fall back on; give fallback.action")
+        return self
+
+    def fallback_action(self) -> Action | None:
+        if self.fallback is None:
+            return None
+        return self.fallback.action or self.actions()[0]
+
+    def metrics(self) -> list[Metric]:
+        """Every metric the rule reads, so that its sensors can be checked against the site."""
+        return []
+
+    def actions(self) -> list[Action]:
+        """Every action the rule may take, so that its actuators can be checked against the site."""
+        return []

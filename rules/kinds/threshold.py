@@ -1,0 +1,86 @@
+"""Threshold rules: a Schmitt trigger, a for-timer, and pulses with a wait between them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from contract.reasons import Reason
+from contract.site import Strict
+from rules import params
+from rules.base import Action, Comparison, Duration, Metric, RuleBase
+from rules.context import Context
+from rules.inputs import read_metric
+from rules.outcome import Decision, RuleOutcome
+
+
+class ThresholdState(Strict):
+    kind: Literal["threshold"] = "threshold"
+    # The Schmitt trigger's output: the condition with its hysteresis applied.
+    active: bool = False
+    # When the condition last became true; None while it is false or its inputs are unusable.
+    true_since: AwareDatetime | None = None
+    # End of the last pulse: the for_s wait before the next one counts from here.
+    blocked_until: AwareDatetime | None = None
+
+
+class ThresholdRule(RuleBase, Comparison):
+    """Act when the metric has been past the limit for ``for_s``, as a pulse of ``action.on_for_s``."""
+
+    kind: Literal["threshold"]
+    State: ClassVar = ThresholdState
+    action: Action
+    # Once true, the condition stays true until the metric is this far back past the limit.
+    hysteresis: float = Field(default=0, ge=0)
+    for_s: Duration
+
+    @property
+    def release_limit(self) -> float:
+        """Where a true condition becomes false again: the limit moved back by the hysteresis."""
+        return self.limit + self.hysteresis if self.below is not None else self.limit - self.hysteresis
+
+    def still_holds(self, value: float) -> bool:
+        """For a condition that is already true: it stays true until the value is past the release limit."""
+        return self._past(value, self.release_limit)
+
+    def metrics(self) -> list[Metric]:
+        return [self.metric]
+
+    def actions(self) -> list[Action]:
+        return [self.action]
+
+    def step(self, previous: ThresholdState, ctx: Context) -> RuleOutcome:
+        now = ctx.now
+        metric = read_metric(self.metric, ctx.latest, now, self.max_input_age_s)
+        if metric.value is None:
+            # Unknown condition: never act on it, and start the for-timer afresh once the inputs are back.
+            return RuleOutcome(ThresholdState(blocked_until=previous.blocked_until), unusable=metric)
+
+        value = metric.value
+        active = self.still_holds(value) if previous.active else self.holds(value)
+        if not active:
+            return RuleOutcome(ThresholdState(blocked_until=previous.blocked_until))
+        true_since = previous.true_since if previous.active and previous.true_since else now
+        # After a pulse the condition must hold for for_s again, counted from the pulse's end.
+        counting_from = max(true_since, previous.blocked_until) if previous.blocked_until else true_since
+        state = ThresholdState(active=True, true_since=true_since, blocked_until=previous.blocked_until)
+        if now - counting_from < timedelta(seconds=self.for_s):
+            return RuleOutcome(state)
+
+        decision = Decision.run(self, self.action, Reason.RULE_THRESHOLD, self._params(value), metric.inputs)
+        fired = state.model_copy(update={"blocked_until": now + timedelta(seconds=self.action.on_for_s)})
+        return RuleOutcome(fired, decisions=(decision,))
+
+    def _params(self, value: float) -> dict[str, str]:
+        # Inside the hysteresis band the limit in force is the release one: name it, so that "29 < 28" is never said.
+        limit = self.limit if self.holds(value) else self.release_limit
+        return {
+            "rule": self.label,
+            "metric": self.metric.label,
+            "value": params.number(value, unlike=limit),
+            "op": self.op,
+            "threshold": params.number(limit),
+            "for_min": params.number(self.for_s / 60),
+        }

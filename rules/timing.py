@@ -1,0 +1,52 @@
+"""Timers shared by rule kinds: crontab lines checked as a technician writes them, and missed-fire handling."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Annotated
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import AfterValidator
+
+_TICK = timedelta(microseconds=1)
+
+
+def check_cron(cron: str) -> str:
+    fields = cron.split()
+    if len(fields) == 5:
+        day, weekday = fields[2], fields[4]
+        # APScheduler 3 counts weekdays from Monday = 0, crontab from Sunday = 0: numbers would be misread.
+        if any(c.isdigit() for c in weekday):
+            raise ValueError("name the weekdays (mon, tue, … sun) rather than numbering them")
+        # crontab fires when either day field matches, APScheduler only when both do.
+        if day != "*" and weekday != "*":
+            raise ValueError("restrict the day of the month or the day of the week, not both")
+    try:
+        CronTrigger.from_crontab(cron, timezone=UTC)
+    except ValueError as exc:
+        raise ValueError(f"not a crontab line (minute hour day month weekday): {exc}") from None
+    return cron
+
+
+Crontab = Annotated[str, AfterValidator(check_cron)]
+
+
+def cron_trigger(cron: str, tz: tzinfo) -> CronTrigger:
+    return CronTrigger.from_crontab(cron, timezone=tz)
+
+
+def latest_fire(trigger: CronTrigger, after: datetime, until: datetime, grace_s: float) -> datetime | None:
+    """The last fire time in (after, until] that is at most ``grace_s`` old at ``until``.
+
+    Several missed fires come out as one; older ones are dropped, so only the grace window is searched.
+    """
+    if until <= after:
+        return None  # the clock went back: nothing new has passed
+    start = max(after + _TICK, until - timedelta(seconds=grace_s))
+    latest = None
+    # With no previous fire time, APScheduler returns the first fire at or after ``now``; it reads no clock.
+    fire = trigger.get_next_fire_time(None, start)
+    while fire is not None and fire <= until:
+        latest = fire
+        fire = trigger.get_next_fire_time(None, fire + _TICK)
+    return latest
