@@ -33,6 +33,7 @@ from contract.site import Greenhouse, SiteConfig
 from edge.commands import Refusal, check_command
 from edge.control import CommandResult, Controller
 from edge.drivers.base import FieldDriver, NodeUnreachable
+from edge.memory import EdgeMemory, MemoryFile
 from edge.mqtt_link import Inbound, MqttLink
 from edge.outbox import Outbox
 from edge.quality import QualityChecker
@@ -68,10 +69,13 @@ class EdgeAgent:
         self.link = MqttLink(broker, site.cooperative.id, greenhouse.id, self.outbox)
         self.quality = QualityChecker(greenhouse.sensors.values())
         self.latest: dict[str, Reading] = {}
-        self.rules_state = EngineState()
+        # Timers survive a restart: rule state, running irrigations and safety histories (edge.memory).
+        self.memory = MemoryFile(data_dir / f"{site.cooperative.id}-{greenhouse.id}-memory.sqlite3", greenhouse.id)
+        saved = self.memory.load()
+        self.rules_state = saved.rules if saved is not None else EngineState()
         self.place = Place.of(site.cooperative)
         now = clock.now()
-        self.controller = Controller(site.cooperative.id, greenhouse, now)
+        self.controller = Controller(site.cooperative.id, greenhouse, now, saved.control if saved else None)
         self._written: dict[str, tuple[bool, float | None]] = {}
         self._last_contact: dict[str, datetime] = {n.id: now for n in greenhouse.nodes}
         self._lost_nodes: set[str] = set()  # silent past contact_timeout_s: driven to fail-safe
@@ -98,7 +102,8 @@ class EdgeAgent:
 
     def step(self) -> None:
         now = self.clock.now()
-        for msg in self.link.pump():
+        commands = self.link.pump()
+        for msg in commands:
             self._on_command(msg, now)
         if self.link.connected and not self._was_connected:
             self._announce(now)
@@ -111,6 +116,8 @@ class EdgeAgent:
         self.controller.tick(self.latest, now)
         # At each poll every output is rewritten: it feeds the relay boards' watchdogs and shows contact.
         changed = self._drive(now, every=polled)
+        if polled or changed or commands:
+            self.memory.save(EdgeMemory(saved_at=now, rules=self.rules_state, control=self.controller.memory()))
         self._flush_events()
         if changed or now >= self._next_heartbeat:
             self._publish_state(now)
@@ -140,6 +147,7 @@ class EdgeAgent:
         self.link.stop(offline.to_json())
         self.driver.close()
         self.outbox.close()
+        self.memory.close()
 
     # --- sensing and rules ---------------------------------------------------------------------
     def _poll(self, now: datetime) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
 from contract.kinds import ControlSource
 from contract.messages import (
     AckOutcome,
@@ -26,7 +28,7 @@ from contract.messages import (
 )
 from contract.reasons import Reason
 from contract.site import Actuator, Greenhouse
-from edge.safety import ActuatorGuard, SafetyVerdict, fail_safe_command
+from edge.safety import ActuatorGuard, GuardHistory, SafetyVerdict, fail_safe_command
 from rules.engine import Alert, Decision, Suppression
 
 
@@ -44,6 +46,31 @@ class Run:
     rule: str | None = None
 
 
+class SavedRun(BaseModel):
+    """A timed run as saved for a restart: a rule's irrigation or an override, with its end time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    actuator: str
+    on: bool
+    position_pct: float | None
+    since: AwareDatetime
+    until: AwareDatetime
+    source: ControlSource
+    reason: Reason
+    params: dict[str, str]
+    rule: str | None
+
+
+class ControllerMemory(BaseModel):
+    """What the controller keeps across an agent restart: running timers and the safety histories."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    runs: list[SavedRun] = Field(default_factory=list)
+    guards: dict[str, GuardHistory] = Field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class CommandResult:
     outcome: AckOutcome
@@ -53,7 +80,13 @@ class CommandResult:
 
 
 class Controller:
-    def __init__(self, site_id: str, greenhouse: Greenhouse, now: datetime) -> None:
+    """Pass ``memory`` saved before a restart to take up its timed runs where they were: a valve opened for
+    eight minutes closes eight minutes after it opened, restart or not (and at once if that time has passed).
+    Every other actuator starts in its fail-safe state."""
+
+    def __init__(
+        self, site_id: str, greenhouse: Greenhouse, now: datetime, memory: ControllerMemory | None = None
+    ) -> None:
         self.site_id = site_id
         self.greenhouse = greenhouse
         self._actuators = greenhouse.actuators
@@ -62,7 +95,43 @@ class Controller:
         self._pump_of = {z.valve: z.pump for z in greenhouse.zones if z.pump}
         self.runs: dict[str, Run] = {}
         self.events: list[Event] = []
-        self.fail_safe(now, Reason.FAIL_SAFE_START)
+        resumed = self._restore(memory, now) if memory is not None else set()
+        self.fail_safe(now, Reason.FAIL_SAFE_START, actuator_ids=set(self._actuators) - resumed)
+
+    def memory(self) -> ControllerMemory:
+        runs = [
+            SavedRun(actuator=a, **vars(r))
+            for a, r in self.runs.items()
+            if r.until is not None and r.source in (ControlSource.RULE, ControlSource.OVERRIDE)
+        ]
+        return ControllerMemory(runs=runs, guards={a: g.history() for a, g in self._guards.items()})
+
+    def _restore(self, memory: ControllerMemory, now: datetime) -> set[str]:
+        """Safety histories, then the runs not yet over; returns the actuators whose run goes on."""
+        for actuator_id, history in memory.guards.items():
+            if actuator_id in self._guards:
+                self._guards[actuator_id].restore(history)
+        resumed: set[str] = set()
+        for saved in memory.runs:
+            actuator = self._actuators.get(saved.actuator)
+            if actuator is None or saved.until <= now:
+                continue
+            run = Run(**saved.model_dump(exclude={"actuator"}))
+            self.runs[actuator.id] = run
+            if run.on:
+                self._guards[actuator.id].record_on(run.since)  # no-op when its history has it on already
+            resumed.add(actuator.id)
+            self._event(
+                now, EventKind.ACTUATION, Severity.INFO, actuator.id, "resumed", run.reason, run.params, run.rule
+            )
+        # A pump whose valve goes on runs with it.
+        for valve, pump in self._pump_of.items():
+            if valve in resumed and self.runs[valve].on and pump not in resumed:
+                run = self.runs[valve]
+                self.runs[pump] = replace(run, until=None)
+                self._guards[pump].record_on(now)
+                resumed.add(pump)
+        return resumed
 
     # --- queries ----------------------------------------------------------------------------
     def running(self) -> set[str]:

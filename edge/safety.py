@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contract.messages import Reading
 from contract.reasons import Reason
@@ -42,6 +42,16 @@ def _refusal(reason: Reason, **params: str) -> SafetyVerdict:
 
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f}".removesuffix(".0")
+
+
+class GuardHistory(BaseModel):
+    """What a guard must remember across an agent restart: the limits hold over the restart too."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on_since: AwareDatetime | None = None
+    off_since: AwareDatetime | None = None
+    starts: list[AwareDatetime] = Field(default_factory=list)  # within the last hour
 
 
 class ActuatorGuard:
@@ -80,6 +90,14 @@ class ActuatorGuard:
         self._on_since: datetime | None = None
         self._off_since = started_at if started_at is not None and not self._limits.fail_safe.on else None
         self._starts: deque[datetime] = deque()
+
+    def history(self) -> GuardHistory:
+        return GuardHistory(on_since=self._on_since, off_since=self._off_since, starts=list(self._starts))
+
+    def restore(self, history: GuardHistory) -> None:
+        """Take up the history saved before a restart (replacing this guard's)."""
+        self._on_since, self._off_since = history.on_since, history.off_since
+        self._starts = deque(sorted(history.starts))
 
     # --- state ----------------------------------------------------------------------------------
     @property

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contract.kinds import ControlSource
-from contract.messages import EventKind
+from contract.messages import ActuatorState, Event, EventKind, StateSnapshot
 from contract.reasons import Reason
 from edge.outbox import Outbox
 from firmware_sim.physics import InitialConditions
 from tests.support.mosquitto import Mosquitto
+from tests.support.probe import Probe
 from tests.support.stack import EdgeProcess, EdgeThread, one_greenhouse_site, rules_yaml, stack
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -53,30 +54,68 @@ def test_broker_restart_loses_nothing_and_keeps_order(tmp_path: Path, mosquitto:
     assert len(p.batches) - len(seqs) <= 60, "duplicates are rare repeats, not a flood"
 
 
-def test_sigkilled_agent_keeps_its_outbox_and_restarts_in_fail_safe(tmp_path: Path, mosquitto: Mosquitto) -> None:
+def test_sigkilled_agent_keeps_its_outbox_and_its_irrigation_ends_on_time(tmp_path: Path, mosquitto: Mosquitto) -> None:
     site = one_greenhouse_site(tmp_path, rules=NO_RULES)
     with stack(tmp_path, mosquitto, site, START, speed=60) as s:
         edge = EdgeProcess(s)
         p = s.probe
         try:
             p.wait(lambda: p.latest_state(GH) is not None, 30, "the agent publishes its state")
-            ack = p.command(GH, "valve-a", s.clock.now(), duration_s=1800)
+            ack = p.command(GH, "valve-a", s.clock.now(), duration_s=900)
             assert ack.outcome == "accepted"
             p.wait(lambda: s.sim.state(GH).actuators["valve-a"].on, 10, "the valve relay closes")
+            p.wait(lambda: _valve_a(p).on, 10, "the agent reports the run")
+            until = _valve_a(p).until
+            assert until is not None
 
             mosquitto.stop()
             time.sleep(3)  # polls pile up in the outbox
             edge.kill()
+            killed_at = s.clock.now()
             box = Outbox(tmp_path / "edge" / f"htx-moc-chau-{GH}-outbox.sqlite3")
             stranded = box.depth()
             box.close()
             assert stranded >= 3, "the killed agent's unsent batches are on disk"
-            # Killed, nobody switches the relay off: this is why the restart must be fail-safe.
+            # Killed, nobody switches the relay off until its watchdog trips.
             assert s.sim.state(GH).actuators["valve-a"].on
 
             mosquitto.start()
             edge.start()
-            p.wait(lambda: not s.sim.state(GH).actuators["valve-a"].on, 15, "the restarted agent closes the valve")
+            p.wait(lambda: any(e.action == "resumed" and e.actuator == "valve-a" for e in p.events), 20, "resumed")
+            resumed = _valve_a(p)
+            assert (resumed.on, resumed.until, resumed.source) == (True, until, ControlSource.OVERRIDE)
+            on = {a.actuator for a in _state(p).actuators if a.on}
+            assert on == {"valve-a", "pump"}, "the zone pump follows its valve; the rest restart fail-safe"
+
+            def ends() -> list[Event]:
+                return [e for e in p.events if e.actuator == "valve-a" and e.reason is Reason.OVERRIDE_ENDED]
+
+            p.wait(lambda: ends() != [], 30, "the run ends")
+            [ended] = ends()
+            p.wait(lambda: not s.sim.state(GH).actuators["valve-a"].on, 5, "the valve relay opens")
+            poll = timedelta(seconds=s.gh.poll_interval_s)
+            assert until <= ended.ts <= until + poll, "closed when the run was due to end, not a new full run"
+            assert killed_at < until, "the kill fell inside the run"
+            seqs_before_kill = stranded
+            p.wait(lambda: len(p.unique_seqs(GH)) > seqs_before_kill + 5, 30, "backlog and new telemetry delivered")
+        finally:
+            edge.stop()
+    seqs = p.unique_seqs(GH)
+    assert seqs == list(range(1, len(seqs) + 1)), "the outbox survived the kill: no gap in sequence numbers"
+
+
+def test_a_run_that_ended_while_the_agent_was_down_is_closed_at_restart(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    site = one_greenhouse_site(tmp_path, rules=NO_RULES)
+    with stack(tmp_path, mosquitto, site, START, speed=60) as s:
+        edge = EdgeProcess(s)
+        p = s.probe
+        try:
+            p.wait(lambda: p.latest_state(GH) is not None, 30, "the agent publishes its state")
+            assert p.command(GH, "valve-a", s.clock.now(), duration_s=120).outcome == "accepted"
+            p.wait(lambda: s.sim.state(GH).actuators["valve-a"].on, 10, "the valve relay closes")
+            edge.kill()
+            time.sleep(3)  # three simulated minutes: the two-minute run is over
+            edge.start()
 
             def restarted_safe() -> bool:
                 state = p.latest_state(GH)
@@ -86,12 +125,21 @@ def test_sigkilled_agent_keeps_its_outbox_and_restarts_in_fail_safe(tmp_path: Pa
                 )
 
             p.wait(restarted_safe, 15, "retained state: every actuator in its fail-safe state after the restart")
-            seqs_before_kill = stranded
-            p.wait(lambda: len(p.unique_seqs(GH)) > seqs_before_kill + 5, 30, "backlog and new telemetry delivered")
+            p.wait(lambda: not s.sim.state(GH).actuators["valve-a"].on, 5, "the restarted agent closes the valve")
+            assert not any(e.action == "resumed" for e in p.events)
         finally:
             edge.stop()
-    seqs = p.unique_seqs(GH)
-    assert seqs == list(range(1, len(seqs) + 1)), "the outbox survived the kill: no gap in sequence numbers"
+
+
+def _state(p: Probe) -> StateSnapshot:
+    state = p.latest_state(GH)
+    assert state is not None
+    return state
+
+
+def _valve_a(p: Probe) -> ActuatorState:
+    [valve] = [a for a in _state(p).actuators if a.actuator == "valve-a"]
+    return valve
 
 
 def test_irrigation_goes_on_while_the_uplink_is_down(tmp_path: Path, mosquitto: Mosquitto) -> None:
