@@ -6,6 +6,7 @@ the line comes from the YAML node the field was read from.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,16 +18,28 @@ from contract.site import SiteConfig
 M = TypeVar("M", bound=BaseModel)
 
 
-class ConfigError(Exception):
-    """A config or rule file that cannot be used; ``problems`` are one line each."""
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem with a field, for tools that explain it further (``greenhouse rules check``)."""
 
-    def __init__(self, path: Path, problems: list[str]) -> None:
+    line: int | None
+    loc: tuple[int | str, ...]
+    error_type: str
+    message: str  # as in ``problems``: what is wrong, without file, line or field
+
+
+class ConfigError(Exception):
+    """A config or rule file that cannot be used; ``problems`` are one line each, ``issues`` the same
+    problems as data when they concern fields (empty when the file could not be read or parsed)."""
+
+    def __init__(self, path: Path, problems: list[str], issues: list[ConfigIssue] | None = None) -> None:
         self.path = path
         self.problems = problems
+        self.issues = issues or []
         super().__init__("\n".join(problems))
 
 
-def _dotted(loc: tuple[int | str, ...]) -> str:
+def dotted(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -78,13 +91,12 @@ def load_model(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = _line_of(root, loc)
-            where = f"{path}:{line}" if line else str(path)
-            problems.append(f"{where}: {_dotted(loc)}: {_describe(dict(err))}")
-        raise ConfigError(path, problems) from None
+        issues = [
+            ConfigIssue(_line_of(root, tuple(err["loc"])), tuple(err["loc"]), err["type"], _describe(dict(err)))
+            for err in exc.errors()
+        ]
+        problems = [f"{f'{path}:{i.line}' if i.line else path}: {dotted(i.loc)}: {i.message}" for i in issues]
+        raise ConfigError(path, problems, issues) from None
 
 
 def load_site(path: Path) -> SiteConfig:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from contract.clock import Clock
 from contract.config_file import ConfigError, load_site
 from contract.mqtt import BrokerUrl
+from contract.site import Greenhouse
 from greenhouse import logs
 
 EXAMPLE_SITE = Path(__file__).parent / "examples" / "cooperative.yaml"
@@ -134,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     site_sub = site.add_subparsers(dest="site_command", required=True, metavar="SUBCOMMAND")
     check = site_sub.add_parser("check", help="validate a site file")
     check.add_argument("file", type=Path)
+
+    rules = sub.add_parser("rules", help="rule-file tools for technicians")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
+    rules_check = rules_sub.add_parser("check", help="validate a rule file, and that it fits its greenhouses")
+    rules_check.add_argument("file", type=Path)
+    rules_check.add_argument("--site", type=Path, help="site file: also check the rules against its greenhouses")
+    rules_check.add_argument(
+        "--greenhouse", action="append", help="greenhouse id to check against (default: those using this file)"
+    )
+    rules_check.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     return parser
 
 
@@ -200,6 +211,28 @@ def run_site_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_rules_check(args: argparse.Namespace) -> int:
+    from rules.tools.check import check
+
+    greenhouses: list[Greenhouse] = []
+    if args.site is not None:
+        site = load_site(args.site)
+        by_id = {g.id: g for g in site.greenhouses}
+        if args.greenhouse:
+            unknown = [g for g in args.greenhouse if g not in by_id]
+            if unknown:
+                raise UsageError(f"--greenhouse {', '.join(unknown)}: not in {args.site} (has {', '.join(by_id)})")
+            greenhouses = [by_id[g] for g in args.greenhouse]
+        else:
+            mine = args.file.resolve()
+            greenhouses = [g for g in site.greenhouses if g.rules_file and g.rules_file.resolve() == mine]
+    elif args.greenhouse:
+        raise UsageError("--greenhouse needs --site")
+    ok, lines = check(args.file, greenhouses, args.lang)
+    print("\n".join(lines), file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.setup(args.verbose)
@@ -214,6 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_sim(args)
         if args.command == "gateway":
             return run_gateway(args)
+        if args.command == "rules":
+            return run_rules_check(args)
         return run_site_check(args)
     except ConfigError as exc:
         print(f"greenhouse {args.command}: configuration error in {exc.path}:", file=sys.stderr)

@@ -1,0 +1,165 @@
+"""``greenhouse rules check``: every problem in a rule file as a technician reads it — which rule, which
+line and field, what is wrong, and a hint how to write it — in Vietnamese or English."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+from contract.config_file import ConfigError, ConfigIssue, dotted
+from contract.reasons import Lang
+from contract.site import Greenhouse
+from rules.model import Rule, RuleSet, check_against_site, load_rules
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "rule": ("Luật", "Rule"),
+    "line": ("dòng", "line"),
+    "field": ("mục", "field"),
+    "hint": ("Gợi ý", "Hint"),
+    "file": ("Tệp", "File"),
+    "ok": ("Hợp lệ", "OK"),
+    "rules": ("luật", "rules"),
+    "version": ("phiên bản", "version"),
+    "fits": ("khớp với nhà", "fits greenhouse"),
+    "problems": ("lỗi", "problems"),
+}
+
+
+def _w(key: str, lang: Lang) -> str:
+    vi, en = _WORDS[key]
+    return vi if lang == "vi" else en
+
+
+def rule_kinds() -> dict[str, type[BaseModel]]:
+    """Each rule kind's name as written in files, and its model."""
+    union = typing.get_args(typing.get_args(Rule)[0])
+    return {typing.get_args(m.model_fields["kind"].annotation)[0]: m for m in union}
+
+
+def _field_names(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[str]:
+    """Every field name the model and the models inside it accept: what a misspelt name is compared with."""
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    names = set(model.model_fields)
+    for field in model.model_fields.values():
+        for inner in _models_in(field.annotation):
+            names |= _field_names(inner, seen)
+    return names
+
+
+def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _models_in(arg)
+
+
+def hint(issue: ConfigIssue, lang: Lang) -> str | None:
+    """How to write the field right, when there is something useful to say."""
+    vi = lang == "vi"
+    field = next((p for p in reversed(issue.loc) if isinstance(p, str)), "")
+    kinds = ", ".join(rule_kinds())
+    if field == "kind" or issue.error_type in ("union_tag_invalid", "union_tag_not_found"):
+        return f"kind là một trong: {kinds}" if vi else f"kind is one of: {kinds}"
+    if issue.error_type == "extra_forbidden":
+        vocabulary = set().union(*(_field_names(m) for m in rule_kinds().values())) | set(RuleSet.model_fields)
+        close = difflib.get_close_matches(field, sorted(vocabulary), n=1)
+        if close:
+            return f"có phải ý là '{close[0]}'?" if vi else f"did you mean '{close[0]}'?"
+        return "bỏ mục này đi" if vi else "remove this field"
+    if issue.error_type == "duplicate_id":
+        return "mỗi luật cần một id riêng" if vi else "give each rule an id of its own"
+    if issue.error_type == "string_pattern_mismatch":
+        return (
+            "chữ thường không dấu, số và '-', ví dụ dat-kho-khu-a"
+            if vi
+            else "lower-case letters without accents, digits and '-', e.g. dry-soil-khu-a"
+        )
+    if field == "cron":
+        return (
+            "phút giờ ngày tháng thứ, ví dụ '0 6,16 * * *' = 6 giờ và 16 giờ hằng ngày"
+            if vi
+            else "minute hour day month weekday, e.g. '0 6,16 * * *' = 06:00 and 16:00 every day"
+        )
+    if field.endswith("_s"):
+        return "tính bằng giây: 300 = 5 phút, 3600 = 1 giờ" if vi else "in seconds: 300 = 5 min, 3600 = 1 h"
+    if field.endswith("_pct"):
+        return "phần trăm, từ 0 đến 100" if vi else "a percentage, 0 to 100"
+    if field in ("below", "above"):
+        return "một con số, ví dụ 28" if vi else "a number, e.g. 28"
+    return None
+
+
+@dataclass(frozen=True)
+class _RuleName:
+    id: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"'{self.id}' ({self.name})" if self.name else f"'{self.id}'"
+
+
+def _rule_names(path: Path) -> list[_RuleName | None]:
+    """The id and name of each rule as written, even when the rule itself is invalid."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return []
+    rules = data.get("rules") if isinstance(data, dict) else None
+    if not isinstance(rules, list):
+        return []
+    return [
+        _RuleName(str(r.get("id", "?")), str(r.get("name", ""))) if isinstance(r, dict) else None for r in rules
+    ]
+
+
+def explain(error: ConfigError, lang: Lang) -> list[str]:
+    """The error's problems as blocks of lines, one block per problem."""
+    if not error.issues:
+        return list(error.problems)
+    names = _rule_names(error.path)
+    lines: list[str] = []
+    for issue in error.issues:
+        loc = issue.loc
+        where = f"{_w('line', lang)} {issue.line}, " if issue.line else ""
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            index = loc[1]
+            name = names[index] if index < len(names) else None
+            who = f"{_w('rule', lang)} {name or f'#{index + 1}'}"
+            field = dotted(loc[2:]) if len(loc) > 2 else "(rule)"
+        else:
+            who, field = _w("file", lang), dotted(loc)
+        lines.append(f"✗ {who} — {where}{_w('field', lang)} {field}:")
+        lines.append(f"    {issue.message}")
+        tip = hint(issue, lang)
+        if tip:
+            lines.append(f"    {_w('hint', lang)}: {tip}")
+    return lines
+
+
+def check(path: Path, greenhouses: list[Greenhouse], lang: Lang) -> tuple[bool, list[str]]:
+    """Whether the rule file is good (and fits each of ``greenhouses``), and what to print."""
+    try:
+        ruleset = load_rules(path)
+    except ConfigError as exc:
+        return False, [f"{path}: {len(exc.problems)} {_w('problems', lang)}", *explain(exc, lang)]
+    problems = [f"✗ {g.id}: {p}" for g in greenhouses for p in check_against_site(ruleset, g)]
+    if problems:
+        return False, [f"{path}: {len(problems)} {_w('problems', lang)}", *problems]
+    counts: dict[str, int] = {}
+    for rule in ruleset.rules:
+        counts[rule.kind] = counts.get(rule.kind, 0) + 1
+    summary = ", ".join(f"{kind} {n}" for kind, n in counts.items())
+    fits = f"; {_w('fits', lang)} {', '.join(g.id for g in greenhouses)}" if greenhouses else ""
+    return True, [
+        f"{path}: {_w('ok', lang)} — {_w('version', lang)} {ruleset.version}, "
+        f"{len(ruleset.rules)} {_w('rules', lang)} ({summary}){fits}"
+    ]
