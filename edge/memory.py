@@ -45,9 +45,8 @@ class MemoryFile:
         try:
             return EdgeMemory.model_validate_json(row[0])
         except ValidationError as exc:
-            log.warning(
-                "saved memory unreadable; starting fail-safe", extra={"greenhouse": self._greenhouse, "detail": str(exc)}
-            )
+            detail = {"greenhouse": self._greenhouse, "detail": str(exc)}
+            log.warning("saved memory unreadable; starting fail-safe", extra=detail)
             return None
 
     def save(self, memory: EdgeMemory) -> None:

@@ -145,6 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--greenhouse", action="append", help="greenhouse id to check against (default: those using this file)"
     )
     rules_check.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
+    rules_why = rules_sub.add_parser("why", help="why an actuator or a zone's valve did what it did (audit trail)")
+    rules_why.add_argument("--gateway", type=_http_url, default="http://127.0.0.1:8080", help="gateway API URL")
+    rules_why.add_argument("--greenhouse", required=True)
+    target = rules_why.add_mutually_exclusive_group(required=True)
+    target.add_argument("--zone", help="irrigation zone id: its valve and pump")
+    target.add_argument("--actuator", help="actuator id")
+    rules_why.add_argument(
+        "--at", type=_start_time, required=True, help="time with UTC offset, e.g. 2026-01-15T05:40+07:00"
+    )
+    rules_why.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     return parser
 
 
@@ -233,6 +243,21 @@ def run_rules_check(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def run_rules_why(args: argparse.Namespace) -> int:
+    import httpx
+
+    from rules.tools.why import why
+
+    try:
+        lines = why(args.gateway, args.greenhouse, args.at, args.lang, zone=args.zone, actuator=args.actuator)
+    except httpx.HTTPError as exc:
+        raise UsageError(f"cannot ask the gateway at {args.gateway}: {exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"the gateway refused: {exc}") from None
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.setup(args.verbose)
@@ -248,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "gateway":
             return run_gateway(args)
         if args.command == "rules":
-            return run_rules_check(args)
+            return run_rules_check(args) if args.rules_command == "check" else run_rules_why(args)
         return run_site_check(args)
     except ConfigError as exc:
         print(f"greenhouse {args.command}: configuration error in {exc.path}:", file=sys.stderr)

@@ -15,6 +15,7 @@ from contract.kinds import SensorKind
 from contract.site import SiteConfig
 from gateway.api.access import Principal, local_operator, require_greenhouse
 from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
+from gateway.audit import AuditAnswer, AuditError, AuditQuery, audit
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.registry import GreenhouseHealth, Registry
@@ -120,6 +121,30 @@ def create_app(ctx: ApiContext) -> FastAPI:
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+    @app.get(
+        "/api/v1/greenhouses/{greenhouse}/audit",
+        response_model=AuditAnswer,
+        summary="Why an actuator, a zone's valve or a rule did what it did around a time",
+    )
+    def get_audit(
+        greenhouse: str,
+        at: datetime,
+        who: Who,
+        actuator: str | None = None,
+        zone: str | None = None,
+        rule: str | None = None,
+        before_min: Annotated[float, Query(gt=0, le=7 * 24 * 60)] = 60,
+        after_min: Annotated[float, Query(ge=0, le=24 * 60)] = 5,
+    ) -> AuditAnswer:
+        gh = require_greenhouse(ctx.site, who, greenhouse)
+        if at.tzinfo is None:
+            raise HTTPException(UNPROCESSABLE, "at: give a UTC offset, e.g. 2026-01-15T05:40:00+07:00")
+        q = AuditQuery(at=at, actuator=actuator, zone=zone, rule=rule, before_min=before_min, after_min=after_min)
+        try:
+            return audit(ctx.store, gh, q)
+        except AuditError as exc:
+            raise HTTPException(UNPROCESSABLE, str(exc)) from None
 
     @app.get("/api/v1/ingest", response_model=IngestReport, summary="What was received, stored and rejected")
     def ingest_report(who: Who) -> IngestReport:

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 
 from contract.messages import TelemetryBatch
 from contract.mqtt import BrokerUrl
 from gateway.api.app import ApiContext
 from gateway.main import ApiServer
 from gateway.service import Gateway, GatewaySettings
-from gateway.storage.influx import InfluxV1Store
 from gateway.storage.model import Store
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port
 from tests.gateway.ingest.test_validate import HOSTILE
-from tests.support.influxd import Influxd
 from tests.support.mosquitto import Mosquitto
 from tests.support.stack import EdgeThread, one_greenhouse_site, rules_yaml, stack
 
@@ -33,18 +30,6 @@ FAR = timedelta(days=3)
 
 def _es_kpa(t_c: float) -> float:
     return 0.6108 * math.exp(17.27 * t_c / (t_c + 237.3))  # FAO-56 eq. 11, written out independently
-
-
-@pytest.fixture(params=["influxdb", "sqlite"])
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Store]]:
-    """Opens the history store under test; each call gives a new connection to the same data."""
-    if request.param == "sqlite":
-        yield lambda: SqliteStore(tmp_path / "history.sqlite3")
-        return
-    server = Influxd(tmp_path / "influxd")
-    server.start()
-    yield lambda: InfluxV1Store(server.url, "greenhouse")
-    server.stop()
 
 
 # The hostile cases that reach a gateway subscribed to this site's telemetry, status and events.
