@@ -79,6 +79,11 @@ def load_model(path: Path, model: type[M]) -> M:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(path, [f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    return parse_model(text, path, model)
+
+
+def parse_model(text: str, path: Path, model: type[M]) -> M:
+    """``load_model`` for text that came from elsewhere (a message); ``path`` names it in the errors."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

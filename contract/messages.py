@@ -169,6 +169,47 @@ class Event(Message):
     inputs: dict[str, float] = Field(default_factory=dict)
 
 
+# A rule file far larger than any greenhouse needs; beyond it an offer is refused unread.
+MAX_RULES_YAML_CHARS = 256 * 1024
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class RuleSetOffer(Message):
+    """A rule set published centrally for one greenhouse, retained, so that an edge that was offline gets
+    it when it reconnects. The YAML text itself travels, so that errors point at its lines and the
+    technician's comments stay with it; ``sha256`` is of that text (UTF-8), to catch a mangled copy."""
+
+    site: Id
+    greenhouse: Id
+    version: int = Field(ge=1)
+    sha256: Sha256
+    rules_yaml: Annotated[str, StringConstraints(max_length=MAX_RULES_YAML_CHARS)]
+    published_at: AwareDatetime
+    published_by: Annotated[str, StringConstraints(max_length=64)] = "unknown"
+
+
+class RulesOutcome(StrEnum):
+    ACCEPTED = "accepted"  # now running
+    REFUSED = "refused"  # invalid: the previous set keeps running
+    UNCHANGED = "unchanged"  # already running this very set
+
+
+class RulesReport(Message):
+    """The edge's answer to an offer, retained: what the greenhouse runs now, and why an offer was refused."""
+
+    site: Id
+    greenhouse: Id
+    ts: AwareDatetime
+    outcome: RulesOutcome
+    offered_version: int | None = None
+    offered_sha256: Sha256 | None = None
+    active_version: int | None = None  # None: no rules run
+    active_sha256: Sha256 | None = None
+    active_source: Literal["file", "published", "none"] = "none"
+    problems_vi: list[str] = Field(default_factory=list)  # one problem per entry, naming rule and field
+    problems_en: list[str] = Field(default_factory=list)
+
+
 def default_command_expiry(issued_at: datetime) -> datetime:
     """Commands older than this are stale intent and are refused."""
     return issued_at + timedelta(minutes=2)

@@ -24,6 +24,7 @@ class Channel(StrEnum):
     CMD = "cmd"
     ACK = "ack"
     RULES = "rules"
+    RULES_STATUS = "rules_status"
     EVENTS = "events"
 
 

@@ -22,6 +22,7 @@ from contract.messages import (
     Event,
     EventKind,
     Reading,
+    RulesReport,
     Severity,
     StateSnapshot,
     Status,
@@ -37,6 +38,7 @@ from edge.memory import EdgeMemory, MemoryFile
 from edge.mqtt_link import Inbound, MqttLink
 from edge.outbox import Outbox
 from edge.quality import QualityChecker
+from edge.rule_updates import RuleUpdates
 from rules.engine import EngineState, Place, evaluate
 from rules.model import RuleSet
 
@@ -64,7 +66,9 @@ class EdgeAgent:
         self.gh = greenhouse
         self.clock = clock
         self.driver = driver
-        self.ruleset = ruleset
+        # A rule set published centrally and accepted earlier wins over the one given at start-up.
+        self.rule_updates = RuleUpdates(site.cooperative.id, greenhouse, data_dir, ruleset)
+        self.ruleset = self.rule_updates.active.ruleset
         self.outbox = Outbox(data_dir / f"{site.cooperative.id}-{greenhouse.id}-outbox.sqlite3")
         self.link = MqttLink(broker, site.cooperative.id, greenhouse.id, self.outbox)
         self.quality = QualityChecker(greenhouse.sensors.values())
@@ -86,7 +90,13 @@ class EdgeAgent:
         self._was_connected = False
         self._topic = {
             c: topics.topic(site.cooperative.id, greenhouse.id, c)
-            for c in (topics.Channel.TELEMETRY, topics.Channel.STATE, topics.Channel.ACK, topics.Channel.EVENTS)
+            for c in (
+                topics.Channel.TELEMETRY,
+                topics.Channel.STATE,
+                topics.Channel.ACK,
+                topics.Channel.EVENTS,
+                topics.Channel.RULES_STATUS,
+            )
         }
 
     # --- main loop ------------------------------------------------------------------------------
@@ -104,9 +114,13 @@ class EdgeAgent:
         now = self.clock.now()
         commands = self.link.pump()
         for msg in commands:
-            self._on_command(msg, now)
+            if msg.topic == self.link.rules_topic:
+                self._on_rules(msg.payload, now)
+            else:
+                self._on_command(msg, now)
         if self.link.connected and not self._was_connected:
             self._announce(now)
+            self._publish_rules_report(self.rule_updates.report(now))
         self._was_connected = self.link.connected
         polled = now >= self._next_poll
         if polled:
@@ -260,7 +274,16 @@ class EdgeAgent:
         self.link.publish_now(self._topic[topics.Channel.ACK], ack.to_json())
         self._drive(now, every=False)
 
+    def _on_rules(self, payload: bytes, now: datetime) -> None:
+        report = self.rule_updates.offer(payload, now)
+        # Rule state is kept by rule id: timers of rules that stay go on, new rules start fresh.
+        self.ruleset = self.rule_updates.active.ruleset
+        self._publish_rules_report(report)
+
     # --- publishing -----------------------------------------------------------------------------
+    def _publish_rules_report(self, report: RulesReport) -> None:
+        self.link.publish_now(self._topic[topics.Channel.RULES_STATUS], report.to_json(), retain=True)
+
     def _flush_events(self) -> None:
         for event in self.controller.take_events():
             self.outbox.put(self._topic[topics.Channel.EVENTS], event.to_json())

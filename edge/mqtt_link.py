@@ -57,6 +57,7 @@ class MqttLink:
         self.connected = False
         self._reported_down = False  # an outage is logged once, not at every reconnect attempt
         self._cmd_filter = topics.subscription(topics.Channel.CMD, site, greenhouse)
+        self.rules_topic = topics.topic(site, greenhouse, topics.Channel.RULES)
         self.status_topic = topics.topic(site, greenhouse, topics.Channel.STATUS)
         self._url = url
         self._client = make_client(url, client_id=f"edge-{site}-{greenhouse}")
@@ -72,7 +73,7 @@ class MqttLink:
     # --- paho's network thread: enqueue only -------------------------------------------------
     def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
         if not rc.is_failure:
-            client.subscribe(self._cmd_filter, qos=1)
+            client.subscribe([(self._cmd_filter, 1), (self.rules_topic, 1)])
         self._notes.put(_Connected(not rc.is_failure, str(rc)))
 
     def _on_disconnect(self, _c: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from contract.clock import Clock
 from contract.config_file import ConfigError, load_site
 from contract.mqtt import BrokerUrl
-from contract.site import Greenhouse
+from contract.site import Greenhouse, SiteConfig
 from greenhouse import logs
 
 EXAMPLE_SITE = Path(__file__).parent / "examples" / "cooperative.yaml"
@@ -145,6 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--greenhouse", action="append", help="greenhouse id to check against (default: those using this file)"
     )
     rules_check.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
+    rules_deploy = rules_sub.add_parser("deploy", help="publish a rule file to greenhouses and wait for their answer")
+    rules_deploy.add_argument("file", type=Path)
+    rules_deploy.add_argument("--site", type=Path, required=True, help="site file")
+    rules_deploy.add_argument(
+        "--greenhouse", action="append", help="greenhouse id (repeatable; default: those using this file)"
+    )
+    rules_deploy.add_argument("--mqtt-url", type=_broker_url, default=BrokerUrl.parse("mqtt://127.0.0.1:1883"))
+    rules_deploy.add_argument("--wait", type=_positive, default=30.0, help="seconds to wait for the edges' answers")
+    rules_deploy.add_argument("--by", default=os.environ.get("USER", "unknown"), help="who publishes (audit)")
+    rules_deploy.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     rules_why = rules_sub.add_parser("why", help="why an actuator or a zone's valve did what it did (audit trail)")
     rules_why.add_argument("--gateway", type=_http_url, default="http://127.0.0.1:8080", help="gateway API URL")
     rules_why.add_argument("--greenhouse", required=True)
@@ -221,25 +231,48 @@ def run_site_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rules_targets(args: argparse.Namespace) -> tuple[SiteConfig | None, list[Greenhouse]]:
+    """The site and the greenhouses a rules command is about: named ones, or those using the rule file."""
+    if args.site is None:
+        if args.greenhouse:
+            raise UsageError("--greenhouse needs --site")
+        return None, []
+    site = load_site(args.site)
+    by_id = {g.id: g for g in site.greenhouses}
+    if args.greenhouse:
+        unknown = [g for g in args.greenhouse if g not in by_id]
+        if unknown:
+            raise UsageError(f"--greenhouse {', '.join(unknown)}: not in {args.site} (has {', '.join(by_id)})")
+        return site, [by_id[g] for g in args.greenhouse]
+    mine = args.file.resolve()
+    return site, [g for g in site.greenhouses if g.rules_file and g.rules_file.resolve() == mine]
+
+
 def run_rules_check(args: argparse.Namespace) -> int:
     from rules.tools.check import check
 
-    greenhouses: list[Greenhouse] = []
-    if args.site is not None:
-        site = load_site(args.site)
-        by_id = {g.id: g for g in site.greenhouses}
-        if args.greenhouse:
-            unknown = [g for g in args.greenhouse if g not in by_id]
-            if unknown:
-                raise UsageError(f"--greenhouse {', '.join(unknown)}: not in {args.site} (has {', '.join(by_id)})")
-            greenhouses = [by_id[g] for g in args.greenhouse]
-        else:
-            mine = args.file.resolve()
-            greenhouses = [g for g in site.greenhouses if g.rules_file and g.rules_file.resolve() == mine]
-    elif args.greenhouse:
-        raise UsageError("--greenhouse needs --site")
+    _site, greenhouses = _rules_targets(args)
     ok, lines = check(args.file, greenhouses, args.lang)
     print("\n".join(lines), file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
+def run_rules_deploy(args: argparse.Namespace) -> int:
+    from rules.model import load_rules
+    from rules.tools.check import check
+    from rules.tools.deploy import deploy, describe
+
+    site, greenhouses = _rules_targets(args)
+    assert site is not None  # --site is required
+    if not greenhouses:
+        raise UsageError(f"no greenhouse in {args.site} uses {args.file}: name them with --greenhouse")
+    ok, lines = check(args.file, greenhouses, args.lang)
+    if not ok:  # refused here already: nothing is published
+        print("\n".join(lines), file=sys.stderr)
+        return 1
+    done = deploy(args.mqtt_url, site.cooperative.id, greenhouses, args.file, load_rules(args.file), args.by, args.wait)
+    ok, lines = describe(done, args.lang)
+    print("\n".join(lines))
     return 0 if ok else 1
 
 
@@ -273,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "gateway":
             return run_gateway(args)
         if args.command == "rules":
-            return run_rules_check(args) if args.rules_command == "check" else run_rules_why(args)
+            runners = {"check": run_rules_check, "deploy": run_rules_deploy, "why": run_rules_why}
+            return runners[args.rules_command](args)
         return run_site_check(args)
     except ConfigError as exc:
         print(f"greenhouse {args.command}: configuration error in {exc.path}:", file=sys.stderr)

@@ -107,25 +107,23 @@ class _RuleName:
         return f"'{self.id}' ({self.name})" if self.name else f"'{self.id}'"
 
 
-def _rule_names(path: Path) -> list[_RuleName | None]:
+def _rule_names(text: str) -> list[_RuleName | None]:
     """The id and name of each rule as written, even when the rule itself is invalid."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
         return []
     rules = data.get("rules") if isinstance(data, dict) else None
     if not isinstance(rules, list):
         return []
-    return [
-        _RuleName(str(r.get("id", "?")), str(r.get("name", ""))) if isinstance(r, dict) else None for r in rules
-    ]
+    return [_RuleName(str(r.get("id", "?")), str(r.get("name", ""))) if isinstance(r, dict) else None for r in rules]
 
 
-def explain(error: ConfigError, lang: Lang) -> list[str]:
-    """The error's problems as blocks of lines, one block per problem."""
+def explain(error: ConfigError, text: str, lang: Lang) -> list[str]:
+    """The error's problems in the rule file ``text`` as blocks of lines, one block per problem."""
     if not error.issues:
         return list(error.problems)
-    names = _rule_names(error.path)
+    names = _rule_names(text)
     lines: list[str] = []
     for issue in error.issues:
         loc = issue.loc
@@ -145,13 +143,18 @@ def explain(error: ConfigError, lang: Lang) -> list[str]:
     return lines
 
 
+def site_problems(ruleset: RuleSet, greenhouses: list[Greenhouse]) -> list[str]:
+    return [f"✗ {g.id}: {p}" for g in greenhouses for p in check_against_site(ruleset, g)]
+
+
 def check(path: Path, greenhouses: list[Greenhouse], lang: Lang) -> tuple[bool, list[str]]:
     """Whether the rule file is good (and fits each of ``greenhouses``), and what to print."""
     try:
         ruleset = load_rules(path)
     except ConfigError as exc:
-        return False, [f"{path}: {len(exc.problems)} {_w('problems', lang)}", *explain(exc, lang)]
-    problems = [f"✗ {g.id}: {p}" for g in greenhouses for p in check_against_site(ruleset, g)]
+        text = path.read_text(encoding="utf-8") if exc.issues else ""
+        return False, [f"{path}: {len(exc.problems)} {_w('problems', lang)}", *explain(exc, text, lang)]
+    problems = site_problems(ruleset, greenhouses)
     if problems:
         return False, [f"{path}: {len(problems)} {_w('problems', lang)}", *problems]
     counts: dict[str, int] = {}

@@ -1,0 +1,115 @@
+"""``greenhouse rules deploy``: publish a checked rule file to greenhouses (retained MQTT) and wait for each
+edge's answer. An edge that is offline takes the set when it reconnects; that is said, not treated as failure."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import queue
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import paho.mqtt.client as paho
+
+from contract import topics
+from contract.messages import RuleSetOffer, RulesOutcome, RulesReport
+from contract.mqtt import BrokerUrl, make_client
+from contract.reasons import Lang
+from contract.site import Greenhouse
+from rules.model import RuleSet
+
+
+@dataclass(frozen=True)
+class Deployment:
+    greenhouse: str
+    report: RulesReport | None  # None: no answer within the wait
+
+
+def offer_for(site_id: str, greenhouse: str, text: str, ruleset: RuleSet, by: str, now: datetime) -> RuleSetOffer:
+    return RuleSetOffer(
+        site=site_id,
+        greenhouse=greenhouse,
+        version=ruleset.version,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        rules_yaml=text,
+        published_at=now,
+        published_by=by,
+    )
+
+
+def deploy(
+    url: BrokerUrl,
+    site_id: str,
+    greenhouses: list[Greenhouse],
+    path: Path,
+    ruleset: RuleSet,
+    by: str,
+    wait_s: float,
+) -> list[Deployment]:
+    """Publish to each greenhouse and collect the edges' reports on this very text."""
+    text = path.read_text(encoding="utf-8")
+    now = datetime.now(UTC)
+    offers = {g.id: offer_for(site_id, g.id, text, ruleset, by, now) for g in greenhouses}
+    reports: queue.SimpleQueue[RulesReport] = queue.SimpleQueue()
+
+    def on_message(_c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        with contextlib.suppress(ValueError):  # not ours to judge: only the edges' reports are waited for
+            reports.put(RulesReport.model_validate_json(msg.payload))
+
+    client = make_client(url, client_id=f"rules-deploy-{uuid.uuid4().hex[:8]}")
+    client.on_message = on_message
+    client.connect(url.host, url.port)
+    client.loop_start()
+    try:
+        for g in greenhouses:
+            client.subscribe(topics.topic(site_id, g.id, topics.Channel.RULES_STATUS), qos=1)
+        for g in greenhouses:
+            info = client.publish(topics.topic(site_id, g.id, topics.Channel.RULES), offers[g.id].to_json(), 1, True)
+            info.wait_for_publish(timeout=wait_s)
+        answered: dict[str, RulesReport] = {}
+        deadline = time.monotonic() + wait_s
+        while len(answered) < len(greenhouses) and time.monotonic() < deadline:
+            try:
+                report = reports.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            offer = offers.get(report.greenhouse)
+            # An answer about this very text (edge clocks may differ from ours: times are not compared).
+            if offer is not None and report.offered_sha256 == offer.sha256:
+                answered[report.greenhouse] = report
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    return [Deployment(g.id, answered.get(g.id)) for g in greenhouses]
+
+
+_WORDS = {
+    RulesOutcome.ACCEPTED: ("đang chạy phiên bản {v}", "now running version {v}"),
+    RulesOutcome.UNCHANGED: ("đã chạy phiên bản {v} từ trước", "already running version {v}"),
+    RulesOutcome.REFUSED: (
+        "TỪ CHỐI, vẫn chạy phiên bản {v}:",
+        "REFUSED, still running version {v}:",
+    ),
+    None: (
+        "chưa trả lời (mất kết nối?): sẽ nhận bản luật khi kết nối lại",
+        "no answer yet (offline?): it will take the rules when it reconnects",
+    ),
+}
+
+
+def describe(deployments: list[Deployment], lang: Lang) -> tuple[bool, list[str]]:
+    """Lines to print, and whether no edge refused."""
+    i = 0 if lang == "vi" else 1
+    lines: list[str] = []
+    for d in deployments:
+        report = d.report
+        outcome = report.outcome if report else None
+        active = report.active_version if report and report.active_version is not None else "-"
+        lines.append(f"{d.greenhouse}: {_WORDS[outcome][i].format(v=active)}")
+        if report is not None:
+            lines += [f"    {p}" for p in (report.problems_vi if lang == "vi" else report.problems_en)]
+    refused = any(d.report is not None and d.report.outcome is RulesOutcome.REFUSED for d in deployments)
+    return not refused, lines
