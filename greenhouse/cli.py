@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from contract.clock import Clock
@@ -17,6 +18,9 @@ from contract.config_file import ConfigError, load_site
 from contract.mqtt import BrokerUrl
 from contract.site import Greenhouse, SiteConfig
 from greenhouse import logs
+
+if TYPE_CHECKING:
+    from rules.tools.simulate import Band
 
 EXAMPLE_SITE = Path(__file__).parent / "examples" / "cooperative.yaml"
 
@@ -67,6 +71,19 @@ def _start_time(text: str) -> datetime:
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. +07:00")
     return value
+
+
+def _band(text: str) -> Band:
+    from rules.tools.simulate import Band
+
+    low, sep, high = text.partition(":")
+    try:
+        band = Band(float(low), float(high))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not LOW:HIGH, e.g. 16:28") from None
+    if not sep or not band.low < band.high:
+        raise argparse.ArgumentTypeError(f"{text!r}: give LOW:HIGH with LOW below HIGH, e.g. 16:28")
+    return band
 
 
 def _add_clock(p: argparse.ArgumentParser) -> None:
@@ -155,6 +172,17 @@ def build_parser() -> argparse.ArgumentParser:
     rules_deploy.add_argument("--wait", type=_positive, default=30.0, help="seconds to wait for the edges' answers")
     rules_deploy.add_argument("--by", default=os.environ.get("USER", "unknown"), help="who publishes (audit)")
     rules_deploy.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
+    rules_sim = rules_sub.add_parser("simulate", help="run a rule file for days against the simulated greenhouse")
+    rules_sim.add_argument("file", type=Path)
+    rules_sim.add_argument("--site", type=Path, default=EXAMPLE_SITE, help="site file (default: the example)")
+    rules_sim.add_argument("--greenhouse", action="append", help="greenhouse id (default: those using this file)")
+    rules_sim.add_argument("--days", type=_positive, default=7.0, help="simulated days (default 7)")
+    rules_sim.add_argument("--start", type=_start_time, help="start (default: 00:00 local, 15 January this year)")
+    rules_sim.add_argument("--seed", type=int, default=7, help="weather seed")
+    rules_sim.add_argument("--temp-band", type=_band, default="16:28", help="target air °C, LOW:HIGH (16:28)")
+    rules_sim.add_argument("--vpd-band", type=_band, default="0.5:1.2", help="target VPD kPa, LOW:HIGH (0.5:1.2)")
+    rules_sim.add_argument("--json", action="store_true", help="print the report as JSON")
+    rules_sim.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     rules_why = rules_sub.add_parser("why", help="why an actuator or a zone's valve did what it did (audit trail)")
     rules_why.add_argument("--gateway", type=_http_url, default="http://127.0.0.1:8080", help="gateway API URL")
     rules_why.add_argument("--greenhouse", required=True)
@@ -276,6 +304,34 @@ def run_rules_deploy(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def run_rules_simulate(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from rules.model import load_rules
+    from rules.tools.check import check
+    from rules.tools.simulate import simulate
+    from rules.tools.simulate_view import progress_bar, report_lines
+
+    site, greenhouses = _rules_targets(args)
+    assert site is not None  # --site has a default
+    if not greenhouses:
+        raise UsageError(f"no greenhouse in {args.site} uses {args.file}: name one with --greenhouse")
+    ok, lines = check(args.file, greenhouses, args.lang)
+    if not ok:
+        print("\n".join(lines), file=sys.stderr)
+        return 1
+    ruleset = load_rules(args.file)
+    start = args.start or datetime(datetime.now().year, 1, 15, tzinfo=site.cooperative.tz)
+    console = Console(stderr=True)
+    for gh in greenhouses:
+        with progress_bar(args.days, args.lang, console) as progress:
+            report = simulate(
+                site, gh.id, ruleset, start, args.days, args.temp_band, args.vpd_band, args.seed, progress=progress
+            )
+        print(report.model_dump_json(indent=2) if args.json else "\n".join(report_lines(report, args.lang)))
+    return 0
+
+
 def run_rules_why(args: argparse.Namespace) -> int:
     import httpx
 
@@ -306,7 +362,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "gateway":
             return run_gateway(args)
         if args.command == "rules":
-            runners = {"check": run_rules_check, "deploy": run_rules_deploy, "why": run_rules_why}
+            runners = {
+                "check": run_rules_check,
+                "deploy": run_rules_deploy,
+                "simulate": run_rules_simulate,
+                "why": run_rules_why,
+            }
             return runners[args.rules_command](args)
         return run_site_check(args)
     except ConfigError as exc:
