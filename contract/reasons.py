@@ -119,6 +119,11 @@ _TEXT: dict[Reason, tuple[str, str]] = {
 }
 
 
+def pick(texts: tuple[str, str], lang: Lang) -> str:
+    """The Vietnamese or English one of a (vi, en) pair: how every surface keeps its words in both."""
+    return texts[0] if lang == "vi" else texts[1]
+
+
 def render(reason: Reason, params: dict[str, str] | None = None, lang: Lang = "vi") -> str:
     """The reason as a sentence; a missing parameter shows as its name rather than failing."""
     vi, en = _TEXT[reason]

@@ -183,6 +183,18 @@ def build_parser() -> argparse.ArgumentParser:
     rules_sim.add_argument("--vpd-band", type=_band, default="0.5:1.2", help="target VPD kPa, LOW:HIGH (0.5:1.2)")
     rules_sim.add_argument("--json", action="store_true", help="print the report as JSON")
     rules_sim.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
+    rules_bt = rules_sub.add_parser("backtest", help="replay stored telemetry through a rule file")
+    rules_bt.add_argument("file", type=Path)
+    rules_bt.add_argument("--site", type=Path, required=True, help="site file")
+    rules_bt.add_argument("--greenhouse", action="append", help="greenhouse id (default: those using this file)")
+    rules_bt.add_argument("--from", dest="start", type=_start_time, required=True, help="e.g. 2026-01-15T00:00+07:00")
+    rules_bt.add_argument("--to", dest="end", type=_start_time, required=True, help="e.g. 2026-01-22T00:00+07:00")
+    history = rules_bt.add_mutually_exclusive_group(required=True)
+    history.add_argument("--sqlite", type=Path, help="the gateway's SQLite history file")
+    history.add_argument("--influx-url", type=_http_url, help="InfluxDB base URL")
+    rules_bt.add_argument("--influx-db", default="greenhouse", help="InfluxDB database")
+    rules_bt.add_argument("--json", action="store_true", help="print the report as JSON")
+    rules_bt.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     rules_why = rules_sub.add_parser("why", help="why an actuator or a zone's valve did what it did (audit trail)")
     rules_why.add_argument("--gateway", type=_http_url, default="http://127.0.0.1:8080", help="gateway API URL")
     rules_why.add_argument("--greenhouse", required=True)
@@ -332,6 +344,34 @@ def run_rules_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_rules_backtest(args: argparse.Namespace) -> int:
+    from gateway.storage.influx import InfluxV1Store
+    from gateway.storage.model import Store
+    from gateway.storage.sqlite import SqliteStore
+    from rules.model import load_rules
+    from rules.tools.backtest import backtest
+    from rules.tools.backtest_view import report_lines
+
+    site, greenhouses = _rules_targets(args)
+    assert site is not None  # --site is required
+    if not greenhouses:
+        raise UsageError(f"no greenhouse in {args.site} uses {args.file}: name one with --greenhouse")
+    if args.start >= args.end:
+        raise UsageError(f"--from {args.start.isoformat()} is not before --to {args.end.isoformat()}")
+    if args.sqlite is not None and not args.sqlite.is_file():
+        raise UsageError(f"--sqlite {args.sqlite}: no such file")
+    ruleset = load_rules(args.file)
+    store: Store = InfluxV1Store(args.influx_url, args.influx_db) if args.influx_url else SqliteStore(args.sqlite)
+    try:
+        for gh in greenhouses:
+            report = backtest(store, site, gh.id, ruleset, args.start, args.end)
+            lines = report_lines(report, site.cooperative.tz, args.lang)
+            print(report.model_dump_json(indent=2) if args.json else "\n".join(lines))
+    finally:
+        store.close()
+    return 0
+
+
 def run_rules_why(args: argparse.Namespace) -> int:
     import httpx
 
@@ -366,6 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "check": run_rules_check,
                 "deploy": run_rules_deploy,
                 "simulate": run_rules_simulate,
+                "backtest": run_rules_backtest,
                 "why": run_rules_why,
             }
             return runners[args.rules_command](args)

@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel
 
 from contract.config_file import ConfigError, ConfigIssue, dotted
-from contract.reasons import Lang
+from contract.reasons import Lang, pick
 from contract.site import Greenhouse
 from rules.model import Rule, RuleSet, check_against_site, load_rules
 
@@ -29,11 +29,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "fits": ("khớp với nhà", "fits greenhouse"),
     "problems": ("lỗi", "problems"),
 }
-
-
-def _w(key: str, lang: Lang) -> str:
-    vi, en = _WORDS[key]
-    return vi if lang == "vi" else en
 
 
 def rule_kinds() -> dict[str, type[BaseModel]]:
@@ -127,19 +122,19 @@ def explain(error: ConfigError, text: str, lang: Lang) -> list[str]:
     lines: list[str] = []
     for issue in error.issues:
         loc = issue.loc
-        where = f"{_w('line', lang)} {issue.line}, " if issue.line else ""
+        where = f"{pick(_WORDS['line'], lang)} {issue.line}, " if issue.line else ""
         if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
             index = loc[1]
             name = names[index] if index < len(names) else None
-            who = f"{_w('rule', lang)} {name or f'#{index + 1}'}"
+            who = f"{pick(_WORDS['rule'], lang)} {name or f'#{index + 1}'}"
             field = dotted(loc[2:]) if len(loc) > 2 else "(rule)"
         else:
-            who, field = _w("file", lang), dotted(loc)
-        lines.append(f"✗ {who} — {where}{_w('field', lang)} {field}:")
+            who, field = pick(_WORDS["file"], lang), dotted(loc)
+        lines.append(f"✗ {who} — {where}{pick(_WORDS['field'], lang)} {field}:")
         lines.append(f"    {issue.message}")
         tip = hint(issue, lang)
         if tip:
-            lines.append(f"    {_w('hint', lang)}: {tip}")
+            lines.append(f"    {pick(_WORDS['hint'], lang)}: {tip}")
     return lines
 
 
@@ -153,16 +148,16 @@ def check(path: Path, greenhouses: list[Greenhouse], lang: Lang) -> tuple[bool, 
         ruleset = load_rules(path)
     except ConfigError as exc:
         text = path.read_text(encoding="utf-8") if exc.issues else ""
-        return False, [f"{path}: {len(exc.problems)} {_w('problems', lang)}", *explain(exc, text, lang)]
+        return False, [f"{path}: {len(exc.problems)} {pick(_WORDS['problems'], lang)}", *explain(exc, text, lang)]
     problems = site_problems(ruleset, greenhouses)
     if problems:
-        return False, [f"{path}: {len(problems)} {_w('problems', lang)}", *problems]
+        return False, [f"{path}: {len(problems)} {pick(_WORDS['problems'], lang)}", *problems]
     counts: dict[str, int] = {}
     for rule in ruleset.rules:
         counts[rule.kind] = counts.get(rule.kind, 0) + 1
     summary = ", ".join(f"{kind} {n}" for kind, n in counts.items())
-    fits = f"; {_w('fits', lang)} {', '.join(g.id for g in greenhouses)}" if greenhouses else ""
+    fits = f"; {pick(_WORDS['fits'], lang)} {', '.join(g.id for g in greenhouses)}" if greenhouses else ""
     return True, [
-        f"{path}: {_w('ok', lang)} — {_w('version', lang)} {ruleset.version}, "
-        f"{len(ruleset.rules)} {_w('rules', lang)} ({summary}){fits}"
+        f"{path}: {pick(_WORDS['ok'], lang)} — {pick(_WORDS['version'], lang)} {ruleset.version}, "
+        f"{len(ruleset.rules)} {pick(_WORDS['rules'], lang)} ({summary}){fits}"
     ]

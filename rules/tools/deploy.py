@@ -17,7 +17,7 @@ import paho.mqtt.client as paho
 from contract import topics
 from contract.messages import RuleSetOffer, RulesOutcome, RulesReport
 from contract.mqtt import BrokerUrl, make_client
-from contract.reasons import Lang
+from contract.reasons import Lang, pick
 from contract.site import Greenhouse
 from rules.model import RuleSet
 
@@ -102,13 +102,12 @@ _WORDS = {
 
 def describe(deployments: list[Deployment], lang: Lang) -> tuple[bool, list[str]]:
     """Lines to print, and whether no edge refused."""
-    i = 0 if lang == "vi" else 1
     lines: list[str] = []
     for d in deployments:
         report = d.report
         outcome = report.outcome if report else None
         active = report.active_version if report and report.active_version is not None else "-"
-        lines.append(f"{d.greenhouse}: {_WORDS[outcome][i].format(v=active)}")
+        lines.append(f"{d.greenhouse}: {pick(_WORDS[outcome], lang).format(v=active)}")
         if report is not None:
             lines += [f"    {p}" for p in (report.problems_vi if lang == "vi" else report.problems_en)]
     refused = any(d.report is not None and d.report.outcome is RulesOutcome.REFUSED for d in deployments)

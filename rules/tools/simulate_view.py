@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from contract.reasons import Lang
+from contract.reasons import Lang, pick
 from rules.tools.simulate import SimulationReport
 
 _T: dict[str, tuple[str, str]] = {
@@ -32,17 +32,12 @@ _T: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: Lang) -> str:
-    vi, en = _T[key]
-    return vi if lang == "vi" else en
-
-
 @contextmanager
 def progress_bar(days: float, lang: Lang, console: Console) -> Iterator[Callable[[float], None]]:
     with Progress(
-        TextColumn(f"{_t('simulating', lang)}"),
+        TextColumn(f"{pick(_T['simulating'], lang)}"),
         BarColumn(),
-        TextColumn("{task.completed:.1f}/{task.total:g} " + _t("days", lang)),
+        TextColumn("{task.completed:.1f}/{task.total:g} " + pick(_T["days"], lang)),
         TimeRemainingColumn(),
         console=console,
         transient=True,
@@ -52,27 +47,27 @@ def progress_bar(days: float, lang: Lang, console: Console) -> Iterator[Callable
 
 
 def report_lines(r: SimulationReport, lang: Lang) -> list[str]:
-    lines = [f"{r.greenhouse}: {_t('simulated', lang).format(days=f'{r.days:g}')} {r.start:%Y-%m-%d %H:%M}"]
+    lines = [f"{r.greenhouse}: {pick(_T['simulated'], lang).format(days=f'{r.days:g}')} {r.start:%Y-%m-%d %H:%M}"]
     for z in r.zones:
         lines.append(
-            f"  {_t('zone', lang)} {z.zone} ({z.valve}): {_t('water', lang)} {z.water_l:,.0f} L, "
-            f"{z.valve_starts} {_t('starts', lang)}, {z.valve_on_h:.1f} {_t('open', lang)}"
+            f"  {pick(_T['zone'], lang)} {z.zone} ({z.valve}): {pick(_T['water'], lang)} {z.water_l:,.0f} L, "
+            f"{z.valve_starts} {pick(_T['starts'], lang)}, {z.valve_on_h:.1f} {pick(_T['open'], lang)}"
         )
     lo, hi = r.temp_band_c
     lines.append(
-        f"  {_t('temp', lang)} {lo:g}–{hi:g} °C: {_t('below', lang)} {r.hours_temp_below:.1f} h, "
-        f"{_t('in', lang)} {r.hours_temp_in:.1f} h, {_t('above', lang)} {r.hours_temp_above:.1f} h "
-        f"({_t('range', lang)} {r.min_air_temp_c:.1f} / {r.max_air_temp_c:.1f} °C)"
+        f"  {pick(_T['temp'], lang)} {lo:g}–{hi:g} °C: {pick(_T['below'], lang)} {r.hours_temp_below:.1f} h, "
+        f"{pick(_T['in'], lang)} {r.hours_temp_in:.1f} h, {pick(_T['above'], lang)} {r.hours_temp_above:.1f} h "
+        f"({pick(_T['range'], lang)} {r.min_air_temp_c:.1f} / {r.max_air_temp_c:.1f} °C)"
     )
     lo, hi = r.vpd_band_kpa
     lines.append(
-        f"  {_t('vpd', lang)} {lo:g}–{hi:g} kPa: {_t('below', lang)} {r.hours_vpd_below:.1f} h, "
-        f"{_t('in', lang)} {r.hours_vpd_in:.1f} h, {_t('above', lang)} {r.hours_vpd_above:.1f} h"
+        f"  {pick(_T['vpd'], lang)} {lo:g}–{hi:g} kPa: {pick(_T['below'], lang)} {r.hours_vpd_below:.1f} h, "
+        f"{pick(_T['in'], lang)} {r.hours_vpd_in:.1f} h, {pick(_T['above'], lang)} {r.hours_vpd_above:.1f} h"
     )
     starts = ", ".join(f"{a} {n}" for a, n in r.starts.items()) or "-"
-    lines.append(f"  {_t('actuator_starts', lang)}: {starts}")
+    lines.append(f"  {pick(_T['actuator_starts'], lang)}: {starts}")
     lines.append(
-        f"  {_t('decisions', lang)}: {r.decisions}; {_t('safety', lang)}: {r.safety_events}; "
-        f"{_t('alerts', lang)}: {r.alerts}"
+        f"  {pick(_T['decisions'], lang)}: {r.decisions}; {pick(_T['safety'], lang)}: {r.safety_events}; "
+        f"{pick(_T['alerts'], lang)}: {r.alerts}"
     )
     return lines

@@ -8,7 +8,7 @@ from datetime import datetime
 import httpx
 from pydantic import BaseModel
 
-from contract.reasons import Lang
+from contract.reasons import Lang, pick
 
 
 class _Entry(BaseModel):
@@ -49,7 +49,6 @@ def why(
         raise ValueError(f"{response.status_code}: {response.json().get('detail', response.text)}")
     answer = _Answer.model_validate_json(response.content)
     tz = at.tzinfo
-    i = 0 if lang == "vi" else 1
 
     def line(e: _Entry) -> str:
         text = e.text_vi if lang == "vi" else e.text_en
@@ -57,13 +56,13 @@ def why(
 
     out = [f"{greenhouse} {', '.join(answer.actuators)} @ {at.isoformat()}"]
     if answer.change is None:
-        out.append(_WORDS["none"][i])
+        out.append(pick(_WORDS["none"], lang))
     else:
-        out.append(f"{_WORDS['change'][i]}: {line(answer.change)}")
+        out.append(f"{pick(_WORDS['change'], lang)}: {line(answer.change)}")
     if answer.decided_by is not None:
-        out.append(f"{_WORDS['because'][i]}: {line(answer.decided_by)}")
+        out.append(f"{pick(_WORDS['because'], lang)}: {line(answer.decided_by)}")
         inputs = ", ".join(f"{k} = {v:g}" for k, v in answer.decided_by.inputs.items())
-        out.append(f"{_WORDS['inputs'][i]}: {inputs}")
-    out.append(f"{_WORDS['trail'][i]}:")
+        out.append(f"{pick(_WORDS['inputs'], lang)}: {inputs}")
+    out.append(f"{pick(_WORDS['trail'], lang)}:")
     out += [f"  {line(e)}" for e in answer.entries]
     return out
