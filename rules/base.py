@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from functools import cached_property
 from statistics import fmean
 from typing import Annotated
 
@@ -44,7 +45,7 @@ class Metric(Strict):
             raise ValueError("a sensor is listed more than once")
         return sensors
 
-    @property
+    @cached_property
     def label(self) -> str:
         """How the metric is named in reasons and audit inputs, e.g. ``mean(soil-a1, soil-a2)``."""
         if len(self.sensors) == 1:

@@ -69,7 +69,8 @@ def evaluate(
             alerts.append(_restored_alert(rule))
     decisions.sort(key=lambda d: (-d.priority, d.rule))
     return Evaluation(
-        state=EngineState.model_validate({"rules": states, "unusable": unusable}),
+        # Every state in it was built by its rule kind's step: valid already.
+        state=EngineState.model_construct(rules=states, unusable=unusable),
         decisions=decisions,
         suppressions=suppressions,
         alerts=alerts,

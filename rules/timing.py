@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Annotated
 
 from apscheduler.triggers.cron import CronTrigger
@@ -31,8 +32,26 @@ def check_cron(cron: str) -> str:
 Crontab = Annotated[str, AfterValidator(check_cron)]
 
 
+@lru_cache(maxsize=1024)
 def cron_trigger(cron: str, tz: tzinfo) -> CronTrigger:
+    # Parsing a crontab line costs more than the rest of a schedule rule's step: once per line and zone.
     return CronTrigger.from_crontab(cron, timezone=tz)
+
+
+# Per trigger, the last answer of ``_next_fire_after``: (t, first fire after t). A memo of a pure function,
+# so replays stay deterministic; it spares APScheduler's search at every evaluation between two fires.
+_next_fire_memo: dict[CronTrigger, tuple[datetime, datetime | None]] = {}
+
+
+def _next_fire_after(trigger: CronTrigger, t: datetime) -> datetime | None:
+    memo = _next_fire_memo.get(trigger)
+    # The first fire after an earlier time, if it is still ahead of t, is also the first after t.
+    if memo is not None and memo[0] <= t and (memo[1] is None or t < memo[1]):
+        return memo[1]
+    # With no previous fire time, APScheduler returns the first fire at or after the time given; no clock.
+    fire = trigger.get_next_fire_time(None, t + _TICK)
+    _next_fire_memo[trigger] = (t, fire)
+    return fire
 
 
 def latest_fire(trigger: CronTrigger, after: datetime, until: datetime, grace_s: float) -> datetime | None:
@@ -42,10 +61,8 @@ def latest_fire(trigger: CronTrigger, after: datetime, until: datetime, grace_s:
     """
     if until <= after:
         return None  # the clock went back: nothing new has passed
-    start = max(after + _TICK, until - timedelta(seconds=grace_s))
+    fire = _next_fire_after(trigger, max(after, until - timedelta(seconds=grace_s) - _TICK))
     latest = None
-    # With no previous fire time, APScheduler returns the first fire at or after ``now``; it reads no clock.
-    fire = trigger.get_next_fire_time(None, start)
     while fire is not None and fire <= until:
         latest = fire
         fire = trigger.get_next_fire_time(None, fire + _TICK)

@@ -26,6 +26,11 @@ class ThresholdState(Strict):
     blocked_until: AwareDatetime | None = None
 
 
+def _inactive(previous: ThresholdState) -> ThresholdState:
+    # Most evaluations change nothing: keeping the same state object spares building one per rule per poll.
+    return previous if not previous.active else ThresholdState(blocked_until=previous.blocked_until)
+
+
 class ThresholdRule(RuleBase, Comparison):
     """Act when the metric has been past the limit for ``for_s``, as a pulse of ``action.on_for_s``."""
 
@@ -56,16 +61,20 @@ class ThresholdRule(RuleBase, Comparison):
         metric = read_metric(self.metric, ctx.latest, now, self.max_input_age_s)
         if metric.value is None:
             # Unknown condition: never act on it, and start the for-timer afresh once the inputs are back.
-            return RuleOutcome(ThresholdState(blocked_until=previous.blocked_until), unusable=metric)
+            return RuleOutcome(_inactive(previous), unusable=metric)
 
         value = metric.value
         active = self.still_holds(value) if previous.active else self.holds(value)
         if not active:
-            return RuleOutcome(ThresholdState(blocked_until=previous.blocked_until))
+            return RuleOutcome(_inactive(previous))
         true_since = previous.true_since if previous.active and previous.true_since else now
         # After a pulse the condition must hold for for_s again, counted from the pulse's end.
         counting_from = max(true_since, previous.blocked_until) if previous.blocked_until else true_since
-        state = ThresholdState(active=True, true_since=true_since, blocked_until=previous.blocked_until)
+        state = (
+            previous
+            if previous.active and previous.true_since == true_since
+            else ThresholdState(active=True, true_since=true_since, blocked_until=previous.blocked_until)
+        )
         if now - counting_from < timedelta(seconds=self.for_s):
             return RuleOutcome(state)
 

@@ -8,7 +8,7 @@ runs once per poll, as on the edge. The replay reads no clock: time is the readi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import groupby
 
@@ -72,7 +72,7 @@ def backtest(
     progress: Callable[[float], None] | None = None,
 ) -> BacktestReport:
     gh = site.greenhouse(greenhouse_id)
-    would, polls = _replay(store, site, gh, ruleset, start, end, progress)
+    would, polls = replay(replay_polls(store, gh, start, end), site, gh, ruleset, start, end, progress)
     did = _actual_runs(store, gh, start, end)
     tolerance = timedelta(seconds=2 * gh.poll_interval_s)
     differences = _differences(would, did, tolerance)
@@ -112,15 +112,17 @@ def _reading(p: Point) -> Reading:
     )
 
 
-def _replay(
-    store: Store,
+def replay(
+    stored_polls: Iterable[list[Reading]],
     site: SiteConfig,
     gh: Greenhouse,
     ruleset: RuleSet,
     start: datetime,
     end: datetime,
-    progress: Callable[[float], None] | None,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[list[Run], int]:
+    """What ``ruleset`` would have done over ``stored_polls`` (each poll's readings share one time), with the
+    edge's safety and arbitration: the runs it would have started, and how many polls there were."""
     place = Place.of(site.cooperative)
     controller = Controller(site.cooperative.id, gh, start)
     controller.take_events()  # the start-up fail-safe is no decision of the rules
@@ -130,7 +132,7 @@ def _replay(
     open_runs: dict[str, Run] = {}
     polls = 0
     span = (end - start).total_seconds()
-    for poll in replay_polls(store, gh, start, end):
+    for poll in stored_polls:
         now = poll[0].ts
         latest.update((r.sensor, r) for r in poll)
         controller.tick(latest, now)

@@ -1,0 +1,1 @@
+"""Benchmark of the rule engine in a backtest: a season of one greenhouse replayed through 30 rules."""

@@ -1,0 +1,154 @@
+"""The benchmark's greenhouse (the example's ca-chua-1 with three more probes: 20 sensors), its 30 rules,
+and a season of one-minute polls made on the fly, so that 180 days never sit in memory at once."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from contract.config_file import load_site
+from contract.kinds import Quality
+from contract.messages import Reading
+from contract.site import Greenhouse, SiteConfig
+from rules.model import RuleSet
+from tests.conftest import EXAMPLE_SITE
+
+GREENHOUSE = "ca-chua-1"
+_EXTRA = {"soil-a1": "soil-a3", "soil-b1": "soil-b3", "air-temp": "air-temp-2"}
+
+
+def bench_site() -> SiteConfig:
+    data = load_site(EXAMPLE_SITE).model_dump()
+    gh = next(g for g in data["greenhouses"] if g["id"] == GREENHOUSE)
+    data["greenhouses"] = [gh]
+    for node in gh["nodes"]:
+        if not node["sensors"]:
+            continue
+        register = max(s["input_register"] for s in node["sensors"]) + 2
+        for sensor in list(node["sensors"]):
+            if sensor["id"] in _EXTRA:
+                node["sensors"].append({**sensor, "id": _EXTRA[sensor["id"]], "input_register": register})
+                register += 2
+    for zone in gh["zones"]:
+        zone["soil_sensors"] += [_EXTRA[s] for s in zone["soil_sensors"] if s in _EXTRA]
+    return SiteConfig.model_validate(data)
+
+
+def bench_rules() -> RuleSet:
+    """30 rules of the kinds a tomato house runs: soil thresholds per zone, fan and mister thresholds on
+    the climate, watering schedules with skip conditions."""
+    rules: list[dict[str, Any]] = []
+    for zone, probes in (("a", ["soil-a1", "soil-a2", "soil-a3"]), ("b", ["soil-b1", "soil-b2", "soil-b3"])):
+        for i, below in enumerate((24, 26, 28, 30, 32)):
+            rules.append(
+                {
+                    "id": f"dry-{zone}-{i}",
+                    "kind": "threshold",
+                    "priority": 50 + i,
+                    "metric": {"sensors": probes, "aggregate": ["mean", "min"][i % 2]},
+                    "below": below,
+                    "hysteresis": 2,
+                    "for_s": 300,
+                    "action": {"actuator": f"valve-{zone}", "on_for_s": 300},
+                }
+            )
+        for hour in (6, 10, 14, 17):
+            rules.append(
+                {
+                    "id": f"water-{zone}-{hour}",
+                    "kind": "schedule",
+                    "priority": 40,
+                    "cron": f"0 {hour} * * *",
+                    "action": {"actuator": f"valve-{zone}", "on_for_s": 240},
+                    "skip_if": [
+                        {"metric": {"sensors": probes}, "above": 36},
+                        {"metric": {"sensors": ["rain"]}, "above": 2},
+                    ],
+                }
+            )
+    for i, above in enumerate((26, 28, 30)):
+        rules.append(
+            {
+                "id": f"hot-{i}",
+                "kind": "threshold",
+                "priority": 60 + i,
+                "metric": {"sensors": ["air-temp", "air-temp-2"], "aggregate": "max"},
+                "above": above,
+                "hysteresis": 1,
+                "for_s": 120,
+                "action": {"actuator": "fan", "on_for_s": 600},
+            }
+        )
+    for i, below in enumerate((55, 60, 65)):
+        rules.append(
+            {
+                "id": f"dry-air-{i}",
+                "kind": "threshold",
+                "metric": {"sensors": ["air-rh"]},
+                "below": below,
+                "for_s": 300,
+                "action": {"actuator": "mister", "on_for_s": 60},
+            }
+        )
+    for i, below in enumerate((8, 10, 12)):
+        rules.append(
+            {
+                "id": f"cold-{i}",
+                "kind": "threshold",
+                "priority": 70 + i,
+                "metric": {"sensors": ["air-temp", "air-temp-2"], "aggregate": "min"},
+                "below": below,
+                "hysteresis": 1,
+                "for_s": 300,
+                "action": {"actuator": "heater", "on_for_s": 1800},
+            }
+        )
+    for minute in (0, 20, 40):
+        rules.append(
+            {
+                "id": f"air-out-{minute}",
+                "kind": "schedule",
+                "cron": f"{minute} 11-14 * * *",
+                "action": {"actuator": "fan", "on_for_s": 300},
+                "skip_if": [{"metric": {"sensors": ["out-temp"]}, "below": 12}],
+            }
+        )
+    return RuleSet.model_validate({"version": 1, "rules": rules})
+
+
+def _value(sensor_id: str, kind: str, t_h: float, day: int, rnd: random.Random) -> float:
+    diurnal = math.sin((t_h - 8) / 24 * 2 * math.pi)
+    if kind == "soil_vwc_pct":
+        return 22 + 14 * abs(math.sin((t_h + day * 24) / 30)) + rnd.gauss(0, 0.2)
+    if kind in ("air_temp_c", "leaf_temp_c", "soil_temp_c", "outdoor_temp_c"):
+        return 18 + 9 * diurnal + rnd.gauss(0, 0.3)
+    if kind in ("air_rh_pct", "outdoor_rh_pct"):
+        return min(100.0, 75 - 20 * diurnal + rnd.gauss(0, 2))
+    if kind in ("par_umol_m2_s", "solar_w_m2"):
+        return max(0.0, 900 * diurnal)
+    if kind == "rain_mm_h":
+        return 4.0 if day % 5 == 0 and 13 <= t_h < 17 else 0.0
+    if kind == "tank_level_pct":
+        return 70.0
+    return 10.0
+
+
+def polls(gh: Greenhouse, start: datetime, days: float, seed: int = 3) -> Iterator[list[Reading]]:
+    rnd = random.Random(seed)
+    sensors = list(gh.sensors.values())
+    for minute in range(int(days * 1440)):
+        ts = start + timedelta(minutes=minute)
+        t_h, day = (minute % 1440) / 60, minute // 1440
+        yield [
+            Reading(
+                sensor=s.id,
+                kind=s.kind,
+                value=_value(s.id, s.kind.value, t_h, day, rnd),
+                ts=ts,
+                quality=Quality.GOOD,
+            )
+            for s in sensors
+        ]
