@@ -195,6 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
     rules_bt.add_argument("--influx-db", default="greenhouse", help="InfluxDB database")
     rules_bt.add_argument("--json", action="store_true", help="print the report as JSON")
     rules_bt.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
+    rules_diff = rules_sub.add_parser("diff", help="what changes in behaviour between two rule files")
+    rules_diff.add_argument("old", type=Path)
+    rules_diff.add_argument("new", type=Path)
+    rules_diff.add_argument("--site", type=Path, default=EXAMPLE_SITE, help="site file (default: the example)")
+    rules_diff.add_argument("--greenhouse", action="append", help="greenhouse id (default: those using OLD)")
+    rules_diff.add_argument("--days", type=_positive, default=3.0, help="simulated days per side (default 3)")
+    rules_diff.add_argument("--start", type=_start_time, help="start (default: 00:00 local, 15 January this year)")
+    rules_diff.add_argument("--seed", type=int, default=7, help="weather seed")
+    rules_diff.add_argument("--temp-band", type=_band, default="16:28", help="target air °C, LOW:HIGH (16:28)")
+    rules_diff.add_argument("--vpd-band", type=_band, default="0.5:1.2", help="target VPD kPa, LOW:HIGH (0.5:1.2)")
+    rules_diff.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     rules_why = rules_sub.add_parser("why", help="why an actuator or a zone's valve did what it did (audit trail)")
     rules_why.add_argument("--gateway", type=_http_url, default="http://127.0.0.1:8080", help="gateway API URL")
     rules_why.add_argument("--greenhouse", required=True)
@@ -372,6 +383,35 @@ def run_rules_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_rules_diff(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from rules.model import load_rules
+    from rules.tools.check import check
+    from rules.tools.diff import behaviour, lines, rule_changes
+    from rules.tools.simulate_view import progress_bar
+
+    args.file = args.old  # the greenhouses using the old file are the ones to compare on
+    site, greenhouses = _rules_targets(args)
+    assert site is not None  # --site has a default
+    if not greenhouses:
+        raise UsageError(f"no greenhouse in {args.site} uses {args.old}: name one with --greenhouse")
+    for path in (args.old, args.new):
+        ok, problems = check(path, greenhouses, args.lang)
+        if not ok:
+            print("\n".join(problems), file=sys.stderr)
+            return 1
+    old, new = load_rules(args.old), load_rules(args.new)
+    start = args.start or datetime(datetime.now().year, 1, 15, tzinfo=site.cooperative.tz)
+    diffs = []
+    for gh in greenhouses:
+        with progress_bar(2 * args.days, args.lang, Console(stderr=True)) as progress:
+            bands = (args.temp_band, args.vpd_band)
+            diffs.append(behaviour(site, gh.id, old, new, start, args.days, *bands, args.seed, progress))
+    print("\n".join(lines(rule_changes(old, new), diffs, args.days, args.lang)))
+    return 0
+
+
 def run_rules_why(args: argparse.Namespace) -> int:
     import httpx
 
@@ -407,6 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "deploy": run_rules_deploy,
                 "simulate": run_rules_simulate,
                 "backtest": run_rules_backtest,
+                "diff": run_rules_diff,
                 "why": run_rules_why,
             }
             return runners[args.rules_command](args)
