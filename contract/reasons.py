@@ -38,6 +38,12 @@ class Reason(StrEnum):
     RULE_THRESHOLD = "rule_threshold"
     RULE_SCHEDULE = "rule_schedule"
     RULE_SCHEDULE_SKIPPED = "rule_schedule_skipped"
+    RULE_SEQUENCE_STEP = "rule_sequence_step"
+    RULE_SEQUENCE_BUSY = "rule_sequence_busy"
+    RULE_RADIATION = "rule_radiation"
+    RULE_RADIATION_MAX_INTERVAL = "rule_radiation_max_interval"
+    RULE_RADIATION_TOO_SOON = "rule_radiation_too_soon"
+    RULE_RADIATION_OUTSIDE_DAYLIGHT = "rule_radiation_outside_daylight"
     RULE_INPUT_UNUSABLE = "rule_input_unusable"
     RULE_INPUT_RESTORED = "rule_input_restored"
     RULE_FALLBACK = "rule_fallback"
@@ -105,6 +111,36 @@ _TEXT: dict[Reason, tuple[str, str]] = {
     Reason.RULE_SCHEDULE_SKIPPED: (
         "{rule}: bỏ qua lịch {at} vì {metric} = {value} {op} {threshold}",
         "{rule}: skipped {at} because {metric} = {value} {op} {threshold}",
+    ),
+    Reason.RULE_SEQUENCE_STEP: (
+        "{rule}: bước {step}/{steps} của lượt tưới bắt đầu lúc {at}",
+        "{rule}: step {step} of {steps} of the round started at {at}",
+    ),
+    Reason.RULE_SEQUENCE_BUSY: (
+        "{rule}: bỏ qua lịch {at} vì lượt tưới bắt đầu lúc {started} chưa xong",
+        "{rule}: skipped {at} because the round started at {started} is still running",
+    ),
+    Reason.RULE_RADIATION: (
+        "{rule}: tổng bức xạ {sum_j_cm2} J/cm² đã đạt ngưỡng {threshold_j_cm2} J/cm²",
+        "{rule}: radiation sum {sum_j_cm2} J/cm² reached {threshold_j_cm2} J/cm²",
+    ),
+    Reason.RULE_RADIATION_MAX_INTERVAL: (
+        "{rule}: đã {interval_min} phút chưa tưới, quá thời gian chờ tối đa"
+        " (tổng bức xạ {sum_j_cm2}/{threshold_j_cm2} J/cm²)",
+        "{rule}: max interval reached, {interval_min} min without watering"
+        " (radiation sum {sum_j_cm2} of {threshold_j_cm2} J/cm²)",
+    ),
+    Reason.RULE_RADIATION_TOO_SOON: (
+        "{rule}: tổng bức xạ {sum_j_cm2} J/cm² đã đạt ngưỡng {threshold_j_cm2} J/cm²"
+        " nhưng mới tưới {since_min} phút trước, chờ đến {at}",
+        "{rule}: radiation sum {sum_j_cm2} J/cm² reached {threshold_j_cm2} J/cm²,"
+        " but the last watering was only {since_min} min ago; waiting until {at}",
+    ),
+    Reason.RULE_RADIATION_OUTSIDE_DAYLIGHT: (
+        "{rule}: tổng bức xạ {sum_j_cm2} J/cm² đã đạt ngưỡng {threshold_j_cm2} J/cm²"
+        " ngoài giờ tưới ban ngày, chờ đến {at}",
+        "{rule}: radiation sum {sum_j_cm2} J/cm² reached {threshold_j_cm2} J/cm²"
+        " outside the daylight hours; waiting until {at}",
     ),
     Reason.RULE_INPUT_UNUSABLE: (
         "{rule}: không dùng được số liệu {metric} ({why})",

@@ -8,10 +8,12 @@ from pydantic import AwareDatetime, Field
 
 from contract.messages import Id
 from contract.site import Strict
+from rules.kinds.radiation import RadiationState
 from rules.kinds.schedule import ScheduleState
+from rules.kinds.sequence import SequenceState
 from rules.kinds.threshold import ThresholdState
 
-RuleState = Annotated[ThresholdState | ScheduleState, Field(discriminator="kind")]
+RuleState = Annotated[ThresholdState | ScheduleState | RadiationState | SequenceState, Field(discriminator="kind")]
 
 
 class FallbackState(Strict):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Annotated, NamedTuple
 
 from pydantic import BeforeValidator, ConfigDict, Field, model_validator
@@ -39,13 +40,18 @@ def _clock_text(value: object) -> object:
     return value
 
 
+# Sun times for the few days around each evaluation; pure, so caching them changes nothing but the speed.
+_sun_time = lru_cache(maxsize=4096)(sun_time)
+
+
 # A local time of day, "HH:MM".
 ClockTime = Annotated[str, BeforeValidator(_clock_text)]
 
 
 def at_clock(day: date, clock: ClockTime, tz: tzinfo) -> datetime:
+    """``clock`` on the local ``day``, in UTC so that adding intervals to it counts real seconds."""
     hour, minute = (int(part) for part in clock.split(":"))
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).astimezone(UTC)
 
 
 def local_days(first: datetime, last: datetime, tz: tzinfo, margin: int = 1) -> Iterator[date]:
@@ -68,7 +74,7 @@ class SunTime(Strict):
     def on(self, day: date, place: Place) -> datetime | None:
         """The time on the local calendar ``day``; None on a day the sun does not reach the event."""
         try:
-            event = sun_time(place, day, self.event)
+            event = _sun_time(place, day, self.event)
         except ValueError:  # astral: the sun never gets that high or low that day (polar latitudes only)
             return None
         return event + timedelta(minutes=self.offset_min)
@@ -85,7 +91,7 @@ class DailyWindow(Strict):
     @model_validator(mode="after")
     def _in_one_day(self) -> DailyWindow:
         if self.from_ >= self.to:  # "HH:MM" texts sort as the times they name
-            raise ValueError(f"between: from {self.from_} must be earlier than to {self.to} (a window within one day)")
+            raise ValueError(f"from {self.from_} must be earlier than to {self.to} (a window within one day)")
         return self
 
 
@@ -101,10 +107,11 @@ class StartTime(Strict):
     def _one_timer(self) -> StartTime:
         timers = self._timers()
         given = [name for name, value in timers.items() if value is not None]
-        if len(given) != 1:
-            names = ", ".join(list(timers)[:-1]) + f" or {list(timers)[-1]}"
-            got = f" ({' and '.join(given)} are both given)" if given else ""
-            raise ValueError(f"give exactly one timer: {names}{got}")
+        names = ", ".join(list(timers)[:-1]) + f" or {list(timers)[-1]}"
+        if not given:
+            raise ValueError(f"give the rule a timer: {names}")
+        if len(given) > 1:
+            raise ValueError(f"give only one timer of {names}; this rule has {' and '.join(given)}")
         return self
 
     def _timers(self) -> dict[str, object]:
@@ -150,7 +157,7 @@ class ScheduleTime(StartTime):
             return
         step = timedelta(seconds=self.every_s)
         if self.between is None:
-            origin = datetime(_GRID_ORIGIN.year, _GRID_ORIGIN.month, _GRID_ORIGIN.day, tzinfo=place.tz)
+            origin = at_clock(_GRID_ORIGIN, "00:00", place.tz)
             yield origin + (until - origin) // step * step  # the last grid time at or before ``until``
             return
         for day in local_days(max(after, until - timedelta(seconds=self.misfire_grace_s)), until, place.tz, 0):

@@ -28,7 +28,7 @@ def test_each_example_greenhouse_names_a_rule_file_with_a_threshold_and_a_schedu
         assert greenhouse.rules_file is not None
         rules = load_rules(greenhouse.rules_file).rules
         for zone in greenhouse.zones:
-            mine = [r for r in rules if r.action.actuator == zone.valve]
+            mine = [r for r in rules if zone.valve in {a.actuator for a in r.actions()}]
             assert any(isinstance(r, ThresholdRule) and r.metric.sensors == zone.soil_sensors for r in mine)
             assert any(isinstance(r, ScheduleRule) and r.skip_if for r in mine)
 
