@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from contract.messages import MAX_DURATION_S, Id
-from contract.site import Strict
+from contract.site import Greenhouse, Strict
 from rules.timing import Crontab
 
 Duration = Annotated[float, Field(gt=0, le=MAX_DURATION_S)]
@@ -140,6 +140,10 @@ class RuleBase(Strict):
 
     def metrics(self) -> list[Metric]:
         """Every metric the rule reads, so that its sensors can be checked against the site."""
+        return []
+
+    def site_problems(self, greenhouse: Greenhouse) -> list[str]:
+        """What else in this rule does not fit ``greenhouse``, beyond its sensors and actuators existing."""
         return []
 
     def actions(self) -> list[Action]:

@@ -88,6 +88,7 @@ def check_against_site(ruleset: RuleSet, greenhouse: Greenhouse) -> list[str]:
         where = f"rule {rule.id!r}"
         for metric in rule.metrics():
             problems += _metric_problems(where, metric, sensors, greenhouse.id)
+        problems += [f"{where}: {p}" for p in rule.site_problems(greenhouse)]
         fallback = rule.fallback.action if rule.fallback is not None else None
         for action in [*rule.actions(), *([fallback] if fallback else [])]:
             actuator = actuators.get(action.actuator)

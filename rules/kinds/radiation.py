@@ -12,8 +12,9 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, model_validator
 
+from contract.kinds import SensorKind
 from contract.reasons import Reason
-from contract.site import Strict
+from contract.site import Greenhouse, Strict
 from rules import params
 from rules.base import Action, Duration, Metric, RuleBase
 from rules.context import Context, Place
@@ -110,6 +111,11 @@ class RadiationRule(RuleBase):
 
     def metrics(self) -> list[Metric]:
         return [self.metric]
+
+    def site_problems(self, greenhouse: Greenhouse) -> list[str]:
+        sensors = greenhouse.sensors
+        wrong = [s for s in self.metric.sensors if s in sensors and sensors[s].kind is not SensorKind.SOLAR_W_M2]
+        return [f"{s!r} is a {sensors[s].kind.value} sensor: radiation sums need solar_w_m2 sensors" for s in wrong]
 
     def actions(self) -> list[Action]:
         return [self.action]

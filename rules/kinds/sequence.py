@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, Field
 
 from contract.messages import MAX_DURATION_S
 from contract.reasons import Reason
-from contract.site import Strict
+from contract.site import Greenhouse, Strict
 from rules import params
 from rules.base import Action, Comparison, Metric, RuleBase
 from rules.context import Context
@@ -55,6 +55,21 @@ class SequenceRule(RuleBase, StartTime):
 
     def metrics(self) -> list[Metric]:
         return [c.metric for c in self.skip_if]
+
+    def site_problems(self, greenhouse: Greenhouse) -> list[str]:
+        # A zone pump stops between two steps and must rest min_off_s before the next valve may start.
+        pumps = {z.valve: z.pump for z in greenhouse.zones if z.pump}
+        problems = []
+        for step in self.steps[1:]:
+            pump = pumps.get(step.actuator)
+            rest_s = greenhouse.actuators[pump].safety.min_off_s if pump in greenhouse.actuators else 0
+            if self.pause_s < rest_s:
+                problems.append(
+                    f"pause_s {self.pause_s:g} s is shorter than pump {pump!r} must rest (safety min_off_s "
+                    f"{rest_s:g} s): step {step.actuator!r} would lose the difference; set pause_s ≥ {rest_s:g}"
+                )
+                break
+        return problems
 
     def actions(self) -> list[Action]:
         return list(self.steps)

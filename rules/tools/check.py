@@ -43,11 +43,25 @@ def _field_names(model: type[BaseModel], seen: set[type[BaseModel]] | None = Non
     if model in seen:
         return set()
     seen.add(model)
-    names = set(model.model_fields)
+    # As written in files: an alias (``from``) rather than the Python name (``from_``).
+    names = {field.alias or name for name, field in model.model_fields.items()}
     for field in model.model_fields.values():
         for inner in _models_in(field.annotation):
             names |= _field_names(inner, seen)
     return names
+
+
+def _fields_at(model: type[BaseModel], path: tuple[int | str, ...]) -> set[str] | None:
+    """The field names (as written) of the model that ``path`` leads to inside ``model``; None if lost."""
+    models = [model]
+    for part in path:
+        if isinstance(part, int):
+            continue  # a list index: the same models
+        fields = [m.model_fields[f] for m in models for f, info in m.model_fields.items() if (info.alias or f) == part]
+        models = [inner for field in fields for inner in _models_in(field.annotation)]
+        if not models:
+            return None
+    return {field.alias or name for m in models for name, field in m.model_fields.items()}
 
 
 def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
@@ -57,15 +71,18 @@ def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
         yield from _models_in(arg)
 
 
-def hint(issue: ConfigIssue, lang: Lang) -> str | None:
-    """How to write the field right, when there is something useful to say."""
+def hint(issue: ConfigIssue, lang: Lang, kind: str | None = None) -> str | None:
+    """How to write the field right, when there is something useful to say; ``kind`` is the rule's, if known."""
     vi = lang == "vi"
     field = next((p for p in reversed(issue.loc) if isinstance(p, str)), "")
     kinds = ", ".join(rule_kinds())
     if field == "kind" or issue.error_type in ("union_tag_invalid", "union_tag_not_found"):
         return f"kind là một trong: {kinds}" if vi else f"kind is one of: {kinds}"
     if issue.error_type == "extra_forbidden":
-        vocabulary = set().union(*(_field_names(m) for m in rule_kinds().values())) | set(RuleSet.model_fields)
+        kinds = rule_kinds()
+        here = _fields_at(kinds[kind], issue.loc[2:-1]) if kind in kinds else None
+        models = list(kinds.values())
+        vocabulary = here or set().union(*(_field_names(m) for m in models)) | set(RuleSet.model_fields)
         close = difflib.get_close_matches(field, sorted(vocabulary), n=1)
         if close:
             return f"có phải ý là '{close[0]}'?" if vi else f"did you mean '{close[0]}'?"
@@ -97,6 +114,7 @@ def hint(issue: ConfigIssue, lang: Lang) -> str | None:
 class _RuleName:
     id: str
     name: str
+    kind: str | None
 
     def __str__(self) -> str:
         return f"'{self.id}' ({self.name})" if self.name else f"'{self.id}'"
@@ -111,7 +129,14 @@ def _rule_names(text: str) -> list[_RuleName | None]:
     rules = data.get("rules") if isinstance(data, dict) else None
     if not isinstance(rules, list):
         return []
-    return [_RuleName(str(r.get("id", "?")), str(r.get("name", ""))) if isinstance(r, dict) else None for r in rules]
+    return [
+        _RuleName(str(r.get("id", "?")), str(r.get("name", "")), _text(r.get("kind"))) if isinstance(r, dict) else None
+        for r in rules
+    ]
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def explain(error: ConfigError, text: str, lang: Lang) -> list[str]:
@@ -122,17 +147,19 @@ def explain(error: ConfigError, text: str, lang: Lang) -> list[str]:
     lines: list[str] = []
     for issue in error.issues:
         loc = issue.loc
+        kind = None
         where = f"{pick(_WORDS['line'], lang)} {issue.line}, " if issue.line else ""
         if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
             index = loc[1]
             name = names[index] if index < len(names) else None
+            kind = name.kind if name is not None else None
             who = f"{pick(_WORDS['rule'], lang)} {name or f'#{index + 1}'}"
             field = dotted(loc[2:]) if len(loc) > 2 else "(rule)"
         else:
             who, field = pick(_WORDS["file"], lang), dotted(loc)
         lines.append(f"✗ {who} — {where}{pick(_WORDS['field'], lang)} {field}:")
         lines.append(f"    {issue.message}")
-        tip = hint(issue, lang)
+        tip = hint(issue, lang, kind)
         if tip:
             lines.append(f"    {pick(_WORDS['hint'], lang)}: {tip}")
     return lines

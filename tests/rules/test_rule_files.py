@@ -142,3 +142,32 @@ def test_a_zone_pump_may_not_be_named_and_a_run_longer_than_safety_allows_is_rep
         "rule 'dry-soil-khu-a': pump 'pump' follows its zones' valves; name a valve instead",
         "rule 'morning-water-khu-a': action.on_for_s 3600 s is longer than 'valve-a' may run (safety max_on_s 1800 s)",
     ]
+
+
+def test_a_sequence_pausing_less_than_its_pump_must_rest_is_named() -> None:
+    from rules.model import RuleSet
+
+    site = load_site(EXAMPLE_SITE)
+    gh = site.greenhouse("ca-chua-1")
+    sequence = {
+        "id": "lan-luot",
+        "kind": "sequence",
+        "cron": "0 6 * * *",
+        "pause_s": 10,
+        "steps": [{"actuator": "valve-a", "on_for_s": 300}, {"actuator": "valve-b", "on_for_s": 240}],
+    }
+    radiation = {
+        "id": "nang",
+        "kind": "radiation",
+        "metric": {"sensors": ["par"]},
+        "radiation_j_cm2": 150,
+        "action": {"actuator": "valve-a", "on_for_s": 180},
+    }
+    problems = check_against_site(RuleSet.model_validate({"version": 1, "rules": [sequence, radiation]}), gh)
+    assert problems == [
+        "rule 'lan-luot': pause_s 10 s is shorter than pump 'pump' must rest (safety min_off_s 60 s): "
+        "step 'valve-b' would lose the difference; set pause_s ≥ 60",
+        "rule 'nang': 'par' is a par_umol_m2_s sensor: radiation sums need solar_w_m2 sensors",
+    ]
+    fixed = {**sequence, "pause_s": 60}
+    assert check_against_site(RuleSet.model_validate({"version": 1, "rules": [fixed]}), gh) == []

@@ -90,3 +90,23 @@ def test_a_file_that_is_not_yaml_says_where(tmp_path: Path, capsys: pytest.Captu
     path.write_text("version: 1\nrules: [\n", encoding="utf-8")
     assert main(["rules", "check", str(path)]) == 1
     assert f"{path}:3: not valid YAML" in capsys.readouterr().err
+
+
+def test_hints_use_the_names_written_in_files_and_the_rule_kinds_own_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "version: 1\nrules:\n"
+        "  - id: moi-gio\n    kind: schedule\n    every_s: 3600\n    between: {form: '06:00', to: '18:00'}\n"
+        "    action: {actuator: valve-a, on_for_s: 60}\n"
+        "  - id: lan-luot\n    kind: sequence\n    cron: '0 6 * * *'\n    every_s: 3600\n"
+        "    steps: [{actuator: valve-a, on_for_s: 60}]\n",
+        encoding="utf-8",
+    )
+    assert main(["rules", "check", str(path), "--lang", "en"]) == 1
+    err = capsys.readouterr().err
+    assert "field between.form:\n    unknown field (misspelt?)\n    Hint: did you mean 'from'?" in err
+    # A sequence has no every_s: it must not be told to write the very field it wrote.
+    assert "field every_s:\n    unknown field (misspelt?)\n    Hint: did you mean 'every_s'?" not in err
+    assert "'lan-luot'" in err and "field every_s:" in err
