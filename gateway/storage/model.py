@@ -168,8 +168,18 @@ def stored_point(
     measurement: str, tags: dict[str, str], fields: dict[str, float | int | bool | str], ts_ms: int
 ) -> Point:
     """A point read back from a store: it was validated when written, and validating again would
-    triple the time of a large export."""
-    return Point.model_construct(measurement=measurement, tags=tags, fields=fields, ts=from_ms(ts_ms))
+    triple the time of a large export. Built as ``Point.model_construct`` builds it, without its
+    per-call field bookkeeping, which costs twice the rest for backtests reading millions of rows."""
+    point = Point.__new__(Point)
+    values = {"measurement": measurement, "tags": tags, "fields": fields, "ts": from_ms(ts_ms)}
+    object.__setattr__(point, "__dict__", values)
+    object.__setattr__(point, "__pydantic_fields_set__", set(_POINT_FIELDS))
+    object.__setattr__(point, "__pydantic_extra__", None)
+    object.__setattr__(point, "__pydantic_private__", None)
+    return point
+
+
+_POINT_FIELDS = frozenset(Point.model_fields)
 
 
 def in_time_order(points: Iterable[Point], limit: int) -> list[Point]:

@@ -175,8 +175,9 @@ class SqliteStore:
         points: dict[tuple[str, int], dict[str, _Value]] = {}
         for series_tags, ts_ms, name, kind, value in samples:
             points.setdefault((series_tags, ts_ms), {})[name] = _decode(value, kind)
+        tag_sets = {t: json.loads(t) for t, _ in points}  # decoded once per series, copied per point
         return in_time_order(
-            (stored_point(q.measurement, dict(json.loads(t)), fields, ts_ms) for (t, ts_ms), fields in points.items()),
+            (stored_point(q.measurement, dict(tag_sets[t]), fields, ts_ms) for (t, ts_ms), fields in points.items()),
             q.limit,
         )
 
