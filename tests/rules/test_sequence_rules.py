@@ -194,7 +194,9 @@ def test_with_the_edge_controller_the_zone_valves_are_never_open_together() -> N
 
 def test_a_sequence_naming_the_pump_or_running_longer_than_safety_allows_is_reported() -> None:
     steps = [{"actuator": "pump", "on_for_s": 60}, {"actuator": "valve-b", "on_for_s": 3600}]
-    problems = check_against_site(ruleset(_rule(steps=steps, pause_s=60)), load_site(EXAMPLE_SITE).greenhouse("ca-chua-1"))
+    problems = check_against_site(
+        ruleset(_rule(steps=steps, pause_s=60)), load_site(EXAMPLE_SITE).greenhouse("ca-chua-1")
+    )
     assert problems == [
         "rule 'sequence-a-b': pump 'pump' follows its zones' valves; name a valve instead",
         "rule 'sequence-a-b': action.on_for_s 3600 s is longer than 'valve-b' may run (safety max_on_s 1800 s)",
