@@ -44,6 +44,7 @@ class Run:
     reason: Reason
     params: dict[str, str] = field(default_factory=dict)
     rule: str | None = None
+    priority: int = 0  # of the rule, so that a running rule is not cut short by a lower one
 
 
 class SavedRun(BaseModel):
@@ -60,6 +61,7 @@ class SavedRun(BaseModel):
     reason: Reason
     params: dict[str, str]
     rule: str | None
+    priority: int = 0  # absent from memories saved before priorities were kept
 
 
 class ControllerMemory(BaseModel):
@@ -95,6 +97,8 @@ class Controller:
         self._pump_of = {z.valve: z.pump for z in greenhouse.zones if z.pump}
         self.runs: dict[str, Run] = {}
         self.events: list[Event] = []
+        # What each rule was last told about each actuator it asked for and did not get, by (actuator, rule).
+        self._told: dict[tuple[str, str], str] = {}
         resumed = self._restore(memory, now) if memory is not None else set()
         self.fail_safe(now, Reason.FAIL_SAFE_START, actuator_ids=set(self._actuators) - resumed)
 
@@ -213,14 +217,19 @@ class Controller:
         stage kept on) extends its run quietly: the audit trail records changes.
         """
         taken: dict[str, str] = {}
+        told: dict[tuple[str, str], str] = {}
         for d in sorted(decisions, key=lambda d: (-d.priority, d.rule)):
             if d.actuator in taken:
-                self._about(d, now, EventKind.SUPPRESSED, f"lost to {taken[d.actuator]}")
+                self._tell(told, d, now, EventKind.SUPPRESSED, f"lost to {taken[d.actuator]}")
                 continue
             taken[d.actuator] = d.rule
             run = self.runs[d.actuator]
             if run.source is ControlSource.OVERRIDE:
-                self._about(d, now, EventKind.SUPPRESSED, "manual override active")
+                self._tell(told, d, now, EventKind.SUPPRESSED, "manual override active")
+                continue
+            if _holds_against(run, d, now):
+                # A run a rule of at least this priority started is not cut short, e.g. a watering mid-way.
+                self._tell(told, d, now, EventKind.SUPPRESSED, f"lost to {run.rule}")
                 continue
             renewal = run.source is ControlSource.RULE and run.rule == d.rule and run.position_pct == d.position_pct
             if not renewal:
@@ -235,10 +244,28 @@ class Controller:
                 d.rule,
                 latest,
                 now,
+                priority=d.priority,
             )
             if not verdict.allowed or verdict.reason is Reason.CLIPPED_MAX_ON:
                 action = "refused" if not verdict.allowed else "clipped"
-                self._about(d, now, EventKind.SAFETY, action, verdict)
+                self._tell(told, d, now, EventKind.SAFETY, action, verdict)
+        self._told = told
+
+    def _tell(
+        self,
+        told: dict[tuple[str, str], str],
+        d: Decision,
+        now: datetime,
+        kind: EventKind,
+        action: str,
+        verdict: SafetyVerdict | None = None,
+    ) -> None:
+        """Report a decision that lost, or that safety refused or clipped, unless it was already told so at
+        the previous evaluation: a controller re-asking every poll would otherwise fill the audit trail."""
+        key = (d.actuator, d.rule)
+        told[key] = f"{kind.value} {action} {verdict.reason.value if verdict else ''}"
+        if self._told.get(key) != told[key]:
+            self._about(d, now, kind, action, verdict)
 
     def _about(
         self, d: Decision, now: datetime, kind: EventKind, action: str, verdict: SafetyVerdict | None = None
@@ -290,6 +317,7 @@ class Controller:
         rule: str | None,
         latest: Mapping[str, Reading],
         now: datetime,
+        priority: int = 0,
     ) -> SafetyVerdict:
         running = self.running()
         verdict = self._guards[actuator.id].check_start(now, duration_s, latest, running)
@@ -306,10 +334,10 @@ class Controller:
         until = now + timedelta(seconds=effective)
         # A positional actuator driven to 0 % is closed: off, as its fail-safe state counts it.
         on = position_pct is None or position_pct > 0
-        self._set(actuator, Run(on, position_pct, now, until, source, reason, params, rule), now)
+        self._set(actuator, Run(on, position_pct, now, until, source, reason, params, rule, priority), now)
         if pump_id is not None and pump_id not in running:
             pump = self._actuators[pump_id]
-            self._set(pump, Run(True, None, now, None, source, reason, params, rule), now)
+            self._set(pump, Run(True, None, now, None, source, reason, params, rule, priority), now)
         return verdict
 
     def _to_default(
@@ -377,6 +405,12 @@ class Controller:
                 inputs=inputs or {},
             )
         )
+
+
+def _holds_against(run: Run, d: Decision, now: datetime) -> bool:
+    """Whether another rule's unfinished run of at least ``d``'s priority keeps the actuator from ``d``."""
+    by_rule = run.source is ControlSource.RULE and run.rule is not None and run.rule != d.rule
+    return by_rule and run.until is not None and run.until > now and run.priority >= d.priority
 
 
 def _closed(actuator: Actuator) -> float | None:

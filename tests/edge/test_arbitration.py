@@ -1,0 +1,173 @@
+"""Arbitration per actuator: safety > manual override > rules by priority > default state; the loser is
+reported, once per spell of losing, even when a controller re-asks at every poll."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from contract.config_file import load_site
+from contract.kinds import ControlSource, Quality, SensorKind
+from contract.messages import AckOutcome, Command, CommandAction, Event, EventKind, Reading
+from contract.reasons import Reason
+from edge.control import Controller
+from rules.engine import Decision
+from tests.conftest import EXAMPLE_SITE
+
+SITE = load_site(EXAMPLE_SITE)
+GH = SITE.greenhouse("ca-chua-1")
+T0 = datetime(2026, 1, 15, 5, 0, tzinfo=UTC)
+NO_READINGS: dict[str, Reading] = {}
+
+
+def _ask(rule: str, actuator: str, priority: int, position_pct: float | None = None, hold_s: float = 120) -> Decision:
+    return Decision(
+        rule=rule,
+        actuator=actuator,
+        duration_s=hold_s,
+        position_pct=position_pct,
+        priority=priority,
+        reason=Reason.RULE_THRESHOLD,
+        reason_params={},
+        inputs={},
+    )
+
+
+def _poll(controller: Controller, now: datetime, *decisions: Decision) -> list[Event]:
+    controller.tick(NO_READINGS, now)
+    controller.decide(list(decisions), NO_READINGS, now)
+    return [e for e in controller.take_events() if e.kind is not EventKind.ACTUATION]
+
+
+def _said(events: list[Event]) -> list[tuple[str | None, str | None, str | None]]:
+    return [(e.rule, e.actuator, e.action) for e in events]
+
+
+def _controller() -> Controller:
+    controller = Controller(SITE.cooperative.id, GH, T0)
+    controller.take_events()
+    return controller
+
+
+def test_the_higher_priority_rule_wins_and_the_loser_is_told_once_per_spell_of_losing() -> None:
+    controller = _controller()
+    climate, humidity = _ask("climate", "roof-vent", 60, 40), _ask("humidity", "roof-vent", 30, 20)
+
+    first = _poll(controller, T0, humidity, climate)
+    assert _said(first) == [("climate", "roof-vent", "on"), ("humidity", "roof-vent", "lost to climate")]
+    assert controller.output("roof-vent") == (True, 40)
+    # Both re-ask every poll: the vent stays with the winner and nothing more is said.
+    for s in (10, 20, 30):
+        assert _poll(controller, T0 + timedelta(seconds=s), humidity, climate) == []
+    assert controller.runs["roof-vent"].rule == "climate"
+
+    # The winner stops asking: its last hold (asked at 30 s) still keeps the vent until 150 s, then the
+    # loser gets it; when the winner asks again, it takes the vent back at once.
+    assert _poll(controller, T0 + timedelta(seconds=140), humidity) == []
+    assert controller.output("roof-vent") == (True, 40)
+    assert _said(_poll(controller, T0 + timedelta(seconds=150), humidity)) == [("humidity", "roof-vent", "on")]
+    assert controller.output("roof-vent") == (True, 20)
+    again = _poll(controller, T0 + timedelta(seconds=160), humidity, climate)
+    assert _said(again) == [("climate", "roof-vent", "on"), ("humidity", "roof-vent", "lost to climate")]
+
+
+def test_a_lower_priority_rule_does_not_cut_a_running_watering_short() -> None:
+    controller = _controller()
+    full = Reading(sensor="tank-level", kind=SensorKind.TANK_LEVEL_PCT, value=80, ts=T0, quality=Quality.GOOD)
+    tank = {"tank-level": full}
+    controller.decide([_ask("dry-soil", "valve-a", 50, hold_s=480)], tank, T0)
+    controller.take_events()
+    later = T0 + timedelta(seconds=120)
+    controller.decide([_ask("schedule", "valve-a", 40, hold_s=360)], tank, later)
+    assert _said(controller.take_events()) == [("schedule", "valve-a", "lost to dry-soil")]
+    assert controller.runs["valve-a"].until == T0 + timedelta(seconds=480)
+
+
+def test_equal_priorities_are_settled_by_rule_id_whatever_order_they_come_in() -> None:
+    for order in (
+        (_ask("b-rule", "fan", 50), _ask("a-rule", "fan", 50)),
+        (_ask("a-rule", "fan", 50), _ask("b-rule", "fan", 50)),
+    ):
+        controller = _controller()
+        events = _poll(controller, T0, *order)
+        assert controller.runs["fan"].rule == "a-rule"
+        assert ("b-rule", "fan", "lost to a-rule") in _said(events)
+
+
+def test_a_manual_override_beats_every_rule_until_it_ends() -> None:
+    controller = _controller()
+    cmd = Command(
+        id="c-1",
+        actuator="roof-vent",
+        action=CommandAction.ON,
+        duration_s=60,
+        position_pct=100,
+        issued_at=T0,
+        expires_at=T0 + timedelta(minutes=5),
+        reason="farmer opens the roof",
+    )
+    assert controller.command(cmd, NO_READINGS, T0).outcome is AckOutcome.ACCEPTED
+    controller.take_events()
+
+    climate = _ask("climate", "roof-vent", 100, 10)
+    assert _said(_poll(controller, T0 + timedelta(seconds=10), climate)) == [
+        ("climate", "roof-vent", "manual override active")
+    ]
+    assert _poll(controller, T0 + timedelta(seconds=20), climate) == []
+    assert controller.output("roof-vent") == (True, 100)
+    assert controller.runs["roof-vent"].source is ControlSource.OVERRIDE
+
+    # Over at 60 s: the rule takes the vent at the same poll.
+    assert _said(_poll(controller, T0 + timedelta(seconds=60), climate)) == [("climate", "roof-vent", "on")]
+    assert (controller.output("roof-vent"), controller.runs["roof-vent"].source) == ((True, 10), ControlSource.RULE)
+
+
+def test_safety_refuses_rules_and_overrides_alike_and_a_refusal_is_reported_once() -> None:
+    controller = _controller()
+    # The heater ran and stopped: its 300 s minimum off-time holds whoever asks.
+    heat = _ask("climate", "heater", 60, hold_s=60)
+    _poll(controller, T0, heat)
+    assert _poll(controller, T0 + timedelta(seconds=60)) == []  # hold over, nobody asks: off
+    assert controller.output("heater") == (False, None)
+
+    refused = _poll(controller, T0 + timedelta(seconds=70), heat)
+    assert [(e.kind, e.action, e.reason) for e in refused] == [
+        (EventKind.DECISION, "on", Reason.RULE_THRESHOLD),
+        (EventKind.SAFETY, "refused", Reason.MIN_OFF_TIME),
+    ]
+    assert _poll(controller, T0 + timedelta(seconds=80), heat)[1:] == [], "the same refusal is not repeated"
+    cmd = Command(
+        id="c-2",
+        actuator="heater",
+        action=CommandAction.ON,
+        duration_s=600,
+        issued_at=T0 + timedelta(seconds=90),
+        expires_at=T0 + timedelta(minutes=5),
+    )
+    assert controller.command(cmd, NO_READINGS, T0 + timedelta(seconds=90)).outcome is AckOutcome.REFUSED
+    assert controller.output("heater") == (False, None)
+    # Rested: the rule's next ask starts it.
+    _poll(controller, T0 + timedelta(seconds=360), heat)
+    assert controller.output("heater") == (True, None)
+
+
+def test_without_any_ask_an_actuator_returns_to_its_fail_safe_default() -> None:
+    controller = _controller()
+    _poll(controller, T0, _ask("climate", "side-curtain", 50, 70, hold_s=120))
+    assert controller.output("side-curtain") == (True, 70)
+    _poll(controller, T0 + timedelta(seconds=119))
+    assert controller.output("side-curtain") == (True, 70)
+    _poll(controller, T0 + timedelta(seconds=120))
+    assert controller.output("side-curtain") == (False, 0)
+    assert controller.runs["side-curtain"].reason is Reason.RUN_FINISHED
+
+
+def test_a_reading_of_the_tank_interlock_is_needed_before_a_rule_waters() -> None:
+    controller = _controller()
+    low = Reading(sensor="tank-level", kind=SensorKind.TANK_LEVEL_PCT, value=5, ts=T0, quality=Quality.GOOD)
+    controller.decide([_ask("dry-soil", "valve-a", 50, hold_s=300)], {"tank-level": low}, T0)
+    events = controller.take_events()
+    assert controller.running() == set()
+    assert [(e.kind, e.action) for e in events if e.rule == "dry-soil"] == [
+        (EventKind.DECISION, "on"),
+        (EventKind.SAFETY, "refused"),
+    ]
