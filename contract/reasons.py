@@ -44,6 +44,16 @@ class Reason(StrEnum):
     RULE_RADIATION_MAX_INTERVAL = "rule_radiation_max_interval"
     RULE_RADIATION_TOO_SOON = "rule_radiation_too_soon"
     RULE_RADIATION_OUTSIDE_DAYLIGHT = "rule_radiation_outside_daylight"
+    RULE_CLIMATE_HEATING = "rule_climate_heating"
+    RULE_CLIMATE_VENTING = "rule_climate_venting"
+    RULE_CLIMATE_RAIN_LIMIT = "rule_climate_rain_limit"
+    RULE_CLIMATE_WIND_LIMIT = "rule_climate_wind_limit"
+    RULE_CLIMATE_WEATHER_UNKNOWN = "rule_climate_weather_unknown"
+    RULE_CLIMATE_FAN_STAGE = "rule_climate_fan_stage"
+    RULE_CLIMATE_SHADE = "rule_climate_shade"
+    RULE_CLIMATE_SHADE_OPEN = "rule_climate_shade_open"
+    RULE_VPD_MISTING = "rule_vpd_misting"
+    RULE_VPD_VENTING = "rule_vpd_venting"
     RULE_INPUT_UNUSABLE = "rule_input_unusable"
     RULE_INPUT_RESTORED = "rule_input_restored"
     RULE_FALLBACK = "rule_fallback"
@@ -141,6 +151,46 @@ _TEXT: dict[Reason, tuple[str, str]] = {
         " ngoài giờ tưới ban ngày, chờ đến {at}",
         "{rule}: radiation sum {sum_j_cm2} J/cm² reached {threshold_j_cm2} J/cm²"
         " outside the daylight hours; waiting until {at}",
+    ),
+    Reason.RULE_CLIMATE_HEATING: (
+        "{rule}: nhiệt độ {temp_c} °C dưới mức sưởi {setpoint_c} °C: bật sưởi",
+        "{rule}: air {temp_c} °C below the heating setpoint {setpoint_c} °C: heating on",
+    ),
+    Reason.RULE_CLIMATE_VENTING: (
+        "{rule}: nhiệt độ {temp_c} °C, mức thông gió {setpoint_c} °C: mở cửa {position_pct} %",
+        "{rule}: air {temp_c} °C against the ventilation setpoint {setpoint_c} °C: vents to {position_pct} %",
+    ),
+    Reason.RULE_CLIMATE_RAIN_LIMIT: (
+        "{rule}: có mưa (hiện {rain_mm_h} mm/h): cửa chỉ mở tối đa {position_pct} % đến {until}",
+        "{rule}: rain (now {rain_mm_h} mm/h): vents open at most {position_pct} % until {until}",
+    ),
+    Reason.RULE_CLIMATE_WIND_LIMIT: (
+        "{rule}: gió mạnh (hiện {wind_m_s} m/s): cửa chỉ mở tối đa {position_pct} % đến {until}",
+        "{rule}: strong wind (now {wind_m_s} m/s): vents open at most {position_pct} % until {until}",
+    ),
+    Reason.RULE_CLIMATE_WEATHER_UNKNOWN: (
+        "{rule}: không đọc được {metric}, để an toàn cửa chỉ mở tối đa {position_pct} %",
+        "{rule}: {metric} cannot be read; to be safe, vents open at most {position_pct} %",
+    ),
+    Reason.RULE_CLIMATE_FAN_STAGE: (
+        "{rule}: nhiệt độ {temp_c} °C trên {on_c} °C: bật quạt cấp {stage}",
+        "{rule}: air {temp_c} °C above {on_c} °C: fan stage {stage} on",
+    ),
+    Reason.RULE_CLIMATE_SHADE: (
+        "{rule}: nắng {solar_w_m2} W/m² trên {limit_w_m2} W/m²: kéo lưới che nắng",
+        "{rule}: sun {solar_w_m2} W/m² above {limit_w_m2} W/m²: shade screen drawn",
+    ),
+    Reason.RULE_CLIMATE_SHADE_OPEN: (
+        "{rule}: nắng {solar_w_m2} W/m² đã dưới {limit_w_m2} W/m²: thu lưới che nắng",
+        "{rule}: sun {solar_w_m2} W/m² below {limit_w_m2} W/m² again: shade screen opened",
+    ),
+    Reason.RULE_VPD_MISTING: (
+        "{rule}: không khí khô, VPD {vpd_kpa} kPa trên {limit_kpa} kPa: phun sương {on_s} giây",
+        "{rule}: dry air, VPD {vpd_kpa} kPa above {limit_kpa} kPa: misting for {on_s} s",
+    ),
+    Reason.RULE_VPD_VENTING: (
+        "{rule}: không khí quá ẩm, VPD {vpd_kpa} kPa dưới {limit_kpa} kPa: mở cửa {position_pct} % để thoát ẩm",
+        "{rule}: air too humid, VPD {vpd_kpa} kPa below {limit_kpa} kPa: vents to {position_pct} % to let it out",
     ),
     Reason.RULE_INPUT_UNUSABLE: (
         "{rule}: không dùng được số liệu {metric} ({why})",

@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from contract.messages import Reading, Severity
+from contract.messages import Reading
 from contract.reasons import Reason
 from contract.site import Strict
-from rules import params
 from rules.context import Context, Place
-from rules.inputs import MetricValue
 from rules.model import Rule, RuleSet
 from rules.outcome import Alert, Decision, Suppression
 from rules.state import EngineState, FallbackState
@@ -59,14 +57,14 @@ def evaluate(
         was_unusable = state.unusable.get(rule.id)
         if outcome.unusable is not None:
             if was_unusable is None:
-                alerts.append(_input_alert(rule, outcome.unusable))
+                alerts.append(Alert.input_unusable(rule, outcome.unusable))
             fallback = was_unusable or FallbackState(since=now, last_checked=now)
             fallback, decision = _fallback(rule, fallback, ctx)
             unusable[rule.id] = fallback
             if decision is not None:
                 decisions.append(decision)
         elif was_unusable is not None:
-            alerts.append(_restored_alert(rule))
+            alerts.append(Alert.input_restored(rule))
     decisions.sort(key=lambda d: (-d.priority, d.rule))
     return Evaluation(
         # Every state in it was built by its rule kind's step: valid already.
@@ -93,25 +91,3 @@ def _fallback(rule: Rule, state: FallbackState, ctx: Context) -> tuple[FallbackS
         return checked, None
     decision = Decision.run(rule, action, Reason.RULE_FALLBACK, {"rule": rule.label}, {})
     return checked.model_copy(update={"last_run": now}), decision
-
-
-def _input_alert(rule: Rule, metric: MetricValue) -> Alert:
-    return Alert(
-        rule=rule.id,
-        raised=True,
-        severity=Severity.WARNING,
-        reason=Reason.RULE_INPUT_UNUSABLE,
-        reason_params=params.input_unusable(rule, metric),
-        inputs=metric.rejected,
-    )
-
-
-def _restored_alert(rule: Rule) -> Alert:
-    return Alert(
-        rule=rule.id,
-        raised=False,
-        severity=Severity.INFO,
-        reason=Reason.RULE_INPUT_RESTORED,
-        reason_params={"rule": rule.label},
-        inputs={},
-    )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from contract.messages import MAX_DURATION_S, Id, Severity
 from contract.reasons import Reason
 from contract.site import Strict
+from rules import params
 from rules.base import Action, RuleBase
 from rules.inputs import MetricValue
 
@@ -70,6 +71,29 @@ class Alert(Strict):
     reason: Reason
     reason_params: dict[str, str]
     inputs: dict[str, float]
+
+    @classmethod
+    def input_unusable(cls, rule: RuleBase, metric: MetricValue) -> Alert:
+        """``rule`` cannot use ``metric``: raised once when it becomes unusable, with the values refused."""
+        return cls(
+            rule=rule.id,
+            raised=True,
+            severity=Severity.WARNING,
+            reason=Reason.RULE_INPUT_UNUSABLE,
+            reason_params=params.input_unusable(rule, metric),
+            inputs=metric.rejected,
+        )
+
+    @classmethod
+    def input_restored(cls, rule: RuleBase) -> Alert:
+        return cls(
+            rule=rule.id,
+            raised=False,
+            severity=Severity.INFO,
+            reason=Reason.RULE_INPUT_RESTORED,
+            reason_params={"rule": rule.label},
+            inputs={},
+        )
 
 
 class RuleOutcome(NamedTuple):

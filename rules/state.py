@@ -8,12 +8,17 @@ from pydantic import AwareDatetime, Field
 
 from contract.messages import Id
 from contract.site import Strict
+from rules.kinds.climate import ClimateState
 from rules.kinds.radiation import RadiationState
 from rules.kinds.schedule import ScheduleState
 from rules.kinds.sequence import SequenceState
 from rules.kinds.threshold import ThresholdState
+from rules.kinds.vpd import VpdState
 
-RuleState = Annotated[ThresholdState | ScheduleState | RadiationState | SequenceState, Field(discriminator="kind")]
+RuleState = Annotated[
+    ThresholdState | ScheduleState | RadiationState | SequenceState | ClimateState | VpdState,
+    Field(discriminator="kind"),
+]
 
 
 class FallbackState(Strict):

@@ -80,6 +80,50 @@ class SunTime(Strict):
         return event + timedelta(minutes=self.offset_min)
 
 
+class DaylightWindow(Strict):
+    """The part of each day the rule may water in, between two sun times (sunrise to sunset by default)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: SunTime = Field(default=SunTime(event=SunEvent.SUNRISE), alias="from")
+    to: SunTime = SunTime(event=SunEvent.SUNSET)
+
+    @model_validator(mode="after")
+    def _from_before_to(self) -> DaylightWindow:
+        # Sun events come in the same order every day: a window that closes at an earlier one never opens.
+        order = list(SunEvent)
+        opens, closes = order.index(self.from_.event), order.index(self.to.event)
+        if opens > closes or (opens == closes and self.from_.offset_min >= self.to.offset_min):
+            raise ValueError(
+                f"from ({self.from_.event} {self.from_.offset_min:+d} min) must come before "
+                f"to ({self.to.event} {self.to.offset_min:+d} min) in the day"
+            )
+        return self
+
+    def spans(self, now: datetime, place: Place) -> list[tuple[datetime, datetime]]:
+        """The windows of the local days around ``now``, in order; a day whose window is empty has none."""
+        spans = [(self.from_.on(day, place), self.to.on(day, place)) for day in local_days(now, now, place.tz)]
+        return [(start, end) for start, end in spans if start is not None and end is not None and start < end]
+
+    def contains(self, now: datetime, place: Place) -> bool:
+        return any(start <= now <= end for start, end in self.spans(now, place))
+
+    def opens_at(self, earliest: datetime, place: Place) -> datetime | None:
+        """The first time at or after ``earliest`` inside the window."""
+        if self.contains(earliest, place):
+            return earliest
+        return min((start for start, _ in self.spans(earliest, place) if start > earliest), default=None)
+
+
+def daylight_switch(value: object) -> object:
+    """``daylight_only: true`` is sunrise to sunset, ``false`` any time of day; or give ``from`` and ``to``."""
+    if value is True:
+        return {}
+    if value is False:
+        return None
+    return value
+
+
 class DailyWindow(Strict):
     """A window of local clock time repeated every day, both ends included."""
 

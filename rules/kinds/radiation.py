@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
 
 from contract.kinds import SensorKind
 from contract.reasons import Reason
@@ -20,55 +20,11 @@ from rules.base import Action, Duration, Metric, RuleBase
 from rules.context import Context, Place
 from rules.inputs import read_metric
 from rules.outcome import Decision, RuleOutcome, Suppression
-from rules.sun import SunEvent
-from rules.triggers import SunTime, local_days
+from rules.site_checks import sensor_kind_problems
+from rules.triggers import DaylightWindow, daylight_switch
 
 # 1 W/m² for 1 s is 1 J/m², and 1 m² is 10⁴ cm² (SI definitions).
 J_CM2_PER_W_M2_S = 1e-4
-
-
-class DaylightWindow(Strict):
-    """The part of each day the rule may water in, between two sun times (sunrise to sunset by default)."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    from_: SunTime = Field(default=SunTime(event=SunEvent.SUNRISE), alias="from")
-    to: SunTime = SunTime(event=SunEvent.SUNSET)
-
-    @model_validator(mode="after")
-    def _from_before_to(self) -> DaylightWindow:
-        # Sun events come in the same order every day: a window that closes at an earlier one never opens.
-        order = list(SunEvent)
-        opens, closes = order.index(self.from_.event), order.index(self.to.event)
-        if opens > closes or (opens == closes and self.from_.offset_min >= self.to.offset_min):
-            raise ValueError(
-                f"from ({self.from_.event} {self.from_.offset_min:+d} min) must come before "
-                f"to ({self.to.event} {self.to.offset_min:+d} min) in the day"
-            )
-        return self
-
-    def spans(self, now: datetime, place: Place) -> list[tuple[datetime, datetime]]:
-        """The windows of the local days around ``now``, in order; a day whose window is empty has none."""
-        spans = [(self.from_.on(day, place), self.to.on(day, place)) for day in local_days(now, now, place.tz)]
-        return [(start, end) for start, end in spans if start is not None and end is not None and start < end]
-
-    def contains(self, now: datetime, place: Place) -> bool:
-        return any(start <= now <= end for start, end in self.spans(now, place))
-
-    def opens_at(self, earliest: datetime, place: Place) -> datetime | None:
-        """The first time at or after ``earliest`` inside the window."""
-        if self.contains(earliest, place):
-            return earliest
-        return min((start for start, _ in self.spans(earliest, place) if start > earliest), default=None)
-
-
-def _daylight_switch(value: object) -> object:
-    """``daylight_only: true`` is sunrise to sunset, ``false`` any time of day; or give ``from`` and ``to``."""
-    if value is True:
-        return {}
-    if value is False:
-        return None
-    return value
 
 
 class RadiationState(Strict):
@@ -98,7 +54,7 @@ class RadiationRule(RuleBase):
     max_interval_s: Duration | None = None  # at the latest this long after it, during daylight
     # A gap between two usable readings counts for at most this long.
     max_gap_s: Duration = 600
-    daylight_only: Annotated[DaylightWindow | None, BeforeValidator(_daylight_switch)] = DaylightWindow()
+    daylight_only: Annotated[DaylightWindow | None, BeforeValidator(daylight_switch)] = DaylightWindow()
 
     @model_validator(mode="after")
     def _max_after_min(self) -> RadiationRule:
@@ -113,9 +69,7 @@ class RadiationRule(RuleBase):
         return [self.metric]
 
     def site_problems(self, greenhouse: Greenhouse) -> list[str]:
-        sensors = greenhouse.sensors
-        wrong = [s for s in self.metric.sensors if s in sensors and sensors[s].kind is not SensorKind.SOLAR_W_M2]
-        return [f"{s!r} is a {sensors[s].kind.value} sensor: radiation sums need solar_w_m2 sensors" for s in wrong]
+        return sensor_kind_problems(self.metric, greenhouse, SensorKind.SOLAR_W_M2, "a radiation sum")
 
     def actions(self) -> list[Action]:
         return [self.action]

@@ -167,7 +167,7 @@ def test_a_sequence_pausing_less_than_its_pump_must_rest_is_named() -> None:
     assert problems == [
         "rule 'lan-luot': pause_s 10 s is shorter than pump 'pump' must rest (safety min_off_s 60 s): "
         "step 'valve-b' would lose the difference; set pause_s ≥ 60",
-        "rule 'nang': 'par' is a par_umol_m2_s sensor: radiation sums need solar_w_m2 sensors",
+        "rule 'nang': 'par' is a par_umol_m2_s sensor: a radiation sum needs solar_w_m2 sensors",
     ]
     fixed = {**sequence, "pause_s": 60}
     assert check_against_site(RuleSet.model_validate({"version": 1, "rules": [fixed]}), gh) == []

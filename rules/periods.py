@@ -1,0 +1,99 @@
+"""Day periods: parts of the day that start at a clock or sun time, each with its own setpoints, and the
+setpoints in force at any moment, ramped from one period's values to the next's.
+
+A climate computer does not jump from the night's 12 °C to the day's 18 °C at sunrise: the new period's
+setpoints are reached over ``ramp_min`` minutes from its start, so heaters and vents move gradually.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from pydantic import ConfigDict, Field, model_validator
+
+from contract.site import Strict
+from rules.context import Place
+from rules.triggers import ClockTime, SunTime, at_clock, local_days
+
+
+class PeriodStart(Strict):
+    """When a period starts each day: at a clock time ("HH:MM") or at a time relative to the sun."""
+
+    clock: ClockTime | None = None
+    sun: SunTime | None = None
+
+    @model_validator(mode="after")
+    def _one_time(self) -> PeriodStart:
+        if (self.clock is None) == (self.sun is None):
+            raise ValueError('give the period start one time: clock ("HH:MM") or sun (event and offset_min)')
+        return self
+
+    def on(self, day: date, place: Place) -> datetime | None:
+        if self.clock is not None:
+            return at_clock(day, self.clock, place.tz)
+        assert self.sun is not None  # _one_time
+        return self.sun.on(day, place)
+
+    def describe(self) -> str:
+        if self.clock is not None:
+            return self.clock
+        assert self.sun is not None
+        return f"{self.sun.event.value} {self.sun.offset_min:+d} min"
+
+
+class DayPeriod(Strict):
+    """One part of the day: its heating and ventilation setpoints, reached ``ramp_min`` after it starts."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: PeriodStart = Field(alias="from")
+    heating_c: float = Field(ge=-10, le=40)  # heat below this
+    ventilation_c: float = Field(ge=-10, le=50)  # open vents above this
+    # Minutes over which the setpoints move from the previous period's to these; 0 is a step.
+    ramp_min: float = Field(default=0, ge=0, le=360)
+
+    @model_validator(mode="after")
+    def _heating_below_ventilation(self) -> DayPeriod:
+        if self.heating_c >= self.ventilation_c:
+            # Otherwise the heater and the vents work against each other.
+            raise ValueError(
+                f"heating_c ({self.heating_c:g} °C) must be below ventilation_c ({self.ventilation_c:g} °C)"
+            )
+        return self
+
+
+class Setpoints(NamedTuple):
+    heating_c: float
+    ventilation_c: float
+    period: int  # index of the period in force, as written in the rule
+    ramping: bool  # still moving towards the period's own setpoints
+
+
+def setpoints_at(periods: list[DayPeriod], now: datetime, place: Place) -> Setpoints:
+    """The setpoints in force at ``now``: the current period's, ramped from the previous period's."""
+    # Starts of the days around now, in time order; whatever order the periods are written in, a sun time
+    # and a clock time may swap through the seasons, so the order of the day is the order of the times.
+    starts = sorted(
+        (start, i)
+        for day in local_days(now - timedelta(days=2), now, place.tz, margin=0)
+        for i, period in enumerate(periods)
+        if (start := period.from_.on(day, place)) is not None
+    )
+    passed = [(start, i) for start, i in starts if start <= now]
+    if len(passed) < 2:
+        # Only where the sun never reaches a period's event (polar days): the one period known holds.
+        i = passed[-1][1] if passed else 0
+        return Setpoints(periods[i].heating_c, periods[i].ventilation_c, i, False)
+    (_, before), (started, current) = passed[-2], passed[-1]
+    old, new = periods[before], periods[current]
+    elapsed_min = (now - started).total_seconds() / 60
+    if new.ramp_min == 0 or elapsed_min >= new.ramp_min:
+        return Setpoints(new.heating_c, new.ventilation_c, current, False)
+    share = elapsed_min / new.ramp_min  # linear ramp, as climate computers move setpoints between periods
+    return Setpoints(
+        old.heating_c + (new.heating_c - old.heating_c) * share,
+        old.ventilation_c + (new.ventilation_c - old.ventilation_c) * share,
+        current,
+        True,
+    )
