@@ -118,8 +118,8 @@ def _action_problems(where: str, action: Action, actuator: Actuator) -> list[str
         problems.append(f"{where}: {actuator.id!r} is a {actuator.kind.value}: give action.position_pct")
     elif not actuator.kind.positional and action.position_pct is not None:
         problems.append(f"{where}: {actuator.id!r} switches on and off: remove action.position_pct")
-    if action.on_for_s > actuator.safety.max_on_s:
-        # Safety would clip every run: the rule cannot mean what it says.
+    if not actuator.kind.positional and action.on_for_s > actuator.safety.max_on_s:
+        # Safety would clip every run: the rule cannot mean what it says. (A position is not timed by safety.)
         problems.append(
             f"{where}: action.on_for_s {action.on_for_s:g} s is longer than {actuator.id!r} may run "
             f"(safety max_on_s {actuator.safety.max_on_s:g} s)"

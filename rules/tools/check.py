@@ -28,7 +28,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "version": ("phiên bản", "version"),
     "fits": ("khớp với nhà", "fits greenhouse"),
     "problems": ("lỗi", "problems"),
+    "problem": ("lỗi", "problem"),
 }
+
+
+def _count(n: int, lang: Lang) -> str:
+    return f"{n} {pick(_WORDS['problem' if n == 1 else 'problems'], lang)}"
 
 
 def rule_kinds() -> dict[str, type[BaseModel]]:
@@ -175,10 +180,10 @@ def check(path: Path, greenhouses: list[Greenhouse], lang: Lang) -> tuple[bool, 
         ruleset = load_rules(path)
     except ConfigError as exc:
         text = path.read_text(encoding="utf-8") if exc.issues else ""
-        return False, [f"{path}: {len(exc.problems)} {pick(_WORDS['problems'], lang)}", *explain(exc, text, lang)]
+        return False, [f"{path}: {_count(len(exc.problems), lang)}", *explain(exc, text, lang)]
     problems = site_problems(ruleset, greenhouses)
     if problems:
-        return False, [f"{path}: {len(problems)} {pick(_WORDS['problems'], lang)}", *problems]
+        return False, [f"{path}: {_count(len(problems), lang)}", *problems]
     counts: dict[str, int] = {}
     for rule in ruleset.rules:
         counts[rule.kind] = counts.get(rule.kind, 0) + 1

@@ -18,7 +18,7 @@ SITE = load_site(EXAMPLE_SITE)
 
 
 @pytest.mark.parametrize("greenhouse", SITE.greenhouses, ids=lambda g: g.id)
-@pytest.mark.parametrize("name", ["tomato.yaml", "leafy.yaml"])
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLE_RULES.glob("*.yaml")))
 def test_example_rule_files_fit_every_example_greenhouse(name: str, greenhouse: Greenhouse) -> None:
     assert check_against_site(load_rules(EXAMPLE_RULES / name), greenhouse) == []
 

@@ -12,7 +12,7 @@ import pytest
 from contract.config_file import load_site
 from firmware_sim.physics import InitialConditions
 from greenhouse.cli import main
-from rules.model import RuleSet
+from rules.model import RuleSet, load_rules
 from rules.tools.simulate import Band, simulate
 from tests.conftest import EXAMPLE_SITE
 
@@ -103,3 +103,15 @@ def test_a_rule_file_that_does_not_fit_is_not_simulated(tmp_path: Path, capsys: 
     )
     assert main(["rules", "simulate", str(path), "--greenhouse", "ca-chua-1", "--days", "1"]) == 1
     assert "actuator 'nope' is not in greenhouse 'ca-chua-1'" in capsys.readouterr().err
+
+
+def test_the_example_climate_rules_keep_the_house_warmer_at_night_and_cooler_by_day() -> None:
+    without = _run(_rules(), days=3)
+    climate = _run(load_rules(EXAMPLE_SITE.parent / "rules" / "climate.yaml"), days=3)
+    # Three January days in the mountains: unheated and shut, the house falls to 2 °C on the clear night
+    # and overheats at noon; heated below 12-16 °C and aired above 20-25 °C, it does neither.
+    assert climate.min_air_temp_c > without.min_air_temp_c + 3
+    assert without.hours_temp_above > 0 and climate.hours_temp_above == 0
+    assert climate.max_air_temp_c < without.max_air_temp_c
+    assert climate.hours_temp_in > without.hours_temp_in
+    assert {"heater", "roof-vent"} <= set(climate.starts)
