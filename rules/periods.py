@@ -8,13 +8,14 @@ setpoints are reached over ``ramp_min`` minutes from its start, so heaters and v
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from pydantic import ConfigDict, Field, model_validator
 
 from contract.site import Strict
 from rules.context import Place
-from rules.triggers import ClockTime, SunTime, at_clock, local_days
+from rules.triggers import ClockTime, SunTime, at_clock
 
 
 class PeriodStart(Strict):
@@ -63,6 +64,15 @@ class DayPeriod(Strict):
         return self
 
 
+@lru_cache(maxsize=1024)
+def _day_starts(periods: tuple[DayPeriod, ...], day: date, place: Place) -> list[tuple[datetime, int]]:
+    """The periods' starts on the local ``day``, in time order: whatever order they are written in, a sun
+    time and a clock time may swap through the seasons, so the order of the day is the order of the times.
+    Pure, so caching it changes nothing but the speed (a rule is evaluated every few seconds)."""
+    starts = ((period.from_.on(day, place), i) for i, period in enumerate(periods))
+    return sorted((start, i) for start, i in starts if start is not None)
+
+
 class Setpoints(NamedTuple):
     heating_c: float
     ventilation_c: float
@@ -72,14 +82,8 @@ class Setpoints(NamedTuple):
 
 def setpoints_at(periods: list[DayPeriod], now: datetime, place: Place) -> Setpoints:
     """The setpoints in force at ``now``: the current period's, ramped from the previous period's."""
-    # Starts of the days around now, in time order; whatever order the periods are written in, a sun time
-    # and a clock time may swap through the seasons, so the order of the day is the order of the times.
-    starts = sorted(
-        (start, i)
-        for day in local_days(now - timedelta(days=2), now, place.tz, margin=0)
-        for i, period in enumerate(periods)
-        if (start := period.from_.on(day, place)) is not None
-    )
+    today = now.astimezone(place.tz).date()
+    starts = [start for d in (2, 1, 0) for start in _day_starts(tuple(periods), today - timedelta(days=d), place)]
     passed = [(start, i) for start, i in starts if start <= now]
     if len(passed) < 2:
         # Only where the sun never reaches a period's event (polar days): the one period known holds.
