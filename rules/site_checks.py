@@ -23,3 +23,11 @@ def actuator_kind_problems(ids: list[str], greenhouse: Greenhouse, kinds: Collec
     wanted = " or ".join(sorted(k.value for k in kinds))
     wrong = [a for a in ids if a in actuators and actuators[a].kind not in kinds]
     return [f"{a!r} is a {actuators[a].kind.value}: this part of the rule drives a {wanted}" for a in wrong]
+
+
+def hold_problems(hold_s: float, greenhouse: Greenhouse) -> list[str]:
+    """A hold that may end between two polls: the output would drop and come back at every poll."""
+    poll_s = greenhouse.poll_interval_s
+    if hold_s >= 2 * poll_s:
+        return []
+    return [f"hold_s {hold_s:g} s must be at least twice the greenhouse's poll_interval_s ({poll_s:g} s)"]

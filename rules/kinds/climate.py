@@ -29,7 +29,7 @@ from rules.context import Context
 from rules.inputs import MetricValue, read_metric
 from rules.outcome import Alert, Decision, RuleOutcome
 from rules.periods import DayPeriod, Setpoints, setpoints_at
-from rules.site_checks import actuator_kind_problems, sensor_kind_problems
+from rules.site_checks import actuator_kind_problems, hold_problems, sensor_kind_problems
 
 
 class Heating(Strict):
@@ -163,7 +163,8 @@ class ClimateRule(RuleBase):
         return actions
 
     def site_problems(self, greenhouse: Greenhouse) -> list[str]:
-        problems = sensor_kind_problems(self.air_temp, greenhouse, SensorKind.AIR_TEMP_C, "air_temp")
+        problems = hold_problems(self.hold_s, greenhouse)
+        problems += sensor_kind_problems(self.air_temp, greenhouse, SensorKind.AIR_TEMP_C, "air_temp")
         vent = self.ventilation
         if vent and vent.rain:
             problems += sensor_kind_problems(vent.rain.metric, greenhouse, SensorKind.RAIN_MM_H, "the rain limit")

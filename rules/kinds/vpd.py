@@ -23,7 +23,7 @@ from rules.base import Action, Duration, Metric, Percent, RuleBase
 from rules.context import Context
 from rules.inputs import read_metric
 from rules.outcome import Decision, RuleOutcome
-from rules.site_checks import actuator_kind_problems, sensor_kind_problems
+from rules.site_checks import actuator_kind_problems, hold_problems, sensor_kind_problems
 from rules.triggers import DaylightWindow, daylight_switch
 
 
@@ -95,7 +95,8 @@ class VpdRule(RuleBase):
         return actions
 
     def site_problems(self, greenhouse: Greenhouse) -> list[str]:
-        problems = sensor_kind_problems(self.air_temp, greenhouse, SensorKind.AIR_TEMP_C, "air_temp")
+        problems = hold_problems(self.hold_s, greenhouse) if self.venting else []
+        problems += sensor_kind_problems(self.air_temp, greenhouse, SensorKind.AIR_TEMP_C, "air_temp")
         problems += sensor_kind_problems(self.air_rh, greenhouse, SensorKind.AIR_RH_PCT, "air_rh")
         if self.misting:
             problems += actuator_kind_problems(self.misting.actuators, greenhouse, {ActuatorKind.MISTER})

@@ -305,12 +305,14 @@ def test_a_bad_climate_rule_is_refused_at_the_field_at_fault(
 
 def test_the_site_check_names_actuators_and_sensors_of_the_wrong_kind() -> None:
     rule = _rule(
+        hold_s=50,
         heating={"actuators": ["fan"]},
         ventilation={**VENTS, "actuators": ["roof-vent", "heater"], "rain": {"metric": {"sensors": ["wind"]}}},
         air_temp={"sensors": ["leaf-temp"]},
     )
     problems = check_against_site(ruleset(rule), load_site(EXAMPLE_SITE).greenhouse("ca-chua-1"))
     assert problems == [
+        "rule 'climate': hold_s 50 s must be at least twice the greenhouse's poll_interval_s (30 s)",
         "rule 'climate': 'leaf-temp' is a leaf_temp_c sensor: air_temp needs air_temp_c sensors",
         "rule 'climate': 'wind' is a wind_m_s sensor: the rain limit needs rain_mm_h sensors",
         "rule 'climate': 'fan' is a fan: this part of the rule drives a heater",
