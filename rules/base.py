@@ -93,11 +93,39 @@ class Comparison(Strict):
         return value < limit if self.below is not None else value > limit
 
 
+class Trigger(Comparison):
+    """A comparison with hysteresis: once true, it stays true until the metric is back past the release limit."""
+
+    hysteresis: float = Field(default=0, ge=0)
+
+    @property
+    def release_limit(self) -> float:
+        """Where a true condition becomes false again: the limit moved back by the hysteresis."""
+        return self.limit + self.hysteresis if self.below is not None else self.limit - self.hysteresis
+
+    def still_holds(self, value: float) -> bool:
+        """For a condition that is already true: it stays true until the value is past the release limit."""
+        return self._past(value, self.release_limit)
+
+    def limit_in_force(self, value: float) -> float:
+        """The limit to name beside ``value``: inside the hysteresis band it is the release one, so that
+        "29 < 28" is never said."""
+        return self.limit if self.holds(value) else self.release_limit
+
+
 class Action(Strict):
     actuator: Id
     on_for_s: Duration
     # Only for positional actuators (vents, curtains, screens), which need it.
     position_pct: Percent | None = None
+
+
+def distinct_actuators(actions: list[Action]) -> None:
+    """Refuses a rule that names an actuator in two of its parts: they would fight over it."""
+    used = [a.actuator for a in actions]
+    twice = sorted({a for a in used if used.count(a) > 1})
+    if twice:
+        raise ValueError(f"actuator(s) {', '.join(twice)} named in more than one part of the rule")
 
 
 class Fallback(Strict):

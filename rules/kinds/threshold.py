@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime
 
 from contract.reasons import Reason
 from contract.site import Strict
 from rules import params
-from rules.base import Action, Comparison, Duration, Metric, RuleBase
+from rules.base import Action, Duration, Metric, RuleBase, Trigger
 from rules.context import Context
 from rules.inputs import read_metric
 from rules.outcome import Decision, RuleOutcome
@@ -31,24 +31,13 @@ def _inactive(previous: ThresholdState) -> ThresholdState:
     return previous if not previous.active else ThresholdState(blocked_until=previous.blocked_until)
 
 
-class ThresholdRule(RuleBase, Comparison):
+class ThresholdRule(RuleBase, Trigger):
     """Act when the metric has been past the limit for ``for_s``, as a pulse of ``action.on_for_s``."""
 
     kind: Literal["threshold"]
     State: ClassVar = ThresholdState
     action: Action
-    # Once true, the condition stays true until the metric is this far back past the limit.
-    hysteresis: float = Field(default=0, ge=0)
     for_s: Duration
-
-    @property
-    def release_limit(self) -> float:
-        """Where a true condition becomes false again: the limit moved back by the hysteresis."""
-        return self.limit + self.hysteresis if self.below is not None else self.limit - self.hysteresis
-
-    def still_holds(self, value: float) -> bool:
-        """For a condition that is already true: it stays true until the value is past the release limit."""
-        return self._past(value, self.release_limit)
 
     def metrics(self) -> list[Metric]:
         return [self.metric]
@@ -83,8 +72,7 @@ class ThresholdRule(RuleBase, Comparison):
         return RuleOutcome(fired, decisions=(decision,))
 
     def _params(self, value: float) -> dict[str, str]:
-        # Inside the hysteresis band the limit in force is the release one: name it, so that "29 < 28" is never said.
-        limit = self.limit if self.holds(value) else self.release_limit
+        limit = self.limit_in_force(value)
         return {
             "rule": self.label,
             "metric": self.metric.label,
