@@ -54,6 +54,19 @@ class Reason(StrEnum):
     RULE_CLIMATE_SHADE_OPEN = "rule_climate_shade_open"
     RULE_VPD_MISTING = "rule_vpd_misting"
     RULE_VPD_VENTING = "rule_vpd_venting"
+    RULE_FROST_RISK = "rule_frost_risk"
+    RULE_FROST_PROTECTING = "rule_frost_protecting"
+    RULE_FROST_CLEARED = "rule_frost_cleared"
+    RULE_FROST_HEATING = "rule_frost_heating"
+    RULE_FROST_CLOSING = "rule_frost_closing"
+    RULE_FROST_SCREEN = "rule_frost_screen"
+    RULE_FROST_FOGGING = "rule_frost_fogging"
+    RULE_FROST_WASH_OFF = "rule_frost_wash_off"
+    RULE_FROST_WASH_WAITING = "rule_frost_wash_waiting"
+    RULE_FROST_WASH_MISSED = "rule_frost_wash_missed"
+    RULE_ALERT = "rule_alert"
+    RULE_ALERT_REPEATED = "rule_alert_repeated"
+    RULE_ALERT_CLEARED = "rule_alert_cleared"
     RULE_INPUT_UNUSABLE = "rule_input_unusable"
     RULE_INPUT_RESTORED = "rule_input_restored"
     RULE_FALLBACK = "rule_fallback"
@@ -192,6 +205,52 @@ _TEXT: dict[Reason, tuple[str, str]] = {
         "{rule}: không khí quá ẩm, VPD {vpd_kpa} kPa dưới {limit_kpa} kPa: mở cửa {position_pct} % để thoát ẩm",
         "{rule}: air too humid, VPD {vpd_kpa} kPa below {limit_kpa} kPa: vents to {position_pct} % to let it out",
     ),
+    Reason.RULE_FROST_RISK: (
+        "{rule}: nguy cơ sương muối, {value} °C dưới {limit} °C",
+        "{rule}: frost risk, {value} °C below {limit} °C",
+    ),
+    Reason.RULE_FROST_PROTECTING: (
+        "{rule}: sương muối, {value} °C dưới {limit} °C — đang chống rét",
+        "{rule}: frost, {value} °C below {limit} °C — protection on",
+    ),
+    Reason.RULE_FROST_CLEARED: ("{rule}: hết nguy cơ sương muối ({value} °C)", "{rule}: frost risk over ({value} °C)"),
+    Reason.RULE_FROST_HEATING: (
+        "{rule}: chống sương muối ({value} °C dưới {limit} °C): bật sưởi",
+        "{rule}: frost protection ({value} °C below {limit} °C): heating on",
+    ),
+    Reason.RULE_FROST_CLOSING: (
+        "{rule}: chống sương muối ({value} °C dưới {limit} °C): đóng cửa và rèm",
+        "{rule}: frost protection ({value} °C below {limit} °C): vents and curtains shut",
+    ),
+    Reason.RULE_FROST_SCREEN: (
+        "{rule}: chống sương muối ({value} °C dưới {limit} °C): kéo lưới giữ nhiệt",
+        "{rule}: frost protection ({value} °C below {limit} °C): screen drawn to keep the warmth in",
+    ),
+    Reason.RULE_FROST_FOGGING: (
+        "{rule}: chống sương muối ({value} °C dưới {limit} °C): phun sương",
+        "{rule}: frost protection ({value} °C below {limit} °C): fogging",
+    ),
+    Reason.RULE_FROST_WASH_OFF: (
+        "{rule}: tưới phá sương lúc {at} sau đêm sương muối (thấp nhất {min_c} °C)",
+        "{rule}: frost wash-off at {at} after a frost night (lowest {min_c} °C)",
+    ),
+    Reason.RULE_FROST_WASH_WAITING: (
+        "{rule}: chờ tưới phá sương ({at}): không khí {temp_c} °C, cần từ {min_temp_c} °C",
+        "{rule}: frost wash-off ({at}) waits: air {temp_c} °C, needs {min_temp_c} °C",
+    ),
+    Reason.RULE_FROST_WASH_MISSED: (
+        "{rule}: bỏ tưới phá sương ({at}): không khí vẫn {temp_c} °C, dưới {min_temp_c} °C",
+        "{rule}: frost wash-off ({at}) dropped: air still {temp_c} °C, below {min_temp_c} °C",
+    ),
+    Reason.RULE_ALERT: (
+        "{rule}: {metric} = {value} {op} {threshold} từ {since}",
+        "{rule}: {metric} = {value} {op} {threshold} since {since}",
+    ),
+    Reason.RULE_ALERT_REPEATED: (
+        "{rule}: vẫn còn, {metric} = {value} {op} {threshold} từ {since}",
+        "{rule}: still on, {metric} = {value} {op} {threshold} since {since}",
+    ),
+    Reason.RULE_ALERT_CLEARED: ("{rule}: đã hết ({metric} = {value})", "{rule}: over ({metric} = {value})"),
     Reason.RULE_INPUT_UNUSABLE: (
         "{rule}: không dùng được số liệu {metric} ({why})",
         "{rule}: input {metric} unusable ({why})",

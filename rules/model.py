@@ -17,7 +17,9 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from contract.config_file import load_model
 from contract.site import Actuator, Greenhouse, Sensor, Strict
 from rules.base import Action, Metric
+from rules.kinds.alert import AlertRule
 from rules.kinds.climate import ClimateRule
+from rules.kinds.frost import FrostRule
 from rules.kinds.radiation import RadiationRule
 from rules.kinds.schedule import ScheduleRule
 from rules.kinds.sequence import SequenceRule
@@ -50,7 +52,7 @@ def _errors_at_fields(data: object, handler: ValidatorFunctionWrapHandler) -> ob
 
 # One model per kind (rules/kinds/); each has its own state model and step.
 Rule = Annotated[
-    ThresholdRule | ScheduleRule | RadiationRule | SequenceRule | ClimateRule | VpdRule,
+    ThresholdRule | ScheduleRule | RadiationRule | SequenceRule | ClimateRule | VpdRule | FrostRule | AlertRule,
     Field(discriminator="kind"),
     WrapValidator(_errors_at_fields),
 ]

@@ -8,7 +8,9 @@ from pydantic import AwareDatetime, Field
 
 from contract.messages import Id
 from contract.site import Strict
+from rules.kinds.alert import AlertState
 from rules.kinds.climate import ClimateState
+from rules.kinds.frost import FrostState
 from rules.kinds.radiation import RadiationState
 from rules.kinds.schedule import ScheduleState
 from rules.kinds.sequence import SequenceState
@@ -16,7 +18,7 @@ from rules.kinds.threshold import ThresholdState
 from rules.kinds.vpd import VpdState
 
 RuleState = Annotated[
-    ThresholdState | ScheduleState | RadiationState | SequenceState | ClimateState | VpdState,
+    ThresholdState | ScheduleState | RadiationState | SequenceState | ClimateState | VpdState | FrostState | AlertState,
     Field(discriminator="kind"),
 ]
 

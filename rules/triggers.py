@@ -115,8 +115,37 @@ class DaylightWindow(Strict):
         return min((start for start, _ in self.spans(earliest, place) if start > earliest), default=None)
 
 
+class NightWindow(Strict):
+    """The part of each night a rule watches, from a sun time in the evening to one the next morning
+    (sunset to two hours after sunrise by default: the coldest hour is just after sunrise)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: SunTime = Field(default=SunTime(event=SunEvent.SUNSET), alias="from")
+    to: SunTime = SunTime(event=SunEvent.SUNRISE, offset_min=120)
+
+    @model_validator(mode="after")
+    def _evening_to_morning(self) -> NightWindow:
+        evening, morning = (SunEvent.NOON, SunEvent.SUNSET, SunEvent.DUSK), (SunEvent.DAWN, SunEvent.SUNRISE)
+        if self.from_.event not in evening or self.to.event not in morning:
+            raise ValueError(
+                f"a night runs from an evening sun time ({', '.join(evening)}) to a morning one "
+                f"({', '.join(morning)}); this one is from {self.from_.event} to {self.to.event}"
+            )
+        return self
+
+    def contains(self, now: datetime, place: Place) -> bool:
+        today = now.astimezone(place.tz).date()
+        for evening in (today - timedelta(days=1), today):
+            start, end = self.from_.on(evening, place), self.to.on(evening + timedelta(days=1), place)
+            if start is not None and end is not None and start <= now <= end:
+                return True
+        return False
+
+
 def daylight_switch(value: object) -> object:
-    """``daylight_only: true`` is sunrise to sunset, ``false`` any time of day; or give ``from`` and ``to``."""
+    """``true`` is the window's default (sunrise to sunset for daylight), ``false`` any time of day; or give
+    ``from`` and ``to``."""
     if value is True:
         return {}
     if value is False:

@@ -24,7 +24,7 @@ from contract.messages import Id
 from contract.reasons import Reason
 from contract.site import Greenhouse, Strict
 from rules import params
-from rules.base import Action, Duration, Metric, Percent, RuleBase
+from rules.base import Action, Duration, Metric, Percent, RuleBase, distinct_actuators
 from rules.context import Context
 from rules.inputs import MetricValue, read_metric
 from rules.outcome import Alert, Decision, RuleOutcome
@@ -142,10 +142,7 @@ class ClimateRule(RuleBase):
     def _drives_something(self) -> ClimateRule:
         if not (self.heating or self.ventilation or self.fans or self.shade):
             raise ValueError("give the rule something to drive: heating, ventilation, fans or shade")
-        used = [a.actuator for a in self.actions()]
-        twice = sorted({a for a in used if used.count(a) > 1})
-        if twice:
-            raise ValueError(f"actuator(s) {', '.join(twice)} named in more than one part of the rule")
+        distinct_actuators(self.actions())
         return self
 
     def metrics(self) -> list[Metric]:

@@ -48,6 +48,14 @@ def weather(
     }
 
 
+def air(ts: datetime, temp_c: float, rh_pct: float | None, quality: Quality = Quality.GOOD) -> dict[str, Reading]:
+    """The greenhouse's air temperature and humidity, read at ``ts``."""
+    return {
+        "air-temp": reading("air-temp", temp_c, ts, kind=SensorKind.AIR_TEMP_C),
+        "air-rh": reading("air-rh", rh_pct, ts, quality, SensorKind.AIR_RH_PCT),
+    }
+
+
 def replay_of(*rules: dict[str, Any]) -> Replay:
     return Replay(ruleset(*rules))
 

@@ -115,3 +115,20 @@ def test_the_example_climate_rules_keep_the_house_warmer_at_night_and_cooler_by_
     assert climate.max_air_temp_c < without.max_air_temp_c
     assert climate.hours_temp_in > without.hours_temp_in
     assert {"heater", "roof-vent"} <= set(climate.starts)
+
+
+def test_the_example_frost_rule_keeps_a_frost_night_above_freezing_and_washes_off_after_it() -> None:
+    climate = load_rules(EXAMPLE_SITE.parent / "rules" / "climate.yaml")
+    frost = RuleSet(version=1, rules=[r for r in climate.rules if r.kind == "frost"])
+    # Weather seed 4 has a clear, still night from 2 to 3 January: the shut, unheated house falls below 0 °C.
+    start = datetime(2026, 1, 2, 12, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    runs = {
+        name: simulate(SITE, "ca-chua-1", rules, start, 1, Band(16, 28), Band(0.5, 1.2), seed=4)
+        for name, rules in (("without", _rules()), ("frost", frost))
+    }
+    assert runs["without"].min_air_temp_c < 0 < runs["frost"].min_air_temp_c
+    assert runs["without"].alerts == 0 and runs["frost"].alerts >= 2  # the warning, then protection
+    assert {"heater", "shade"} <= set(runs["frost"].starts)
+    # One wash-off at sunrise on zone A: 300 s at the valve's 25 l/min.
+    water = {z.zone: (z.valve_starts, round(z.water_l)) for z in runs["frost"].zones}
+    assert water == {"khu-a": (1, 125), "khu-b": (0, 0)}
