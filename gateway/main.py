@@ -11,6 +11,7 @@ import uvicorn
 
 from contract.clock import Clock
 from contract.site import SiteConfig
+from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext, create_app
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.influx import InfluxV1Store
@@ -52,13 +53,16 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
         mqtt5=not args.no_share,
     )
     gateway = Gateway(site, store, settings, clock)
+    # Sessions and sign-in limits run on wall time, not on the demo's scaled clock.
+    accounts = Accounts(args.data_dir, Clock().now)
+    if not accounts.users.all():
+        log.warning(
+            "no user can sign in yet: add the first admin with"
+            f" 'greenhouse users add NAME --role admin --cooperative {site.cooperative.id} --data-dir {args.data_dir}'"
+        )
     api = None
     if args.http_port:
-        api = ApiServer(
-            ApiContext(site, store, gateway.registry, gateway.spool, gateway.receiver.counters, clock.now),
-            args.http_host,
-            args.http_port,
-        )
+        api = ApiServer(ApiContext.of(gateway, accounts, args.cookie_secure), args.http_host, args.http_port)
     gateway.start()
     if api is not None:
         api.start()
@@ -67,4 +71,5 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
     if api is not None:
         api.stop()
     gateway.stop()
+    accounts.close()
     return 0

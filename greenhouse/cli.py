@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
+import re
 import signal
 import sys
 import threading
@@ -17,9 +19,12 @@ from contract.clock import Clock
 from contract.config_file import ConfigError, load_site
 from contract.mqtt import BrokerUrl
 from contract.site import Greenhouse, SiteConfig
+from contract.topics import ID_PATTERN
+from gateway.accounts.roles import Role
 from greenhouse import logs
 
 if TYPE_CHECKING:
+    from gateway.accounts.service import Accounts
     from rules.tools.simulate import Band
 
 EXAMPLE_SITE = Path(__file__).parent / "examples" / "cooperative.yaml"
@@ -34,6 +39,14 @@ def _broker_url(text: str) -> BrokerUrl:
         return BrokerUrl.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _id(text: str) -> str:
+    if not re.fullmatch(ID_PATTERN, text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an id: lowercase letters, digits, '-' and '_', starting with a letter or digit"
+        )
+    return text
 
 
 def _http_url(text: str) -> str:
@@ -140,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     gw.add_argument("--no-share", action="store_true", help="plain subscription (brokers without MQTT 5)")
     gw.add_argument("--http-port", type=int, default=8080, help="history API port (0: no API)")
     gw.add_argument("--http-host", default="127.0.0.1", help="history API address (default loopback only)")
+    gw.add_argument(
+        "--cookie-secure",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="mark the session cookie Secure (default); --no-cookie-secure where the API is plain http",
+    )
     _add_clock(gw)
 
     sim = sub.add_parser("sim", help="run the simulated greenhouses and their Modbus TCP nodes")
@@ -216,6 +235,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--at", type=_start_time, required=True, help="time with UTC offset, e.g. 2026-01-15T05:40+07:00"
     )
     rules_why.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
+    rules_why.add_argument(
+        "--user",
+        default=os.environ.get("GREENHOUSE_USER"),
+        help="sign in to the gateway as this user (default: $GREENHOUSE_USER); the password is asked at a prompt",
+    )
+    rules_why.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+    )
+
+    users = sub.add_parser("users", help="accounts of the gateway: who may sign in, in which role")
+    users_sub = users.add_subparsers(dest="users_command", required=True, metavar="SUBCOMMAND")
+    users_add = users_sub.add_parser("add", help="add a user (the first admin too); the password is asked twice")
+    users_add.add_argument("name", type=_id, help="user name: lowercase letters, digits, '-' and '_'")
+    users_add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    users_add.add_argument("--cooperative", type=_id, required=True, help="cooperative id, as in the site file")
+    users_add.add_argument(
+        "--greenhouse", type=_id, action="append", help="farmers only: limit to this greenhouse (repeatable)"
+    )
+    users_list = users_sub.add_parser("list", help="list users")
+    users_list.add_argument("--cooperative", type=_id, help="only this cooperative's users")
+    users_passwd = users_sub.add_parser("passwd", help="give a user a new password (asked twice)")
+    users_passwd.add_argument("name", type=_id)
+    users_disable = users_sub.add_parser("disable", help="disable a user: no sign-in, open sessions end")
+    users_disable.add_argument("name", type=_id)
+    for p in (users_add, users_list, users_passwd, users_disable):
+        p.add_argument(
+            "--data-dir",
+            type=Path,
+            default=Path("gateway-data"),
+            help="the gateway's data dir (default ./gateway-data)",
+        )
+    for p in (users_add, users_passwd):
+        p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     return parser
 
 
@@ -412,13 +464,88 @@ def run_rules_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace, confirm: bool) -> str:
+    """From stdin's first line with --password-stdin (for scripts), else from a prompt, twice for a new one."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("password: ")
+    if confirm and getpass.getpass("password again: ") != password:
+        raise UsageError("the two passwords differ; nothing changed")
+    return password
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    from pydantic import TypeAdapter, ValidationError
+
+    from gateway.accounts.models import Password
+
+    password = _password(args, confirm=True)
+    try:
+        return TypeAdapter(Password).validate_python(password)
+    except ValidationError as exc:
+        raise UsageError(f"password: {exc.errors()[0]['msg'].lower()}; nothing changed") from None
+
+
+def _accounts(args: argparse.Namespace, *, create: bool) -> Accounts:
+    from gateway.accounts.db import accounts_path
+    from gateway.accounts.service import Accounts
+
+    path = accounts_path(args.data_dir)
+    if not create and not path.is_file():
+        raise UsageError(f"--data-dir {args.data_dir}: no accounts file {path}; add the first user with 'users add'")
+    return Accounts(args.data_dir, Clock().now)
+
+
+def run_users(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from gateway.accounts.errors import AccountError
+    from gateway.accounts.models import UserSpec
+
+    spec = None
+    if args.users_command == "add":
+        try:
+            greenhouses = None if args.greenhouse is None else frozenset(args.greenhouse)
+            spec = UserSpec(name=args.name, role=args.role, cooperative=args.cooperative, greenhouses=greenhouses)
+        except ValidationError as exc:
+            raise UsageError(f"--greenhouse: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    password = _new_password(args) if args.users_command in ("add", "passwd") else ""
+    accounts = _accounts(args, create=spec is not None)
+    try:
+        if spec is not None:
+            user = accounts.users.add(spec, password)
+            print(f"added {user.name}: {user.role} of {user.cooperative}")
+        elif args.users_command == "passwd":
+            accounts.users.set_password(args.name, password)
+            print(f"new password for {args.name}")
+        elif args.users_command == "disable":
+            accounts.users.disable(args.name)
+            print(f"disabled {args.name}; their sessions have ended")
+        else:
+            for u in accounts.users.all(args.cooperative):
+                where = "every greenhouse" if u.greenhouses is None else ", ".join(sorted(u.greenhouses))
+                state = "  (disabled)" if u.disabled else ""
+                print(f"{u.name:<20} {u.role:<11} {u.cooperative:<20} {where}{state}")
+    except AccountError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        accounts.close()
+    return 0
+
+
 def run_rules_why(args: argparse.Namespace) -> int:
     import httpx
 
+    from gateway.api.client import SignInRefused, signed_in
     from rules.tools.why import why
 
+    if not args.user:
+        raise UsageError("--user: the gateway needs a user to sign in as (or set $GREENHOUSE_USER)")
     try:
-        lines = why(args.gateway, args.greenhouse, args.at, args.lang, zone=args.zone, actuator=args.actuator)
+        with signed_in(args.gateway, args.user, _password(args, confirm=False), args.lang) as api:
+            lines = why(api, args.greenhouse, args.at, args.lang, zone=args.zone, actuator=args.actuator)
+    except SignInRefused as exc:
+        raise UsageError(f"the gateway refused to sign in {args.user}: {exc}") from None
     except httpx.HTTPError as exc:
         raise UsageError(f"cannot ask the gateway at {args.gateway}: {exc}") from None
     except ValueError as exc:
@@ -441,6 +568,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_sim(args)
         if args.command == "gateway":
             return run_gateway(args)
+        if args.command == "users":
+            return run_users(args)
         if args.command == "rules":
             runners = {
                 "check": run_rules_check,

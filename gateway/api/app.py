@@ -13,12 +13,18 @@ from pydantic import BaseModel
 
 from contract.kinds import SensorKind
 from contract.site import SiteConfig
-from gateway.api.access import Principal, local_operator, require_greenhouse
+from gateway.accounts.roles import Action
+from gateway.accounts.service import Accounts
+from gateway.api.access import Principal, may_see, require_cooperative, require_greenhouse
+from gateway.api.auth import Auth
 from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
+from gateway.api.session_routes import session_router
+from gateway.api.user_routes import user_router
 from gateway.audit import AuditAnswer, AuditError, AuditQuery, audit
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.registry import GreenhouseHealth, Registry
+from gateway.service import Gateway
 from gateway.storage.model import Store
 
 CSV_ROW_LIMIT = 2_000_000
@@ -34,6 +40,15 @@ class ApiContext:
     spool: Spool
     counters: IngestCounters
     now: Callable[[], datetime]
+    accounts: Accounts
+    # False only where the API is served over plain http (the demo, tests): browsers drop Secure cookies there.
+    secure_cookies: bool = True
+
+    @classmethod
+    def of(cls, gateway: Gateway, accounts: Accounts, secure_cookies: bool = True) -> "ApiContext":
+        """What the API serves of a running gateway."""
+        g = gateway
+        return cls(g.site, g.store, g.registry, g.spool, g.receiver.counters, g.clock.now, accounts, secure_cookies)
 
 
 class RejectOut(BaseModel):
@@ -53,16 +68,19 @@ class IngestReport(BaseModel):
 
 
 def create_app(ctx: ApiContext) -> FastAPI:
+    auth = Auth(ctx.accounts, ctx.secure_cookies)
     app = FastAPI(
         title="Greenhouse gateway",
         version="1",
-        description="Current status and history of a cooperative's greenhouses.",
+        description="Current status and history of a cooperative's greenhouses. Sign in with POST /api/v1/login;"
+        " requests that change something carry the X-CSRF-Token that the sign-in and /api/v1/me give.",
+        dependencies=[Depends(auth.csrf_guard)],
     )
+    app.include_router(session_router(auth))
+    app.include_router(user_router(ctx.site, auth))
 
-    def principal() -> Principal:
-        return local_operator(ctx.site)
-
-    Who = Annotated[Principal, Depends(principal)]
+    Reader = Annotated[Principal, Depends(auth.allowed(Action.READ))]
+    IngestReader = Annotated[Principal, Depends(auth.allowed(Action.READ_INGEST))]
 
     def history_request(
         start: datetime | None = None,
@@ -83,15 +101,15 @@ def create_app(ctx: ApiContext) -> FastAPI:
     Req = Annotated[HistoryRequest, Depends(history_request)]
 
     @app.get("/api/v1/status", response_model=list[GreenhouseHealth], summary="Every greenhouse, now")
-    def current_status(who: Who) -> list[GreenhouseHealth]:
-        return [h for h in ctx.registry.health(ctx.now()) if who.greenhouses is None or h.greenhouse in who.greenhouses]
+    def current_status(who: Reader) -> list[GreenhouseHealth]:
+        return [h for h in ctx.registry.health(ctx.now()) if may_see(ctx.site, who, h.greenhouse)]
 
     @app.get(
         "/api/v1/greenhouses/{greenhouse}/history",
         response_model=History,
         summary="Downsampled history (mean/min/max per bucket) of sensors and derived metrics",
     )
-    def get_history(greenhouse: str, req: Req, who: Who) -> History:
+    def get_history(greenhouse: str, req: Req, who: Reader) -> History:
         gh = require_greenhouse(ctx.site, who, greenhouse)
         try:
             return history(ctx.store, gh, req, ctx.now())
@@ -103,7 +121,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         response_class=StreamingResponse,
         summary="Every reading in the range with its quality flag, as CSV",
     )
-    def get_csv(greenhouse: str, req: Req, who: Who) -> StreamingResponse:
+    def get_csv(greenhouse: str, req: Req, who: Reader) -> StreamingResponse:
         gh = require_greenhouse(ctx.site, who, greenhouse)
         try:
             lines = csv_rows(ctx.store, gh, req, ctx.now(), CSV_ROW_LIMIT)
@@ -130,7 +148,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     def get_audit(
         greenhouse: str,
         at: datetime,
-        who: Who,
+        who: Reader,
         actuator: str | None = None,
         zone: str | None = None,
         rule: str | None = None,
@@ -147,7 +165,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
             raise HTTPException(UNPROCESSABLE, str(exc)) from None
 
     @app.get("/api/v1/ingest", response_model=IngestReport, summary="What was received, stored and rejected")
-    def ingest_report(who: Who) -> IngestReport:
+    def ingest_report(who: IngestReader) -> IngestReport:
+        require_cooperative(ctx.site, who)
         c = ctx.counters
         rejects = [
             RejectOut(ts=r.ts, topic=r.topic, reason=r.reason, detail=r.detail) for r in ctx.spool.recent_rejects(50)

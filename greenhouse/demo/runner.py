@@ -25,6 +25,7 @@ from rich.live import Live
 from contract.clock import Clock
 from contract.config_file import load_site
 from contract.mqtt import BrokerUrl, make_client
+from greenhouse.demo.admin import DEMO_ADMIN, demo_admin
 from greenhouse.demo.broker import EmbeddedBroker
 from greenhouse.demo.view import Board
 from greenhouse.net import free_port, port_is_free, wait_for_port
@@ -127,12 +128,20 @@ def run_demo(args: argparse.Namespace) -> int:
             str(data_dir),
             "--http-port",
             str(args.http_port),
+            "--no-cookie-secure",  # plain http on loopback: a Secure cookie would never come back
             *_clock_args(clock),
         ]
+        password = demo_admin(data_dir, runtime_site.cooperative.id) if args.http_port else ""
         # The embedded broker speaks MQTT 3.1.1 only: no shared subscriptions there.
         children.spawn("gateway", gateway_args + (["--no-share"] if broker is not None else []))
         if args.http_port:
-            console.print(f"history API: http://127.0.0.1:{args.http_port}/docs")
+            console.print(f"history API: http://127.0.0.1:{args.http_port}/docs", soft_wrap=True)
+            console.print(
+                f"  sign in (POST /api/v1/login) as {DEMO_ADMIN}, password {password} (new for this run)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         for g, name in zip(runtime_site.greenhouses, edges, strict=True):
             children.spawn(
                 name,

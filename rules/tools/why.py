@@ -40,11 +40,12 @@ _WORDS = {
 
 
 def why(
-    gateway_url: str, greenhouse: str, at: datetime, lang: Lang, *, zone: str | None, actuator: str | None
+    api: httpx.Client, greenhouse: str, at: datetime, lang: Lang, *, zone: str | None, actuator: str | None
 ) -> list[str]:
-    """Lines to print; raises httpx.HTTPError when the gateway cannot be asked, ValueError when it refuses."""
+    """Lines to print, asked with ``api`` (a client signed in to the gateway, ``gateway.api.client.signed_in``);
+    raises httpx.HTTPError when the gateway cannot be asked, ValueError when it refuses."""
     params = {"at": at.isoformat(), **({"zone": zone} if zone else {}), **({"actuator": actuator} if actuator else {})}
-    response = httpx.get(f"{gateway_url.rstrip('/')}/api/v1/greenhouses/{greenhouse}/audit", params=params, timeout=20)
+    response = api.get(f"/api/v1/greenhouses/{greenhouse}/audit", params=params)
     if response.status_code != 200:
         raise ValueError(f"{response.status_code}: {response.json().get('detail', response.text)}")
     answer = _Answer.model_validate_json(response.content)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
+from contract.clock import Clock
 from contract.messages import EventKind
 from firmware_sim.physics import InitialConditions
+from gateway.accounts.roles import Role
+from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext
+from gateway.api.client import signed_in
 from gateway.main import ApiServer
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.model import Store
 from greenhouse.cli import main
 from greenhouse.net import free_port, wait_for_port
+from tests.support.accounts import add_user
 from tests.support.mosquitto import Mosquitto
 from tests.support.stack import EdgeThread, one_greenhouse_site, rules_yaml, stack
 
@@ -35,7 +41,11 @@ DRY_B = {
 
 
 def test_the_audit_names_the_rule_and_the_soil_readings_behind_a_valve_opening(
-    tmp_path: Path, mosquitto: Mosquitto, open_store: Callable[[], Store], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    mosquitto: Mosquitto,
+    open_store: Callable[[], Store],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     site = one_greenhouse_site(tmp_path, rules=rules_yaml([DRY_B]))
     initial = InitialConditions(soil_vwc_pct_by_zone={"khu-a": 34.0, "khu-b": 22.0})
@@ -45,10 +55,12 @@ def test_the_audit_names_the_rule_and_the_soil_readings_behind_a_valve_opening(
         gateway.start()
         edge = EdgeThread(s)
         port = free_port()
-        ctx = ApiContext(site, store, gateway.registry, gateway.spool, gateway.receiver.counters, s.clock.now)
-        server = ApiServer(ctx, "127.0.0.1", port)
+        accounts = Accounts(tmp_path / "gw", Clock().now)
+        password = add_user(accounts, "nong-hoc", Role.AGRONOMIST)
+        server = ApiServer(ApiContext.of(gateway, accounts, secure_cookies=False), "127.0.0.1", port)
         server.start()
         p = s.probe
+        stack_exit = ExitStack()
         try:
             wait_for_port(port)
 
@@ -63,7 +75,8 @@ def test_the_audit_names_the_rule_and_the_soil_readings_behind_a_valve_opening(
             opened_at = opened()[0]
             later = opened_at + timedelta(minutes=2)
             p.wait(lambda: gateway.spool.depth() == 0 and s.clock.now() > later, 20, "the events stored")
-            api = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+            url = f"http://127.0.0.1:{port}"
+            api = stack_exit.enter_context(signed_in(url, "nong-hoc", password, "en"))
             asked = (opened_at + timedelta(seconds=40)).isoformat()
             answer = api.get(f"/api/v1/greenhouses/{GH}/audit", params={"zone": "khu-b", "at": asked}).json()
 
@@ -82,26 +95,31 @@ def test_the_audit_names_the_rule_and_the_soil_readings_behind_a_valve_opening(
             # The pump went on with the valve, for the same rule.
             assert any(e["actuator"] == "pump" and e["action"] == "on" for e in answer["entries"])
 
-            # The same question from a terminal.
+            # The same question from a terminal, signed in as the agronomist (password on stdin, as a script does).
             at_local = (opened_at + timedelta(seconds=40)).astimezone(TZ).isoformat()
-            url = f"http://127.0.0.1:{port}"
-            assert (
-                main(["rules", "why", "--gateway", url, "--greenhouse", GH, "--zone", "khu-b", "--at", at_local]) == 0
-            )
+            ask = ["rules", "why", "--gateway", url, "--user", "nong-hoc", "--password-stdin", "--greenhouse", GH]
+            monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+            assert main([*ask, "--zone", "khu-b", "--at", at_local]) == 0
             printed = capsys.readouterr().out.splitlines()
             assert printed[1].startswith(f"Thay đổi: {opened_at.astimezone(TZ):%Y-%m-%d %H:%M:%S} actuation  valve-b")
             assert printed[2].startswith("Vì: ") and "Đất khô khu B: mean(soil-b1, soil-b2) = " in printed[2]
             assert printed[3].startswith("Số liệu: ") and "soil-b1 = " in printed[3] and "soil-b2 = " in printed[3]
-            wrong = ["rules", "why", "--gateway", url, "--greenhouse", GH, "--actuator", "valve-z", "--at", at_local]
-            assert main(wrong) == 2
+            monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+            assert main([*ask, "--actuator", "valve-z", "--at", at_local]) == 2
             assert "the gateway refused: 422: actuator 'valve-z' is not in greenhouse" in capsys.readouterr().err
+            monkeypatch.setattr("sys.stdin", io.StringIO("not-the-password\n"))
+            assert main([*ask, "--zone", "khu-b", "--at", at_local, "--lang", "en"]) == 2
+            refused = capsys.readouterr().err
+            assert "the gateway refused to sign in nong-hoc: 401: Wrong user name or password" in refused
 
             bad = api.get(f"/api/v1/greenhouses/{GH}/audit", params={"zone": "khu-z", "at": asked})
             assert bad.status_code == 422 and "zone 'khu-z' is not in greenhouse" in bad.json()["detail"]
             naive = api.get(f"/api/v1/greenhouses/{GH}/audit", params={"zone": "khu-b", "at": "2026-01-15T05:40"})
             assert naive.status_code == 422 and "give a UTC offset" in naive.json()["detail"]
         finally:
+            stack_exit.close()
             server.stop()
             edge.stop()
             gateway.stop()
             store.close()
+            accounts.close()

@@ -5,21 +5,25 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
-
+from contract.clock import Clock
 from contract.messages import TelemetryBatch
 from contract.mqtt import BrokerUrl
+from gateway.accounts.roles import Role
+from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext
+from gateway.api.client import signed_in
 from gateway.main import ApiServer
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.model import Store
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port
 from tests.gateway.ingest.test_validate import HOSTILE
+from tests.support.accounts import add_user
 from tests.support.mosquitto import Mosquitto
 from tests.support.stack import EdgeThread, one_greenhouse_site, rules_yaml, stack
 
@@ -120,6 +124,9 @@ def test_api_reports_rejects_and_serves_history(tmp_path: Path, mosquitto: Mosqu
         gateway.start()
         edge = EdgeThread(s)
         server: ApiServer | None = None
+        accounts = Accounts(tmp_path / "gw", Clock().now)
+        password = add_user(accounts, "ky-thuat", Role.TECHNICIAN)  # the ingest report is for technicians
+        session = ExitStack()
         try:
             s.probe.client.publish(f"gh/v1/htx-moc-chau/{GH}/telemetry", b"\xff", qos=1)
             s.probe.wait(lambda: len(s.probe.unique_seqs(GH)) >= 20, 30, "twenty polls (10 simulated minutes)")
@@ -128,14 +135,10 @@ def test_api_reports_rejects_and_serves_history(tmp_path: Path, mosquitto: Mosqu
                 lambda: gateway.spool.depth() == 0 and gateway.receiver.counters.rejected == 1, 10, "all stored"
             )
             port = free_port()
-            server = ApiServer(
-                ApiContext(site, store, gateway.registry, gateway.spool, gateway.receiver.counters, s.clock.now),
-                "127.0.0.1",
-                port,
-            )
+            server = ApiServer(ApiContext.of(gateway, accounts, secure_cookies=False), "127.0.0.1", port)
             server.start()
             wait_for_port(port)
-            api = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+            api = session.enter_context(signed_in(f"http://127.0.0.1:{port}", "ky-thuat", password, "en"))
             report = api.get("/api/v1/ingest").json()
             assert report["rejected_by_reason"] == {"not_json": 1} and report["spool_depth"] == 0
             status = api.get("/api/v1/status").json()
@@ -172,7 +175,9 @@ def test_api_reports_rejects_and_serves_history(tmp_path: Path, mosquitto: Mosqu
             bad = api.get(f"/api/v1/greenhouses/{GH}/history", params={"sensor": "soil-z9"})
             assert bad.status_code == 422 and "no sensor 'soil-z9'" in bad.json()["detail"]
         finally:
+            session.close()
             edge.stop()
             if server is not None:
                 server.stop()
             gateway.stop()
+            accounts.close()

@@ -13,25 +13,37 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.api.client import signed_in
 from greenhouse.net import free_port
 from tests.support.stack import REPO
 
 pytestmark = pytest.mark.slow
 
 
-def _query_api_while_running(api: str) -> tuple[list[dict[str, object]], dict[str, Any]]:
+def _demo_admin_password(out: Path) -> str:
+    """The password the demo printed next to the API URL, for the admin it made."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = re.search(r"sign in \(POST /api/v1/login\) as demo-admin, password (\S+) ", out.read_text())
+        if found:
+            return found.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"the demo printed no sign-in for its API:\n{out.read_text()[-2000:]}")
+
+
+def _query_api_while_running(api: str, password: str) -> tuple[list[dict[str, object]], dict[str, Any]]:
     deadline = time.monotonic() + 45
     while time.monotonic() < deadline:
         time.sleep(2)
         try:
-            status = httpx.get(f"{api}/api/v1/status", timeout=5).json()
-            if all((h["last_seq"] or 0) >= 20 for h in status):
-                soil = httpx.get(
-                    f"{api}/api/v1/greenhouses/ca-chua-1/history",
-                    params={"sensor": "soil-a1", "bucket_s": 600},
-                    timeout=5,
-                ).json()
-                return status, soil
+            assert httpx.get(f"{api}/api/v1/status", timeout=5).status_code == 401  # nothing without signing in
+            with signed_in(api, "demo-admin", password, "en", timeout_s=5) as client:
+                status = client.get("/api/v1/status").json()
+                if all((h["last_seq"] or 0) >= 20 for h in status):
+                    soil = client.get(
+                        "/api/v1/greenhouses/ca-chua-1/history", params={"sensor": "soil-a1", "bucket_s": 600}
+                    ).json()
+                    return status, soil
         except httpx.HTTPError:
             continue
     raise AssertionError("the demo's history API never showed 20 polls from every greenhouse")
@@ -39,6 +51,8 @@ def _query_api_while_running(api: str) -> tuple[list[dict[str, object]], dict[st
 
 def test_demo_runs_the_closed_loop_and_stops_fail_safe(tmp_path: Path) -> None:
     api = f"http://127.0.0.1:{free_port()}"
+    out_path = tmp_path / "demo.out"
+    out_file = out_path.open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -55,15 +69,16 @@ def test_demo_runs_the_closed_loop_and_stops_fail_safe(tmp_path: Path) -> None:
             "--http-port",
             api.rsplit(":", 1)[1],
         ],
-        stdout=subprocess.PIPE,
+        stdout=out_file,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-    # While it runs, the gateway it started keeps history (SQLite) and serves it.
-    status, soil = _query_api_while_running(api)
-    stdout, stderr = proc.communicate(timeout=150)
-    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    # While it runs, the gateway it started keeps history (SQLite) and serves it to the admin the demo made.
+    status, soil = _query_api_while_running(api, _demo_admin_password(out_path))
+    _, stderr = proc.communicate(timeout=150)
+    out_file.close()
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, out_path.read_text(), stderr)
     assert {h["greenhouse"]: h["availability"] for h in status} == {
         "ca-chua-1": "online",
         "ca-chua-2": "online",

@@ -1,0 +1,33 @@
+"""Roles, and the one table of which role may do what: every endpoint names the action it needs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    FARMER = "farmer"
+    TECHNICIAN = "technician"
+    AGRONOMIST = "agronomist"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    READ = "read"  # status, history, CSV, audit of the greenhouses one may see
+    READ_INGEST = "read_ingest"  # what the gateway received and rejected
+    COMMAND = "command"  # manual control of actuators (the phone app's endpoints, to come)
+    EDIT_RULES = "edit_rules"  # rule editing and deployment (to come)
+    MANAGE_USERS = "manage_users"  # list, create and disable users of one's own cooperative
+
+
+ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.READ: frozenset(Role),
+    Action.READ_INGEST: frozenset({Role.TECHNICIAN, Role.ADMIN}),
+    Action.COMMAND: frozenset({Role.FARMER, Role.TECHNICIAN, Role.ADMIN}),
+    Action.EDIT_RULES: frozenset({Role.TECHNICIAN, Role.ADMIN}),
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+}
+
+
+def may(role: Role, action: Action) -> bool:
+    return role in ALLOWED[action]

@@ -1,0 +1,81 @@
+"""User management for a cooperative's admin: list, create and disable the users of their own cooperative."""
+
+# No `from __future__ import annotations`: FastAPI reads these signatures at run time.
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from contract.messages import Id
+from contract.site import SiteConfig
+from gateway.accounts.errors import AccountError
+from gateway.accounts.models import Password, User, UserSpec
+from gateway.accounts.roles import Action, Role
+from gateway.accounts.words import NO_USER, NOT_YOURSELF
+from gateway.api.access import Principal, require_cooperative
+from gateway.api.auth import Auth, request_lang
+
+UNPROCESSABLE = 422
+
+
+class NewUserIn(BaseModel):
+    """A user of the admin's own cooperative; the admin passes the first password on to them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Id
+    role: Role
+    password: Password
+    greenhouses: list[Id] | None = None
+
+
+def user_router(site: SiteConfig, auth: Auth) -> APIRouter:
+    router = APIRouter(tags=["users"])
+
+    manager = auth.allowed(Action.MANAGE_USERS)
+
+    def admin(request: Request) -> Principal:
+        who = manager(request)
+        require_cooperative(site, who)
+        return who
+
+    Admin = Annotated[Principal, Depends(admin)]
+
+    def own_user(name: str, who: Principal, request: Request) -> User:
+        user = auth.accounts.users.get(name)
+        if user is None or user.cooperative != who.cooperative:  # another cooperative's user does not exist here
+            raise HTTPException(status.HTTP_404_NOT_FOUND, AccountError(NO_USER, name=name).text(request_lang(request)))
+        return user
+
+    @router.get("/api/v1/users", response_model=list[User], summary="The users of your cooperative")
+    def list_users(who: Admin) -> list[User]:
+        return auth.accounts.users.all(who.cooperative)
+
+    @router.post("/api/v1/users", response_model=User, status_code=status.HTTP_201_CREATED, summary="Add a user")
+    def add_user(body: NewUserIn, who: Admin, request: Request) -> User:
+        unknown = sorted(set(body.greenhouses or ()) - {g.id for g in site.greenhouses})
+        if unknown:
+            raise HTTPException(UNPROCESSABLE, f"greenhouses: {', '.join(unknown)} not in {site.cooperative.id}")
+        try:
+            spec = UserSpec(
+                name=body.name,
+                role=body.role,
+                cooperative=who.cooperative,
+                greenhouses=None if body.greenhouses is None else frozenset(body.greenhouses),
+            )
+        except ValidationError as exc:
+            raise HTTPException(UNPROCESSABLE, "; ".join(e["msg"] for e in exc.errors())) from None
+        try:
+            return auth.accounts.users.add(spec, body.password)
+        except AccountError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, exc.text(request_lang(request))) from None
+
+    @router.post("/api/v1/users/{name}/disable", response_model=User, summary="Disable a user: sessions end too")
+    def disable_user(name: str, who: Admin, request: Request) -> User:
+        user = own_user(name, who, request)
+        if user.name == who.name:  # the last admin must not lock the cooperative out by a slip
+            raise HTTPException(UNPROCESSABLE, AccountError(NOT_YOURSELF).text(request_lang(request)))
+        auth.accounts.users.disable(name)
+        return user.model_copy(update={"disabled": True})
+
+    return router
