@@ -33,6 +33,7 @@ class Reason(StrEnum):
     FAIL_SAFE_CONTACT = "fail_safe_contact"
     FAIL_SAFE_STOP = "fail_safe_stop"
     NODE_UNREACHABLE = "node_unreachable"
+    NODE_ANSWERING = "node_answering"
     # control
     OVERRIDE_ENDED = "override_ended"
     RULE_THRESHOLD = "rule_threshold"
@@ -125,6 +126,7 @@ _TEXT: dict[Reason, tuple[str, str]] = {
         "Không liên lạc được với {node}",
         "Cannot reach {node}",
     ),
+    Reason.NODE_ANSWERING: ("{node} đã trả lời trở lại", "{node} answers again"),
     Reason.OVERRIDE_ENDED: ("Hết thời gian điều khiển tay", "Manual control ended"),
     Reason.RULE_THRESHOLD: (
         "{rule}: {metric} = {value} {op} {threshold} trong {for_min} phút",

@@ -225,7 +225,9 @@ class EdgeAgent:
 
     def _contact(self, node_id: str, now: datetime) -> None:
         self._last_contact[node_id] = now
-        self._lost_nodes.discard(node_id)
+        if node_id in self._lost_nodes:
+            self._lost_nodes.discard(node_id)
+            self._node_alert(node_id, now, raised=False)
         if node_id in self._silent_nodes:
             self._silent_nodes.discard(node_id)
             log.warning("node answering again", extra={"node": node_id})
@@ -238,17 +240,22 @@ class EdgeAgent:
             self._lost_nodes.add(node.id)
             # Whatever the node comes back to, it must be the fail-safe state, not a stale command.
             self.controller.fail_safe(now, Reason.FAIL_SAFE_CONTACT, {"node": node.id}, {a.id for a in node.actuators})
-            self.controller.events.append(
-                Event(
-                    site=self.site.cooperative.id,
-                    greenhouse=self.gh.id,
-                    ts=now,
-                    kind=EventKind.ALERT,
-                    severity=Severity.CRITICAL,
-                    reason=Reason.NODE_UNREACHABLE,
-                    reason_params={"node": node.id},
-                )
+            self._node_alert(node.id, now, raised=True)
+
+    def _node_alert(self, node_id: str, now: datetime, raised: bool) -> None:
+        """A node lost (critical: its actuators are in their fail-safe state) or answering again."""
+        self.controller.events.append(
+            Event(
+                site=self.site.cooperative.id,
+                greenhouse=self.gh.id,
+                ts=now,
+                kind=EventKind.ALERT,
+                severity=Severity.CRITICAL if raised else Severity.INFO,
+                action="raised" if raised else "cleared",
+                reason=Reason.NODE_UNREACHABLE if raised else Reason.NODE_ANSWERING,
+                reason_params={"node": node_id},
             )
+        )
 
     # --- commands -----------------------------------------------------------------------------
     def _on_command(self, msg: Inbound, now: datetime) -> None:

@@ -1,7 +1,8 @@
 """Device registry and health: what each greenhouse and sensor last said, and what has gone quiet.
 
 Pure: messages and the time go in, a health report comes out. The gateway feeds it
-every message it stores; the HTTP API reads the report.
+every message it stores; the HTTP API reads the report. The live feed keeps one of its
+own, with the actuator states too, and waits on it for changes to push to phones.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from pydantic import AwareDatetime, BaseModel
 
 from contract.kinds import Quality, SensorKind
-from contract.messages import Availability, Event, Status, TelemetryBatch
+from contract.messages import ActuatorState, Availability, Event, StateSnapshot, Status, TelemetryBatch
 from contract.site import SiteConfig
 
 # A greenhouse is silent after this many missed polls (and never sooner than the floor).
@@ -60,6 +61,9 @@ class _House:
         self.outbox_depth: int | None = None
         self.last_seq: int | None = None
         self.sensors: dict[str, _Sensor] = {}
+        self.state_ts: datetime | None = None
+        self.actuators: list[ActuatorState] = []
+        self.version = 0  # the registry's version when this house last changed
 
 
 class Registry:
@@ -69,8 +73,10 @@ class Registry:
         self.site = site
         self._houses = {g.id: _House() for g in site.greenhouses}
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._version = 0
 
-    def apply(self, message: TelemetryBatch | Status | Event, received_at: datetime) -> None:
+    def apply(self, message: TelemetryBatch | Status | Event | StateSnapshot, received_at: datetime) -> None:
         with self._lock:
             house = self._houses[message.greenhouse]
             match message:
@@ -90,6 +96,25 @@ class Registry:
                         house.outbox_depth = message.outbox_depth
                 case Event():
                     self._seen(house, message.ts)
+                case StateSnapshot():
+                    self._seen(house, message.ts)
+                    if house.state_ts is None or message.ts >= house.state_ts:
+                        house.state_ts, house.actuators = message.ts, message.actuators
+            self._version += 1
+            house.version = self._version
+            self._changed.notify_all()
+
+    def changed_since(self, version: int, timeout_s: float) -> tuple[int, list[str]]:
+        """Waits up to ``timeout_s`` for a change after ``version``: the version now, and the greenhouses changed."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._version > version, timeout_s)
+            return self._version, [g for g, house in self._houses.items() if house.version > version]
+
+    def actuators(self, greenhouse_id: str) -> tuple[datetime | None, list[ActuatorState]]:
+        """The actuator states last reported by the greenhouse, and when."""
+        with self._lock:
+            house = self._houses[greenhouse_id]
+            return house.state_ts, list(house.actuators)
 
     @staticmethod
     def _seen(house: _House, ts: datetime) -> None:
@@ -99,6 +124,10 @@ class Registry:
     def health(self, now: datetime) -> list[GreenhouseHealth]:
         with self._lock:
             return [self._report(g.id, now) for g in self.site.greenhouses]
+
+    def house_health(self, greenhouse_id: str, now: datetime) -> GreenhouseHealth:
+        with self._lock:
+            return self._report(greenhouse_id, now)
 
     def _report(self, greenhouse_id: str, now: datetime) -> GreenhouseHealth:
         gh = self.site.greenhouse(greenhouse_id)

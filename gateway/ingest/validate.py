@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -16,7 +17,7 @@ from enum import StrEnum
 from pydantic import ValidationError
 
 from contract import topics
-from contract.messages import Event, Status, TelemetryBatch
+from contract.messages import CommandAck, Event, StateSnapshot, Status, TelemetryBatch
 from contract.site import SiteConfig
 
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -25,10 +26,17 @@ MAX_FUTURE = timedelta(minutes=10)
 MAX_PAST = timedelta(days=400)
 
 Ingested = TelemetryBatch | Status | Event
-_MODELS: dict[topics.Channel, type[Ingested]] = {
+Live = Ingested | StateSnapshot | CommandAck
+INGESTED: dict[topics.Channel, type[Ingested]] = {
     topics.Channel.TELEMETRY: TelemetryBatch,
     topics.Channel.STATUS: Status,
     topics.Channel.EVENTS: Event,
+}
+# What the live feed follows besides: actuator states and the answers to commands.
+LIVE: dict[topics.Channel, type[Live]] = {
+    **INGESTED,
+    topics.Channel.STATE: StateSnapshot,
+    topics.Channel.ACK: CommandAck,
 }
 
 
@@ -49,7 +57,7 @@ class RejectReason(StrEnum):
 @dataclass(frozen=True)
 class Accepted:
     channel: topics.Channel
-    message: Ingested
+    message: Live
 
 
 @dataclass(frozen=True)
@@ -73,17 +81,17 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _timestamps(message: Ingested) -> list[datetime]:
+def _timestamps(message: Live) -> list[datetime]:
     match message:
         case TelemetryBatch():
             return [message.sent_at, *(r.ts for r in message.readings)]
         case Status():
             return [message.ts] if message.ts else []
-        case Event():
+        case Event() | StateSnapshot() | CommandAck():
             return [message.ts]
 
 
-def _parse(model: type[Ingested], payload: bytes) -> Ingested | Rejected:
+def _parse(model: type[Live], payload: bytes) -> Live | Rejected:
     try:
         # pydantic's own JSON parser: a third of the cost of json.loads with a hook per float, then validation.
         return model.model_validate_json(payload)
@@ -106,9 +114,10 @@ def _parse(model: type[Ingested], payload: bytes) -> Ingested | Rejected:
 
 
 class Validator:
-    def __init__(self, site: SiteConfig) -> None:
+    def __init__(self, site: SiteConfig, models: Mapping[topics.Channel, type[Live]] = INGESTED) -> None:
         self.site_id = site.cooperative.id
         self.greenhouses = {g.id for g in site.greenhouses}
+        self._models = models
 
     def check(self, topic: str, payload: bytes, now: datetime) -> Accepted | Rejected:
         if len(payload) > MAX_PAYLOAD_BYTES:
@@ -117,7 +126,7 @@ class Validator:
             t = topics.parse(topic)
         except topics.TopicError as exc:
             return Rejected(RejectReason.BAD_TOPIC, str(exc))
-        model = _MODELS.get(t.channel)
+        model = self._models.get(t.channel)
         if model is None:
             return Rejected(RejectReason.BAD_TOPIC, f"channel {t.channel.value!r} is not ingested")
         if t.site != self.site_id:

@@ -96,5 +96,13 @@ def test_lost_relay_node_gets_the_fail_safe_state_when_it_answers_again(tmp_path
                 15,
                 "the board, back, is put in its fail-safe state rather than the old command",
             )
+            # The alert is cleared, for the farmer's alerts list, once the board answers.
+            p.wait(
+                lambda: any(e.reason is Reason.NODE_ANSWERING and e.action == "cleared" for e in p.events),
+                10,
+                "the node's alert cleared",
+            )
+            [lost] = [e for e in p.events if e.reason is Reason.NODE_UNREACHABLE]
+            assert (lost.action, lost.reason_params) == ("raised", {"node": "relays"})
         finally:
             edge.stop()

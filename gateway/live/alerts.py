@@ -1,0 +1,213 @@
+"""The alerts list of each greenhouse: alert events folded into occurrences (raised, escalated or repeated,
+cleared), with who acknowledged them.
+
+Alert events come from the edge (rules, frost, inputs, unreachable nodes); they reach the board live from the
+feed and, at start, from the history store, so a restarted gateway shows the same list. Acknowledgements are
+written to the store too. An offline or silent greenhouse is an alert of its own, made from its status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from contract.messages import Availability, Event, EventKind, Severity
+from contract.reasons import Reason, render
+from contract.site import SiteConfig
+from gateway import points
+from gateway.live.models import AlertNow
+from gateway.live.words import NEVER_HEARD, OFFLINE, SILENT
+from gateway.registry import GreenhouseHealth
+from gateway.storage.model import Point, Store, from_ms, to_ms
+
+ACK = "alert_ack"
+# How far back the board reaches at start, and how many alert events it keeps per greenhouse.
+HISTORY = timedelta(days=7)
+_KEEP = 2000
+_OFFLINE_SOURCE = "offline"
+# Reasons that end what another raised: the input alerts' and a node's.
+_INPUT = frozenset({Reason.RULE_INPUT_UNUSABLE.value, Reason.RULE_INPUT_RESTORED.value})
+_NODE = frozenset({Reason.NODE_UNREACHABLE.value, Reason.NODE_ANSWERING.value})
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """One alert event, as the board needs it."""
+
+    greenhouse: str
+    ts_ms: int
+    severity: Severity
+    raised: bool
+    reason: str
+    params: dict[str, str]
+    source: str  # what raised it; a cleared record ends the occurrence of the same source
+
+    @classmethod
+    def of_event(cls, e: Event) -> AlertRecord:
+        params, reason = dict(e.reason_params), e.reason.value
+        raised = e.action != "cleared"
+        return cls(e.greenhouse, to_ms(e.ts), e.severity, raised, reason, params, _source(e.rule, reason, params))
+
+    @classmethod
+    def of_point(cls, p: Point) -> AlertRecord:
+        f = p.fields
+        params = json.loads(str(f.get("params", "{}")))
+        reason, rule = str(f["reason"]), p.tags.get("rule")
+        severity = Severity(str(f.get("severity", "warning")))
+        raised = str(f.get("action", "")) != "cleared"
+        return cls(p.tags["greenhouse"], to_ms(p.ts), severity, raised, reason, params, _source(rule, reason, params))
+
+
+def _source(rule: str | None, reason: str, params: dict[str, str]) -> str:
+    if reason in _NODE:
+        return f"node:{params.get('node', '')}"
+    if reason in _INPUT:
+        return f"input:{rule}"
+    return f"rule:{rule}"
+
+
+def alert_id(greenhouse: str, source: str, raised_ms: int) -> str:
+    """Stable for one occurrence, whichever gateway instance computes it."""
+    return hashlib.sha256(f"{greenhouse}|{source}|{raised_ms}".encode()).hexdigest()[:16]
+
+
+def _texts(reason: str, params: dict[str, str]) -> tuple[str, str]:
+    try:
+        known = Reason(reason)
+    except ValueError:  # a reason from a newer agent: its code rather than nothing
+        return reason, reason
+    return render(known, params, "vi"), render(known, params, "en")
+
+
+def fold(records: Iterable[AlertRecord], acks: dict[str, tuple[str, datetime]]) -> list[AlertNow]:
+    """Occurrences, newest first: a raise opens one (a further raise of the same source escalates or repeats
+    it), a clear ends it."""
+    open_: dict[str, AlertNow] = {}
+    done: list[AlertNow] = []
+    for r in sorted(records, key=lambda r: r.ts_ms):
+        at = from_ms(r.ts_ms)
+        current = open_.get(r.source)
+        if not r.raised:
+            if current is not None:
+                done.append(current.model_copy(update={"cleared_at": at, "active": False}))
+                del open_[r.source]
+            continue
+        vi, en = _texts(r.reason, r.params)
+        if current is None:
+            ident = alert_id(r.greenhouse, r.source, r.ts_ms)
+            by, acked_at = acks.get(ident, (None, None))
+            open_[r.source] = AlertNow(
+                id=ident,
+                greenhouse=r.greenhouse,
+                source=r.source,
+                severity=r.severity,
+                raised_at=at,
+                last_at=at,
+                cleared_at=None,
+                active=True,
+                text_vi=vi,
+                text_en=en,
+                acked_by=by,
+                acked_at=acked_at,
+            )
+        else:
+            open_[r.source] = current.model_copy(
+                update={"last_at": at, "severity": r.severity, "text_vi": vi, "text_en": en}
+            )
+    return sorted([*open_.values(), *done], key=lambda a: a.raised_at, reverse=True)
+
+
+def offline_alert(health: GreenhouseHealth, acks: dict[str, tuple[str, datetime]], tz: ZoneInfo) -> AlertNow | None:
+    """A greenhouse that said it went offline, or has gone silent, is an alert until it is heard again."""
+    if not health.silent and health.availability is not Availability.OFFLINE:
+        return None
+    since = health.last_seen
+    if since is None:
+        (vi, en), since_ms = NEVER_HEARD, 0
+    else:
+        words = OFFLINE if health.availability is Availability.OFFLINE else SILENT
+        local = since.astimezone(tz).strftime("%H:%M %d/%m")
+        vi, en = (w.format(since=local) for w in words)
+        since_ms = to_ms(since)
+    ident = alert_id(health.greenhouse, _OFFLINE_SOURCE, since_ms)
+    by, acked_at = acks.get(ident, (None, None))
+    at = from_ms(since_ms)
+    return AlertNow(
+        id=ident,
+        greenhouse=health.greenhouse,
+        source=_OFFLINE_SOURCE,
+        severity=Severity.CRITICAL,
+        raised_at=at,
+        last_at=at,
+        cleared_at=None,
+        active=True,
+        text_vi=vi,
+        text_en=en,
+        acked_by=by,
+        acked_at=acked_at,
+    )
+
+
+class AlertBoard:
+    """Thread-safe: the feed adds records, the API reads lists and adds acknowledgements."""
+
+    def __init__(self, site: SiteConfig, store: Store) -> None:
+        self._site = site
+        self._store = store
+        self._records: dict[str, deque[AlertRecord]] = {g.id: deque(maxlen=_KEEP) for g in site.greenhouses}
+        self._seen: set[tuple[str, int, str, str]] = set()
+        self._acks: dict[str, tuple[str, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def load(self, now: datetime) -> None:
+        """What the store holds of the last week's alerts and acknowledgements."""
+        start, end = now - HISTORY, now + timedelta(seconds=1)
+        for g in self._site.greenhouses:
+            tags = {"greenhouse": g.id, "kind": EventKind.ALERT.value}
+            for p in self._store.rows(points.EVENT, tags, start, end, _KEEP):
+                self._add(AlertRecord.of_point(p))
+            for p in self._store.rows(ACK, {"greenhouse": g.id}, start, end, _KEEP):
+                with self._lock:
+                    self._acks[p.tags["alert"]] = (str(p.fields["by"]), p.ts)
+
+    def add(self, event: Event) -> bool:
+        """An alert event from the feed; False for any other event or one already on the board."""
+        if event.kind is not EventKind.ALERT or event.greenhouse not in self._records:
+            return False
+        return self._add(AlertRecord.of_event(event))
+
+    def _add(self, record: AlertRecord) -> bool:
+        key = (record.greenhouse, record.ts_ms, record.source, record.reason)
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen.add(key)
+            self._records[record.greenhouse].append(record)
+            return True
+
+    def alerts(self, greenhouse: str, health: GreenhouseHealth) -> list[AlertNow]:
+        with self._lock:
+            records, acks = list(self._records[greenhouse]), dict(self._acks)
+        listed = fold(records, acks)
+        offline = offline_alert(health, acks, self._site.cooperative.tz)
+        return [offline, *listed] if offline is not None else listed
+
+    def acknowledge(
+        self, greenhouse: str, ident: str, by: str, at: datetime, health: GreenhouseHealth
+    ) -> AlertNow | None:
+        """Records who acknowledged alert ``ident``; None if the greenhouse has no such alert."""
+        alert = next((a for a in self.alerts(greenhouse, health) if a.id == ident), None)
+        if alert is None:
+            return None
+        if alert.acked_by is None:
+            tags = {"site": self._site.cooperative.id, "greenhouse": greenhouse, "alert": ident}
+            self._store.write([Point(measurement=ACK, tags=tags, fields={"by": by}, ts=at)])
+            with self._lock:
+                self._acks[ident] = (by, from_ms(to_ms(at)))
+        return next(a for a in self.alerts(greenhouse, health) if a.id == ident)

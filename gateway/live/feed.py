@@ -1,0 +1,85 @@
+"""The live feed: one MQTT client per gateway instance, outside the shared subscription, so that every instance
+that serves phones sees every greenhouse of its site — telemetry, status, actuator states, alert events and the
+answers to commands — and can publish the phones' commands.
+
+Ingest and storage stay with the receiver's shared subscription; this client only keeps the live picture (its
+own registry), the alerts board and the command waiters. A bad message is skipped, counted and logged once per
+reason: the receiver already records it in the rejects log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import paho.mqtt.client as paho
+
+from contract import topics
+from contract.clock import Clock
+from contract.messages import Command, CommandAck, Event
+from contract.mqtt import BrokerUrl, make_client
+from contract.site import SiteConfig
+from gateway.ingest.validate import LIVE, Accepted, Validator
+from gateway.live.alerts import AlertBoard
+from gateway.live.commands import Acks
+from gateway.registry import Registry
+
+log = logging.getLogger(__name__)
+
+_CHANNELS = tuple(LIVE)
+
+
+class LiveFeed:
+    def __init__(
+        self, url: BrokerUrl, site: SiteConfig, registry: Registry, board: AlertBoard, clock: Clock, client_id: str
+    ) -> None:
+        self.site = site
+        self.registry = registry
+        self.board = board
+        self.acks = Acks()
+        self.skipped: dict[str, int] = {}
+        self._url = url
+        self._clock = clock
+        self._validator = Validator(site, LIVE)
+        self._filters = [topics.subscription(c, site.cooperative.id) for c in _CHANNELS]
+        self._client = make_client(url, client_id)
+        self._client.on_connect = self._on_connect
+        self._client.on_message = self._on_message
+        self.connected = threading.Event()
+
+    def start(self) -> None:
+        self._client.connect_async(self._url.host, self._url.port, keepalive=30)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def publish(self, greenhouse: str, command: Command) -> None:
+        topic = topics.topic(self.site.cooperative.id, greenhouse, topics.Channel.CMD, command.actuator)
+        self._client.publish(topic, command.to_json(), qos=1)
+
+    def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
+        if rc.is_failure:
+            log.warning("live feed: mqtt connect refused", extra={"detail": str(rc)})
+            return
+        # Retained status and states arrive at once: the picture is whole from the first second.
+        client.subscribe([(f, 1) for f in self._filters])
+        self.connected.set()
+
+    def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        now = self._clock.now()
+        result = self._validator.check(msg.topic, bytes(msg.payload), now)
+        if not isinstance(result, Accepted):
+            count = self.skipped.get(result.reason.value, 0)
+            self.skipped[result.reason.value] = count + 1
+            if count == 0:
+                log.info("live feed: message skipped", extra={"topic": msg.topic, "reason": result.reason.value})
+            return
+        message = result.message
+        if isinstance(message, CommandAck):
+            self.acks.resolve(message)
+            return
+        if isinstance(message, Event):
+            self.board.add(message)
+        self.registry.apply(message, now)

@@ -1,0 +1,115 @@
+"""What the phone sees of a greenhouse now, what it asks of one, and the alerts it is told: the live API's
+models (served under /api/v1/live and /api/v1/greenhouses/{id}/…)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from contract.kinds import ActuatorKind, ControlSource, Quality, SensorKind
+from contract.messages import Availability, CommandAction, Severity
+
+
+class Level(StrEnum):
+    """How a value stands against its band, for the colour it is shown in."""
+
+    OK = "ok"
+    LOW = "low"
+    HIGH = "high"
+    STALE = "stale"  # no good reading young enough to trust: shown grey, with its age
+    UNKNOWN = "unknown"  # no band for this kind of value
+
+
+class Band(BaseModel):
+    low: float
+    high: float
+
+
+class SensorNow(BaseModel):
+    sensor: str
+    name: str
+    kind: SensorKind
+    unit: str
+    zone: str | None  # the irrigation zone a soil sensor belongs to
+    value: float | None
+    ts: AwareDatetime | None
+    quality: Quality | None
+    age_s: float | None
+    level: Level
+    band: Band | None
+
+
+class ActuatorNow(BaseModel):
+    actuator: str
+    name: str
+    kind: ActuatorKind
+    zone: str | None  # the zone a valve waters
+    on: bool
+    position_pct: float | None
+    since: AwareDatetime | None
+    until: AwareDatetime | None  # when a timed run ends: "còn 3 phút"
+    source: ControlSource | None
+    text_vi: str  # why it is in this state
+    text_en: str
+    reachable: bool
+
+
+class ClimateNow(BaseModel):
+    """Derived from the air sensors at the gateway: what a farmer reads first."""
+
+    vpd_kpa: float | None
+    vpd_level: Level
+    vpd_band: Band
+
+
+class GreenhouseNow(BaseModel):
+    greenhouse: str
+    name: str
+    crop: str
+    availability: Availability | None  # None: never heard from
+    last_seen: AwareDatetime | None
+    silent: bool  # nothing heard for several polls
+    state_ts: AwareDatetime | None  # when the actuator states were last reported
+    sensors: list[SensorNow]
+    actuators: list[ActuatorNow]
+    climate: ClimateNow
+    active_alerts: int
+
+
+class CommandRequest(BaseModel):
+    actuator: str = Field(min_length=1, max_length=63)
+    action: CommandAction
+    duration_s: float | None = Field(default=None, gt=0, le=24 * 3600)
+    position_pct: float | None = Field(default=None, ge=0, le=100)
+
+
+class CommandOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    CLIPPED = "clipped"
+    REFUSED = "refused"
+    NO_ANSWER = "no_answer"  # the greenhouse did not acknowledge in time (offline?)
+
+
+class CommandAnswer(BaseModel):
+    command_id: str
+    outcome: CommandOutcome
+    reason: str
+    text_vi: str
+    text_en: str
+    effective_duration_s: float | None = None
+
+
+class AlertNow(BaseModel):
+    id: str  # stable for one occurrence: greenhouse, source and the time it was raised
+    greenhouse: str
+    source: str  # what raised it: rule:<id>, input:<rule id>, node:<id>, offline
+    severity: Severity
+    raised_at: AwareDatetime
+    last_at: AwareDatetime  # raised, repeated or escalated last
+    cleared_at: AwareDatetime | None
+    active: bool  # not cleared yet
+    text_vi: str
+    text_en: str
+    acked_by: str | None
+    acked_at: AwareDatetime | None

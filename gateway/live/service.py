@@ -1,0 +1,67 @@
+"""The live side of the gateway, as the phone API uses it: the picture now, commands, the alerts list."""
+
+from __future__ import annotations
+
+from contract.clock import Clock
+from contract.mqtt import BrokerUrl
+from contract.site import SiteConfig
+from gateway.live.alerts import AlertBoard
+from gateway.live.commands import answer_of, build_command, no_answer
+from gateway.live.feed import LiveFeed
+from gateway.live.models import AlertNow, CommandAnswer, CommandRequest, GreenhouseNow
+from gateway.live.now import greenhouse_now
+from gateway.registry import Registry
+from gateway.storage.model import Store
+
+# How long the phone waits for the greenhouse to acknowledge a command before it is told "no answer".
+ACK_WAIT_S = 10.0
+
+
+class UnknownActuator(LookupError):
+    pass
+
+
+class Live:
+    def __init__(self, site: SiteConfig, store: Store, url: BrokerUrl, clock: Clock, instance: str) -> None:
+        self.site = site
+        self.clock = clock
+        self.registry = Registry(site)
+        self.board = AlertBoard(site, store)
+        client_id = f"gateway-live-{site.cooperative.id}-{instance}"
+        self.feed = LiveFeed(url, site, self.registry, self.board, clock, client_id)
+
+    def start(self) -> None:
+        self.board.load(self.clock.now())
+        self.feed.start()
+
+    def stop(self) -> None:
+        self.feed.stop()
+
+    def greenhouse(self, greenhouse_id: str) -> GreenhouseNow:
+        gh = self.site.greenhouse(greenhouse_id)
+        health = self.registry.house_health(greenhouse_id, self.clock.now())
+        state_ts, states = self.registry.actuators(greenhouse_id)
+        active = sum(1 for a in self.board.alerts(greenhouse_id, health) if a.active)
+        return greenhouse_now(gh, health, state_ts, states, active)
+
+    def command(
+        self, greenhouse_id: str, request: CommandRequest, by: str, wait_s: float = ACK_WAIT_S
+    ) -> CommandAnswer:
+        """Publishes the command and waits for the greenhouse's answer; the edge has the last word on safety."""
+        if request.actuator not in self.site.greenhouse(greenhouse_id).actuators:
+            raise UnknownActuator(request.actuator)
+        command = build_command(request, by, self.clock.now())
+        wait = self.feed.acks.expect(command.id)
+        self.feed.publish(greenhouse_id, command)
+        ack = wait(wait_s)
+        return answer_of(ack) if ack is not None else no_answer(command)
+
+    def alerts(self, greenhouse_id: str, include_cleared: bool) -> list[AlertNow]:
+        health = self.registry.house_health(greenhouse_id, self.clock.now())
+        listed = self.board.alerts(greenhouse_id, health)
+        return listed if include_cleared else [a for a in listed if a.active]
+
+    def acknowledge(self, greenhouse_id: str, alert: str, by: str) -> AlertNow | None:
+        now = self.clock.now()
+        health = self.registry.house_health(greenhouse_id, now)
+        return self.board.acknowledge(greenhouse_id, alert, by, now, health)

@@ -1,0 +1,130 @@
+"""The alerts list: events folded into occurrences (raised, escalated, repeated, cleared), acknowledgements kept
+in the history store and found again by a restarted gateway, and an offline greenhouse as an alert of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from contract.config_file import load_site
+from contract.messages import Availability, Event, EventKind, Severity, Status
+from contract.reasons import Reason
+from gateway.live.alerts import AlertBoard
+from gateway.points import PointMapper
+from gateway.registry import GreenhouseHealth, Registry
+from gateway.storage.model import Store
+from tests.conftest import EXAMPLE_SITE
+
+SITE = load_site(EXAMPLE_SITE)
+GH = "ca-chua-1"
+T0 = datetime(2026, 1, 15, 19, 0, tzinfo=UTC)  # 02:00 in Mộc Châu
+
+
+def _alert(
+    minutes: float,
+    reason: Reason,
+    params: dict[str, str],
+    rule: str | None = "frost",
+    severity: Severity = Severity.WARNING,
+) -> Event:
+    cleared = reason in (Reason.RULE_FROST_CLEARED, Reason.RULE_INPUT_RESTORED, Reason.NODE_ANSWERING)
+    return Event(
+        site="htx-moc-chau",
+        greenhouse=GH,
+        ts=T0 + timedelta(minutes=minutes),
+        kind=EventKind.ALERT,
+        severity=severity,
+        rule=rule,
+        action="cleared" if cleared else "raised",
+        reason=reason,
+        reason_params=params,
+    )
+
+
+FROST_NIGHT = [
+    _alert(0, Reason.RULE_FROST_RISK, {"rule": "Chống sương muối", "value": "1.2", "limit": "2"}),
+    _alert(
+        30,
+        Reason.RULE_FROST_PROTECTING,
+        {"rule": "Chống sương muối", "value": "0.4", "limit": "0.5"},
+        severity=Severity.CRITICAL,
+    ),
+    _alert(45, Reason.RULE_INPUT_UNUSABLE, {"rule": "Chống sương muối", "metric": "air-rh", "why": "air-rh: spike"}),
+    _alert(240, Reason.RULE_FROST_CLEARED, {"rule": "Chống sương muối", "value": "3.1"}, severity=Severity.INFO),
+    _alert(250, Reason.NODE_UNREACHABLE, {"node": "relays"}, rule=None, severity=Severity.CRITICAL),
+]
+
+
+def _health(registry: Registry, minutes: float) -> GreenhouseHealth:
+    return registry.house_health(GH, T0 + timedelta(minutes=minutes))
+
+
+def _online(registry: Registry, minutes: float) -> None:
+    at = T0 + timedelta(minutes=minutes)
+    registry.apply(Status(site="htx-moc-chau", greenhouse=GH, state=Availability.ONLINE, ts=at), at)
+
+
+def test_a_frost_night_folds_into_one_escalated_and_cleared_alert_beside_the_standing_ones(
+    open_store: Callable[[], Store],
+) -> None:
+    board, registry = AlertBoard(SITE, open_store()), Registry(SITE)
+    _online(registry, 250)
+    for e in FROST_NIGHT:
+        assert board.add(e)
+    assert not board.add(FROST_NIGHT[0])  # the same event twice (a QoS 1 resend) is one
+    node, inputs, frost = board.alerts(GH, _health(registry, 251))
+    assert (frost.source, frost.active, frost.severity) == ("rule:frost", False, Severity.CRITICAL)
+    assert (frost.raised_at, frost.last_at, frost.cleared_at) == (
+        T0,
+        T0 + timedelta(minutes=30),
+        T0 + timedelta(minutes=240),
+    )
+    assert frost.text_vi == "Chống sương muối: sương muối, 0.4 °C dưới 0.5 °C — đang chống rét"
+    assert (inputs.source, inputs.active) == ("input:frost", True)
+    assert (node.source, node.active, node.text_en) == ("node:relays", True, "Cannot reach relays")
+    board.add(_alert(260, Reason.NODE_ANSWERING, {"node": "relays"}, rule=None, severity=Severity.INFO))
+    _online(registry, 260)
+    assert [a.source for a in board.alerts(GH, _health(registry, 261)) if a.active] == ["input:frost"]
+
+
+def test_an_acknowledgement_is_kept_in_the_store_and_found_again_after_a_restart(
+    open_store: Callable[[], Store],
+) -> None:
+    store, registry = open_store(), Registry(SITE)
+    _online(registry, 250)
+    board = AlertBoard(SITE, store)
+    for e in FROST_NIGHT:
+        board.add(e)
+        store.write([PointMapper.event(e)])  # as the gateway's writer stores every event
+    frost = next(a for a in board.alerts(GH, _health(registry, 251)) if a.source == "rule:frost")
+    acked = board.acknowledge(GH, frost.id, "lan", T0 + timedelta(minutes=241), _health(registry, 251))
+    assert acked is not None and (acked.acked_by, acked.acked_at) == ("lan", T0 + timedelta(minutes=241))
+    assert board.acknowledge(GH, "no-such-alert", "lan", T0, _health(registry, 251)) is None
+
+    restarted = AlertBoard(SITE, open_store())
+    restarted.load(T0 + timedelta(hours=6))
+    again = restarted.alerts(GH, _health(registry, 251))
+    assert [a.model_dump() for a in again] == [a.model_dump() for a in board.alerts(GH, _health(registry, 251))]
+    assert next(a for a in again if a.id == frost.id).acked_by == "lan"
+
+
+def test_a_greenhouse_that_went_offline_or_silent_is_an_alert_until_it_is_heard_again(
+    open_store: Callable[[], Store],
+) -> None:
+    board, registry = AlertBoard(SITE, open_store()), Registry(SITE)
+    [never] = board.alerts(GH, _health(registry, 0))
+    assert (never.source, never.severity, never.text_en) == (
+        "offline",
+        Severity.CRITICAL,
+        "Nothing heard from the greenhouse yet",
+    )
+    _online(registry, 0)
+    assert board.alerts(GH, _health(registry, 1)) == []
+    # Silent after three missed polls (30 s each) and never sooner than 5 minutes.
+    [silent] = board.alerts(GH, _health(registry, 6))
+    assert silent.text_vi == "Nhà màng im lặng từ 02:00 16/01"
+    will = Status(site="htx-moc-chau", greenhouse=GH, state=Availability.OFFLINE)  # the last will has no time
+    registry.apply(will, T0 + timedelta(minutes=7))
+    [offline] = board.alerts(GH, _health(registry, 8))
+    assert offline.text_en == "Greenhouse offline since 02:07 16/01"
+    assert offline.id != silent.id
