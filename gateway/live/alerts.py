@@ -100,22 +100,7 @@ def fold(records: Iterable[AlertRecord], acks: dict[str, tuple[str, datetime]]) 
             continue
         vi, en = _texts(r.reason, r.params)
         if current is None:
-            ident = alert_id(r.greenhouse, r.source, r.ts_ms)
-            by, acked_at = acks.get(ident, (None, None))
-            open_[r.source] = AlertNow(
-                id=ident,
-                greenhouse=r.greenhouse,
-                source=r.source,
-                severity=r.severity,
-                raised_at=at,
-                last_at=at,
-                cleared_at=None,
-                active=True,
-                text_vi=vi,
-                text_en=en,
-                acked_by=by,
-                acked_at=acked_at,
-            )
+            open_[r.source] = _raised(r.greenhouse, r.source, r.severity, r.ts_ms, (vi, en), acks)
         else:
             open_[r.source] = current.model_copy(
                 update={"last_at": at, "severity": r.severity, "text_vi": vi, "text_en": en}
@@ -135,20 +120,32 @@ def offline_alert(health: GreenhouseHealth, acks: dict[str, tuple[str, datetime]
         local = since.astimezone(tz).strftime("%H:%M %d/%m")
         vi, en = (w.format(since=local) for w in words)
         since_ms = to_ms(since)
-    ident = alert_id(health.greenhouse, _OFFLINE_SOURCE, since_ms)
+    return _raised(health.greenhouse, _OFFLINE_SOURCE, Severity.CRITICAL, since_ms, (vi, en), acks)
+
+
+def _raised(
+    greenhouse: str,
+    source: str,
+    severity: Severity,
+    raised_ms: int,
+    texts: tuple[str, str],
+    acks: dict[str, tuple[str, datetime]],
+) -> AlertNow:
+    """A new occurrence, with its acknowledgement if it has one."""
+    ident = alert_id(greenhouse, source, raised_ms)
     by, acked_at = acks.get(ident, (None, None))
-    at = from_ms(since_ms)
+    at = from_ms(raised_ms)
     return AlertNow(
         id=ident,
-        greenhouse=health.greenhouse,
-        source=_OFFLINE_SOURCE,
-        severity=Severity.CRITICAL,
+        greenhouse=greenhouse,
+        source=source,
+        severity=severity,
         raised_at=at,
         last_at=at,
         cleared_at=None,
         active=True,
-        text_vi=vi,
-        text_en=en,
+        text_vi=texts[0],
+        text_en=texts[1],
         acked_by=by,
         acked_at=acked_at,
     )
