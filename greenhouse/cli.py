@@ -508,7 +508,9 @@ def run_users(args: argparse.Namespace) -> int:
             greenhouses = None if args.greenhouse is None else frozenset(args.greenhouse)
             spec = UserSpec(name=args.name, role=args.role, cooperative=args.cooperative, greenhouses=greenhouses)
         except ValidationError as exc:
-            raise UsageError(f"--greenhouse: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+            # The only rule the parser has not already checked: which roles take greenhouses.
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise UsageError(message.replace("greenhouses:", "--greenhouse:", 1)) from None
     password = _new_password(args) if args.users_command in ("add", "passwd") else ""
     accounts = _accounts(args, create=spec is not None)
     try:
