@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.gateway.api.conftest import Api
 
 NEW_FARMER = {"name": "nong-dan-2", "role": "farmer", "password": "mat-khau-du-dai", "greenhouses": ["ca-chua-2"]}
@@ -43,3 +45,12 @@ def test_reading_needs_no_token(api: Api) -> None:
     client = api.login("nong-hoc")
     del client.headers["X-CSRF-Token"]
     assert client.get("/api/v1/status").status_code == 200
+
+
+def test_sign_in_takes_json_only_so_that_another_sites_plain_form_cannot_post_it(api: Api) -> None:
+    # A page elsewhere can post text/plain or a form without asking; application/json it cannot, without CORS.
+    body = json.dumps({"user": "quan-tri", "password": api.passwords["quan-tri"]})
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        response = api.anonymous().post("/api/v1/login", content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 422 and "set-cookie" not in response.headers, content_type
+    assert api.anonymous().post("/api/v1/login", content=body, headers={"Content-Type": "application/json"}).is_success
