@@ -1,0 +1,72 @@
+// The gateway's API: JSON over fetch with the session cookie, the CSRF token on every change, the user's
+// language on every request so that the server's errors come in it.
+
+import { currentLang, t } from "./lang.js";
+
+const LOGIN = "/api/v1/login";
+let csrf = "";
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status; // 0: the gateway could not be reached
+  }
+}
+
+async function detail(res) {
+  try {
+    const body = await res.json();
+    if (typeof body.detail === "string") return body.detail;
+  } catch {
+    // not JSON: a proxy's page, say
+  }
+  return t("error.server", { status: res.status });
+}
+
+export async function request(path, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json", "Accept-Language": currentLang() };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // A page opened offline has no token yet: it is asked for once the gateway can be reached.
+  if (method !== "GET" && !csrf && path !== LOGIN) await whoAmI();
+  if (method !== "GET") headers["X-CSRF-Token"] = csrf;
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, t("error.network"));
+  }
+  if (!res.ok) throw new ApiError(res.status, await detail(res));
+  return res.status === 204 ? null : res.json();
+}
+
+function remember(me) {
+  csrf = me.csrf_token;
+  return me;
+}
+
+export const signIn = (user, password) =>
+  request(LOGIN, { method: "POST", body: { user, password } }).then(remember);
+export const whoAmI = () => request("/api/v1/me").then(remember);
+export const signOut = () =>
+  request("/api/v1/logout", { method: "POST" }).finally(() => {
+    csrf = "";
+  });
+
+export const greenhouses = () => request("/api/v1/live/greenhouses");
+export const sendCommand = (gh, command) =>
+  request(`/api/v1/greenhouses/${encodeURIComponent(gh)}/commands`, { method: "POST", body: command });
+export const alerts = (gh) => request(`/api/v1/greenhouses/${encodeURIComponent(gh)}/alerts?include_cleared=true`);
+export const ackAlert = (gh, id) =>
+  request(`/api/v1/greenhouses/${encodeURIComponent(gh)}/alerts/${encodeURIComponent(id)}/ack`, { method: "POST" });
+
+export function history(gh, params) {
+  const q = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) q.append(key, v);
+  return request(`/api/v1/greenhouses/${encodeURIComponent(gh)}/history?${q}`);
+}

@@ -1,0 +1,152 @@
+// The app: who is signed in, which screen the address names, the bar, the connection banner, the ticker.
+
+import * as api from "./api.js";
+import { serverNow } from "./clock.js";
+import { h, setText } from "./dom.js";
+import { duration } from "./format.js";
+import { currentLang, onLangChange, setLang, t } from "./lang.js";
+import { live, onLive, startLive, stopLive } from "./live.js";
+import { alertsView } from "./views/alerts.js";
+import { chartsView } from "./views/charts.js";
+import { listView } from "./views/list.js";
+import { loginView } from "./views/login.js";
+import { nowView } from "./views/now.js";
+
+const ME_KEY = "gh.me"; // who was signed in, so that the app opens offline on their last values
+const $ = (id) => document.getElementById(id);
+let me = null;
+let view = null;
+let notice = "";
+
+function greenhouseView(id, tab) {
+  const gh = live.greenhouses.get(id);
+  if (!gh) {
+    const el = h("p", { class: "empty", text: t(live.connected ? "gh.unknown" : "list.loading") });
+    return { el, waiting: !live.connected, update() {} };
+  }
+  const badge = h("span", { class: "badge" });
+  const tabs = ["now", "charts", "alerts"].map((name) =>
+    h(
+      "a",
+      {
+        class: "tab",
+        role: "tab",
+        href: `#/gh/${encodeURIComponent(id)}${name === "now" ? "" : `/${name}`}`,
+        "aria-selected": String(name === tab),
+      },
+      t(`tab.${name}`),
+      name === "alerts" ? badge : null,
+    ),
+  );
+  const inner = { now: () => nowView(id, me), charts: () => chartsView(id, gh), alerts: () => alertsView(id) }[tab]();
+  return {
+    el: h("div", { class: "greenhouse" }, h("nav", { class: "tabs", role: "tablist" }, tabs), inner.el),
+    title: gh.name,
+    back: true,
+    update() {
+      const now = live.greenhouses.get(id);
+      setText(badge, now.active_alerts ? String(now.active_alerts) : "");
+      inner.update(now);
+    },
+  };
+}
+
+function route() {
+  const path = location.hash.slice(1) || "/";
+  const found = path.match(/^\/gh\/([^/]+)(?:\/(charts|alerts))?$/);
+  let next;
+  if (!me) next = loginView(signedIn, notice);
+  else if (found) next = greenhouseView(decodeURIComponent(found[1]), found[2] ?? "now");
+  else next = listView();
+  view = next;
+  $("screen").replaceChildren(next.el);
+  document.title = next.title ?? t("app.name");
+  setText($("title"), next.title ?? t("app.name"));
+  $("back").hidden = !next.back;
+  $("signout").hidden = !me;
+  refresh();
+  next.focus?.();
+}
+
+// A greenhouse screen opened before its data came is built again once it is there.
+function refresh() {
+  if (view?.waiting && live.greenhouses.size) return route();
+  view?.update();
+  banner();
+}
+
+function banner() {
+  const el = $("banner");
+  const stale = Boolean(me) && !live.connected && live.heardAt !== null;
+  document.body.classList.toggle("stale", stale);
+  el.hidden = !stale;
+  if (stale) setText(el, t("offline.banner", { ago: duration(serverNow() - live.heardAt) }));
+}
+
+function start() {
+  localStorage.setItem(ME_KEY, JSON.stringify({ name: me.name, role: me.role }));
+  startLive(me.name, () => {
+    me = null;
+    notice = t("login.expired");
+    stopLive();
+    route();
+  });
+}
+
+function signedIn(who) {
+  me = who;
+  notice = "";
+  start();
+  location.hash = "#/";
+  route();
+}
+
+async function signOut() {
+  try {
+    await api.signOut();
+  } catch {
+    // signed out here either way: the session ends on the gateway at its expiry
+  }
+  me = null;
+  localStorage.removeItem(ME_KEY);
+  stopLive();
+  location.hash = "#/";
+  route();
+}
+
+function labelBar() {
+  const other = currentLang() === "vi" ? "en" : "vi";
+  setText($("lang"), t("lang.switch"));
+  $("lang").setAttribute("aria-label", t("lang.switch_label"));
+  $("lang").dataset.to = other;
+  setText($("signout"), t("signout"));
+  $("back").setAttribute("aria-label", t("back"));
+}
+
+async function boot() {
+  document.documentElement.lang = currentLang();
+  labelBar();
+  $("lang").addEventListener("click", () => setLang($("lang").dataset.to));
+  $("signout").addEventListener("click", signOut);
+  $("back").addEventListener("click", () => {
+    location.hash = "#/";
+  });
+  onLangChange(() => {
+    labelBar();
+    route();
+  });
+  window.addEventListener("hashchange", route);
+  onLive(refresh);
+  setInterval(refresh, 1000); // ages and countdowns
+  navigator.serviceWorker?.register("/sw.js").catch(() => {});
+  try {
+    me = await api.whoAmI();
+  } catch (err) {
+    // Without a network, the last user's last values; a session the gateway ended asks for a new sign-in.
+    me = err.status === 0 ? JSON.parse(localStorage.getItem(ME_KEY) ?? "null") : null;
+  }
+  if (me) start();
+  route();
+}
+
+boot();

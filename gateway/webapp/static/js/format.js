@@ -1,0 +1,37 @@
+// Numbers, durations and times in the user's language.
+
+import { currentLang, t } from "./lang.js";
+
+const locale = () => (currentLang() === "vi" ? "vi-VN" : "en-GB");
+
+export function number(value, digits = 1) {
+  if (value === null || value === undefined) return "–";
+  return value.toLocaleString(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+// "45 giây", "3 phút", "1 giờ 20 phút", "2 ngày": as precise as a farmer needs, no more.
+export function duration(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return t("dur.s", { n: s });
+  const min = Math.round(s / 60);
+  if (min < 60) return t("dur.min", { n: min });
+  const hours = Math.floor(min / 60);
+  if (hours < 48) return min % 60 ? t("dur.h_min", { h: hours, min: min % 60 }) : t("dur.h", { n: hours });
+  return t("dur.days", { n: Math.round(hours / 24) });
+}
+
+export const ago = (ms) => (ms < 30_000 ? t("ago.now") : t("ago", { d: duration(ms) }));
+
+export function clockTime(ms) {
+  return new Date(ms).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+export function dateTime(ms) {
+  const d = new Date(ms);
+  const day = d.toLocaleDateString(locale(), { day: "2-digit", month: "2-digit" });
+  return `${clockTime(ms)} ${day}`;
+}
+
+export function dayLabel(ms) {
+  return new Date(ms).toLocaleDateString(locale(), { day: "2-digit", month: "2-digit" });
+}

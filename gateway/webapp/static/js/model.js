@@ -1,0 +1,60 @@
+// Reading a GreenhouseNow (gateway/live/models.py) the way the screens need it.
+
+import { serverNow } from "./clock.js";
+import { duration } from "./format.js";
+import { t } from "./lang.js";
+
+// What a farmer reads first, in this order, each with its icon.
+export const KEY_VALUES = [
+  { kind: "air_temp_c", icon: "temp", label: "v.temp", digits: 1 },
+  { kind: "air_rh_pct", icon: "drop", label: "v.rh", digits: 0 },
+  { kind: "par_umol_m2_s", icon: "sun", label: "v.par", digits: 0 },
+  { kind: "tank_level_pct", icon: "tank", label: "v.tank", digits: 0 },
+];
+const OUT_OF_BAND = new Set(["low", "high"]);
+// Switched devices a farmer may run for some minutes; vents and screens are left to the rules.
+const SWITCHED = new Set(["valve", "pump", "fan", "mister", "heater"]);
+
+export const sensorOf = (gh, kind) => gh.sensors.find((s) => s.kind === kind) ?? null;
+export const msOf = (iso) => (iso ? Date.parse(iso) : null);
+
+export function offline(gh) {
+  return gh.availability !== "online" || gh.silent;
+}
+
+// Every reading the greenhouse reports that is out of its band or too old to trust, by name.
+export function problems(gh) {
+  const out = gh.sensors.filter((s) => OUT_OF_BAND.has(s.level) || (s.level === "stale" && s.band)).map((s) => s.name);
+  if (OUT_OF_BAND.has(gh.climate.vpd_level)) out.push(t("v.vpd"));
+  return out;
+}
+
+// "ok", "attention" or "offline": the one word that answers "is it OK?".
+export function verdict(gh) {
+  if (offline(gh)) return "offline";
+  return problems(gh).length || gh.active_alerts ? "attention" : "ok";
+}
+
+export function zones(gh) {
+  const byZone = new Map();
+  for (const s of gh.sensors.filter((s) => s.zone && s.kind === "soil_vwc_pct")) {
+    if (!byZone.has(s.zone)) byZone.set(s.zone, { zone: s.zone, sensors: [], valve: null });
+    byZone.get(s.zone).sensors.push(s);
+  }
+  for (const a of gh.actuators.filter((a) => a.kind === "valve" && byZone.has(a.zone))) byZone.get(a.zone).valve = a;
+  return [...byZone.values()];
+}
+
+export const controllable = (a) => SWITCHED.has(a.kind);
+// Vents and screens report a position; the rest are on or off.
+export const running = (gh) => gh.actuators.filter((a) => (a.position_pct === null ? a.on : a.position_pct > 0));
+export const manual = (a) => a.source === "override";
+
+// "Van khu A đang mở — còn 3 phút": what it is doing and, for a timed run, how long is left.
+export function runningText(a) {
+  if (a.position_pct !== null) return t("run.position", { name: a.name, pct: Math.round(a.position_pct) });
+  const until = msOf(a.until);
+  const doing = a.kind === "valve" ? "run.valve" : "run.on";
+  if (until === null) return t(doing, { name: a.name });
+  return t(`${doing}_left`, { name: a.name, left: duration(until - serverNow()) });
+}

@@ -1,0 +1,100 @@
+// History charts of one greenhouse for 24 hours, 7 days or the season, from the history API.
+
+import * as api from "../api.js";
+import { colourOf, lineChart } from "../chart.js";
+import { serverNow } from "../clock.js";
+import { h } from "../dom.js";
+import { clockTime, dayLabel } from "../format.js";
+import { t } from "../lang.js";
+
+// Bucket sizes for 144 to 240 points a chart.
+const RANGES = {
+  day: { span_h: 24, bucket_s: 600, label: clockTime },
+  week: { span_h: 7 * 24, bucket_s: 3600, label: dayLabel },
+  season: { span_h: 120 * 24, bucket_s: 12 * 3600, label: dayLabel }, // a tomato season: about four months
+};
+const CHARTS = [
+  { kind: "air_temp_c", title: "v.temp", digits: 0 },
+  { kind: "air_rh_pct", title: "v.rh", digits: 0 },
+  { metric: "vpd_kpa", title: "v.vpd", digits: 1 },
+  { kind: "soil_vwc_pct", title: "v.soil", digits: 0 },
+  { kind: "par_umol_m2_s", title: "v.par", digits: 0 },
+];
+
+function legendItem(series, i) {
+  const li = h("li", { text: series.label });
+  li.style.setProperty("--c", colourOf(i)); // the line's colour, which the chart module owns
+  return li;
+}
+
+function chartCard(def, series, hist, gh, range) {
+  const sensor = def.kind ? gh.sensors.find((s) => s.kind === def.kind) : null;
+  const band = def.metric ? gh.climate.vpd_band : sensor?.band;
+  const unit = series[0]?.unit ?? "";
+  const drawn = series.filter((s) => s.buckets.length);
+  const body = drawn.length
+    ? lineChart({ series: drawn, window: hist.window, band, digits: def.digits, timeLabel: range.label })
+    : h("p", { class: "empty", text: t("charts.no_data") });
+  const legend = drawn.length > 1 ? h("ul", { class: "legend" }, drawn.map(legendItem)) : null;
+  return h(
+    "section",
+    { class: "chart-card", "data-chart": def.kind ?? def.metric },
+    h("h2", { text: `${t(def.title)} (${unit})` }),
+    body,
+    legend,
+  );
+}
+
+export function chartsView(ghId, gh) {
+  const picker = h("div", { class: "range", role: "tablist" });
+  const box = h("div", { class: "charts", "aria-live": "polite" });
+  const el = h("div", {}, picker, box);
+  let chosen = "day";
+  let asked = 0;
+
+  async function load() {
+    const range = RANGES[chosen];
+    const ask = ++asked;
+    for (const b of picker.children) b.setAttribute("aria-selected", String(b.dataset.range === chosen));
+    box.replaceChildren(h("p", { class: "empty", text: t("charts.loading") }));
+    const end = serverNow();
+    const sensors = gh.sensors.filter((s) => CHARTS.some((c) => c.kind === s.kind)).map((s) => s.sensor);
+    let hist;
+    try {
+      hist = await api.history(ghId, {
+        start: new Date(end - range.span_h * 3600_000).toISOString(),
+        end: new Date(end).toISOString(),
+        bucket_s: range.bucket_s,
+        sensor: sensors,
+        metric: "vpd_kpa",
+      });
+    } catch (err) {
+      if (ask === asked) box.replaceChildren(h("p", { class: "error", text: err.status ? err.message : t("charts.offline") }));
+      return;
+    }
+    if (ask !== asked) return; // another range was chosen meanwhile
+    box.replaceChildren(
+      ...CHARTS.map((def) => {
+        const series = hist.series.filter((s) => (def.metric ? s.name === def.metric : s.kind === def.kind));
+        return chartCard(def, series, hist, gh, range);
+      }),
+    );
+  }
+
+  for (const key of Object.keys(RANGES)) {
+    picker.append(
+      h("button", {
+        type: "button",
+        role: "tab",
+        "data-range": key,
+        text: t(`charts.${key}`),
+        onclick: () => {
+          chosen = key;
+          load();
+        },
+      }),
+    );
+  }
+  load();
+  return { el, update() {} };
+}

@@ -1,0 +1,56 @@
+// The cooperative's greenhouses: one card each, with the answer to "is it OK?" and what is running.
+
+import { h, icon, keyed, setClass, setText } from "../dom.js";
+import { number } from "../format.js";
+import { t } from "../lang.js";
+import { live } from "../live.js";
+import { running, runningText, sensorOf, verdict } from "../model.js";
+
+function card(gh) {
+  const name = h("div", { class: "name" });
+  const state = h("div", { class: "state" });
+  const temp = h("span", { class: "num" });
+  const rh = h("span", { class: "num" });
+  const doing = h("div", { class: "doing" });
+  const alerts = h("span", { class: "badge" });
+  const el = h(
+    "a",
+    { class: "card", href: `#/gh/${encodeURIComponent(gh.greenhouse)}` },
+    h("div", { class: "card-head" }, name, alerts),
+    state,
+    h("div", { class: "card-values" }, icon("temp"), temp, icon("drop"), rh),
+    doing,
+  );
+  return {
+    el,
+    update(gh) {
+      const v = verdict(gh);
+      setClass(el, `card ${v}`);
+      setText(name, gh.name);
+      setText(state, t(`verdict.${v}`));
+      const air = sensorOf(gh, "air_temp_c");
+      const hum = sensorOf(gh, "air_rh_pct");
+      setText(temp, air ? `${number(air.value, 1)} ${air.unit}` : "–");
+      setText(rh, hum ? `${number(hum.value, 0)} ${hum.unit}` : "–");
+      const now = running(gh).filter((a) => a.kind !== "pump");
+      setText(doing, now.length ? now.map(runningText).join(" · ") : t("list.nothing_running"));
+      setText(alerts, gh.active_alerts ? t("list.alerts", { n: gh.active_alerts }) : "");
+      alerts.hidden = !gh.active_alerts;
+    },
+  };
+}
+
+export function listView() {
+  const cards = h("div", { class: "cards" });
+  const empty = h("p", { class: "empty" });
+  const el = h("div", { class: "list" }, cards, empty);
+  return {
+    el,
+    title: t("app.name"),
+    update() {
+      const all = [...live.greenhouses.values()].sort((a, b) => a.name.localeCompare(b.name, "vi"));
+      keyed(cards, all, (gh) => gh.greenhouse, card);
+      setText(empty, all.length ? "" : t(live.connected ? "list.none" : "list.loading"));
+    },
+  };
+}
