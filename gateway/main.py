@@ -13,6 +13,7 @@ from contract.clock import Clock
 from contract.site import SiteConfig
 from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext, create_app
+from gateway.live.service import Live
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.influx import InfluxV1Store
 from gateway.storage.model import Store
@@ -60,16 +61,19 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
             "no user can sign in yet: add the first admin with"
             f" 'greenhouse users add NAME --role admin --cooperative {site.cooperative.id} --data-dir {args.data_dir}'"
         )
-    api = None
+    api = live = None
     if args.http_port:
-        api = ApiServer(ApiContext.of(gateway, accounts, args.cookie_secure), args.http_host, args.http_port)
+        live = Live(site, store, args.mqtt_url, clock, args.instance)
+        api = ApiServer(ApiContext.of(gateway, accounts, args.cookie_secure, live), args.http_host, args.http_port)
     gateway.start()
-    if api is not None:
+    if api is not None and live is not None:
+        live.start()
         api.start()
         log.info("history API listening", extra={"url": f"http://{args.http_host}:{args.http_port}/docs"})
     stop.wait()
-    if api is not None:
+    if api is not None and live is not None:
         api.stop()
+        live.stop()
     gateway.stop()
     accounts.close()
     return 0

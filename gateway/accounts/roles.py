@@ -15,7 +15,8 @@ class Role(StrEnum):
 class Action(StrEnum):
     READ = "read"  # status, history, CSV, audit of the greenhouses one may see
     READ_INGEST = "read_ingest"  # what the gateway received and rejected
-    COMMAND = "command"  # manual control of actuators (the phone app's endpoints, to come)
+    COMMAND = "command"  # manual control of actuators from the phone
+    ACK_ALERTS = "ack_alerts"  # acknowledging an alert: "I have seen it, I am on it"
     EDIT_RULES = "edit_rules"  # rule editing and deployment (to come)
     MANAGE_USERS = "manage_users"  # list, create and disable users of one's own cooperative
 
@@ -24,6 +25,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.READ: frozenset(Role),
     Action.READ_INGEST: frozenset({Role.TECHNICIAN, Role.ADMIN}),
     Action.COMMAND: frozenset({Role.FARMER, Role.TECHNICIAN, Role.ADMIN}),
+    Action.ACK_ALERTS: frozenset({Role.FARMER, Role.TECHNICIAN, Role.ADMIN}),
     Action.EDIT_RULES: frozenset({Role.TECHNICIAN, Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
 }

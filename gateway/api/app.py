@@ -18,14 +18,17 @@ from gateway.accounts.service import Accounts
 from gateway.api.access import Principal, may_see, require_cooperative, require_greenhouse
 from gateway.api.auth import Auth
 from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
+from gateway.api.live_routes import live_router
 from gateway.api.session_routes import session_router
 from gateway.api.user_routes import user_router
 from gateway.audit import AuditAnswer, AuditError, AuditQuery, audit
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
+from gateway.live.service import Live
 from gateway.registry import GreenhouseHealth, Registry
 from gateway.service import Gateway
 from gateway.storage.model import Store
+from gateway.webapp.routes import webapp_router
 
 CSV_ROW_LIMIT = 2_000_000
 # A request that is well-formed but cannot be answered as asked (Starlette renamed its constant).
@@ -43,12 +46,18 @@ class ApiContext:
     accounts: Accounts
     # False only where the API is served over plain http (the demo, tests): browsers drop Secure cookies there.
     secure_cookies: bool = True
+    # The phone's live endpoints and web app; None for an API that serves history only.
+    live: Live | None = None
 
     @classmethod
-    def of(cls, gateway: Gateway, accounts: Accounts, secure_cookies: bool = True) -> "ApiContext":
+    def of(
+        cls, gateway: Gateway, accounts: Accounts, secure_cookies: bool = True, live: Live | None = None
+    ) -> "ApiContext":
         """What the API serves of a running gateway."""
         g = gateway
-        return cls(g.site, g.store, g.registry, g.spool, g.receiver.counters, g.clock.now, accounts, secure_cookies)
+        return cls(
+            g.site, g.store, g.registry, g.spool, g.receiver.counters, g.clock.now, accounts, secure_cookies, live
+        )
 
 
 class RejectOut(BaseModel):
@@ -78,6 +87,9 @@ def create_app(ctx: ApiContext) -> FastAPI:
     )
     app.include_router(session_router(auth))
     app.include_router(user_router(ctx.site, auth))
+    if ctx.live is not None:
+        app.include_router(live_router(ctx.site, ctx.live, auth))
+        app.include_router(webapp_router())
 
     Reader = Annotated[Principal, Depends(auth.allowed(Action.READ))]
     IngestReader = Annotated[Principal, Depends(auth.allowed(Action.READ_INGEST))]

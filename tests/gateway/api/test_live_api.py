@@ -1,0 +1,177 @@
+"""The phone's live endpoints over HTTP, against a real uvicorn, Mosquitto and edge agent: the picture now, the
+event stream, manual commands and alert acknowledgements, each for the roles and cooperatives that may."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from contract.clock import Clock
+from firmware_sim.physics import InitialConditions
+from gateway.accounts.roles import Role
+from gateway.accounts.service import Accounts
+from gateway.api.app import ApiContext
+from gateway.ingest.receiver import IngestCounters
+from gateway.ingest.spool import Spool
+from gateway.live.service import Live
+from gateway.main import ApiServer
+from gateway.storage.sqlite import SqliteStore
+from greenhouse.net import free_port, wait_for_port
+from tests.support.accounts import add_user
+from tests.support.mosquitto import Mosquitto
+from tests.support.stack import EdgeThread, Stack, one_greenhouse_site, rules_yaml, stack
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+GH = "ca-chua-1"
+USERS = {
+    "nong-dan": (Role.FARMER, "htx-moc-chau", [GH]),
+    "nong-dan-2": (Role.FARMER, "htx-moc-chau", ["ca-chua-2"]),
+    "nong-hoc": (Role.AGRONOMIST, "htx-moc-chau", None),
+    "bac-ha": (Role.ADMIN, "htx-bac-ha", None),
+}
+
+
+@dataclass
+class Phone:
+    url: str
+    passwords: dict[str, str]
+    stack: Stack
+
+    def login(self, name: str, lang: str = "vi") -> httpx.Client:
+        client = httpx.Client(base_url=self.url, timeout=20, headers={"Accept-Language": lang})
+        response = client.post("/api/v1/login", json={"user": name, "password": self.passwords[name]})
+        assert response.status_code == 200, response.text
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        return client
+
+
+@pytest.fixture
+def phone(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[Phone]:
+    # An alert rule that holds from the first poll (the tank is at 60 %), and drives nothing.
+    tank = {"id": "tank-low", "name": "Bể thấp", "kind": "alert", "metric": {"sensors": ["tank-level"]}, "below": 70}
+    site = one_greenhouse_site(tmp_path, rules=rules_yaml([tank]))
+    start = datetime(2026, 3, 10, 9, 0, tzinfo=TZ)
+    with stack(tmp_path, mosquitto, site, start, speed=30, initial=InitialConditions(tank_level_pct=60)) as s:
+        store, spool = SqliteStore(tmp_path / "history.sqlite3"), Spool(tmp_path / "spool.sqlite3")
+        accounts = Accounts(tmp_path / "gw", Clock().now)
+        live = Live(site, store, s.url, s.clock, "1")
+        ctx = ApiContext(site, store, live.registry, spool, IngestCounters(), s.clock.now, accounts, False, live)
+        port = free_port()
+        server = ApiServer(ctx, "127.0.0.1", port)
+        live.start()
+        server.start()
+        edge = EdgeThread(s)
+        try:
+            wait_for_port(port)
+            passwords = {name: add_user(accounts, name, *spec) for name, spec in USERS.items()}
+            yield Phone(f"http://127.0.0.1:{port}", passwords, s)
+        finally:
+            edge.stop()
+            server.stop()
+            live.stop()
+            accounts.close()
+            spool.close()
+            store.close()
+
+
+def _greenhouse(client: httpx.Client) -> dict[str, object]:
+    response = client.get("/api/v1/live/greenhouses")
+    assert response.status_code == 200, response.text
+    [gh] = response.json()
+    return gh
+
+
+def _valve_on(client: httpx.Client) -> bool:
+    actuators = _greenhouse(client)["actuators"]
+    assert isinstance(actuators, list)
+    return next(a["on"] for a in actuators if a["actuator"] == "valve-a")
+
+
+def test_a_farmer_waters_a_zone_from_the_phone_and_the_stream_shows_it(phone: Phone) -> None:
+    farmer = phone.login("nong-dan")
+    p = phone.stack.probe
+    p.wait(lambda: _greenhouse(farmer)["state_ts"] is not None, 20, "the greenhouse's state reaches the gateway")
+    with farmer.stream("GET", "/api/v1/live/stream") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines()
+        assert next(lines) == "event: greenhouse"
+        first = json.loads(next(lines).removeprefix("data: "))
+        assert first["greenhouse"] == GH
+        answer = farmer.post(
+            f"/api/v1/greenhouses/{GH}/commands", json={"actuator": "valve-a", "action": "on", "duration_s": 300}
+        )
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["outcome"], answer.json()["text_vi"]) == ("accepted", "Đã nhận lệnh")
+        # The stream sends the valve open, without the phone asking.
+        opened = None
+        for line in lines:
+            if line.startswith("data: "):
+                gh = json.loads(line.removeprefix("data: "))
+                valve = next(a for a in gh["actuators"] if a["actuator"] == "valve-a")
+                if valve["on"]:
+                    opened = valve
+                    break
+        assert opened is not None and opened["source"] == "override" and opened["until"] is not None
+    assert _valve_on(farmer)
+
+
+def test_a_refusal_comes_back_in_the_phones_language_and_bad_requests_are_named(phone: Phone) -> None:
+    farmer = phone.login("nong-dan", lang="en")
+    phone.stack.probe.wait(lambda: _greenhouse(farmer)["state_ts"] is not None, 20, "state")
+    # The site's interlock: the pump never runs against closed valves.
+    pump = {"actuator": "pump", "action": "on", "duration_s": 60}
+    refused = farmer.post(f"/api/v1/greenhouses/{GH}/commands", json=pump).json()
+    assert (refused["outcome"], refused["reason"]) == ("refused", "interlock_actuator")
+    assert refused["text_en"] == "Needs Van khu A, Van khu B running first"
+    unknown = farmer.post(f"/api/v1/greenhouses/{GH}/commands", json={"actuator": "sprinkler", "action": "on"})
+    assert (unknown.status_code, unknown.json()["detail"]) == (422, "No actuator 'sprinkler'")
+    absurd = farmer.post(
+        f"/api/v1/greenhouses/{GH}/commands", json={"actuator": "valve-a", "action": "on", "duration_s": 10**9}
+    )
+    assert absurd.status_code == 422 and "duration_s" in absurd.text
+
+
+def test_who_may_see_command_and_acknowledge(phone: Phone) -> None:
+    other_house, agronomist, other_coop = (phone.login(n) for n in ("nong-dan-2", "nong-hoc", "bac-ha"))
+    run = {"actuator": "fan", "action": "on", "duration_s": 60}
+    # A farmer of another greenhouse, and another cooperative's admin, see nothing of this one.
+    for client in (other_house, other_coop):
+        assert client.get("/api/v1/live/greenhouses").json() == []
+        assert client.post(f"/api/v1/greenhouses/{GH}/commands", json=run).status_code == 404
+        assert client.get(f"/api/v1/greenhouses/{GH}/alerts").status_code == 404
+    # An agronomist reads, but neither commands nor acknowledges.
+    assert [g["greenhouse"] for g in agronomist.get("/api/v1/live/greenhouses").json()] == [GH]
+    assert agronomist.post(f"/api/v1/greenhouses/{GH}/commands", json=run).status_code == 403
+    assert agronomist.post(f"/api/v1/greenhouses/{GH}/alerts/x/ack").status_code == 403
+    # Without a session, or without the CSRF token, nothing at all.
+    anonymous = httpx.Client(base_url=phone.url)
+    assert anonymous.get("/api/v1/live/stream").status_code == 401
+    farmer = phone.login("nong-dan")
+    del farmer.headers["X-CSRF-Token"]
+    assert farmer.post(f"/api/v1/greenhouses/{GH}/commands", json=run).status_code == 403
+
+
+def test_an_alert_is_listed_and_acknowledged_by_name(phone: Phone) -> None:
+    farmer = phone.login("nong-dan")
+
+    def listed() -> list[dict[str, object]]:
+        return farmer.get(f"/api/v1/greenhouses/{GH}/alerts").json()
+
+    phone.stack.probe.wait(lambda: any(a["source"] == "rule:tank-low" for a in listed()), 20, "the alert listed")
+    [alert] = [a for a in listed() if a["source"] == "rule:tank-low"]
+    assert (alert["active"], alert["severity"], alert["acked_by"]) == (True, "warning", None)
+    assert str(alert["text_vi"]).startswith("Bể thấp: tank-level = 60")
+    assert _greenhouse(farmer)["active_alerts"] == 1
+    acked = farmer.post(f"/api/v1/greenhouses/{GH}/alerts/{alert['id']}/ack")
+    assert acked.status_code == 200, acked.text
+    assert acked.json()["acked_by"] == "nong-dan"
+    assert [a["acked_by"] for a in listed() if a["id"] == alert["id"]] == ["nong-dan"]
+    unknown = farmer.post(f"/api/v1/greenhouses/{GH}/alerts/nope/ack")
+    assert unknown.status_code == 404 and unknown.json()["detail"] == "Không có cảnh báo 'nope'"
