@@ -279,7 +279,9 @@ class EdgeAgent:
         )
         log.info("command", extra={"command": ack.command_id, "outcome": ack.outcome, "reason": ack.reason})
         self.link.publish_now(self._topic[topics.Channel.ACK], ack.to_json())
-        self._drive(now, every=False)
+        # What the command changed is told at once, not at the next heartbeat: the phone shows the valve open.
+        if self._drive(now, every=False):
+            self._publish_state(now)
 
     def _on_rules(self, payload: bytes, now: datetime) -> None:
         report = self.rule_updates.offer(payload, now)
