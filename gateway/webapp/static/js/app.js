@@ -63,7 +63,7 @@ function route() {
   document.title = next.title ?? t("app.name");
   setText($("title"), next.title ?? t("app.name"));
   $("back").hidden = !next.back;
-  $("signout").hidden = !me;
+  $("signout").hidden = !me || Boolean(next.back); // on the list only: a greenhouse's name needs the room
   refresh();
   next.focus?.();
 }

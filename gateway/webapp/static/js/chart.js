@@ -55,7 +55,7 @@ export function lineChart({ series, window, band, digits, timeLabel }) {
     const bottom = y(Math.max(band.low, lo));
     parts.push(svg("rect", { class: "band", x: PAD.left, y: top, width: W - PAD.left - PAD.right, height: bottom - top }));
   }
-  for (const v of ticks(lo + margin, hi - margin, 3)) {
+  for (const v of ticks(lo, hi, 3)) {
     parts.push(svg("line", { class: "grid", x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v) }));
     parts.push(svg("text", { class: "tick", x: PAD.left - 4, y: y(v) + 3, "text-anchor": "end" }, number(v, digits)));
   }
@@ -71,7 +71,8 @@ export function lineChart({ series, window, band, digits, timeLabel }) {
         const lower = run.map((b) => [x(b.at), y(b.min)]).reverse();
         parts.push(svg("path", { class: "spread", d: `${path(upper.concat(lower))}Z`, fill: colour }));
       }
-      parts.push(svg("path", { class: "mean", d: path(run.map((b) => [x(b.at), y(b.mean)])), stroke: colour }));
+      if (run.length === 1) parts.push(svg("circle", { cx: x(run[0].at), cy: y(run[0].mean), r: 2.5, fill: colour }));
+      else parts.push(svg("path", { class: "mean", d: path(run.map((b) => [x(b.at), y(b.mean)])), stroke: colour }));
     }
   });
   return svg("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img" }, parts);

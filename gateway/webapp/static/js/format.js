@@ -26,12 +26,10 @@ export function clockTime(ms) {
   return new Date(ms).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit", hour12: false });
 }
 
-export function dateTime(ms) {
+// "15/01" in both languages: Vietnam writes day before month, and so does the English a cooperative reads.
+export function dayLabel(ms) {
   const d = new Date(ms);
-  const day = d.toLocaleDateString(locale(), { day: "2-digit", month: "2-digit" });
-  return `${clockTime(ms)} ${day}`;
+  return `${String(d.getDate()).padStart(2, "0")}/${String(d.getMonth() + 1).padStart(2, "0")}`;
 }
 
-export function dayLabel(ms) {
-  return new Date(ms).toLocaleDateString(locale(), { day: "2-digit", month: "2-digit" });
-}
+export const dateTime = (ms) => `${clockTime(ms)} ${dayLabel(ms)}`;

@@ -6,15 +6,16 @@ import { t } from "./lang.js";
 
 // What a farmer reads first, in this order, each with its icon.
 export const KEY_VALUES = [
-  { kind: "air_temp_c", icon: "temp", label: "v.temp", digits: 1 },
-  { kind: "air_rh_pct", icon: "drop", label: "v.rh", digits: 0 },
-  { kind: "par_umol_m2_s", icon: "sun", label: "v.par", digits: 0 },
-  { kind: "tank_level_pct", icon: "tank", label: "v.tank", digits: 0 },
+  { kind: "air_temp_c", icon: "temp", digits: 1 },
+  { kind: "air_rh_pct", icon: "drop", digits: 0 },
+  { kind: "par_umol_m2_s", icon: "sun", digits: 0 },
+  { kind: "tank_level_pct", icon: "tank", digits: 0 },
 ];
 const OUT_OF_BAND = new Set(["low", "high"]);
 // Switched devices a farmer may run for some minutes; vents and screens are left to the rules.
 const SWITCHED = new Set(["valve", "pump", "fan", "mister", "heater"]);
 
+export const kindLabel = (kind) => t(`kind.${kind}`);
 export const sensorOf = (gh, kind) => gh.sensors.find((s) => s.kind === kind) ?? null;
 export const msOf = (iso) => (iso ? Date.parse(iso) : null);
 
@@ -22,9 +23,10 @@ export function offline(gh) {
   return gh.availability !== "online" || gh.silent;
 }
 
-// Every reading the greenhouse reports that is out of its band or too old to trust, by name.
+// What is out of its band or too old to trust, once per kind of value ("Độ ẩm đất" for any soil sensor).
 export function problems(gh) {
-  const out = gh.sensors.filter((s) => OUT_OF_BAND.has(s.level) || (s.level === "stale" && s.band)).map((s) => s.name);
+  const kinds = gh.sensors.filter((s) => OUT_OF_BAND.has(s.level) || (s.level === "stale" && s.band)).map((s) => s.kind);
+  const out = [...new Set(kinds)].map(kindLabel);
   if (OUT_OF_BAND.has(gh.climate.vpd_level)) out.push(t("v.vpd"));
   return out;
 }
@@ -50,11 +52,19 @@ export const controllable = (a) => SWITCHED.has(a.kind);
 export const running = (gh) => gh.actuators.filter((a) => (a.position_pct === null ? a.on : a.position_pct > 0));
 export const manual = (a) => a.source === "override";
 
-// "Van khu A đang mở — còn 3 phút": what it is doing and, for a timed run, how long is left.
-export function runningText(a) {
-  if (a.position_pct !== null) return t("run.position", { name: a.name, pct: Math.round(a.position_pct) });
+// "Van khu A đang mở — còn 3 phút": what it is doing and, for a timed run, how long is left. Without the
+// name ("Đang mở — còn 3 phút") where the name is shown above it.
+export function runningText(a, named = true) {
+  const family = named ? "run" : "state";
+  if (a.position_pct !== null) return t(`${family}.position`, { name: a.name, pct: Math.round(a.position_pct) });
   const until = msOf(a.until);
-  const doing = a.kind === "valve" ? "run.valve" : "run.on";
+  const doing = `${family}.${a.kind === "valve" ? "valve" : "on"}`;
   if (until === null) return t(doing, { name: a.name });
   return t(`${doing}_left`, { name: a.name, left: duration(until - serverNow()) });
+}
+
+// Everything running, in one line; the pump is left out, it runs with the valves.
+export function doingNow(gh) {
+  const now = running(gh).filter((a) => a.kind !== "pump");
+  return now.length ? now.map((a) => runningText(a)).join(" · ") : t("list.nothing_running");
 }

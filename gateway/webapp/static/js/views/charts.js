@@ -6,6 +6,7 @@ import { serverNow } from "../clock.js";
 import { h } from "../dom.js";
 import { clockTime, dayLabel } from "../format.js";
 import { t } from "../lang.js";
+import { kindLabel } from "../model.js";
 
 // Bucket sizes for 144 to 240 points a chart.
 const RANGES = {
@@ -14,11 +15,11 @@ const RANGES = {
   season: { span_h: 120 * 24, bucket_s: 12 * 3600, label: dayLabel }, // a tomato season: about four months
 };
 const CHARTS = [
-  { kind: "air_temp_c", title: "v.temp", digits: 0 },
-  { kind: "air_rh_pct", title: "v.rh", digits: 0 },
-  { metric: "vpd_kpa", title: "v.vpd", digits: 1 },
-  { kind: "soil_vwc_pct", title: "v.soil", digits: 0 },
-  { kind: "par_umol_m2_s", title: "v.par", digits: 0 },
+  { kind: "air_temp_c", digits: 0 },
+  { kind: "air_rh_pct", digits: 0 },
+  { metric: "vpd_kpa", digits: 1 },
+  { kind: "soil_vwc_pct", digits: 0 },
+  { kind: "par_umol_m2_s", digits: 0 },
 ];
 
 function legendItem(series, i) {
@@ -39,7 +40,7 @@ function chartCard(def, series, hist, gh, range) {
   return h(
     "section",
     { class: "chart-card", "data-chart": def.kind ?? def.metric },
-    h("h2", { text: `${t(def.title)} (${unit})` }),
+    h("h2", { text: `${def.kind ? kindLabel(def.kind) : t("v.vpd")} (${unit})` }),
     body,
     legend,
   );

@@ -4,7 +4,7 @@ import { h, icon, keyed, setClass, setText } from "../dom.js";
 import { number } from "../format.js";
 import { t } from "../lang.js";
 import { live } from "../live.js";
-import { running, runningText, sensorOf, verdict } from "../model.js";
+import { doingNow, sensorOf, verdict } from "../model.js";
 
 function card(gh) {
   const name = h("div", { class: "name" });
@@ -32,8 +32,7 @@ function card(gh) {
       const hum = sensorOf(gh, "air_rh_pct");
       setText(temp, air ? `${number(air.value, 1)} ${air.unit}` : "–");
       setText(rh, hum ? `${number(hum.value, 0)} ${hum.unit}` : "–");
-      const now = running(gh).filter((a) => a.kind !== "pump");
-      setText(doing, now.length ? now.map(runningText).join(" · ") : t("list.nothing_running"));
+      setText(doing, doingNow(gh));
       setText(alerts, gh.active_alerts ? t("list.alerts", { n: gh.active_alerts }) : "");
       alerts.hidden = !gh.active_alerts;
     },

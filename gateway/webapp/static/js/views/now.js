@@ -4,7 +4,7 @@ import { serverNow } from "../clock.js";
 import { h, icon, keyed, setClass, setText } from "../dom.js";
 import { ago, clockTime, number } from "../format.js";
 import { serverText, t } from "../lang.js";
-import { KEY_VALUES, controllable, manual, msOf, problems, runningText, sensorOf, verdict, zones } from "../model.js";
+import { KEY_VALUES, controllable, doingNow, kindLabel, manual, msOf, problems, runningText, sensorOf, verdict, zones } from "../model.js";
 import { openCommand } from "./command.js";
 
 const age = (ts) => (ts ? t("updated", { ago: ago(serverNow() - msOf(ts)) }) : t("never"));
@@ -32,7 +32,7 @@ function tile(item) {
 function tileItems(gh) {
   const items = KEY_VALUES.map((def) => [def, sensorOf(gh, def.kind)])
     .filter(([, s]) => s)
-    .map(([def, s]) => ({ key: def.kind, icon: def.icon, label: t(def.label), digits: def.digits, ...s }));
+    .map(([def, s]) => ({ key: def.kind, icon: def.icon, label: kindLabel(def.kind), digits: def.digits, ...s }));
   const c = gh.climate;
   const ts = sensorOf(gh, "air_temp_c")?.ts ?? null;
   const vpd = { key: "vpd", icon: "leaf", label: t("v.vpd"), digits: 2, unit: "kPa", value: c.vpd_kpa, level: c.vpd_level, ts };
@@ -55,7 +55,7 @@ function deviceRow(ghId, mayCommand) {
       current = a;
       const on = a.position_pct === null ? a.on : a.position_pct > 0;
       setText(name, a.name);
-      setText(state, on ? runningText(a) : t("state.off"));
+      setText(state, on ? runningText(a, false) : t("state.off"));
       const until = msOf(a.until);
       const override = manual(a) && until ? t("state.manual_until", { at: clockTime(until) }) : "";
       setText(why, [override, serverText(a)].filter(Boolean).join(" · "));
@@ -85,7 +85,7 @@ function soilValue() {
   const name = h("span", { class: "name" });
   const value = h("span", { class: "num" });
   const when = h("span", { class: "age" });
-  const el = h("div", {}, name, value, when);
+  const el = h("div", {}, h("div", { class: "text" }, name, when), value);
   return {
     el,
     update(s) {
@@ -100,7 +100,8 @@ function soilValue() {
 function verdictBox() {
   const title = h("div", { class: "title" });
   const detail = h("div", { class: "detail" });
-  const el = h("div", { class: "verdict", role: "status" }, title, detail);
+  const doing = h("div", { class: "doing" });
+  const el = h("div", { class: "verdict", role: "status" }, title, detail, doing);
   return {
     el,
     update(gh) {
@@ -116,6 +117,7 @@ function verdictBox() {
         ok: t("verdict.ok_detail"),
       };
       setText(detail, lines[v]);
+      setText(doing, doingNow(gh));
     },
   };
 }

@@ -1,0 +1,164 @@
+"""The phone web app in a real headless Chromium (Debian's, driven by Playwright) against a running
+`greenhouse demo`, at phone size; screenshots of the main screens are kept in test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from contract.clock import Clock
+from gateway.accounts.roles import Role
+from gateway.accounts.service import Accounts
+from greenhouse.net import free_port
+from tests.support.accounts import add_user
+from tests.support.stack import REPO
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+PHONE = {"width": 360, "height": 740}
+# Fast enough that a one-minute watering takes 3 s and a sensor changes every 1.5 s (30 s polls), slow
+# enough for a screen to be read between two changes.
+SPEED = 20
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def require_browser() -> None:
+    """Called at the top of each browser test module: skips it, saying what to install, where there is none."""
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright (not its browser download)")
+    if not CHROMIUM.exists():
+        pytest.skip("apt-get install chromium chromium-driver", allow_module_level=True)
+
+
+@dataclass(frozen=True)
+class Demo:
+    url: str
+    pid: int  # the demo's own process; its children are the simulator, the gateway and the edge agents
+    data_dir: Path
+    passwords: dict[str, str]  # user → password
+
+
+def _printed_password(out: Path, proc: subprocess.Popen[bytes]) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = re.search(r"as demo-admin, password (\S+) ", out.read_text())
+        if found:
+            return found.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"the demo printed no sign-in:\n{out.read_text()[-2000:]}")
+
+
+def _wait_for_app(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/sw.js", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url}/sw.js never answered: is webapp_router() mounted in create_app?")
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """One demo for every browser test: three greenhouses, history in SQLite, the app on its API port."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    out = data_dir / "demo.out"
+    args = ["demo", "--plain", "--speed", str(SPEED), "--duration", "1800", "--data-dir", str(data_dir)]
+    with out.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "greenhouse", *args, "--http-port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))},
+        )
+    try:
+        passwords = {"demo-admin": _printed_password(out, proc)}
+        url = f"http://127.0.0.1:{port}"
+        _wait_for_app(url)
+        accounts = Accounts(data_dir, Clock().now)
+        try:
+            passwords["nong-dan"] = add_user(accounts, "nong-dan", Role.FARMER, greenhouses=["ca-chua-1", "rau-la-1"])
+            passwords["ky-su"] = add_user(accounts, "ky-su", Role.AGRONOMIST)
+        finally:
+            accounts.close()
+        yield Demo(url, proc.pid, data_dir, passwords)
+    finally:
+        proc.send_signal(signal.SIGINT)  # as Ctrl-C: edges to fail-safe, then the rest
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def phone(tmp_path: Path) -> Iterator[BrowserContext]:
+    """A phone-size Chromium with a fresh profile, in Vietnam's time zone and language."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="vi-VN",
+            timezone_id="Asia/Ho_Chi_Minh",
+        )
+        context.set_default_timeout(20_000)
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot() -> Callable[..., None]:
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+
+    def take(page: Page, name: str, full_page: bool = False) -> None:
+        """What the phone's screen shows; with ``full_page``, the whole screen as if scrolled through."""
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+    return take
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.iterdir()):
+        terminalreporter.write_line(f"phone screenshots of the web app: {SCREENSHOTS}")
+
+
+def sign_in(page: Page, demo: Demo, user: str = "demo-admin") -> None:
+    page.goto(demo.url + "/")
+    page.fill("#user", user)
+    page.fill("#password", demo.passwords[user])
+    page.click("button[type=submit]")
+    page.wait_for_selector(".card")
