@@ -373,7 +373,8 @@ def run_rules_deploy(args: argparse.Namespace) -> int:
     if not ok:  # refused here already: nothing is published
         print("\n".join(lines), file=sys.stderr)
         return 1
-    done = deploy(args.mqtt_url, site.cooperative.id, greenhouses, args.file, load_rules(args.file), args.by, args.wait)
+    text = args.file.read_text(encoding="utf-8")
+    done = deploy(args.mqtt_url, site.cooperative.id, greenhouses, text, load_rules(args.file), args.by, args.wait)
     ok, lines = describe(done, args.lang)
     print("\n".join(lines))
     return 0 if ok else 1

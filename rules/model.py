@@ -85,45 +85,48 @@ def load_rules(path: Path) -> RuleSet:
 
 def check_against_site(ruleset: RuleSet, greenhouse: Greenhouse) -> list[str]:
     """What in ``ruleset`` does not fit ``greenhouse``, one line each; empty when it all fits."""
+    return [f"rule {rule.id!r}: {p}" for rule in ruleset.rules for p in rule_site_problems(rule, greenhouse)]
+
+
+def rule_site_problems(rule: Rule, greenhouse: Greenhouse) -> list[str]:
+    """What in one rule does not fit ``greenhouse``, one line each, without naming the rule."""
     sensors, actuators = greenhouse.sensors, greenhouse.actuators
     zone_pumps = {z.pump for z in greenhouse.zones if z.pump}
     problems: list[str] = []
-    for rule in ruleset.rules:
-        where = f"rule {rule.id!r}"
-        for metric in rule.metrics():
-            problems += _metric_problems(where, metric, sensors, greenhouse.id)
-        problems += [f"{where}: {p}" for p in rule.site_problems(greenhouse)]
-        fallback = rule.fallback.action if rule.fallback is not None else None
-        for action in [*rule.actions(), *([fallback] if fallback else [])]:
-            actuator = actuators.get(action.actuator)
-            if actuator is None:
-                problems.append(f"{where}: actuator {action.actuator!r} is not in greenhouse {greenhouse.id!r}")
-            elif actuator.id in zone_pumps:
-                problems.append(f"{where}: pump {actuator.id!r} follows its zones' valves; name a valve instead")
-            else:
-                problems += _action_problems(where, action, actuator)
+    for metric in rule.metrics():
+        problems += _metric_problems(metric, sensors, greenhouse.id)
+    problems += rule.site_problems(greenhouse)
+    fallback = rule.fallback.action if rule.fallback is not None else None
+    for action in [*rule.actions(), *([fallback] if fallback else [])]:
+        actuator = actuators.get(action.actuator)
+        if actuator is None:
+            problems.append(f"actuator {action.actuator!r} is not in greenhouse {greenhouse.id!r}")
+        elif actuator.id in zone_pumps:
+            problems.append(f"pump {actuator.id!r} follows its zones' valves; name a valve instead")
+        else:
+            problems += _action_problems(action, actuator)
     return problems
 
 
-def _metric_problems(where: str, metric: Metric, sensors: dict[str, Sensor], greenhouse_id: str) -> list[str]:
+def _metric_problems(metric: Metric, sensors: dict[str, Sensor], greenhouse_id: str) -> list[str]:
     unknown = [s for s in metric.sensors if s not in sensors]
-    problems = [f"{where}: sensor {s!r} is not in greenhouse {greenhouse_id!r}" for s in unknown]
+    problems = [f"sensor {s!r} is not in greenhouse {greenhouse_id!r}" for s in unknown]
     kinds = sorted({sensors[s].kind.value for s in metric.sensors if s in sensors})
     if len(kinds) > 1:
-        problems.append(f"{where}: {metric.label} mixes sensor kinds ({', '.join(kinds)})")
+        problems.append(f"{metric.label} mixes sensor kinds ({', '.join(kinds)})")
     return problems
 
 
-def _action_problems(where: str, action: Action, actuator: Actuator) -> list[str]:
+def _action_problems(action: Action, actuator: Actuator) -> list[str]:
     problems: list[str] = []
     if actuator.kind.positional and action.position_pct is None:
-        problems.append(f"{where}: {actuator.id!r} is a {actuator.kind.value}: give action.position_pct")
+        problems.append(f"{actuator.id!r} is a {actuator.kind.value}: give action.position_pct")
     elif not actuator.kind.positional and action.position_pct is not None:
-        problems.append(f"{where}: {actuator.id!r} switches on and off: remove action.position_pct")
+        problems.append(f"{actuator.id!r} switches on and off: remove action.position_pct")
     if not actuator.kind.positional and action.on_for_s > actuator.safety.max_on_s:
         # Safety would clip every run: the rule cannot mean what it says. (A position is not timed by safety.)
         problems.append(
-            f"{where}: action.on_for_s {action.on_for_s:g} s is longer than {actuator.id!r} may run "
+            f"action.on_for_s {action.on_for_s:g} s is longer than {actuator.id!r} may run "
             f"(safety max_on_s {actuator.safety.max_on_s:g} s)"
         )
     return problems

@@ -19,6 +19,7 @@ from gateway.api.access import Principal, may_see, require_cooperative, require_
 from gateway.api.auth import Auth
 from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
 from gateway.api.live_routes import live_router
+from gateway.api.rules_routes import rules_router
 from gateway.api.session_routes import session_router
 from gateway.api.user_routes import user_router
 from gateway.audit import AuditAnswer, AuditError, AuditQuery, audit
@@ -89,6 +90,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.include_router(user_router(ctx.site, auth))
     if ctx.live is not None:
         app.include_router(live_router(ctx.site, ctx.live, auth))
+        app.include_router(rules_router(ctx.site, ctx.store, ctx.live, ctx.now, auth))
         app.include_router(webapp_router())
 
     Reader = Annotated[Principal, Depends(auth.allowed(Action.READ))]

@@ -17,7 +17,7 @@ from enum import StrEnum
 from pydantic import ValidationError
 
 from contract import topics
-from contract.messages import CommandAck, Event, StateSnapshot, Status, TelemetryBatch
+from contract.messages import CommandAck, Event, RuleSetOffer, RulesReport, StateSnapshot, Status, TelemetryBatch
 from contract.site import SiteConfig
 
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -26,17 +26,19 @@ MAX_FUTURE = timedelta(minutes=10)
 MAX_PAST = timedelta(days=400)
 
 Ingested = TelemetryBatch | Status | Event
-Live = Ingested | StateSnapshot | CommandAck
+Live = Ingested | StateSnapshot | CommandAck | RulesReport | RuleSetOffer
 INGESTED: dict[topics.Channel, type[Ingested]] = {
     topics.Channel.TELEMETRY: TelemetryBatch,
     topics.Channel.STATUS: Status,
     topics.Channel.EVENTS: Event,
 }
-# What the live feed follows besides: actuator states and the answers to commands.
+# What the live feed follows besides: actuator states, the answers to commands, and rule sets.
 LIVE: dict[topics.Channel, type[Live]] = {
     **INGESTED,
     topics.Channel.STATE: StateSnapshot,
     topics.Channel.ACK: CommandAck,
+    topics.Channel.RULES_STATUS: RulesReport,
+    topics.Channel.RULES: RuleSetOffer,
 }
 
 
@@ -87,8 +89,11 @@ def _timestamps(message: Live) -> list[datetime]:
             return [message.sent_at, *(r.ts for r in message.readings)]
         case Status():
             return [message.ts] if message.ts else []
-        case Event() | StateSnapshot() | CommandAck():
+        case Event() | StateSnapshot() | CommandAck() | RulesReport():
             return [message.ts]
+        case RuleSetOffer():
+            # Published by the central side on its own (wall) clock, not an edge's: nothing to bound.
+            return []
 
 
 def _parse(model: type[Live], payload: bytes) -> Live | Rejected:

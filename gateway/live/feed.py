@@ -1,10 +1,10 @@
 """The live feed: one MQTT client per gateway instance, outside the shared subscription, so that every instance
-that serves phones sees every greenhouse of its site — telemetry, status, actuator states, alert events and the
-answers to commands — and can publish the phones' commands.
+that serves phones sees every greenhouse of its site — telemetry, status, actuator states, alert events, the
+answers to commands and the rule sets — and can publish the phones' commands.
 
 Ingest and storage stay with the receiver's shared subscription; this client only keeps the live picture (its
-own registry), the alerts board and the command waiters. A bad message is skipped, counted and logged once per
-reason: the receiver already records it in the rejects log.
+own registry), the alerts board, the command waiters and which rule set each greenhouse runs. A bad message is
+skipped, counted and logged once per reason: the receiver already records it in the rejects log.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import paho.mqtt.client as paho
 
 from contract import topics
 from contract.clock import Clock
-from contract.messages import Command, CommandAck, Event
+from contract.messages import Command, CommandAck, Event, RuleSetOffer, RulesReport
 from contract.mqtt import BrokerUrl, make_client
 from contract.site import SiteConfig
 from gateway.ingest.validate import LIVE, Accepted, Validator
 from gateway.live.alerts import AlertBoard
 from gateway.live.commands import Acks
+from gateway.live.rules import RulesBoard
 from gateway.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class LiveFeed:
         self.registry = registry
         self.board = board
         self.acks = Acks()
+        self.rules = RulesBoard(site)
         self.skipped: dict[str, int] = {}
         self._url = url
         self._clock = clock
@@ -79,6 +81,9 @@ class LiveFeed:
         message = result.message
         if isinstance(message, CommandAck):
             self.acks.resolve(message)
+            return
+        if isinstance(message, RulesReport | RuleSetOffer):
+            self.rules.apply(message)
             return
         if isinstance(message, Event):
             self.board.add(message)

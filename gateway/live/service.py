@@ -25,6 +25,7 @@ class Live:
     def __init__(self, site: SiteConfig, store: Store, url: BrokerUrl, clock: Clock, instance: str) -> None:
         self.site = site
         self.clock = clock
+        self.broker = url
         self.registry = Registry(site)
         self.board = AlertBoard(site, store)
         client_id = f"gateway-live-{site.cooperative.id}-{instance}"

@@ -12,10 +12,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from contract.config_file import ConfigError, ConfigIssue, dotted
+from contract.config_file import ConfigError, ConfigIssue, dotted, parse_model
 from contract.reasons import Lang, pick
 from contract.site import Greenhouse
-from rules.model import Rule, RuleSet, check_against_site, load_rules
+from rules.model import Rule, RuleSet, check_against_site, load_rules, rule_site_problems
 
 _WORDS: dict[str, tuple[str, str]] = {
     "rule": ("Luật", "Rule"),
@@ -144,30 +144,120 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+class Problem(BaseModel):
+    """One problem of a rule file, as data: for a page that shows it next to the field it is about."""
+
+    rule_index: int | None  # the rule's place in the file (0-based); None for the file as a whole
+    rule_id: str | None
+    rule_name: str | None
+    line: int | None
+    field: str  # dotted, inside the rule when there is one: ``action.on_for_s``
+    message: str
+    hint_vi: str | None
+    hint_en: str | None
+
+
+def problems_of(error: ConfigError, text: str) -> list[Problem]:
+    """The field problems of ``error`` in the rule file ``text``; a file that could not be read or parsed
+    gives one problem for the file."""
+    if not error.issues:
+        return [
+            Problem(
+                rule_index=None,
+                rule_id=None,
+                rule_name=None,
+                line=None,
+                field="(file)",
+                message=p,
+                hint_vi=None,
+                hint_en=None,
+            )
+            for p in error.problems
+        ]
+    names = _rule_names(text)
+    problems = []
+    for issue in error.issues:
+        loc, index, name = issue.loc, None, None
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            index = loc[1]
+            name = names[index] if index < len(names) else None
+            field = dotted(loc[2:]) if len(loc) > 2 else "(rule)"
+        else:
+            field = dotted(loc)
+        kind = name.kind if name is not None else None
+        problems.append(
+            Problem(
+                rule_index=index,
+                rule_id=name.id if name else None,
+                rule_name=name.name or None if name else None,
+                line=issue.line,
+                field=field,
+                message=issue.message,
+                hint_vi=hint(issue, "vi", kind),
+                hint_en=hint(issue, "en", kind),
+            )
+        )
+    return problems
+
+
 def explain(error: ConfigError, text: str, lang: Lang) -> list[str]:
     """The error's problems in the rule file ``text`` as blocks of lines, one block per problem."""
     if not error.issues:
         return list(error.problems)
-    names = _rule_names(text)
     lines: list[str] = []
-    for issue in error.issues:
-        loc = issue.loc
-        kind = None
-        where = f"{pick(_WORDS['line'], lang)} {issue.line}, " if issue.line else ""
-        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-            index = loc[1]
-            name = names[index] if index < len(names) else None
-            kind = name.kind if name is not None else None
-            who = f"{pick(_WORDS['rule'], lang)} {name or f'#{index + 1}'}"
-            field = dotted(loc[2:]) if len(loc) > 2 else "(rule)"
+    for p in problems_of(error, text):
+        where = f"{pick(_WORDS['line'], lang)} {p.line}, " if p.line else ""
+        if p.rule_index is None:
+            who = pick(_WORDS["file"], lang)
         else:
-            who, field = pick(_WORDS["file"], lang), dotted(loc)
-        lines.append(f"✗ {who} — {where}{pick(_WORDS['field'], lang)} {field}:")
-        lines.append(f"    {issue.message}")
-        tip = hint(issue, lang, kind)
+            named = str(_RuleName(p.rule_id, p.rule_name or "", None)) if p.rule_id else f"#{p.rule_index + 1}"
+            who = f"{pick(_WORDS['rule'], lang)} {named}"
+        lines.append(f"✗ {who} — {where}{pick(_WORDS['field'], lang)} {p.field}:")
+        lines.append(f"    {p.message}")
+        tip = p.hint_vi if lang == "vi" else p.hint_en
         if tip:
             lines.append(f"    {pick(_WORDS['hint'], lang)}: {tip}")
     return lines
+
+
+class CheckAnswer(BaseModel):
+    ok: bool
+    version: int | None  # of a rule set that parsed
+    kinds: dict[str, int]  # rules of each kind
+    problems: list[Problem]
+
+
+def check_text(text: str, greenhouses: list[Greenhouse]) -> tuple[RuleSet | None, CheckAnswer]:
+    """A rule file given as text (from a page): the rule set if it is good and fits every greenhouse, and
+    every problem as data, a rule that does not fit a greenhouse at that rule."""
+    try:
+        ruleset = parse_model(text, Path("rules.yaml"), RuleSet)
+    except ConfigError as exc:
+        return None, CheckAnswer(ok=False, version=None, kinds={}, problems=problems_of(exc, text))
+    problems = [
+        Problem(
+            rule_index=i,
+            rule_id=rule.id,
+            rule_name=rule.name or None,
+            line=None,
+            field="(rule)",
+            message=f"{g.id}: {problem}",
+            hint_vi=None,
+            hint_en=None,
+        )
+        for g in greenhouses
+        for i, rule in enumerate(ruleset.rules)
+        for problem in rule_site_problems(rule, g)
+    ]
+    answer = CheckAnswer(ok=not problems, version=ruleset.version, kinds=_kinds(ruleset), problems=problems)
+    return (None if problems else ruleset), answer
+
+
+def _kinds(ruleset: RuleSet) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for rule in ruleset.rules:
+        counts[rule.kind] = counts.get(rule.kind, 0) + 1
+    return counts
 
 
 def site_problems(ruleset: RuleSet, greenhouses: list[Greenhouse]) -> list[str]:
@@ -184,10 +274,7 @@ def check(path: Path, greenhouses: list[Greenhouse], lang: Lang) -> tuple[bool, 
     problems = site_problems(ruleset, greenhouses)
     if problems:
         return False, [f"{path}: {_count(len(problems), lang)}", *problems]
-    counts: dict[str, int] = {}
-    for rule in ruleset.rules:
-        counts[rule.kind] = counts.get(rule.kind, 0) + 1
-    summary = ", ".join(f"{kind} {n}" for kind, n in counts.items())
+    summary = ", ".join(f"{kind} {n}" for kind, n in _kinds(ruleset).items())
     fits = f"; {pick(_WORDS['fits'], lang)} {', '.join(g.id for g in greenhouses)}" if greenhouses else ""
     return True, [
         f"{path}: {pick(_WORDS['ok'], lang)} — {pick(_WORDS['version'], lang)} {ruleset.version}, "

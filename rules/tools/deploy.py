@@ -10,7 +10,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import paho.mqtt.client as paho
 
@@ -44,13 +43,13 @@ def deploy(
     url: BrokerUrl,
     site_id: str,
     greenhouses: list[Greenhouse],
-    path: Path,
+    text: str,
     ruleset: RuleSet,
     by: str,
     wait_s: float,
 ) -> list[Deployment]:
-    """Publish to each greenhouse and collect the edges' reports on this very text."""
-    text = path.read_text(encoding="utf-8")
+    """Publish the rule file ``text`` (``ruleset``, checked) to each greenhouse and collect the edges' reports
+    on this very text."""
     now = datetime.now(UTC)
     offers = {g.id: offer_for(site_id, g.id, text, ruleset, by, now) for g in greenhouses}
     reports: queue.SimpleQueue[RulesReport] = queue.SimpleQueue()

@@ -1,34 +1,20 @@
-"""The phone's live endpoints over HTTP, against a real uvicorn, Mosquitto and edge agent: the picture now, the
-event stream, manual commands and alert acknowledgements, each for the roles and cooperatives that may."""
+"""The phone's live endpoints over HTTP, against a real uvicorn, Mosquitto, gateway and edge agent: the picture
+now, the event stream, manual commands and alert acknowledgements, each for the roles and cooperatives that may."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from contract.clock import Clock
 from firmware_sim.physics import InitialConditions
 from gateway.accounts.roles import Role
-from gateway.accounts.service import Accounts
-from gateway.api.app import ApiContext
-from gateway.ingest.receiver import IngestCounters
-from gateway.ingest.spool import Spool
-from gateway.live.service import Live
-from gateway.main import ApiServer
-from gateway.storage.sqlite import SqliteStore
-from greenhouse.net import free_port, wait_for_port
-from tests.support.accounts import add_user
 from tests.support.mosquitto import Mosquitto
-from tests.support.stack import EdgeThread, Stack, one_greenhouse_site, rules_yaml, stack
+from tests.support.phone import Phone, serve_phone
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 GH = "ca-chua-1"
 USERS = {
     "nong-dan": (Role.FARMER, "htx-moc-chau", [GH]),
@@ -38,47 +24,12 @@ USERS = {
 }
 
 
-@dataclass
-class Phone:
-    url: str
-    passwords: dict[str, str]
-    stack: Stack
-
-    def login(self, name: str, lang: str = "vi") -> httpx.Client:
-        client = httpx.Client(base_url=self.url, timeout=20, headers={"Accept-Language": lang})
-        response = client.post("/api/v1/login", json={"user": name, "password": self.passwords[name]})
-        assert response.status_code == 200, response.text
-        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-        return client
-
-
 @pytest.fixture
 def phone(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[Phone]:
     # An alert rule that holds from the first poll (the tank is at 60 %), and drives nothing.
     tank = {"id": "tank-low", "name": "Bể thấp", "kind": "alert", "metric": {"sensors": ["tank-level"]}, "below": 70}
-    site = one_greenhouse_site(tmp_path, rules=rules_yaml([tank]))
-    start = datetime(2026, 3, 10, 9, 0, tzinfo=TZ)
-    with stack(tmp_path, mosquitto, site, start, speed=30, initial=InitialConditions(tank_level_pct=60)) as s:
-        store, spool = SqliteStore(tmp_path / "history.sqlite3"), Spool(tmp_path / "spool.sqlite3")
-        accounts = Accounts(tmp_path / "gw", Clock().now)
-        live = Live(site, store, s.url, s.clock, "1")
-        ctx = ApiContext(site, store, live.registry, spool, IngestCounters(), s.clock.now, accounts, False, live)
-        port = free_port()
-        server = ApiServer(ctx, "127.0.0.1", port)
-        live.start()
-        server.start()
-        edge = EdgeThread(s)
-        try:
-            wait_for_port(port)
-            passwords = {name: add_user(accounts, name, *spec) for name, spec in USERS.items()}
-            yield Phone(f"http://127.0.0.1:{port}", passwords, s)
-        finally:
-            edge.stop()
-            server.stop()
-            live.stop()
-            accounts.close()
-            spool.close()
-            store.close()
+    with serve_phone(tmp_path, mosquitto, [tank], USERS, InitialConditions(tank_level_pct=60)) as phone:
+        yield phone
 
 
 def _greenhouse(client: httpx.Client) -> dict[str, object]:

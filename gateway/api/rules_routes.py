@@ -1,0 +1,128 @@
+"""The technician's rule desk: the rule set a greenhouse runs, and a rule file written on the page checked
+(each problem at its rule and field), simulated against the greenhouse physics, backtested on the stored
+history, and deployed to the edge with its answer. Nothing is deployed that does not pass the check."""
+
+# No `from __future__ import annotations`: FastAPI reads these signatures at run time.
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from contract.messages import MAX_RULES_YAML_CHARS, RulesReport
+from contract.site import Greenhouse, SiteConfig
+from gateway.accounts.roles import Action
+from gateway.api.access import Principal, require_greenhouse
+from gateway.api.auth import Auth
+from gateway.live.rules import RulesNow
+from gateway.live.service import Live
+from gateway.storage.model import Store
+from rules.model import RuleSet
+from rules.tools.backtest import BacktestReport, backtest
+from rules.tools.check import CheckAnswer, check_text
+from rules.tools.deploy import deploy, describe
+from rules.tools.simulate import Band, SimulationReport, simulate
+
+# A page waits for these: a week of simulation is a few seconds of CPU, a month of backtest about as much.
+MAX_SIMULATED_DAYS = 7
+MAX_BACKTEST = timedelta(days=31)
+DEPLOY_WAIT_S = 10.0
+UNPROCESSABLE = 422
+
+
+class RulesText(BaseModel):
+    yaml: str = Field(max_length=MAX_RULES_YAML_CHARS)
+
+
+class SimulateRequest(RulesText):
+    days: float = Field(default=3, gt=0, le=MAX_SIMULATED_DAYS)
+    start: AwareDatetime | None = None  # midnight today at the site if not given
+    temp_band_c: tuple[float, float] = (16, 28)
+    vpd_band_kpa: tuple[float, float] = (0.5, 1.2)
+    seed: int = 7  # the weather's
+
+
+class BacktestRequest(RulesText):
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _a_range(self) -> "BacktestRequest":
+        if not self.start < self.end <= self.start + MAX_BACKTEST:
+            raise ValueError(f"end must be after start, and at most {MAX_BACKTEST.days} days after it")
+        return self
+
+
+class SimulateAnswer(BaseModel):
+    check: CheckAnswer
+    report: SimulationReport | None  # None when the check failed
+
+
+class BacktestAnswer(BaseModel):
+    check: CheckAnswer
+    report: BacktestReport | None
+
+
+class DeployAnswer(BaseModel):
+    check: CheckAnswer
+    published: bool  # False when the check failed: nothing was sent
+    report: RulesReport | None  # the edge's answer about this very text; None: not (yet) answered
+    text_vi: list[str]
+    text_en: list[str]
+
+
+def rules_router(site: SiteConfig, store: Store, live: Live, now: Callable[[], datetime], auth: Auth) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/greenhouses/{greenhouse}/rules")
+    Reader = Annotated[Principal, Depends(auth.allowed(Action.READ))]
+    Editor = Annotated[Principal, Depends(auth.allowed(Action.EDIT_RULES))]
+
+    def checked(greenhouse: str, who: Principal, text: str) -> tuple[Greenhouse, RuleSet | None, CheckAnswer]:
+        gh = require_greenhouse(site, who, greenhouse)
+        ruleset, answer = check_text(text, [gh])
+        return gh, ruleset, answer
+
+    @router.get("", response_model=RulesNow, summary="The rule set the greenhouse runs, and its text")
+    def current(greenhouse: str, who: Reader) -> RulesNow:
+        return live.feed.rules.now(require_greenhouse(site, who, greenhouse))
+
+    @router.post("/check", response_model=CheckAnswer, summary="Every problem by rule, line and field, with hints")
+    def check(greenhouse: str, body: RulesText, who: Editor) -> CheckAnswer:
+        return checked(greenhouse, who, body.yaml)[2]
+
+    @router.post("/simulate", response_model=SimulateAnswer, summary="The rules for days against the physics")
+    def simulate_rules(greenhouse: str, body: SimulateRequest, who: Editor) -> SimulateAnswer:
+        gh, ruleset, answer = checked(greenhouse, who, body.yaml)
+        if ruleset is None:
+            return SimulateAnswer(check=answer, report=None)
+        tz = site.cooperative.tz
+        start = body.start or now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        temp, vpd = Band(*body.temp_band_c), Band(*body.vpd_band_kpa)
+        report = simulate(site, gh.id, ruleset, start, body.days, temp, vpd, body.seed)
+        return SimulateAnswer(check=answer, report=report)
+
+    @router.post("/backtest", response_model=BacktestAnswer, summary="The rules replayed over stored history")
+    def backtest_rules(greenhouse: str, body: BacktestRequest, who: Editor) -> BacktestAnswer:
+        gh, ruleset, answer = checked(greenhouse, who, body.yaml)
+        if ruleset is None:
+            return BacktestAnswer(check=answer, report=None)
+        return BacktestAnswer(check=answer, report=backtest(store, site, gh.id, ruleset, body.start, body.end))
+
+    @router.post("/deploy", response_model=DeployAnswer, summary="Publish the rules and wait for the edge's answer")
+    def deploy_rules(greenhouse: str, body: RulesText, who: Editor) -> DeployAnswer:
+        gh, ruleset, answer = checked(greenhouse, who, body.yaml)
+        if ruleset is None:
+            return DeployAnswer(check=answer, published=False, report=None, text_vi=[], text_en=[])
+        try:
+            [done] = deploy(live.broker, site.cooperative.id, [gh], body.yaml, ruleset, who.name, DEPLOY_WAIT_S)
+        except OSError as exc:  # the broker cannot be reached from the gateway
+            raise HTTPException(503, f"broker unreachable: {exc}") from None
+        return DeployAnswer(
+            check=answer,
+            published=True,
+            report=done.report,
+            text_vi=describe([done], "vi")[1],
+            text_en=describe([done], "en")[1],
+        )
+
+    return router

@@ -1,0 +1,78 @@
+"""A whole gateway as a phone meets it: real Mosquitto, a simulated greenhouse with its edge agent, the
+gateway's ingest and live side, its API on a free port, and users to sign in as."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from contract.clock import Clock
+from firmware_sim.physics import InitialConditions
+from gateway.accounts.roles import Role
+from gateway.accounts.service import Accounts
+from gateway.api.app import ApiContext
+from gateway.live.service import Live
+from gateway.main import ApiServer
+from gateway.service import Gateway, GatewaySettings
+from gateway.storage.sqlite import SqliteStore
+from greenhouse.net import free_port, wait_for_port
+from tests.support.accounts import add_user
+from tests.support.mosquitto import Mosquitto
+from tests.support.stack import EdgeThread, Stack, one_greenhouse_site, rules_yaml, stack
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+START = datetime(2026, 3, 10, 9, 0, tzinfo=TZ)
+
+
+@dataclass
+class Phone:
+    url: str
+    passwords: dict[str, str]
+    stack: Stack
+
+    def login(self, name: str, lang: str = "vi") -> httpx.Client:
+        """A client signed in as ``name``, sending the session's CSRF token with every request."""
+        client = httpx.Client(base_url=self.url, timeout=30, headers={"Accept-Language": lang})
+        response = client.post("/api/v1/login", json={"user": name, "password": self.passwords[name]})
+        assert response.status_code == 200, response.text
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        return client
+
+
+@contextmanager
+def serve_phone(
+    tmp: Path,
+    mosquitto: Mosquitto,
+    rules: list[dict[str, Any]],
+    users: dict[str, tuple[Role, str, list[str] | None]],
+    initial: InitialConditions | None = None,
+) -> Iterator[Phone]:
+    site = one_greenhouse_site(tmp, rules=rules_yaml(rules))
+    with stack(tmp, mosquitto, site, START, speed=30, initial=initial) as s:
+        store = SqliteStore(tmp / "history.sqlite3")
+        gateway = Gateway(site, store, GatewaySettings(broker=s.url, data_dir=tmp / "gateway"), s.clock)
+        accounts = Accounts(tmp / "gateway", Clock().now)
+        live = Live(site, store, s.url, s.clock, "1")
+        port = free_port()
+        server = ApiServer(ApiContext.of(gateway, accounts, False, live), "127.0.0.1", port)
+        gateway.start()
+        live.start()
+        server.start()
+        edge = EdgeThread(s)
+        try:
+            wait_for_port(port)
+            passwords = {name: add_user(accounts, name, *spec) for name, spec in users.items()}
+            yield Phone(f"http://127.0.0.1:{port}", passwords, s)
+        finally:
+            edge.stop()
+            server.stop()
+            live.stop()
+            gateway.stop()
+            accounts.close()
