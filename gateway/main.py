@@ -64,7 +64,8 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
     api = live = None
     if args.http_port:
         live = Live(site, store, args.mqtt_url, clock, args.instance)
-        api = ApiServer(ApiContext.of(gateway, accounts, args.cookie_secure, live), args.http_host, args.http_port)
+        ctx = ApiContext.of(gateway, accounts, args.cookie_secure, live, args.grafana_url)
+        api = ApiServer(ctx, args.http_host, args.http_port)
     gateway.start()
     if api is not None and live is not None:
         live.start()

@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     gw.add_argument("--no-share", action="store_true", help="plain subscription (brokers without MQTT 5)")
     gw.add_argument("--http-port", type=int, default=8080, help="history API port (0: no API)")
     gw.add_argument("--http-host", default="127.0.0.1", help="history API address (default loopback only)")
+    gw.add_argument("--grafana-url", type=_http_url, help="the Grafana dashboards, linked from the web app")
     gw.add_argument(
         "--cookie-secure",
         action=argparse.BooleanOptionalAction,

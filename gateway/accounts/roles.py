@@ -17,7 +17,8 @@ class Action(StrEnum):
     READ_INGEST = "read_ingest"  # what the gateway received and rejected
     COMMAND = "command"  # manual control of actuators from the phone
     ACK_ALERTS = "ack_alerts"  # acknowledging an alert: "I have seen it, I am on it"
-    EDIT_RULES = "edit_rules"  # rule editing and deployment (to come)
+    SETUP = "setup"  # the site's set-up: greenhouses, zones, sensors, actuators, safety limits
+    EDIT_RULES = "edit_rules"  # rule checking, simulation, backtest and deployment
     MANAGE_USERS = "manage_users"  # list, create and disable users of one's own cooperative
 
 
@@ -26,6 +27,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.READ_INGEST: frozenset({Role.TECHNICIAN, Role.ADMIN}),
     Action.COMMAND: frozenset({Role.FARMER, Role.TECHNICIAN, Role.ADMIN}),
     Action.ACK_ALERTS: frozenset({Role.FARMER, Role.TECHNICIAN, Role.ADMIN}),
+    Action.SETUP: frozenset({Role.TECHNICIAN, Role.ADMIN}),
     Action.EDIT_RULES: frozenset({Role.TECHNICIAN, Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
 }

@@ -21,6 +21,7 @@ from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows,
 from gateway.api.live_routes import live_router
 from gateway.api.rules_routes import rules_router
 from gateway.api.session_routes import session_router
+from gateway.api.site_routes import site_router
 from gateway.api.user_routes import user_router
 from gateway.audit import AuditAnswer, AuditError, AuditQuery, audit
 from gateway.ingest.receiver import IngestCounters
@@ -49,15 +50,22 @@ class ApiContext:
     secure_cookies: bool = True
     # The phone's live endpoints and web app; None for an API that serves history only.
     live: Live | None = None
+    grafana_url: str | None = None  # where the agronomists' dashboards are, for the app's link
 
     @classmethod
     def of(
-        cls, gateway: Gateway, accounts: Accounts, secure_cookies: bool = True, live: Live | None = None
+        cls,
+        gateway: Gateway,
+        accounts: Accounts,
+        secure_cookies: bool = True,
+        live: Live | None = None,
+        grafana_url: str | None = None,
     ) -> "ApiContext":
         """What the API serves of a running gateway."""
         g = gateway
+        counters = g.receiver.counters
         return cls(
-            g.site, g.store, g.registry, g.spool, g.receiver.counters, g.clock.now, accounts, secure_cookies, live
+            g.site, g.store, g.registry, g.spool, counters, g.clock.now, accounts, secure_cookies, live, grafana_url
         )
 
 
@@ -88,6 +96,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     )
     app.include_router(session_router(auth))
     app.include_router(user_router(ctx.site, auth))
+    app.include_router(site_router(ctx.site, ctx.grafana_url, auth))
     if ctx.live is not None:
         app.include_router(live_router(ctx.site, ctx.live, auth))
         app.include_router(rules_router(ctx.site, ctx.store, ctx.live, ctx.now, auth))
