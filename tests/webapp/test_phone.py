@@ -8,7 +8,8 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -268,22 +269,61 @@ def _edge_pid(demo_pid: int, greenhouse: str) -> int:
     raise AssertionError(f"no edge agent of {greenhouse} under the demo")
 
 
+@contextmanager
+def _paused_edge(demo: Demo, greenhouse: str) -> Iterator[None]:
+    """The greenhouse's edge agent paused, as a hung computer would be (a killed one would end the whole demo)."""
+    edge = _edge_pid(demo.pid, greenhouse)
+    os.kill(edge, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(edge, signal.SIGCONT)
+
+
+def _wait_silent(page: Page, greenhouse: str) -> None:
+    """Until the gateway says the greenhouse is silent (three missed polls, five simulated minutes)."""
+    deadline = time.monotonic() + 60
+    script = """async (gh) => (await (await fetch("/api/v1/live/greenhouses")).json())
+        .find((g) => g.greenhouse === gh).silent"""
+    while not page.evaluate(script, greenhouse):
+        assert time.monotonic() < deadline, f"{greenhouse} never went silent"
+        page.wait_for_timeout(500)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the live stream does not announce a greenhouse going silent: Registry.changed_since wakes only on"
+    " messages, and a silent greenhouse sends none (the lead's side; the app shows it once the stream does)",
+)
+def test_the_list_shows_a_greenhouse_going_silent_without_reloading(phone: BrowserContext, demo: Demo) -> None:
+    page = phone.new_page()
+    sign_in(page, demo)
+    with _paused_edge(demo, "rau-la-1"):
+        _wait_silent(page, "rau-la-1")
+        card = page.locator(".card", has_text="Nhà màng rau ăn lá 1")
+        expect(card.locator(".state")).to_have_text("Mất kết nối với nhà màng", timeout=10_000)
+
+
 def test_a_greenhouse_gone_silent_is_an_alert_to_acknowledge(
     phone: BrowserContext, demo: Demo, screenshot: Shot
 ) -> None:
-    """Last, since it stops a greenhouse: its edge agent is killed, as by a power cut."""
     page = phone.new_page()
     sign_in(page, demo)
-    os.kill(_edge_pid(demo.pid, "rau-la-1"), signal.SIGKILL)
-    page.goto(f"{demo.url}/#/")
-    card = page.locator(".card", has_text="Nhà màng rau ăn lá 1")
-    expect(card.locator(".state")).to_have_text("Mất kết nối với nhà màng", timeout=30_000)
-    screenshot(page, "13-list-one-offline")
-    page.goto(f"{demo.url}/#/gh/rau-la-1/alerts")
-    alert = page.locator(".alert.active").first
-    expect(alert).to_be_visible(timeout=30_000)
-    expect(alert.locator(".times")).to_contain_text("đang diễn ra")
-    alert.get_by_role("button", name="Đã biết").click()
-    expect(alert.locator(".acked")).to_contain_text("demo-admin đã xác nhận lúc")
-    expect(alert.get_by_role("button")).to_be_hidden()
-    screenshot(page, "14-alerts")
+    with _paused_edge(demo, "rau-la-1"):
+        _wait_silent(page, "rau-la-1")
+        page.reload()  # the list as the gateway has it now (see the test above)
+        card = page.locator(".card", has_text="Nhà màng rau ăn lá 1")
+        expect(card.locator(".state")).to_have_text("Mất kết nối với nhà màng")
+        expect(card.locator(".badge")).to_have_text("1 cảnh báo")
+        for other in ("Nhà màng cà chua 1", "Nhà màng cà chua 2"):
+            expect(page.locator(".card", has_text=other).locator(".state")).not_to_have_text("Mất kết nối với nhà màng")
+        screenshot(page, "13-list-one-silent")
+        page.goto(f"{demo.url}/#/gh/rau-la-1/alerts")
+        alert = page.locator(".alert.active", has_text="Nhà màng im lặng từ")
+        expect(alert).to_be_visible()
+        expect(alert.locator(".severity")).to_have_text("Nguy cấp")
+        expect(alert.locator(".times")).to_contain_text("đang diễn ra")
+        alert.get_by_role("button", name="Đã biết").click()
+        expect(alert.locator(".acked")).to_contain_text("demo-admin đã xác nhận lúc")
+        expect(alert.get_by_role("button")).to_be_hidden()
+        screenshot(page, "14-alerts")
