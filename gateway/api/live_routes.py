@@ -14,6 +14,7 @@ from gateway.api.access import Principal, may_see, require_greenhouse
 from gateway.api.auth import Auth, request_lang
 from gateway.live.models import AlertNow, CommandAnswer, CommandRequest, GreenhouseNow
 from gateway.live.service import Live, UnknownActuator
+from gateway.live.stream import changes
 from gateway.live.words import NO_ACTUATOR, NO_ALERT
 
 # A comment line this often keeps proxies and phones from dropping a quiet stream.
@@ -43,14 +44,11 @@ def live_router(site: SiteConfig, live: Live, auth: Auth) -> APIRouter:
         mine = visible(who)
 
         def events() -> Iterator[str]:
-            version, changed = 0, mine
-            while True:
-                for g in changed:
-                    if g in mine:
-                        yield f"event: greenhouse\ndata: {live.greenhouse(g).model_dump_json()}\n\n"
+            for changed in changes(live, mine, PING_S):
+                for now in changed:
+                    yield f"event: greenhouse\ndata: {now.model_dump_json()}\n\n"
                 if not changed:
                     yield ": ping\n\n"
-                version, changed = live.registry.changed_since(version, PING_S)
 
         # No buffering by a proxy in front: each event must reach the phone when it happens.
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

@@ -32,6 +32,7 @@ class SensorNow(BaseModel):
     kind: SensorKind
     unit: str
     zone: str | None  # the irrigation zone a soil sensor belongs to
+    zone_name: str | None
     value: float | None
     ts: AwareDatetime | None
     quality: Quality | None
@@ -44,7 +45,8 @@ class ActuatorNow(BaseModel):
     actuator: str
     name: str
     kind: ActuatorKind
-    zone: str | None  # the zone a valve waters
+    zone: str | None  # the zone a valve waters: "Đang tưới khu A"
+    zone_name: str | None
     on: bool
     position_pct: float | None
     since: AwareDatetime | None

@@ -7,7 +7,7 @@ from datetime import datetime
 from contract.kinds import SensorKind
 from contract.messages import ActuatorState
 from contract.reasons import render
-from contract.site import Greenhouse
+from contract.site import Greenhouse, Zone
 from gateway.agronomy.vapour import air_vpd_kpa
 from gateway.live.bands import BANDS, VPD_BAND_KPA, level
 from gateway.live.models import ActuatorNow, ClimateNow, GreenhouseNow, Level, SensorNow
@@ -22,10 +22,10 @@ def greenhouse_now(
     states: list[ActuatorState],
     active_alerts: int,
 ) -> GreenhouseNow:
-    zone_of_sensor = {s: z.id for z in gh.zones for s in z.soil_sensors}
+    zone_of_sensor = {s: z for z in gh.zones for s in z.soil_sensors}
     sensors = [_sensor(gh, s, zone_of_sensor.get(s.sensor)) for s in health.sensors]
     by_id = {a.actuator: a for a in states}
-    zone_of_valve = {z.valve: z.id for z in gh.zones}
+    zone_of_valve = {z.valve: z for z in gh.zones}
     actuators = [_actuator(gh, a, by_id.get(a), zone_of_valve.get(a)) for a in gh.actuators]
     return GreenhouseNow(
         greenhouse=gh.id,
@@ -42,14 +42,15 @@ def greenhouse_now(
     )
 
 
-def _sensor(gh: Greenhouse, s: SensorHealth, zone: str | None) -> SensorNow:
+def _sensor(gh: Greenhouse, s: SensorHealth, zone: Zone | None) -> SensorNow:
     band = BANDS.get(s.kind)
     return SensorNow(
         sensor=s.sensor,
         name=gh.sensors[s.sensor].label,
         kind=s.kind,
         unit=s.kind.unit,
-        zone=zone,
+        zone=zone.id if zone else None,
+        zone_name=zone.label if zone else None,
         value=s.value,
         ts=s.ts,
         quality=s.quality,
@@ -59,15 +60,17 @@ def _sensor(gh: Greenhouse, s: SensorHealth, zone: str | None) -> SensorNow:
     )
 
 
-def _actuator(gh: Greenhouse, actuator_id: str, state: ActuatorState | None, zone: str | None) -> ActuatorNow:
+def _actuator(gh: Greenhouse, actuator_id: str, state: ActuatorState | None, zone: Zone | None) -> ActuatorNow:
     actuator = gh.actuators[actuator_id]
+    zone_id, zone_name = (zone.id, zone.label) if zone else (None, None)
     if state is None:
         vi, en = NO_STATE_YET
         return ActuatorNow(
             actuator=actuator_id,
             name=actuator.label,
             kind=actuator.kind,
-            zone=zone,
+            zone=zone_id,
+            zone_name=zone_name,
             on=False,
             position_pct=None,
             since=None,
@@ -81,7 +84,8 @@ def _actuator(gh: Greenhouse, actuator_id: str, state: ActuatorState | None, zon
         actuator=actuator_id,
         name=actuator.label,
         kind=actuator.kind,
-        zone=zone,
+        zone=zone_id,
+        zone_name=zone_name,
         on=state.on,
         position_pct=state.position_pct,
         since=state.since,

@@ -66,7 +66,8 @@ def test_the_picture_now_has_every_sensor_with_its_band_and_every_actuator_with_
         assert now.climate.vpd_kpa is not None and now.climate.vpd_level is not Level.STALE
         valve = next(a for a in now.actuators if a.actuator == "valve-a")
         # Started in its fail-safe state, and the phone is told so in both languages.
-        assert (valve.zone, valve.on, valve.text_en) == ("khu-a", False, "Start-up: fail-safe state")
+        assert (valve.zone, valve.zone_name, valve.on) == ("khu-a", "Khu A", False)
+        assert valve.text_en == "Start-up: fail-safe state"
         assert {a.actuator for a in now.actuators} == set(live.site.greenhouse(GH).actuators)
 
 
