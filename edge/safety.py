@@ -187,7 +187,7 @@ class ActuatorGuard:
                 )
         for group in self._limits.actuator_interlocks:
             if not any(other in running for other in group.any_on):
-                return _refusal(Reason.INTERLOCK_ACTUATOR, actuators=", ".join(self._labels[o] for o in group.any_on))
+                return _refusal(Reason.INTERLOCK_ACTUATOR, actuators=" / ".join(self._labels[o] for o in group.any_on))
         return None
 
 

@@ -191,9 +191,9 @@ def test_the_pump_is_refused_without_an_open_valve() -> None:
     assert (verdict.allowed, verdict.reason, verdict.reason_params) == (
         False,
         Reason.INTERLOCK_ACTUATOR,
-        {"actuators": "Van khu A, Van khu B"},
+        {"actuators": "Van khu A / Van khu B"},
     )
-    assert _texts(verdict)[0] == "Cần mở Van khu A, Van khu B trước"
+    assert _texts(verdict)[0] == "Cần mở Van khu A / Van khu B trước"
     assert _pump_guard().check_start(T0, 600, _full(), {"valve-b"}).allowed
 
 

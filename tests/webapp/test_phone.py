@@ -173,7 +173,7 @@ def test_a_refused_run_says_why_in_plain_words(phone: BrowserContext, demo: Demo
     answer = dialog.locator(".answer")
     expect(answer).to_have_attribute("data-outcome", "refused")
     expect(answer.locator("h2")).to_have_text("Không thực hiện được")
-    expect(answer).to_contain_text("Cần mở Van khu A, Van khu B trước")
+    expect(answer).to_contain_text("Cần mở Van khu A / Van khu B trước")
     screenshot(page, "08-refused")
 
 
