@@ -199,7 +199,7 @@ def test_the_pump_is_refused_without_an_open_valve() -> None:
 
 def test_without_the_actuator_map_the_interlock_names_ids() -> None:
     verdict = ActuatorGuard(PUMP, SENSORS).check_start(T0, 600, _full(), set())
-    assert verdict.reason_params == {"actuators": "valve-a, valve-b"}
+    assert verdict.reason_params == {"actuators": "valve-a / valve-b"}
 
 
 def test_an_interlock_on_an_unconfigured_sensor_fails_at_construction() -> None:
