@@ -1,7 +1,7 @@
 """The phone's live endpoints: every greenhouse now, a stream of changes, manual commands, the alerts list."""
 
 # No `from __future__ import annotations`: FastAPI reads these signatures at run time.
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -43,8 +43,8 @@ def live_router(site: SiteConfig, live: Live, auth: Auth) -> APIRouter:
     def stream(who: Reader) -> StreamingResponse:
         mine = visible(who)
 
-        def events() -> Iterator[str]:
-            for changed in changes(live, mine, PING_S):
+        async def events() -> AsyncIterator[str]:
+            async for changed in changes(live, mine, PING_S):
                 for now in changed:
                     yield f"event: greenhouse\ndata: {now.model_dump_json()}\n\n"
                 if not changed:

@@ -1,19 +1,26 @@
 """What the event stream sends a phone: each greenhouse whose picture changed.
 
 Most changes come with a message (the registry counts them). Some come with none: a greenhouse going silent,
-a sensor going stale by age alone, an offline alert. So at every wake, and at least every ``ping_s``, the
+a sensor going stale by age alone, an offline alert. So at every change, and at least every ``ping_s``, the
 stream also compares what a farmer sees at a glance — availability, silence, each value's level, the alert
 count — with what it last sent.
+
+The stream is asynchronous and only looks at the registry between short sleeps: an open phone holds no
+worker thread, so a cooperative's phones cannot starve the API's other requests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+
+import anyio
 
 from gateway.live.models import GreenhouseNow
 from gateway.live.service import Live
 
 Glance = tuple[object, ...]
+# How often an open stream looks for a change: the delay a farmer may see, at no cost while nothing changes.
+LOOK_S = 0.5
 
 
 def _glance(now: GreenhouseNow) -> Glance:
@@ -26,14 +33,23 @@ def _glance(now: GreenhouseNow) -> Glance:
     )
 
 
-def changes(live: Live, greenhouses: list[str], ping_s: float) -> Iterator[list[GreenhouseNow]]:
-    """Every greenhouse at first, then those changed since, after each wait of at most ``ping_s`` (an empty
-    list when nothing changed: time for a ping)."""
-    version, sent = 0, {g: _glance(now) for g, now in ((g, live.greenhouse(g)) for g in greenhouses)}
-    yield [live.greenhouse(g) for g in greenhouses]
+async def changes(live: Live, greenhouses: list[str], ping_s: float) -> AsyncIterator[list[GreenhouseNow]]:
+    """Every greenhouse at first, then those changed since; an empty list after ``ping_s`` with no change."""
+    version, _ = live.registry.changed_since(0, 0)
+    first = [live.greenhouse(g) for g in greenhouses]
+    sent = {now.greenhouse: _glance(now) for now in first}
+    yield first
+    quiet_s = 0.0
     while True:
-        version, messaged = live.registry.changed_since(version, ping_s)
-        pictures = {g: live.greenhouse(g) for g in greenhouses}
-        changed = [now for g, now in pictures.items() if g in messaged or _glance(now) != sent[g]]
+        await anyio.sleep(LOOK_S)
+        quiet_s += LOOK_S
+        latest, messaged = live.registry.changed_since(version, 0)
+        if latest == version and quiet_s < ping_s:
+            continue
+        version = latest
+        pictures = [live.greenhouse(g) for g in greenhouses]
+        changed = [now for now in pictures if now.greenhouse in messaged or _glance(now) != sent[now.greenhouse]]
         sent |= {now.greenhouse: _glance(now) for now in changed}
-        yield changed
+        if changed or quiet_s >= ping_s:
+            quiet_s = 0.0
+            yield changed

@@ -36,6 +36,7 @@ class Phone:
     url: str
     passwords: dict[str, str]
     stack: Stack
+    edge: EdgeThread
 
     def login(self, name: str, lang: str = "vi") -> httpx.Client:
         """A client signed in as ``name``, sending the session's CSRF token with every request."""
@@ -69,7 +70,7 @@ def serve_phone(
         try:
             wait_for_port(port)
             passwords = {name: add_user(accounts, name, *spec) for name, spec in users.items()}
-            yield Phone(f"http://127.0.0.1:{port}", passwords, s)
+            yield Phone(f"http://127.0.0.1:{port}", passwords, s, edge)
         finally:
             edge.stop()
             server.stop()
