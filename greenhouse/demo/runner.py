@@ -135,7 +135,8 @@ def run_demo(args: argparse.Namespace) -> int:
         # The embedded broker speaks MQTT 3.1.1 only: no shared subscriptions there.
         children.spawn("gateway", gateway_args + (["--no-share"] if broker is not None else []))
         if args.http_port:
-            console.print(f"history API: http://127.0.0.1:{args.http_port}/docs", soft_wrap=True)
+            app = f"http://127.0.0.1:{args.http_port}"
+            console.print(f"phone web app: {app}/ (API: {app}/docs)", soft_wrap=True)
             console.print(
                 f"  sign in (POST /api/v1/login) as {DEMO_ADMIN}, password {password} (new for this run)",
                 markup=False,

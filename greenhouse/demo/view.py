@@ -40,6 +40,15 @@ _LABELS: dict[str, tuple[str, str]] = {
     "events": ("Quyết định và sự kiện", "Decisions and events"),
     "on": ("BẬT", "ON"),
     "off": ("TẮT", "OFF"),
+    # What else an event's action says: a refusal, a clip, an alert raised or cleared, a rule that lost.
+    "refused": ("bị từ chối", "refused"),
+    "clipped": ("bị rút ngắn", "clipped"),
+    "stopped": ("bị dừng", "stopped"),
+    "raised": ("báo", "raised"),
+    "cleared": ("hết", "cleared"),
+    "skipped": ("bỏ qua", "skipped"),
+    "manual override active": ("đang điều khiển tay", "manual override active"),
+    "lost to": ("nhường cho", "lost to"),
     "soil": ("Ẩm đất", "Soil water"),
     "air": ("Không khí", "Air"),
     "tank": ("Bể", "Tank"),
@@ -120,12 +129,18 @@ class Board:
         if event.kind is EventKind.DECISION:
             self.decisions += 1
         when = event.ts.astimezone(self.tz).strftime("%H:%M")
-        action = label(event.action, self.lang) if event.action in ("on", "off") else (event.action or "")
+        action = self._action(event.action or "")
         what = f"{self._actuator_label(greenhouse, event.actuator)} {action}".strip()
         why = render(event.reason, event.reason_params, self.lang)
         line = f"[{when}] {greenhouse} · {label(event.kind, self.lang)} · {what} — {why}"
         self.events.append(line)
         return [line]
+
+    def _action(self, action: str) -> str:
+        """The event's action in the board's language; an action this view does not know, as it came."""
+        if action.startswith("lost to "):
+            return f"{label('lost to', self.lang)} {action.removeprefix('lost to ')}"
+        return label(action, self.lang) if action in _LABELS else action
 
     def _actuator_label(self, greenhouse: str, actuator: str | None) -> str:
         if actuator is None:

@@ -1,0 +1,53 @@
+"""The demo's live view: each event as a line in the farmer's language, actions and reasons alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from contract.config_file import load_site
+from contract.messages import Event, EventKind, Severity
+from contract.reasons import Reason
+from greenhouse.demo.view import Board
+from tests.conftest import EXAMPLE_SITE
+
+SITE = load_site(EXAMPLE_SITE)
+AT = datetime(2026, 1, 15, 23, 36, tzinfo=UTC)  # 06:36 in Mộc Châu
+
+
+def _line(board: Board, event: Event) -> list[str]:
+    """What the board prints for the event, as it comes from the broker."""
+    return board.apply(f"gh/v1/htx-moc-chau/{event.greenhouse}/events", event.to_json())
+
+
+def _event(action: str, kind: EventKind = EventKind.SAFETY, **changes: object) -> Event:
+    fields: dict[str, object] = {
+        "site": "htx-moc-chau",
+        "greenhouse": "rau-la-1",
+        "ts": AT,
+        "kind": kind,
+        "severity": Severity.WARNING,
+        "actuator": "valve-a",
+        "action": action,
+        "reason": Reason.MAX_STARTS,
+        "reason_params": {"starts": "4", "max_starts": "4"},
+        **changes,
+    }
+    return Event.model_validate(fields)
+
+
+def test_a_refusal_reads_in_vietnamese_and_in_english() -> None:
+    vi, en = Board(SITE, "vi"), Board(SITE, "en")
+    assert _line(vi, _event("refused")) == [
+        "[06:36] rau-la-1 · an toàn · Van khu A bị từ chối — Đã bật 4 lần trong giờ qua (tối đa 4)"
+    ]
+    assert _line(en, _event("refused")) == [
+        "[06:36] rau-la-1 · safety · Van khu A refused — Started 4 times in the last hour (max 4)"
+    ]
+
+
+def test_a_rule_that_lost_names_the_winner_in_the_boards_language() -> None:
+    lost = _event("lost to frost-ca-chua", EventKind.SUPPRESSED)
+    [line] = _line(Board(SITE, "vi"), lost)
+    assert "· bỏ qua · Van khu A nhường cho frost-ca-chua —" in line
+    [line] = _line(Board(SITE, "en"), _event("a new word"))
+    assert "Van khu A a new word —" in line  # an action it does not know is shown as it came
