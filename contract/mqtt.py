@@ -20,6 +20,8 @@ class BrokerUrl(BaseModel):
     tls: bool = False
     username: str | None = None
     password: str | None = None
+    # Not part of the URL: the CA that signed the broker's certificate, for a private CA (``--mqtt-ca``).
+    ca_file: str | None = None
 
     @classmethod
     def parse(cls, url: str) -> BrokerUrl:
@@ -68,7 +70,7 @@ def make_client(
     if url.username:
         client.username_pw_set(url.username, url.password)
     if url.tls:
-        client.tls_set(ca_certs=ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        client.tls_set(ca_certs=ca_file or url.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
     # Reconnect quickly after an outage, but do not hammer a broker that is down.
     client.reconnect_delay_set(min_delay=1, max_delay=10)
     return client

@@ -22,16 +22,16 @@ from contract.site import Greenhouse, SiteConfig
 from contract.topics import ID_PATTERN
 from gateway.accounts.roles import Role
 from greenhouse import logs
+from greenhouse.deploy import commands as deploy_commands
+from greenhouse.deploy import mqtt_ca
+from greenhouse.errors import UsageError
+from greenhouse.grafana import commands as grafana_commands
 
 if TYPE_CHECKING:
     from gateway.accounts.service import Accounts
     from rules.tools.simulate import Band
 
 EXAMPLE_SITE = Path(__file__).parent / "examples" / "cooperative.yaml"
-
-
-class UsageError(Exception):
-    """A command-line value that cannot be used; the message names the option."""
 
 
 def _broker_url(text: str) -> BrokerUrl:
@@ -135,11 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     edge.add_argument("--mqtt-url", type=_broker_url, default=BrokerUrl.parse("mqtt://127.0.0.1:1883"))
     edge.add_argument("--data-dir", type=Path, default=Path("edge-data"), help="outbox folder (default ./edge-data)")
     edge.add_argument("--rules", type=Path, help="rule file (default: the greenhouse's rules_file)")
+    mqtt_ca.add_option(edge)
     _add_clock(edge)
 
     gw = sub.add_parser("gateway", help="run the central gateway: MQTT ingest into the history store")
     gw.add_argument("--config", type=Path, required=True, help="site file")
     gw.add_argument("--mqtt-url", type=_broker_url, default=BrokerUrl.parse("mqtt://127.0.0.1:1883"))
+    mqtt_ca.add_option(gw)
     gw.add_argument("--data-dir", type=Path, default=Path("gateway-data"), help="spool folder (default ./gateway-data)")
     gw.add_argument("--influx-url", type=_http_url, help="InfluxDB base URL; without it history goes to SQLite")
     gw.add_argument("--influx-db", default="greenhouse", help="InfluxDB database (1.x) or bucket mapping (2.x/3.x)")
@@ -189,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--greenhouse", action="append", help="greenhouse id (repeatable; default: those using this file)"
     )
     rules_deploy.add_argument("--mqtt-url", type=_broker_url, default=BrokerUrl.parse("mqtt://127.0.0.1:1883"))
+    mqtt_ca.add_option(rules_deploy)
     rules_deploy.add_argument("--wait", type=_positive, default=30.0, help="seconds to wait for the edges' answers")
     rules_deploy.add_argument("--by", default=os.environ.get("USER", "unknown"), help="who publishes (audit)")
     rules_deploy.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
@@ -269,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
     for p in (users_add, users_passwd):
         p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    deploy_commands.add_parsers(sub, _id)
+    grafana_commands.add_parsers(sub, _http_url)
     return parser
 
 
@@ -562,6 +567,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.setup(args.verbose)
     try:
+        mqtt_ca.apply(args)
+        if hasattr(args, "run"):  # the stack's commands (init, gateways, grafana) name their own runner
+            return int(args.run(args))
         if args.command == "demo":
             from greenhouse.demo.runner import run_demo
 

@@ -1,0 +1,1 @@
+"""The production stack's configuration: secrets, broker accounts, ACLs and certificates (``greenhouse init``)."""

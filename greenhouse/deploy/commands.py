@@ -1,0 +1,88 @@
+"""The ``greenhouse init`` and ``greenhouse gateways add`` sub-commands: arguments, and what they print."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from contract.config_file import load_site
+from contract.reasons import pick
+from greenhouse.deploy import words
+from greenhouse.deploy.broker_accounts import AccountExists, NotInitialised
+from greenhouse.deploy.gateways import add_gateway
+from greenhouse.deploy.init import SecretsExist, init_stack
+from greenhouse.deploy.layout import StackLayout
+from greenhouse.errors import UsageError
+
+ArgType = Callable[[str], str]
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], id_type: ArgType) -> None:
+    init = sub.add_parser("init", help="generate the production stack's secrets, broker accounts, TLS and first admin")
+    init.add_argument("dir", type=Path, help="the folder of docker-compose.yml")
+    init.add_argument("--site", type=Path, required=True, help="the cooperative's site file")
+    init.add_argument("--admin", type=id_type, default="quan-tri", help="first admin's user name (default quan-tri)")
+    init.add_argument(
+        "--broker-host",
+        action="append",
+        default=[],
+        help="name or address edges reach the broker by (repeatable), e.g. the farm server's LAN address",
+    )
+    init.add_argument("--sim", action="store_true", help="also accounts for simulated edges (docker-compose.sim.yml)")
+    init.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
+    init.set_defaults(run=run_init)
+
+    gws = sub.add_parser("gateways", help="greenhouse gateways' MQTT accounts")
+    gws_sub = gws.add_subparsers(dest="gateways_command", required=True, metavar="SUBCOMMAND")
+    add = gws_sub.add_parser("add", help="an MQTT account for one greenhouse's gateway; the password is shown once")
+    add.add_argument("greenhouse", type=id_type, help="greenhouse id in the site file")
+    add.add_argument("--site", type=Path, required=True, help="the cooperative's site file")
+    add.add_argument("--dir", type=Path, required=True, help="the folder given to 'greenhouse init'")
+    add.add_argument("--broker", default="<server>", help="the broker's address, for the command shown")
+    add.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
+    add.set_defaults(run=run_gateways_add)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    if args.dir.exists() and not args.dir.is_dir():
+        raise UsageError(f"{args.dir}: not a folder")
+    site = load_site(args.site)
+    layout = StackLayout(args.dir)
+    try:
+        result = init_stack(layout, site, args.site, args.admin, args.broker_host, args.sim)
+    except SecretsExist as exc:
+        raise UsageError(pick(words.EXISTS, args.lang).format(paths=", ".join(map(str, exc.paths)))) from None
+    print(pick(words.WROTE, args.lang).format(root=args.dir))
+    for path in result.written:
+        print(f"  {path}")
+    print(pick(words.ADMIN, args.lang).format(name=result.admin, password=result.admin_password))
+    print(pick(words.NEXT, args.lang))
+    return 0
+
+
+def run_gateways_add(args: argparse.Namespace) -> int:
+    site = load_site(args.site)
+    layout = StackLayout(args.dir)
+    try:
+        account = add_gateway(layout, site, args.greenhouse)
+    except KeyError as exc:
+        raise UsageError(f"greenhouse {args.greenhouse}: {exc.args[0]}") from None
+    except NotInitialised as exc:
+        raise UsageError(pick(words.NOT_INITIALISED, args.lang).format(missing=exc.missing, root=args.dir)) from None
+    except AccountExists as exc:
+        text = pick(words.ACCOUNT_EXISTS, args.lang)
+        raise UsageError(text.format(user=exc.user, passwd=layout.passwd, acl=layout.acl)) from None
+    lang = args.lang
+    print(
+        pick(words.EDGE_ACCOUNT, lang).format(
+            greenhouse=account.greenhouse, user=account.user, password=account.password
+        )
+    )
+    print(pick(words.EDGE_RUN, lang).format(ca=layout.ca_cert))
+    print(
+        f"  greenhouse edge --config {args.site.name} --greenhouse {account.greenhouse}"
+        f" --mqtt-url mqtts://{account.user}:{account.password}@{args.broker}:8883 --mqtt-ca ca.crt"
+    )
+    print(pick(words.RELOAD, lang))
+    return 0

@@ -1,0 +1,71 @@
+"""The stack's ``.env``: every secret docker compose passes to the services, generated, never defaulted."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Passwords go into URLs (mqtts://user:password@host) and config files: URL-safe characters only.
+_SECRET = r"^[A-Za-z0-9_-]{24,}$"
+
+CENTRAL_USER = "central"
+HEALTH_USER = "healthcheck"
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class StackEnv(BaseModel):
+    """The variables docker-compose.yml reads; ``.env.example`` lists the same names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    SITE_DIR: str = Field(description="folder of the site file, mounted read-only at /site")
+    SITE_FILE: str = Field(description="the site file's name in SITE_DIR")
+    MQTT_CENTRAL_PASSWORD: str = Field(pattern=_SECRET, description=f"MQTT account '{CENTRAL_USER}' (the gateway)")
+    MQTT_HEALTH_PASSWORD: str = Field(pattern=_SECRET, description=f"MQTT account '{HEALTH_USER}' (healthcheck)")
+    INFLUXDB_ADMIN_PASSWORD: str = Field(pattern=_SECRET, description="InfluxDB user 'admin'")
+    INFLUXDB_GATEWAY_PASSWORD: str = Field(pattern=_SECRET, description="InfluxDB user 'gateway' (writes)")
+    INFLUXDB_GRAFANA_PASSWORD: str = Field(pattern=_SECRET, description="InfluxDB user 'grafana' (reads)")
+    GRAFANA_ADMIN_PASSWORD: str = Field(pattern=_SECRET, description="Grafana user 'admin'")
+    GATEWAY_COOKIE: str = Field(
+        default="--no-cookie-secure",
+        pattern=r"^--(no-)?cookie-secure$",
+        description="--cookie-secure once the web app is served over https (see docs/deployment.md)",
+    )
+
+    @classmethod
+    def generate(cls, site_file: Path) -> StackEnv:
+        site_file = site_file.resolve()
+        return cls(
+            SITE_DIR=str(site_file.parent),
+            SITE_FILE=site_file.name,
+            MQTT_CENTRAL_PASSWORD=new_secret(),
+            MQTT_HEALTH_PASSWORD=new_secret(),
+            INFLUXDB_ADMIN_PASSWORD=new_secret(),
+            INFLUXDB_GATEWAY_PASSWORD=new_secret(),
+            INFLUXDB_GRAFANA_PASSWORD=new_secret(),
+            GRAFANA_ADMIN_PASSWORD=new_secret(),
+        )
+
+    def text(self, extra: dict[str, str] | None = None) -> str:
+        lines = [
+            "# Written by 'greenhouse init': secrets of this stack. Keep this file out of git and backups you share."
+        ]
+        for name, field in type(self).model_fields.items():
+            lines += [f"# {field.description}", f"{name}={getattr(self, name)}"]
+        lines += [f"{name}={value}" for name, value in (extra or {}).items()]
+        return "\n".join(lines) + "\n"
+
+
+def write_private(path: Path, data: bytes | str, mode: int = 0o600) -> None:
+    """Create ``path`` (never replace it) readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode() if isinstance(data, str) else data
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(raw)

@@ -1,0 +1,1 @@
+"""Grafana for agronomists: the InfluxQL datasource and the dashboards, built in code, pushed or provisioned."""
