@@ -19,6 +19,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 STATIC = Path(__file__).parent / "static"
+DESK = "/static/js/desk/"  # modules loaded on demand, when their page is opened
 _COMPRESSIBLE = (".html", ".js", ".css", ".svg", ".json", ".webmanifest")
 # Only our own files, and only what they need: no inline script, nothing from another site.
 _CSP = (
@@ -50,13 +51,18 @@ def _served_at(root: Path, file: Path) -> str:
     return "/" if file.name == "index.html" else f"/static/{file.relative_to(root).as_posix()}"
 
 
+def _preloaded(path: str) -> bool:
+    return path.endswith(".js") and not path.startswith(DESK)
+
+
 def load_assets(root: Path = STATIC) -> dict[str, Asset]:
     """Every file of the app by the path it is served at."""
     sources = {_served_at(root, p): p for p in sorted(root.rglob("*")) if p.is_file() and p.name != "sw.js"}
     files = {path: p.read_bytes() for path, p in sources.items()}
     version = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(files.items()))).hexdigest()[:12]
-    # Every module is asked for at once, not one import level per round trip (three on 3G cost a second).
-    preload = "\n".join(f'<link rel="modulepreload" href="{p}">' for p in sorted(files) if p.endswith(".js"))
+    # Every module of the farmer's screen is asked for at once, not one import level per round trip (three on
+    # 3G cost a second). The technician's and agronomist's pages (js/desk/) are fetched when first opened.
+    preload = "\n".join(f'<link rel="modulepreload" href="{p}">' for p in sorted(files) if _preloaded(p))
     files["/"] = files["/"].replace(b"<!-- modulepreload -->", preload.encode())
     worker = (
         (root / "sw.js")

@@ -105,6 +105,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         try:
             passwords["nong-dan"] = add_user(accounts, "nong-dan", Role.FARMER, greenhouses=["ca-chua-1", "rau-la-1"])
             passwords["ky-su"] = add_user(accounts, "ky-su", Role.AGRONOMIST)
+            passwords["ky-thuat"] = add_user(accounts, "ky-thuat", Role.TECHNICIAN)
         finally:
             accounts.close()
         yield Demo(url, proc.pid, data_dir, passwords)
@@ -161,4 +162,4 @@ def sign_in(page: Page, demo: Demo, user: str = "demo-admin") -> None:
     page.fill("#user", user)
     page.fill("#password", demo.passwords[user])
     page.click("button[type=submit]")
-    page.wait_for_selector(".card")
+    page.wait_for_selector(".card, .desk")  # the greenhouses, or the agronomist's history explorer

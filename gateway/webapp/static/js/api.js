@@ -65,8 +65,12 @@ export const alerts = (gh) => request(`/api/v1/greenhouses/${encodeURIComponent(
 export const ackAlert = (gh, id) =>
   request(`/api/v1/greenhouses/${encodeURIComponent(gh)}/alerts/${encodeURIComponent(id)}/ack`, { method: "POST" });
 
-export function history(gh, params) {
+// A query string in which a list gives the key once per item (sensor=a&sensor=b), as the API reads it.
+export function query(params) {
   const q = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) q.append(key, v);
-  return request(`/api/v1/greenhouses/${encodeURIComponent(gh)}/history?${q}`);
+  return q;
 }
+
+export const history = (gh, params) =>
+  request(`/api/v1/greenhouses/${encodeURIComponent(gh)}/history?${query(params)}`);

@@ -6,6 +6,7 @@ import { h, setText } from "./dom.js";
 import { duration } from "./format.js";
 import { currentLang, onLangChange, setLang, t } from "./lang.js";
 import { live, onLive, startLive, stopLive } from "./live.js";
+import { tunes } from "./model.js";
 import { alertsView } from "./views/alerts.js";
 import { chartsView } from "./views/charts.js";
 import { listView } from "./views/list.js";
@@ -51,13 +52,39 @@ function greenhouseView(id, tab) {
   };
 }
 
+// The technician's and the agronomist's pages, fetched when first opened: a farmer's phone never pays for
+// them on 3G. `tech`: for technicians and admins only (the API refuses the others anyway).
+const DESK = {
+  setup: { load: () => import("./desk/setup.js"), make: "setupView", tech: true },
+  rules: { load: () => import("./desk/rules.js"), make: "rulesView", tech: true },
+  history: { load: () => import("./desk/history.js"), make: "historyView", tech: false },
+};
+
+function deskView(name, ghId) {
+  const page = DESK[name];
+  const el = h("div", {}, h("p", { class: "empty", text: t("list.loading") }));
+  let inner = null;
+  const shell = { el, title: t(`desk.${name}`), back: true, waiting: !live.greenhouses.size, update: () => inner?.update() };
+  if (shell.waiting) return shell; // its greenhouse pickers need the live picture: built again once it is here
+  page.load().then(
+    (module) => {
+      inner = module[page.make](ghId);
+      el.replaceChildren(inner.el);
+    },
+    () => el.replaceChildren(h("p", { class: "error", text: t("desk.offline") })),
+  );
+  return shell;
+}
+
 function route() {
   const path = location.hash.slice(1) || "/";
   const found = path.match(/^\/gh\/([^/]+)(?:\/(charts|alerts))?$/);
+  const desk = path.match(/^\/(setup|rules|history)(?:\/([^/]+))?$/);
   let next;
   if (!me) next = loginView(signedIn, notice);
   else if (found) next = greenhouseView(decodeURIComponent(found[1]), found[2] ?? "now");
-  else next = listView();
+  else if (desk && (tunes(me) || !DESK[desk[1]].tech)) next = deskView(desk[1], desk[2] && decodeURIComponent(desk[2]));
+  else next = listView(me);
   view = next;
   $("screen").replaceChildren(next.el);
   document.title = next.title ?? t("app.name");
@@ -97,7 +124,7 @@ function signedIn(who) {
   me = who;
   notice = "";
   start();
-  location.hash = "#/";
+  location.hash = who.role === "agronomist" ? "#/history" : "#/"; // the explorer is the agronomist's main screen
   route();
 }
 

@@ -1,7 +1,7 @@
 // A line chart drawn as inline SVG: the mean of each bucket as a line, its min–max as a shaded band, the
 // value's healthy band behind. A few hundred points at most, so a cheap phone draws it at once.
 
-import { svg } from "./dom.js";
+import { h, svg } from "./dom.js";
 import { number } from "./format.js";
 
 const W = 340;
@@ -78,4 +78,15 @@ export function lineChart({ series, window, band, digits, timeLabel }) {
   return svg("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img" }, parts);
 }
 
-export const colourOf = (i) => COLOURS[i % COLOURS.length];
+// The names of the lines, each in its line's colour.
+export function legend(labels) {
+  return h(
+    "ul",
+    { class: "legend" },
+    labels.map((label, i) => {
+      const li = h("li", { text: label });
+      li.style.setProperty("--c", COLOURS[i % COLOURS.length]);
+      return li;
+    }),
+  );
+}

@@ -2,7 +2,7 @@
 
 import { serverNow } from "./clock.js";
 import { duration } from "./format.js";
-import { t } from "./lang.js";
+import { currentLang, t } from "./lang.js";
 
 // What a farmer reads first, in this order, each with its icon.
 export const KEY_VALUES = [
@@ -52,16 +52,25 @@ export const controllable = (a) => SWITCHED.has(a.kind);
 export const running = (gh) => gh.actuators.filter((a) => (a.position_pct === null ? a.on : a.position_pct > 0));
 export const manual = (a) => a.source === "override";
 
-// "Van khu A đang mở — còn 3 phút": what it is doing and, for a timed run, how long is left. Without the
-// name ("Đang mở — còn 3 phút") where the name is shown above it.
+// Mid-sentence Vietnamese writes the zone's common noun in lower case ("Đang tưới khu A"); English keeps the name.
+const zoneWord = (name) => (currentLang() === "vi" ? name.charAt(0).toLowerCase() + name.slice(1) : name);
+
+// "Đang tưới khu A — còn 3 phút", "Quạt đang chạy — còn 5 phút": what it is doing and, for a timed run, how
+// long is left. A zone's valve says which zone it waters; other devices say their name, except where the
+// name is shown above it ("Đang chạy — còn 5 phút").
 export function runningText(a, named = true) {
   const family = named ? "run" : "state";
   if (a.position_pct !== null) return t(`${family}.position`, { name: a.name, pct: Math.round(a.position_pct) });
   const until = msOf(a.until);
-  const doing = `${family}.${a.kind === "valve" ? "valve" : "on"}`;
-  if (until === null) return t(doing, { name: a.name });
-  return t(`${doing}_left`, { name: a.name, left: duration(until - serverNow()) });
+  const watering = a.kind === "valve" && a.zone_name;
+  const doing = watering ? "run.water" : `${family}.${a.kind === "valve" ? "valve" : "on"}`;
+  const words = { name: a.name, zone: watering ? zoneWord(a.zone_name) : "" };
+  if (until === null) return t(doing, words);
+  return t(`${doing}_left`, { ...words, left: duration(until - serverNow()) });
 }
+
+// Who may open the technician's pages (the API refuses the others anyway).
+export const tunes = (me) => me?.role === "technician" || me?.role === "admin";
 
 // Everything running, in one line; the pump is left out, it runs with the valves.
 export function doingNow(gh) {

@@ -1,7 +1,7 @@
 // History charts of one greenhouse for 24 hours, 7 days or the season, from the history API.
 
 import * as api from "../api.js";
-import { colourOf, lineChart } from "../chart.js";
+import { legend, lineChart } from "../chart.js";
 import { serverNow } from "../clock.js";
 import { h } from "../dom.js";
 import { clockTime, dayLabel } from "../format.js";
@@ -22,12 +22,6 @@ const CHARTS = [
   { kind: "par_umol_m2_s", digits: 0 },
 ];
 
-function legendItem(series, i) {
-  const li = h("li", { text: series.label });
-  li.style.setProperty("--c", colourOf(i)); // the line's colour, which the chart module owns
-  return li;
-}
-
 function chartCard(def, series, hist, gh, range) {
   const sensor = def.kind ? gh.sensors.find((s) => s.kind === def.kind) : null;
   const band = def.metric ? gh.climate.vpd_band : sensor?.band;
@@ -36,13 +30,13 @@ function chartCard(def, series, hist, gh, range) {
   const body = drawn.length
     ? lineChart({ series: drawn, window: hist.window, band, digits: def.digits, timeLabel: range.label })
     : h("p", { class: "empty", text: t("charts.no_data") });
-  const legend = drawn.length > 1 ? h("ul", { class: "legend" }, drawn.map(legendItem)) : null;
+  const names = drawn.length > 1 ? legend(drawn.map((s) => s.label)) : null;
   return h(
     "section",
     { class: "chart-card", "data-chart": def.kind ?? def.metric },
     h("h2", { text: `${def.kind ? kindLabel(def.kind) : t("v.vpd")} (${unit})` }),
     body,
-    legend,
+    names,
   );
 }
 

@@ -4,7 +4,7 @@ import { h, icon, keyed, setClass, setText } from "../dom.js";
 import { number } from "../format.js";
 import { t } from "../lang.js";
 import { live } from "../live.js";
-import { doingNow, sensorOf, verdict } from "../model.js";
+import { doingNow, sensorOf, tunes, verdict } from "../model.js";
 
 function card(gh) {
   const name = h("div", { class: "name" });
@@ -39,10 +39,16 @@ function card(gh) {
   };
 }
 
-export function listView() {
+// The other pages this user may open: the history for everyone, set-up and rules for the technicians.
+function deskLinks(me) {
+  const pages = tunes(me) ? ["history", "rules", "setup"] : ["history"];
+  return h("nav", { class: "desk-links" }, pages.map((p) => h("a", { class: "chip-link", href: `#/${p}`, "data-page": p, text: t(`desk.${p}`) })));
+}
+
+export function listView(me) {
   const cards = h("div", { class: "cards" });
   const empty = h("p", { class: "empty" });
-  const el = h("div", { class: "list" }, cards, empty);
+  const el = h("div", { class: "list" }, deskLinks(me), cards, empty);
   return {
     el,
     title: t("app.name"),

@@ -1,0 +1,17 @@
+// The technician's and the agronomist's calls to the gateway: the site, the rule desk, the links.
+
+import { query, request } from "../api.js";
+
+const gh = (id) => `/api/v1/greenhouses/${encodeURIComponent(id)}`;
+const post = (path, body) => request(path, { method: "POST", body });
+
+export const site = () => request("/api/v1/site");
+export const links = () => request("/api/v1/links");
+export const rulesNow = (id) => request(`${gh(id)}/rules`);
+export const checkRules = (id, yaml) => post(`${gh(id)}/rules/check`, { yaml });
+export const simulateRules = (id, yaml, days) => post(`${gh(id)}/rules/simulate`, { yaml, days });
+export const backtestRules = (id, yaml, start, end) => post(`${gh(id)}/rules/backtest`, { yaml, start, end });
+export const deployRules = (id, yaml) => post(`${gh(id)}/rules/deploy`, { yaml });
+
+// Every reading of the chosen sensors in the range, with its quality flag: a plain link the browser downloads.
+export const csvUrl = (id, params) => `${gh(id)}/history.csv?${query(params)}`;

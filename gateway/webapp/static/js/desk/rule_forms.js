@@ -1,0 +1,139 @@
+// Forms for the two common rules — water when a metric passes a limit, water at times of day — each writing
+// its rule as YAML into the editor, where it is checked like any other.
+
+import { h, setText } from "../dom.js";
+import { t } from "../lang.js";
+import { controllable, kindLabel } from "../model.js";
+import { checkList, field } from "./common.js";
+import { cronOf, scheduleYaml, thresholdYaml } from "./yaml.js";
+
+const ID = /^[a-z0-9][a-z0-9_-]*$/;
+
+function numberInput(name, value, attrs = {}) {
+  return h("input", { name, type: "number", inputmode: "decimal", step: "any", value, ...attrs });
+}
+
+function select(name, options) {
+  return h("select", { name }, options.map(([value, label]) => h("option", { value, text: label })));
+}
+
+// A form: its fields, and on "add" each value read and checked; a wrong one is named under its own field.
+function ruleForm(kind, fields, toLines, onAdd) {
+  const errors = new Map();
+  const rows = Object.entries(fields).map(([key, [label, input, read]]) => {
+    const error = h("span", { class: "form-error", "data-for": key });
+    errors.set(key, error);
+    return { key, el: field(label, input.el ?? input, error), read };
+  });
+  const add = h("button", { type: "button", text: t("form.add") });
+  const el = h(
+    "details",
+    { class: "rule-form", "data-form": kind },
+    h("summary", { text: t(`form.${kind}`) }),
+    rows.map((r) => r.el),
+    add,
+  );
+  add.addEventListener("click", () => {
+    const values = {};
+    for (const { key, read } of rows) {
+      const [value, problem] = read();
+      setText(errors.get(key), problem ? t(problem) : "");
+      values[key] = value;
+    }
+    if ([...errors.values()].some((e) => e.textContent)) return;
+    onAdd(toLines(values));
+    el.open = false;
+  });
+  return el;
+}
+
+const text = (input, check) => () => [input.value.trim(), check(input.value.trim())];
+// A number; by default at least 0 (a duration, a hysteresis), `positive` above 0, `signed` any (a limit).
+const num = (input, { optional = false, positive = false, signed = false } = {}) => () => {
+  const raw = input.value.trim();
+  if (optional && raw === "") return [null, null];
+  const v = Number(raw);
+  const bad = raw === "" || !Number.isFinite(v) || (positive ? v <= 0 : !signed && v < 0);
+  return [v, bad ? "form.need_number" : null];
+};
+
+// The id, name, actuator and minutes every watering rule has.
+function common(gh, actuators, defaults) {
+  const id = h("input", { name: "id", value: defaults.id, autocapitalize: "off", spellcheck: "false" });
+  const name = h("input", { name: "name", value: defaults.name });
+  const actuator = select("actuator", actuators.map((a) => [a.actuator, a.name]));
+  const minutes = numberInput("minutes", defaults.minutes);
+  return {
+    id: [t("form.id"), id, text(id, (v) => (ID.test(v) ? null : "form.need_id"))],
+    name: [t("form.name"), name, text(name, () => null)],
+    actuator: [t("form.actuator"), actuator, () => [actuator.value, null]],
+    minutes: [t("form.minutes"), minutes, num(minutes, { positive: true })],
+  };
+}
+
+function thresholdForm(gh, onAdd) {
+  const sensors = checkList(
+    gh.sensors.map((s) => ({ value: s.sensor, label: `${s.name} · ${kindLabel(s.kind)}` })),
+    (item, i) => i === 0,
+  );
+  const op = select("op", [["below", t("form.below")], ["above", t("form.above")]]);
+  const limit = numberInput("limit", "");
+  const hysteresis = numberInput("hysteresis", "2");
+  const forMinutes = numberInput("for", "5");
+  const base = common(gh, gh.actuators.filter(controllable), { id: "", name: "", minutes: "8" });
+  return ruleForm(
+    "threshold",
+    {
+      id: base.id,
+      name: base.name,
+      sensors: [t("form.sensors"), sensors, () => {
+        const v = sensors.values();
+        return [v, v.length ? null : "form.need_sensor"];
+      }],
+      op: [t("form.when"), op, () => [op.value, null]],
+      limit: [t("form.limit"), limit, num(limit, { signed: true })],
+      hysteresis: [t("form.hysteresis"), hysteresis, num(hysteresis)],
+      forMinutes: [t("form.for"), forMinutes, num(forMinutes)],
+      actuator: base.actuator,
+      minutes: base.minutes,
+    },
+    thresholdYaml,
+    onAdd,
+  );
+}
+
+function scheduleForm(gh, onAdd) {
+  const valves = gh.actuators.filter((a) => a.kind === "valve");
+  const times = h("input", { name: "times", value: "06:00, 16:00", inputmode: "numeric" });
+  const skip = numberInput("skip", "38");
+  const base = common(gh, valves, { id: "", name: "", minutes: "6" });
+  // The zone's own soil sensors judge "already wet": those of the zone the chosen valve waters.
+  const soilOf = (valve) => {
+    const zone = valves.find((a) => a.actuator === valve)?.zone;
+    return gh.sensors.filter((s) => s.kind === "soil_vwc_pct" && s.zone === zone).map((s) => s.sensor);
+  };
+  const toLines = (v) => {
+    const skipSensors = soilOf(v.actuator);
+    return { ...v, cron: v.times, skipSensors, skipAbove: skipSensors.length ? v.skipAbove : null };
+  };
+  return ruleForm(
+    "schedule",
+    {
+      id: base.id,
+      name: base.name,
+      times: [t("form.times"), times, () => {
+        const cron = cronOf(times.value);
+        return [cron, cron ? null : "form.need_times"];
+      }],
+      actuator: base.actuator,
+      minutes: base.minutes,
+      skipAbove: [t("form.skip_above"), skip, num(skip, { optional: true })],
+    },
+    (v) => scheduleYaml(toLines(v)),
+    onAdd,
+  );
+}
+
+export function ruleForms(gh, onAdd) {
+  return h("div", { class: "rule-forms" }, thresholdForm(gh, onAdd), scheduleForm(gh, onAdd));
+}
