@@ -35,7 +35,7 @@ def test_an_agronomist_charts_a_sensor_and_a_derived_metric_and_downloads_the_cs
     expect(page).to_have_url(re.compile("#/history/ca-chua-1$"))
     expect(page.get_by_role("tab", name="24 giờ")).to_have_attribute("aria-selected", "true")
     page.locator("details.pick summary", has_text="Cảm biến").click()
-    page.get_by_label("Nhiệt độ · Nhiệt độ").uncheck()
+    page.get_by_label("Nhiệt độ", exact=True).uncheck()
     page.get_by_label("Ẩm đất A1 (Khu A) · Độ ẩm đất").check()
     page.locator("details.pick summary", has_text="Chỉ số tính toán").click()
     page.get_by_label("VPD không khí").uncheck()

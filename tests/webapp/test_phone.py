@@ -150,7 +150,8 @@ def test_watering_a_zone_opens_the_valve_and_it_closes_by_itself(
     screenshot(page, "06-water-answer")
     dialog.get_by_role("button", name="Đóng").click()
     row = _device(page, name)
-    expect(row.locator(".state")).to_contain_text(re.compile(r"Đang tưới khu [AB] — còn \d+ (giây|phút)"))
+    # A zone's valve says which zone it waters (rau-la-1 names its zones "Luống A", "Luống B").
+    expect(row.locator(".state")).to_contain_text(re.compile(r"Đang tưới luống [AB] — còn \d+ (giây|phút)"))
     expect(row.locator(".why")).to_contain_text("Điều khiển tay đến")
     expect(row.get_by_role("button")).to_have_text("Dừng")
     screenshot(page, "07-watering")

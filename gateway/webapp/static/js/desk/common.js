@@ -3,6 +3,7 @@
 import { h } from "../dom.js";
 import { t } from "../lang.js";
 import { live } from "../live.js";
+import { kindLabel } from "../model.js";
 
 export const loading = () => h("p", { class: "empty", text: t("list.loading") });
 export const failed = (err) => h("p", { class: "error", text: err.status ? err.message : t("desk.offline") });
@@ -34,4 +35,10 @@ export function checkList(items, checked = () => false) {
     items.map((item, i) => h("label", { class: "check" }, boxes[i], h("span", { text: item.label }))),
   );
   return { el, values: () => boxes.filter((b) => b.checked).map((b) => b.value) };
+}
+
+// "Ẩm đất A1 (Khu A) · Độ ẩm đất": the sensor's name, its zone, and what it measures when the name does not say.
+export function sensorLabel(s) {
+  const name = s.zone_name ? `${s.name} (${s.zone_name})` : s.name;
+  return s.name === kindLabel(s.kind) ? name : `${name} · ${kindLabel(s.kind)}`;
 }

@@ -9,9 +9,8 @@ import { h, setText } from "../dom.js";
 import { clockTime, dayLabel } from "../format.js";
 import { t } from "../lang.js";
 import { live } from "../live.js";
-import { kindLabel } from "../model.js";
 import * as desk from "./api.js";
-import { checkList, failed, field, greenhousePicker } from "./common.js";
+import { checkList, failed, field, greenhousePicker, sensorLabel } from "./common.js";
 import { dayValue, daySpan, iso } from "./dates.js";
 
 // The gateway's derived metrics (gateway/api/history.py DERIVED_UNITS).
@@ -73,7 +72,7 @@ export function historyView(ghId) {
   const id = ghId ?? [...live.greenhouses.keys()].sort()[0];
   const gh = live.greenhouses.get(id);
   const sensors = checkList(
-    gh.sensors.map((s) => ({ value: s.sensor, label: `${s.name}${s.zone_name ? ` (${s.zone_name})` : ""} · ${kindLabel(s.kind)}` })),
+    gh.sensors.map((s) => ({ value: s.sensor, label: sensorLabel(s) })),
     (item) => item.value === gh.sensors.find((s) => s.kind === "air_temp_c")?.sensor,
   );
   const metrics = checkList(METRICS.map((m) => ({ value: m, label: t(`metric.${m}`) })), (item) => item.value === "vpd_kpa");

@@ -3,8 +3,8 @@
 
 import { h, setText } from "../dom.js";
 import { t } from "../lang.js";
-import { controllable, kindLabel } from "../model.js";
-import { checkList, field } from "./common.js";
+import { controllable } from "../model.js";
+import { checkList, field, sensorLabel } from "./common.js";
 import { cronOf, scheduleYaml, thresholdYaml } from "./yaml.js";
 
 const ID = /^[a-z0-9][a-z0-9_-]*$/;
@@ -73,7 +73,7 @@ function common(gh, actuators, defaults) {
 
 function thresholdForm(gh, onAdd) {
   const sensors = checkList(
-    gh.sensors.map((s) => ({ value: s.sensor, label: `${s.name} · ${kindLabel(s.kind)}` })),
+    gh.sensors.map((s) => ({ value: s.sensor, label: sensorLabel(s) })),
     (item, i) => i === 0,
   );
   const op = select("op", [["below", t("form.below")], ["above", t("form.above")]]);

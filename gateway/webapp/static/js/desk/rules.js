@@ -58,6 +58,7 @@ function editor(ghId, now, gh) {
     } finally {
       for (const b of buttons) b.disabled = false;
     }
+    out.scrollIntoView({ block: "start" }); // on a phone the answer is below the fold, under the buttons
   }
   // Simulate and backtest refuse a text that fails the check: their answer is the check's, then.
   const orCheck = (answer, show) => (answer.report ? show(answer.report, name) : checkResult(answer.check, area.value, pick));
