@@ -48,7 +48,6 @@ class BrokerUrl(BaseModel):
 def make_client(
     url: BrokerUrl,
     client_id: str,
-    ca_file: str | None = None,
     clean_session: bool = True,
     mqtt5: bool = False,
     manual_ack: bool = False,
@@ -70,7 +69,7 @@ def make_client(
     if url.username:
         client.username_pw_set(url.username, url.password)
     if url.tls:
-        client.tls_set(ca_certs=ca_file or url.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        client.tls_set(ca_certs=url.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
     # Reconnect quickly after an outage, but do not hammer a broker that is down.
     client.reconnect_delay_set(min_delay=1, max_delay=10)
     return client
