@@ -39,7 +39,7 @@ _SEQ_MEMORY = 10_000  # per greenhouse: enough to recognise any replay of a long
 
 Message = TelemetryBatch | Status | Event
 _MODELS: dict[str, type[Message]] = {"telemetry": TelemetryBatch, "status": Status, "events": Event}
-Enrich = Callable[[TelemetryBatch], list[Point]]
+Enrich = Callable[[TelemetryBatch | Event], list[Point]]
 
 
 class _SeenSeqs:
@@ -137,15 +137,15 @@ class Writer:
             case Status():
                 return [self._mapper.status(message, self._clock.now())]
             case Event():
-                return [self._mapper.event(message)]
+                return [self._mapper.event(message), *self._derived(message)]
 
     def _lines(self, message: Message) -> list[str]:
         if isinstance(message, TelemetryBatch):
             return self._mapper.telemetry_lines(message) + [line(p) for p in self._derived(message)]
         return [line(p) for p in self._points(message)]
 
-    def _derived(self, batch: TelemetryBatch) -> list[Point]:
-        return self._enrich(batch) if self._enrich is not None else []
+    def _derived(self, message: TelemetryBatch | Event) -> list[Point]:
+        return self._enrich(message) if self._enrich is not None else []
 
     def _store_all(self, messages: Sequence[Message]) -> int:
         """Write the points of these messages; return how many."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from contract.kinds import SensorKind as K
 from contract.reasons import Lang, pick
 from gateway import points
+from gateway.irrigation import IRRIGATION
 from greenhouse.grafana import influxql as q
 from greenhouse.grafana.panels import JSON, Band, Panel, layout, shifted, stat, state_timeline, table, timeseries
 from greenhouse.grafana.templating import annotations, templating
@@ -100,12 +101,27 @@ def irrigation(lang: Lang) -> list[Panel]:
     soil = q.readings('mean("value")', K.SOIL_VWC_PCT, q.per(q.INTERVAL, "greenhouse", "zone"), q.ZONE_FILTER)
     starts = q.event_kind("actuation"), q.equals("action", "on")
     valve_runs = q.select('count("action")', points.EVENT, q.per("1d", "greenhouse", "actuator"), *starts)
+    per_zone_day = q.per("1d", "greenhouse", "zone"), q.ZONE_FILTER
+    open_min = q.select('sum("open_s") / 60', IRRIGATION, *per_zone_day)
+    zone_water = q.select('sum("water_l")', IRRIGATION, *per_zone_day)
     radiation = q.readings('integral("value", 1s) / 1000000', K.SOLAR_W_M2, DAILY)
     eto = q.derived('integral("eto_mm_h", 1h)', DAILY)
     return [
         timeseries(pick(("Ẩm đất theo khu", "Soil water per zone"), lang), soil, unit="percent"),
         timeseries(
             pick(("Số lần bật mỗi ngày, theo thiết bị", "Starts per day, per actuator"), lang), valve_runs, bars=True
+        ),
+        timeseries(
+            pick(("Thời gian mở van mỗi ngày, theo khu (phút)", "Valve open time per day, per zone (min)"), lang),
+            open_min,
+            unit="m",
+            bars=True,
+        ),
+        timeseries(
+            pick(("Nước tưới mỗi ngày, theo khu (L)", "Water per day, per zone (L)"), lang),
+            zone_water,
+            unit="litre",
+            bars=True,
         ),
         _water_per_day(lang),
         timeseries(

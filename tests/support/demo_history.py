@@ -1,5 +1,5 @@
 """History of the example cooperative as the gateway stores it: messages mapped by the gateway's own
-PointMapper and Deriver, written to a store. Three days up to now, and the same three days a year back."""
+PointMapper and Deriver (valve runs included), written to a store. Three days up to now, and the same three days a year back."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def demo_points(site: SiteConfig, end: datetime | None = None) -> list[Point]:
             for h, gh in enumerate(site.greenhouses):
                 batch = _batch(site, gh, seq, t)
                 out += mapper.telemetry(batch) + derive(batch)
-                out += [mapper.event(e) for e in _events(site, gh, seq, t)]
+                out += [p for e in _events(site, gh, seq, t) for p in (mapper.event(e), *derive(e))]
                 online = not (h == OFFLINE_HOUSE and seq == steps)
                 state = Availability.ONLINE if online else Availability.OFFLINE
                 status = Status(site=site.cooperative.id, greenhouse=gh.id, state=state, ts=t, outbox_depth=seq % 7)
