@@ -1,5 +1,6 @@
 """History of the example cooperative as the gateway stores it: messages mapped by the gateway's own
-PointMapper and Deriver (valve runs included), written to a store. Three days up to now, and the same three days a year back."""
+PointMapper and Deriver (valve runs included), written to a store. Three days up to now, and the same three
+days a year back."""
 
 from __future__ import annotations
 
