@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -24,7 +25,9 @@ from gateway import points
 from gateway.live.models import AlertNow
 from gateway.live.words import NEVER_HEARD, OFFLINE, SILENT
 from gateway.registry import GreenhouseHealth
-from gateway.storage.model import Point, Store, from_ms, to_ms
+from gateway.storage.model import Point, Store, StoreError, from_ms, to_ms
+
+log = logging.getLogger(__name__)
 
 ACK = "alert_ack"
 # How far back the board reaches at start, and how many alert events it keeps per greenhouse.
@@ -162,8 +165,17 @@ class AlertBoard:
         self._acks: dict[str, tuple[str, datetime]] = {}
         self._lock = threading.Lock()
 
-    def load(self, now: datetime) -> None:
-        """What the store holds of the last week's alerts and acknowledgements."""
+    def load(self, now: datetime) -> bool:
+        """What the store holds of the last week's alerts and acknowledgements; False when the store cannot
+        be read now: the board then fills from the feed alone, and the gateway starts all the same."""
+        try:
+            self._load(now)
+        except StoreError as exc:
+            log.warning("alerts list starts empty: the history store cannot be read", extra={"detail": str(exc)})
+            return False
+        return True
+
+    def _load(self, now: datetime) -> None:
         start, end = now - HISTORY, now + timedelta(seconds=1)
         for g in self._site.greenhouses:
             tags = {"greenhouse": g.id, "kind": EventKind.ALERT.value}

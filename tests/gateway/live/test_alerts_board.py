@@ -12,7 +12,9 @@ from contract.reasons import Reason
 from gateway.live.alerts import AlertBoard
 from gateway.points import PointMapper
 from gateway.registry import GreenhouseHealth, Registry
+from gateway.storage.influx import InfluxV1Store
 from gateway.storage.model import Store
+from greenhouse.net import free_port
 from tests.conftest import EXAMPLE_SITE
 
 SITE = load_site(EXAMPLE_SITE)
@@ -128,3 +130,12 @@ def test_a_greenhouse_that_went_offline_or_silent_is_an_alert_until_it_is_heard_
     [offline] = board.alerts(GH, _health(registry, 8))
     assert offline.text_en == "Greenhouse offline since 02:07 16/01"
     assert offline.id != silent.id
+
+
+def test_a_history_store_that_is_down_at_start_leaves_an_empty_list_not_a_stopped_gateway() -> None:
+    down = InfluxV1Store(f"http://127.0.0.1:{free_port()}", "greenhouse")  # nothing listens there
+    board, registry = AlertBoard(SITE, down), Registry(SITE)
+    assert board.load(T0) is False
+    _online(registry, 0)
+    assert board.add(FROST_NIGHT[0])  # the feed still fills it
+    assert [a.source for a in board.alerts(GH, _health(registry, 1))] == ["rule:frost"]
