@@ -17,7 +17,7 @@ from gateway.api.access import Principal, require_greenhouse
 from gateway.api.auth import Auth
 from gateway.live.rules import RulesNow
 from gateway.live.service import Live
-from gateway.storage.model import Store
+from gateway.storage.model import Store, StoreError
 from rules.model import RuleSet
 from rules.tools.backtest import BacktestReport, backtest
 from rules.tools.check import CheckAnswer, check_text
@@ -106,7 +106,11 @@ def rules_router(site: SiteConfig, store: Store, live: Live, now: Callable[[], d
         gh, ruleset, answer = checked(greenhouse, who, body.yaml)
         if ruleset is None:
             return BacktestAnswer(check=answer, report=None)
-        return BacktestAnswer(check=answer, report=backtest(store, site, gh.id, ruleset, body.start, body.end))
+        try:
+            report = backtest(store, site, gh.id, ruleset, body.start, body.end)
+        except StoreError as exc:  # InfluxDB down: the page says so, the gateway goes on
+            raise HTTPException(503, f"history store unavailable: {exc}") from None
+        return BacktestAnswer(check=answer, report=report)
 
     @router.post("/deploy", response_model=DeployAnswer, summary="Publish the rules and wait for the edge's answer")
     def deploy_rules(greenhouse: str, body: RulesText, who: Editor) -> DeployAnswer:
