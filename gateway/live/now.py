@@ -62,38 +62,24 @@ def _sensor(gh: Greenhouse, s: SensorHealth, zone: Zone | None) -> SensorNow:
 
 def _actuator(gh: Greenhouse, actuator_id: str, state: ActuatorState | None, zone: Zone | None) -> ActuatorNow:
     actuator = gh.actuators[actuator_id]
-    zone_id, zone_name = (zone.id, zone.label) if zone else (None, None)
-    if state is None:
-        vi, en = NO_STATE_YET
-        return ActuatorNow(
-            actuator=actuator_id,
-            name=actuator.label,
-            kind=actuator.kind,
-            zone=zone_id,
-            zone_name=zone_name,
-            on=False,
-            position_pct=None,
-            since=None,
-            until=None,
-            source=None,
-            text_vi=vi,
-            text_en=en,
-            reachable=False,
-        )
+    # Until the greenhouse reports its states, each actuator reads as off and out of reach, and says why.
+    vi, en = (
+        NO_STATE_YET if state is None else (render(state.reason, state.reason_params, lang) for lang in ("vi", "en"))
+    )
     return ActuatorNow(
         actuator=actuator_id,
         name=actuator.label,
         kind=actuator.kind,
-        zone=zone_id,
-        zone_name=zone_name,
-        on=state.on,
-        position_pct=state.position_pct,
-        since=state.since,
-        until=state.until,
-        source=state.source,
-        text_vi=render(state.reason, state.reason_params, "vi"),
-        text_en=render(state.reason, state.reason_params, "en"),
-        reachable=state.reachable,
+        zone=zone.id if zone else None,
+        zone_name=zone.label if zone else None,
+        on=state.on if state else False,
+        position_pct=state.position_pct if state else None,
+        since=state.since if state else None,
+        until=state.until if state else None,
+        source=state.source if state else None,
+        text_vi=vi,
+        text_en=en,
+        reachable=state.reachable if state else False,
     )
 
 

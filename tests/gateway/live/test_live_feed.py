@@ -110,5 +110,13 @@ def test_a_greenhouse_that_does_not_answer_is_said_so(tmp_path: Path, mosquitto:
             assert answer.text_en == "The greenhouse has not answered (offline?) — the command expires in 2 min"
             [offline] = live.alerts(GH, include_cleared=False)
             assert offline.source == "offline"
+            # Nothing reported yet: every actuator reads as off and out of reach, and says why.
+            valve = _valve(live)
+            assert (valve.on, valve.reachable, valve.since, valve.text_en) == (
+                False,
+                False,
+                None,
+                "No state reported yet",
+            )
         finally:
             live.stop()
