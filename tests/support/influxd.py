@@ -26,11 +26,17 @@ class Influxd(ServerProcess):
     def __init__(self, workdir: Path, auth: bool = False) -> None:
         super().__init__()
         self.workdir = workdir
-        self.port = free_port()
-        self.rpc_port = free_port()  # backup/restore service; on a free port so parallel servers do not clash
+        self.auth = auth
         self.conf = workdir / "influxdb.conf"
         self.log = workdir / "influxd.log"
+        self._started = False
         workdir.mkdir(parents=True, exist_ok=True)
+        self._configure()
+
+    def _configure(self) -> None:
+        workdir, auth = self.workdir, self.auth
+        self.port = free_port()
+        self.rpc_port = free_port()  # backup/restore service; on a free port so parallel servers do not clash
         # Everything that writes in the background or listens elsewhere is off: quiet, fast, isolated.
         self.conf.write_text(
             "reporting-disabled = true\n"
@@ -60,14 +66,26 @@ class Influxd(ServerProcess):
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 20.0) -> None:
-        with self.log.open("ab") as log:
-            self._proc = subprocess.Popen(
-                [influxd_binary(), "run", "-config", str(self.conf)],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self._wait_ready(timeout_s)
+        for attempt in range(3):
+            with self.log.open("ab") as log:
+                self._proc = subprocess.Popen(
+                    [influxd_binary(), "run", "-config", str(self.conf)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            try:
+                self._wait_ready(timeout_s)
+            except RuntimeError as exc:
+                # A port found free can be taken before influxd binds it (another process's outgoing
+                # connection): on a first start, take other ports. A restart keeps its port, which clients know.
+                if self._started or attempt == 2 or "address already in use" not in str(exc):
+                    raise
+                self._proc = None
+                self._configure()
+                continue
+            self._started = True
+            return
 
     def _wait_ready(self, timeout_s: float) -> None:
         # /ping answers only once the HTTP service is up, after the meta and data stores have opened.
