@@ -23,10 +23,15 @@ class Mosquitto(ServerProcess):
     def __init__(self, workdir: Path) -> None:
         super().__init__()
         self.workdir = workdir
-        self.port = free_port()
         self.conf = workdir / "mosquitto.conf"
         self.log = workdir / "mosquitto.log"
+        self._started = False
         (workdir / "data").mkdir(parents=True, exist_ok=True)
+        self._configure()
+
+    def _configure(self) -> None:
+        workdir = self.workdir
+        self.port = free_port()
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
@@ -44,5 +49,17 @@ class Mosquitto(ServerProcess):
         return f"mqtt://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._proc = subprocess.Popen([mosquitto_binary(), "-c", str(self.conf)], stdin=subprocess.DEVNULL)
-        wait_for_port(self.port)
+        for attempt in range(3):
+            self._proc = subprocess.Popen([mosquitto_binary(), "-c", str(self.conf)], stdin=subprocess.DEVNULL)
+            try:
+                wait_for_port(self.port)
+            except TimeoutError:
+                # A port found free can be taken before the broker binds it: on a first start, take another
+                # (a restart keeps its port, which the clients know).
+                if self._started or attempt == 2 or self._proc.poll() is None:
+                    raise
+                self._proc = None
+                self._configure()
+                continue
+            self._started = True
+            return
