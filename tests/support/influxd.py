@@ -29,7 +29,6 @@ class Influxd(ServerProcess):
         self.auth = auth
         self.conf = workdir / "influxdb.conf"
         self.log = workdir / "influxd.log"
-        self._started = False
         workdir.mkdir(parents=True, exist_ok=True)
         self._configure()
 
@@ -66,7 +65,7 @@ class Influxd(ServerProcess):
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 20.0) -> None:
-        for attempt in range(3):
+        def launch() -> None:
             with self.log.open("ab") as log:
                 self._proc = subprocess.Popen(
                     [influxd_binary(), "run", "-config", str(self.conf)],
@@ -74,18 +73,12 @@ class Influxd(ServerProcess):
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
-            try:
-                self._wait_ready(timeout_s)
-            except RuntimeError as exc:
-                # A port found free can be taken before influxd binds it (another process's outgoing
-                # connection): on a first start, take other ports. A restart keeps its port, which clients know.
-                if self._started or attempt == 2 or "address already in use" not in str(exc):
-                    raise
-                self._proc = None
-                self._configure()
-                continue
-            self._started = True
-            return
+            self._wait_ready(timeout_s)
+
+        def port_taken(exc: Exception) -> bool:
+            return isinstance(exc, RuntimeError) and "address already in use" in str(exc)
+
+        self._start_on_free_ports(launch, port_taken, self._configure)
 
     def _wait_ready(self, timeout_s: float) -> None:
         # /ping answers only once the HTTP service is up, after the meta and data stores have opened.

@@ -25,7 +25,6 @@ class Mosquitto(ServerProcess):
         self.workdir = workdir
         self.conf = workdir / "mosquitto.conf"
         self.log = workdir / "mosquitto.log"
-        self._started = False
         (workdir / "data").mkdir(parents=True, exist_ok=True)
         self._configure()
 
@@ -49,17 +48,12 @@ class Mosquitto(ServerProcess):
         return f"mqtt://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        for attempt in range(3):
+        def launch() -> None:
             self._proc = subprocess.Popen([mosquitto_binary(), "-c", str(self.conf)], stdin=subprocess.DEVNULL)
-            try:
-                wait_for_port(self.port)
-            except TimeoutError:
-                # A port found free can be taken before the broker binds it: on a first start, take another
-                # (a restart keeps its port, which the clients know).
-                if self._started or attempt == 2 or self._proc.poll() is None:
-                    raise
-                self._proc = None
-                self._configure()
-                continue
-            self._started = True
-            return
+            wait_for_port(self.port)
+
+        def port_taken(exc: Exception) -> bool:
+            # The broker exited instead of listening: its port was not free after all.
+            return isinstance(exc, TimeoutError) and self._proc is not None and self._proc.poll() is not None
+
+        self._start_on_free_ports(launch, port_taken, self._configure)
