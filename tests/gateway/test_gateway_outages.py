@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,13 +43,26 @@ def _reading_count(store: InfluxV1Store) -> int:
     return sum(len(store.rows("reading", {"greenhouse": gh.id}, *EVERYTHING, 10_000_000)) for gh in SITE.greenhouses)
 
 
-def _wait_until(predicate: object, timeout_s: float, what: str) -> None:
+def _wait_until(predicate: Callable[[], bool], timeout_s: float, what: str, state: Callable[[], str]) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return
         time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout_s} s: {what}")
+    raise AssertionError(f"timed out after {timeout_s} s: {what}; {state()}")
+
+
+def _missing(store: InfluxV1Store, acked: set[tuple[str, int]]) -> str:
+    missing = sorted(acked - _stored_batches(store))
+    return f"{len(missing)} of {len(acked)} acknowledged batches not stored, first {missing[:5]}"
+
+
+def _gateway_state(gateway: Gateway) -> str:
+    w, c = gateway.writer, gateway.receiver.counters
+    return (
+        f"spool depth {gateway.spool.depth()}, store down {w.store_down}, points written {w.written_points},"
+        f" duplicates {w.duplicates}, received {c.received}, accepted {c.accepted}, rejected {c.by_reason}"
+    )
 
 
 # Its own waits add up to 186 s (a minute down, then up to two for the backlog): more than the 180 s default.
@@ -70,7 +84,12 @@ def test_influxdb_down_for_a_minute_under_load_loses_nothing(
     time.sleep(3)
     acked = load.stop()
     check = InfluxV1Store(influxd.url, "greenhouse")
-    _wait_until(lambda: gateway.spool.depth() == 0 and _stored_batches(check) >= acked, 120, "backlog written")
+    _wait_until(
+        lambda: gateway.spool.depth() == 0 and _stored_batches(check) >= acked,
+        120,
+        "backlog written",
+        lambda: f"{_missing(check, acked)}; {_gateway_state(gateway)}",
+    )
     gateway.stop()
     stored = _stored_batches(check)
     assert stored == acked  # every batch the broker took, no other
@@ -113,7 +132,12 @@ def test_gateway_killed_under_load_loses_nothing_acknowledged(
         time.sleep(3)
         acked = load.stop()
         store = InfluxV1Store(influxd.url, "greenhouse")
-        _wait_until(lambda: _stored_batches(store) >= acked, 60, "every acknowledged batch stored")
+        _wait_until(
+            lambda: _stored_batches(store) >= acked,
+            60,
+            "every acknowledged batch stored",
+            lambda: _missing(store, acked),
+        )
         assert _stored_batches(store) == acked
         assert _reading_count(store) == len(acked) * SENSORS_PER_BATCH
         assert len(acked) > 500
