@@ -18,6 +18,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -42,24 +43,32 @@ _MODELS: dict[str, type[Message]] = {"telemetry": TelemetryBatch, "status": Stat
 Enrich = Callable[[TelemetryBatch | Event], list[Point]]
 
 
-class _SeenSeqs:
-    """Telemetry sequence numbers already stored, per greenhouse: at-least-once delivery repeats some."""
+class _SeenBatches:
+    """Telemetry batches already stored, per greenhouse: at-least-once delivery repeats some. A batch is
+    known by its sequence number and send time together: an edge agent whose outbox was wiped (a new SD
+    card) numbers from 1 again, and its new batches must not pass for repeats of the old ones."""
 
     def __init__(self) -> None:
-        self._seqs: dict[str, set[int]] = {}
-        self._order: dict[str, deque[int]] = {}
+        self._keys: dict[str, set[_BatchKey]] = {}
+        self._order: dict[str, deque[_BatchKey]] = {}
 
-    def __contains__(self, key: tuple[str, int]) -> bool:
-        greenhouse, seq = key
-        return seq in self._seqs.get(greenhouse, ())
+    def __contains__(self, batch: TelemetryBatch) -> bool:
+        return _key(batch) in self._keys.get(batch.greenhouse, ())
 
-    def add(self, greenhouse: str, seq: int) -> None:
-        seen = self._seqs.setdefault(greenhouse, set())
-        order = self._order.setdefault(greenhouse, deque())
-        seen.add(seq)
-        order.append(seq)
+    def add(self, batch: TelemetryBatch) -> None:
+        seen = self._keys.setdefault(batch.greenhouse, set())
+        order = self._order.setdefault(batch.greenhouse, deque())
+        seen.add(_key(batch))
+        order.append(_key(batch))
         if len(order) > _SEQ_MEMORY:
             seen.discard(order.popleft())
+
+
+_BatchKey = tuple[str, int, datetime]
+
+
+def _key(batch: TelemetryBatch) -> _BatchKey:
+    return batch.greenhouse, batch.seq, batch.sent_at
 
 
 class Writer:
@@ -80,7 +89,7 @@ class Writer:
         self._enrich = enrich
         # A store that takes line protocol gets telemetry without a Point per reading (see PointMapper).
         self._line_store = store if isinstance(store, LineStore) else None
-        self._seen = _SeenSeqs()
+        self._seen = _SeenBatches()
         self.written_points = 0
         self.duplicates = 0
         self.store_down = False
@@ -112,23 +121,41 @@ class Writer:
         rows = self._spool.take(_ROWS_PER_WRITE)
         if not rows:
             return 0
-        messages = [self._parse(r) for r in rows]
+        parsed = [(r, self._parse(r)) for r in rows]
+        unreadable = [(r, m) for r, m in parsed if isinstance(m, str)]
+        if unreadable:
+            self._quarantine(unreadable, RejectReason.INVALID)
+        readable = [(r, m) for r, m in parsed if not isinstance(m, str)]
         try:
-            self._write([m for m in messages if m is not None])
+            self._write([m for _r, m in readable])
         except (StoreRejected, ValueError):  # ValueError: a point that could never be stored (pydantic's too)
             # Find the offending rows; the others are written (again: writes are idempotent).
-            self._write_one_by_one(rows, messages)
+            self._write_one_by_one(readable)
         self._spool.done(rows)
         return len(rows)
 
     @staticmethod
-    def _parse(row: Queued) -> Message | None:
+    def _parse(row: Queued) -> Message | str:
+        """The row's message, or why it cannot be read."""
         if row.message is not None:  # validated by the receiver in this process
             return row.message
+        model = _MODELS.get(row.channel)
+        if model is None:
+            return f"no such channel {row.channel!r}"
         try:
-            return _MODELS[row.channel].model_validate_json(row.payload)
-        except (KeyError, ValidationError):
-            return None  # validated on the way in; only a contract change between versions lands here
+            return model.model_validate_json(row.payload)
+        except ValidationError as exc:
+            # Validated on the way in: only a contract change between versions lands here. Kept, not dropped.
+            return f"no longer a valid {row.channel} message: {exc}"
+
+    def _quarantine(self, refused: Sequence[tuple[Queued, str]], reason: RejectReason) -> None:
+        now = self._clock.now()
+        for row, why in refused:
+            log.warning("spooled message set aside", extra={"channel": row.channel, "reason": reason, "detail": why})
+        self._spool.quarantine(
+            [row for row, _why in refused],
+            [Rejection(now, row.channel, reason.value, why, row.payload) for row, why in refused],
+        )
 
     def _points(self, message: Message) -> list[Point]:
         match message:
@@ -161,33 +188,28 @@ class Writer:
 
     def _write(self, messages: Sequence[Message]) -> None:
         fresh: list[Message] = []
-        batches: set[tuple[str, int]] = set()
+        batches: list[TelemetryBatch] = []
+        in_group: set[_BatchKey] = set()
         for m in messages:
             if isinstance(m, TelemetryBatch):
-                key = (m.greenhouse, m.seq)
-                if key in self._seen or key in batches:
+                if m in self._seen or _key(m) in in_group:
                     self.duplicates += 1
                     continue
-                batches.add(key)
+                in_group.add(_key(m))
+                batches.append(m)
             fresh.append(m)
         written = self._store_all(fresh)
         # Only what the store accepted counts as seen: a failed write is retried in full.
-        for greenhouse, seq in batches:
-            self._seen.add(greenhouse, seq)
+        for batch in batches:
+            self._seen.add(batch)
         self.written_points += written
         now = self._clock.now()
         for m in fresh:
             self._registry.apply(m, now)
 
-    def _write_one_by_one(self, rows: Sequence[Queued], messages: Sequence[Message | None]) -> None:
-        for row, message in zip(rows, messages, strict=True):
-            if message is None:
-                continue
+    def _write_one_by_one(self, readable: Sequence[tuple[Queued, Message]]) -> None:
+        for row, message in readable:
             try:
                 self._write([message])
             except (StoreRejected, ValueError) as exc:  # the store's refusal, or a point it could never hold
-                log.warning("store refused a message", extra={"channel": row.channel, "detail": str(exc)})
-                rejection = Rejection(
-                    self._clock.now(), row.channel, RejectReason.STORE_REFUSED.value, str(exc), row.payload
-                )
-                self._spool.quarantine([row], [rejection])
+                self._quarantine([(row, str(exc))], RejectReason.STORE_REFUSED)

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
+
+# Ports this process has handed out. None is handed out twice: two picks made before either is bound
+# could otherwise get the same port, and a client still reconnecting to a server stopped earlier would
+# reach whatever listens there next (in the tests, another test's broker).
+_given: set[int] = set()
+_given_lock = threading.Lock()
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port free now and never returned before by this process."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        with _given_lock:
+            if port not in _given:
+                _given.add(port)
+                return port
 
 
 def port_is_free(port: int) -> bool:

@@ -62,9 +62,12 @@ class Receiver:
         self._pending: list[paho.MQTTMessage] = []
         self._cond = threading.Condition()
         self._stop = threading.Event()
+        # Set once the broker has granted every subscription: until then it takes messages for nobody.
+        self.subscribed = threading.Event()
         self._client = make_client(url, client_id, clean_session=False, mqtt5=mqtt5, manual_ack=True)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
         self._thread = threading.Thread(target=self._commit_loop, name="gateway-ingest", daemon=True)
 
     def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
@@ -73,6 +76,14 @@ class Receiver:
             return
         client.subscribe([(f, 1) for f in self.filters])
         log.info("mqtt connected", extra={"filters": self.filters})
+
+    def _on_subscribe(self, _c: paho.Client, _u: object, _mid: int, codes: list[paho.ReasonCode], _p: object) -> None:
+        refused = [str(c) for c in codes if c.is_failure]
+        if refused:
+            log.warning("mqtt subscription refused", extra={"filters": self.filters, "detail": refused})
+            return
+        log.info("mqtt subscribed", extra={"filters": self.filters})
+        self.subscribed.set()
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
         with self._cond:

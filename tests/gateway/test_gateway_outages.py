@@ -73,24 +73,28 @@ def test_influxdb_down_for_a_minute_under_load_loses_nothing(
     store = InfluxV1Store(influxd.url, "greenhouse")
     gateway = Gateway(SITE, store, GatewaySettings(broker=BrokerUrl.parse(mosquitto.url), data_dir=tmp_path), Clock())
     gateway.start()
+    assert gateway.receiver.subscribed.wait(10), "the gateway subscribed"  # else the broker takes batches for nobody
     load = BatchLoad(BrokerUrl.parse(mosquitto.url), SITE, datetime.now(UTC) - timedelta(days=2))
-    load.start(batches_per_s=60)
-    time.sleep(3)
-    influxd.stop()
-    time.sleep(60)  # the store is down; the gateway keeps taking and acknowledging messages
-    assert gateway.spool.depth() > 1000, "messages waited in the gateway's spool"
-    assert gateway.writer.store_down
-    influxd.start()
-    time.sleep(3)
-    acked = load.stop()
     check = InfluxV1Store(influxd.url, "greenhouse")
-    _wait_until(
-        lambda: gateway.spool.depth() == 0 and _stored_batches(check) >= acked,
-        120,
-        "backlog written",
-        lambda: f"{_missing(check, acked)}; {_gateway_state(gateway)}",
-    )
-    gateway.stop()
+    try:
+        load.start(batches_per_s=60)
+        time.sleep(3)
+        influxd.stop()
+        time.sleep(60)  # the store is down; the gateway keeps taking and acknowledging messages
+        assert gateway.spool.depth() > 1000, "messages waited in the gateway's spool"
+        assert gateway.writer.store_down
+        influxd.start()
+        time.sleep(3)
+        acked = load.stop()
+        _wait_until(
+            lambda: gateway.spool.depth() == 0 and _stored_batches(check) >= acked,
+            120,
+            "backlog written",
+            lambda: f"{_missing(check, acked)}; {_gateway_state(gateway)}",
+        )
+    finally:  # a failed run leaves no client behind to reconnect to later tests' brokers
+        load.stop()
+        gateway.stop()
     stored = _stored_batches(check)
     assert stored == acked  # every batch the broker took, no other
     assert _reading_count(check) == len(acked) * SENSORS_PER_BATCH  # each reading exactly once
@@ -105,6 +109,7 @@ def test_gateway_killed_under_load_loses_nothing_acknowledged(
         sys.executable,
         "-m",
         "greenhouse",
+        "-v",  # its log says when it has subscribed
         "gateway",
         "--config",
         str(site_path),
@@ -118,11 +123,13 @@ def test_gateway_killed_under_load_loses_nothing_acknowledged(
         "0",
     ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    log = (tmp_path / "gateway.log").open("ab")
+    log_path = tmp_path / "gateway.log"
+    log = log_path.open("ab")
     gateway = subprocess.Popen(args, env=env, stdout=log, stderr=log)
     load = BatchLoad(BrokerUrl.parse(mosquitto.url), SITE, datetime.now(UTC) - timedelta(days=2))
     try:
-        time.sleep(2)  # subscribed before the load starts
+        # Until the gateway has subscribed, the broker takes batches for nobody.
+        _wait_until(lambda: "mqtt subscribed" in log_path.read_text(), 30, "the gateway subscribed", lambda: "")
         load.start(batches_per_s=90)
         time.sleep(4)
         gateway.send_signal(signal.SIGKILL)
@@ -142,5 +149,6 @@ def test_gateway_killed_under_load_loses_nothing_acknowledged(
         assert _reading_count(store) == len(acked) * SENSORS_PER_BATCH
         assert len(acked) > 500
     finally:
+        load.stop()
         gateway.send_signal(signal.SIGTERM)
         assert gateway.wait(timeout=20) == 0

@@ -43,7 +43,8 @@ def test_two_instances_share_the_stream(tmp_path: Path, mosquitto: Mosquitto) ->
     ]
     for g in gateways:
         g.start()
-    time.sleep(1)
+    for g in gateways:  # until then the broker would take batches for nobody, or for one of them only
+        assert g.receiver.subscribed.wait(10)
     load = BatchLoad(url, SITE, datetime.now(UTC) - timedelta(days=1))
     load.start(batches_per_s=60)
     time.sleep(5)

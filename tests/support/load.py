@@ -72,13 +72,16 @@ class BatchLoad:
             time.sleep(pause)
 
     def stop(self, settle_s: float = 3.0) -> set[tuple[str, int]]:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        deadline = time.monotonic() + settle_s
-        while self._mids and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.client.loop_stop()
-        self.client.disconnect()
+        """Stop publishing, wait up to ``settle_s`` for the last acknowledgements; return what was acknowledged.
+        A second call only returns that again."""
+        if not self._stop.is_set():
+            self._stop.set()
+            if self._thread is not None:
+                self._thread.join()
+            deadline = time.monotonic() + settle_s
+            while self._mids and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.client.loop_stop()
+            self.client.disconnect()
         with self._lock:
             return set(self.acked)
