@@ -49,10 +49,14 @@ def test_two_instances_share_the_stream(tmp_path: Path, mosquitto: Mosquitto) ->
     load.start(batches_per_s=60)
     time.sleep(5)
     acked = load.stop()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and sum(g.receiver.counters.accepted for g in gateways) < len(acked):
+
+    def all_written() -> bool:
+        accepted = sum(g.receiver.counters.accepted for g in gateways)
+        return accepted >= len(acked) and all(g.spool.depth() == 0 for g in gateways)
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all_written():
         time.sleep(0.2)
-    time.sleep(1)  # let the writers empty their spools
     for g in gateways:
         g.stop()
     a, b = _batches(tmp_path / "history-a.sqlite3"), _batches(tmp_path / "history-b.sqlite3")
