@@ -3,7 +3,9 @@ cleared), with who acknowledged them.
 
 Alert events come from the edge (rules, frost, inputs, unreachable nodes); they reach the board live from the
 feed and, at start, from the history store, so a restarted gateway shows the same list. Acknowledgements are
-written to the store too. An offline or silent greenhouse is an alert of its own, made from its status.
+written to the store too, and read from it again when a list is asked for (at most every few seconds), so that
+an acknowledgement made through another gateway instance shows here. An offline or silent greenhouse is an
+alert of its own, made from its status.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +36,8 @@ ACK = "alert_ack"
 # How far back the board reaches at start, and how many alert events it keeps per greenhouse.
 HISTORY = timedelta(days=7)
 _KEEP = 2000
+# Another instance's acknowledgements are read again, per greenhouse, at most this often (wall seconds).
+_ACKS_FRESH_S = 5.0
 _OFFLINE_SOURCE = "offline"
 # Reasons that end what another raised: the input alerts' and a node's.
 _INPUT = frozenset({Reason.RULE_INPUT_UNUSABLE.value, Reason.RULE_INPUT_RESTORED.value})
@@ -163,6 +168,7 @@ class AlertBoard:
         self._records: dict[str, deque[AlertRecord]] = {g.id: deque(maxlen=_KEEP) for g in site.greenhouses}
         self._seen: set[tuple[str, int, str, str]] = set()
         self._acks: dict[str, tuple[str, datetime]] = {}
+        self._acks_read: dict[str, float] = {}  # greenhouse: when its acknowledgements were read (monotonic)
         self._lock = threading.Lock()
 
     def load(self, now: datetime) -> bool:
@@ -181,9 +187,26 @@ class AlertBoard:
             tags = {"greenhouse": g.id, "kind": EventKind.ALERT.value}
             for p in self._store.rows(points.EVENT, tags, start, end, _KEEP):
                 self._add(AlertRecord.of_point(p))
-            for p in self._store.rows(ACK, {"greenhouse": g.id}, start, end, _KEEP):
-                with self._lock:
-                    self._acks[p.tags["alert"]] = (str(p.fields["by"]), p.ts)
+            self._read_acks(g.id, now)
+
+    def _read_acks(self, greenhouse: str, now: datetime) -> None:
+        found = self._store.rows(ACK, {"greenhouse": greenhouse}, now - HISTORY, now + timedelta(seconds=1), _KEEP)
+        with self._lock:
+            self._acks_read[greenhouse] = time.monotonic()
+            for p in found:
+                self._acks.setdefault(p.tags["alert"], (str(p.fields["by"]), p.ts))
+
+    def refresh_acks(self, greenhouse: str, now: datetime) -> None:
+        """Reads the acknowledgements the store holds for this greenhouse again, unless that was done a moment
+        ago: other instances write theirs there. A store that cannot be read now leaves the list as it was."""
+        with self._lock:
+            read = self._acks_read.get(greenhouse)
+            if read is not None and time.monotonic() - read < _ACKS_FRESH_S:
+                return
+        try:
+            self._read_acks(greenhouse, now)
+        except StoreError as exc:
+            log.info("acknowledgements not read again: the history store cannot be read", extra={"detail": str(exc)})
 
     def add(self, event: Event) -> bool:
         """An alert event from the feed; False for any other event or one already on the board."""

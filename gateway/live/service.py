@@ -58,7 +58,9 @@ class Live:
         return answer_of(ack) if ack is not None else no_answer(command)
 
     def alerts(self, greenhouse_id: str, include_cleared: bool) -> list[AlertNow]:
-        health = self.registry.house_health(greenhouse_id, self.clock.now())
+        now = self.clock.now()
+        self.board.refresh_acks(greenhouse_id, now)
+        health = self.registry.house_health(greenhouse_id, now)
         listed = self.board.alerts(greenhouse_id, health)
         return listed if include_cleared else [a for a in listed if a.active]
 

@@ -110,6 +110,21 @@ def test_an_acknowledgement_is_kept_in_the_store_and_found_again_after_a_restart
     assert next(a for a in again if a.id == frost.id).acked_by == "lan"
 
 
+def test_an_acknowledgement_made_through_another_instance_shows_here(open_store: Callable[[], Store]) -> None:
+    registry = Registry(SITE)
+    _online(registry, 250)
+    here, there = AlertBoard(SITE, open_store()), AlertBoard(SITE, open_store())  # two gateways, one store
+    for e in FROST_NIGHT:
+        here.add(e)
+        there.add(e)
+    frost = next(a for a in there.alerts(GH, _health(registry, 251)) if a.source == "rule:frost")
+    there.acknowledge(GH, frost.id, "lan", T0 + timedelta(minutes=241), _health(registry, 251))
+    assert next(a for a in here.alerts(GH, _health(registry, 251)) if a.id == frost.id).acked_by is None
+    here.refresh_acks(GH, T0 + timedelta(minutes=242))
+    shown = next(a for a in here.alerts(GH, _health(registry, 251)) if a.id == frost.id)
+    assert (shown.acked_by, shown.acked_at) == ("lan", T0 + timedelta(minutes=241))
+
+
 def test_a_greenhouse_that_went_offline_or_silent_is_an_alert_until_it_is_heard_again(
     open_store: Callable[[], Store],
 ) -> None:
