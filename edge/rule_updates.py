@@ -10,7 +10,6 @@ the command line. A bad one changes nothing: the running set stays, and the repo
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from contract.config_file import ConfigError, parse_model
 from contract.messages import RuleSetOffer, RulesOutcome, RulesReport
 from contract.site import Greenhouse
 from rules.model import RuleSet, check_against_site
-from rules.tools.check import explain
+from rules.tools.check import explain, text_sha256
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +86,7 @@ class RuleUpdates:
         if (offer.site, offer.greenhouse) != (self._site_id, self._gh.id):
             wrong = f"offer is for {offer.site}/{offer.greenhouse}, this is {self._site_id}/{self._gh.id}"
             return _Refusal([wrong], [wrong])
-        if hashlib.sha256(offer.rules_yaml.encode()).hexdigest() != offer.sha256:
+        if text_sha256(offer.rules_yaml) != offer.sha256:
             damaged = _Refusal(["sha256 không khớp: bản luật bị hỏng khi truyền"], ["sha256 mismatch: text damaged"])
             return damaged
         name = Path(f"rules-v{offer.version}.yaml")

@@ -20,7 +20,7 @@ from gateway.live.service import Live
 from gateway.storage.model import Store, StoreError
 from rules.model import RuleSet
 from rules.tools.backtest import BacktestReport, backtest
-from rules.tools.check import CheckAnswer, check_text
+from rules.tools.check import CheckAnswer, check_text, text_sha256, version_problem
 from rules.tools.deploy import deploy, describe
 from rules.tools.simulate import Band, SimulationReport, simulate
 
@@ -82,13 +82,27 @@ def rules_router(site: SiteConfig, store: Store, live: Live, now: Callable[[], d
         ruleset, answer = check_text(text, [gh])
         return gh, ruleset, answer
 
+    def checked_to_deploy(greenhouse: str, who: Principal, text: str) -> tuple[Greenhouse, RuleSet | None, CheckAnswer]:
+        """As ``checked``, and a changed set must also carry a higher version than the one running (a simulation
+        or a backtest of it need not)."""
+        gh, ruleset, answer = checked(greenhouse, who, text)
+        running = live.feed.rules.now(gh)
+        if ruleset is None or running.report is None:
+            return gh, ruleset, answer
+        # A set run from its file has no sha256 in the report: the file's text, as the gateway has it, tells.
+        running_sha = running.report.active_sha256 or (text_sha256(running.yaml) if running.yaml else None)
+        stale = version_problem(ruleset, text, running.report.active_version, running_sha)
+        if stale is None:
+            return gh, ruleset, answer
+        return gh, None, answer.model_copy(update={"ok": False, "problems": [stale, *answer.problems]})
+
     @router.get("", response_model=RulesNow, summary="The rule set the greenhouse runs, and its text")
     def current(greenhouse: str, who: Reader) -> RulesNow:
         return live.feed.rules.now(require_greenhouse(site, who, greenhouse))
 
     @router.post("/check", response_model=CheckAnswer, summary="Every problem by rule, line and field, with hints")
     def check(greenhouse: str, body: RulesText, who: Editor) -> CheckAnswer:
-        return checked(greenhouse, who, body.yaml)[2]
+        return checked_to_deploy(greenhouse, who, body.yaml)[2]
 
     @router.post("/simulate", response_model=SimulateAnswer, summary="The rules for days against the physics")
     def simulate_rules(greenhouse: str, body: SimulateRequest, who: Editor) -> SimulateAnswer:
@@ -114,7 +128,7 @@ def rules_router(site: SiteConfig, store: Store, live: Live, now: Callable[[], d
 
     @router.post("/deploy", response_model=DeployAnswer, summary="Publish the rules and wait for the edge's answer")
     def deploy_rules(greenhouse: str, body: RulesText, who: Editor) -> DeployAnswer:
-        gh, ruleset, answer = checked(greenhouse, who, body.yaml)
+        gh, ruleset, answer = checked_to_deploy(greenhouse, who, body.yaml)
         if ruleset is None:
             return DeployAnswer(check=answer, published=False, report=None, text_vi=[], text_en=[])
         try:

@@ -4,6 +4,8 @@ line and field, what is wrong, and a hint how to write it — in Vietnamese or E
 from __future__ import annotations
 
 import difflib
+import hashlib
+import re
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -280,3 +282,28 @@ def check(path: Path, greenhouses: list[Greenhouse], lang: Lang) -> tuple[bool, 
         f"{path}: {pick(_WORDS['ok'], lang)} — {pick(_WORDS['version'], lang)} {ruleset.version}, "
         f"{len(ruleset.rules)} {pick(_WORDS['rules'], lang)} ({summary}){fits}"
     ]
+
+
+def text_sha256(text: str) -> str:
+    """What identifies a rule file's text in offers and the edges' reports."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def version_problem(
+    ruleset: RuleSet, text: str, running_version: int | None, running_sha256: str | None
+) -> Problem | None:
+    """A changed rule set must carry a higher version than the set the greenhouse runs: otherwise two different
+    sets would show as the same version on every page and log. The very same text again needs no new one."""
+    if running_version is None or text_sha256(text) == running_sha256 or ruleset.version > running_version:
+        return None
+    found = re.search(r"^version\s*:", text, flags=re.MULTILINE)
+    return Problem(
+        rule_index=None,
+        rule_id=None,
+        rule_name=None,
+        line=text.count("\n", 0, found.start()) + 1 if found else None,
+        field="version",
+        message=f"must be above {running_version}, the version the greenhouse runs, since the text has changed",
+        hint_vi=f"Tăng phiên bản lên {running_version + 1}: nhà kính đang chạy phiên bản {running_version}",
+        hint_en=f"Raise the version to {running_version + 1}: the greenhouse runs version {running_version}",
+    )

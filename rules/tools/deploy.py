@@ -4,7 +4,6 @@ edge's answer. An edge that is offline takes the set when it reconnects; that is
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import queue
 import time
 import uuid
@@ -19,6 +18,7 @@ from contract.mqtt import BrokerUrl, make_client
 from contract.reasons import Lang, pick
 from contract.site import Greenhouse
 from rules.model import RuleSet
+from rules.tools.check import text_sha256
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def offer_for(site_id: str, greenhouse: str, text: str, ruleset: RuleSet, by: st
         site=site_id,
         greenhouse=greenhouse,
         version=ruleset.version,
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        sha256=text_sha256(text),
         rules_yaml=text,
         published_at=now,
         published_by=by,

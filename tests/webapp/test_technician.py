@@ -101,6 +101,12 @@ def test_a_wrong_rule_is_shown_at_its_field_then_fixed_simulated_and_deployed(
     page.reload()  # what the edge reports it runs now, and the text it was given
     expect(page.locator(".running .title")).to_have_text("Đang chạy phiên bản 7 (triển khai từ trang này)")
     expect(page.locator("#rules-yaml")).to_have_value(re.compile("web-test-hot"))
+    # Changed again but still version 7: the check asks for version 8 before it may be deployed.
+    _set_yaml(page, page.locator("#rules-yaml").input_value().replace("on_for_s: 300", "on_for_s: 240"))
+    page.get_by_role("button", name="Kiểm tra").click()
+    version = page.locator('.problem[data-field="version"]')
+    expect(version.locator(".hint")).to_have_text("Tăng phiên bản lên 8: nhà kính đang chạy phiên bản 7")
+    expect(version.locator(".quote")).to_have_text("version: 7")
 
 
 def test_the_history_replay_compares_what_the_rules_would_do_with_what_was_done(

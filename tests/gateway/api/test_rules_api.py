@@ -108,6 +108,26 @@ def test_a_rule_set_is_deployed_and_the_edge_says_it_runs_it(phone: Phone) -> No
     assert tech.get(_rules(phone)).json()["yaml"] == V2
 
 
+def test_a_changed_rule_set_needs_a_higher_version_than_the_one_running(phone: Phone) -> None:
+    tech = phone.login("ky-thuat", lang="en")
+    phone.stack.probe.wait(lambda: tech.get(_rules(phone)).json()["report"] is not None, 20, "the edge's report")
+    from_file = tech.get(_rules(phone)).json()["yaml"]  # run from its file: the report has no sha256 for it
+    assert tech.post(f"{_rules(phone)}/check", json={"yaml": from_file}).json()["ok"] is True
+    assert tech.post(f"{_rules(phone)}/deploy", json={"yaml": V2}).json()["report"]["active_version"] == 2
+    changed = V2.replace("300", "240")  # a shorter run, version left at 2
+    check = tech.post(f"{_rules(phone)}/check", json={"yaml": changed}).json()
+    assert check["ok"] is False
+    [problem] = check["problems"]
+    assert (problem["field"], problem["line"], problem["rule_index"]) == ("version", 1, None)
+    assert problem["hint_vi"] == "Tăng phiên bản lên 3: nhà kính đang chạy phiên bản 2"
+    refused = tech.post(f"{_rules(phone)}/deploy", json={"yaml": changed}).json()
+    assert (refused["published"], refused["check"]["problems"][0]["field"]) == (False, "version")
+    again = tech.post(f"{_rules(phone)}/deploy", json={"yaml": V2}).json()  # the very same text: no new version
+    assert again["published"] is True and again["report"]["active_version"] == 2
+    raised = tech.post(f"{_rules(phone)}/deploy", json={"yaml": changed.replace("version: 2", "version: 3")}).json()
+    assert raised["report"]["outcome"] == "accepted" and raised["report"]["active_version"] == 3
+
+
 def test_farmers_and_other_cooperatives_do_not_touch_the_rules(phone: Phone) -> None:
     farmer, other = phone.login("nong-dan"), phone.login("bac-ha")
     assert farmer.get(_rules(phone)).status_code == 200  # a farmer may see which rules run
