@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from contract.site import SiteConfig
 
@@ -26,6 +27,7 @@ class ConfigIssue:
     loc: tuple[int | str, ...]
     error_type: str
     message: str  # as in ``problems``: what is wrong, without file, line or field
+    limit: str | None = None  # the bound a number broke (``ge`` 1 → "1"), for hints that name it
 
 
 class ConfigError(Exception):
@@ -62,6 +64,14 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
+def _limit(err: ErrorDetails) -> str | None:
+    context = err.get("ctx") or {}
+    bound = next((context[k] for k in ("gt", "ge", "lt", "le") if k in context), None)
+    if isinstance(bound, int | float):
+        return f"{bound:g}"  # 1.0 → "1"
+    return None if bound is None else str(bound)
+
+
 def _describe(err: dict[str, object]) -> str:
     msg = str(err["msg"])
     if err["type"] == "extra_forbidden":
@@ -75,11 +85,15 @@ def _describe(err: dict[str, object]) -> str:
 
 def load_model(path: Path, model: type[M]) -> M:
     """Parse and validate ``path``; raise ConfigError naming file, line, field and reason."""
+    return parse_model(load_text(path), path, model)
+
+
+def load_text(path: Path) -> str:
+    """The file's text; ConfigError when it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(path, [f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    return parse_model(text, path, model)
 
 
 def parse_model(text: str, path: Path, model: type[M]) -> M:
@@ -97,16 +111,31 @@ def parse_model(text: str, path: Path, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         issues = [
-            ConfigIssue(_line_of(root, tuple(err["loc"])), tuple(err["loc"]), err["type"], _describe(dict(err)))
+            ConfigIssue(
+                _line_of(root, tuple(err["loc"])), tuple(err["loc"]), err["type"], _describe(dict(err)), _limit(err)
+            )
             for err in exc.errors()
         ]
         problems = [f"{f'{path}:{i.line}' if i.line else path}: {dotted(i.loc)}: {i.message}" for i in issues]
         raise ConfigError(path, problems, issues) from None
 
 
+def line_in(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """1-based line of the field at ``loc`` in the YAML ``text`` (or of the nearest enclosing one)."""
+    try:
+        return _line_of(yaml.compose(text, Loader=yaml.SafeLoader), loc)
+    except yaml.YAMLError:
+        return None
+
+
 def load_site(path: Path) -> SiteConfig:
     """The site config, with each greenhouse's rules_file resolved relative to the config file."""
-    site = load_model(path, SiteConfig)
+    return parse_site(load_text(path), path)
+
+
+def parse_site(text: str, path: Path) -> SiteConfig:
+    """``load_site`` for the text of the file at ``path`` (as a page sent it, before it is saved there)."""
+    site = parse_model(text, path, SiteConfig)
     greenhouses = [
         g.model_copy(update={"rules_file": (path.parent / g.rules_file).resolve()}) if g.rules_file else g
         for g in site.greenhouses

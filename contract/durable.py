@@ -1,7 +1,9 @@
-"""SQLite opened for the local queues that delivery guarantees rest on (edge outbox, gateway spool)."""
+"""What delivery and set-up rest on: SQLite for the local queues (edge outbox, gateway spool), and files
+replaced whole (rule sets, the site file)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -15,3 +17,19 @@ def open_queue_db(path: Path, schema: str) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=FULL")
     db.executescript(schema)
     return db
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write beside ``path``, fsync, rename over it, fsync the folder: a power cut leaves the old or the new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)

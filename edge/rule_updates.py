@@ -11,7 +11,6 @@ the command line. A bad one changes nothing: the running set stays, and the repo
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from contract.config_file import ConfigError, parse_model
+from contract.durable import write_atomically
 from contract.messages import RuleSetOffer, RulesOutcome, RulesReport
 from contract.site import Greenhouse
 from rules.model import RuleSet, check_against_site
@@ -101,14 +101,7 @@ class RuleUpdates:
         return _Refusal(misfits, misfits) if misfits else ruleset
 
     def _write(self, offer: RuleSetOffer) -> None:
-        # Write, fsync, rename: a power cut leaves the old set or the new one, never half of one.
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_suffix(".tmp")
-        with tmp.open("wb") as f:
-            f.write(offer.to_json())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self._path)
+        write_atomically(self._path, offer.to_json())  # a power cut leaves the old set or the new one
 
     def _report(
         self, now: datetime, outcome: RulesOutcome, offer: RuleSetOffer | None, refusal: _Refusal | None = None

@@ -64,7 +64,7 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
     api = live = None
     if args.http_port:
         live = Live(site, store, args.mqtt_url, clock, args.instance)
-        ctx = ApiContext.of(gateway, accounts, args.cookie_secure, live, args.grafana_url)
+        ctx = ApiContext.of(gateway, accounts, args.cookie_secure, live, args.grafana_url, args.config)
         api = ApiServer(ctx, args.http_host, args.http_port)
     gateway.start()
     if api is not None and live is not None:

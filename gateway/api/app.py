@@ -5,6 +5,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query
@@ -29,6 +30,7 @@ from gateway.ingest.spool import Spool
 from gateway.live.service import Live
 from gateway.registry import GreenhouseHealth, Registry
 from gateway.service import Gateway
+from gateway.site_setup import SiteFile, rules_in_file
 from gateway.storage.model import Store
 from gateway.webapp.routes import webapp_router
 
@@ -51,6 +53,7 @@ class ApiContext:
     # The phone's live endpoints and web app; None for an API that serves history only.
     live: Live | None = None
     grafana_url: str | None = None  # where the agronomists' dashboards are, for the app's link
+    site_file: SiteFile | None = None  # the file the site was read from, for the set-up page to edit
 
     @classmethod
     def of(
@@ -60,12 +63,25 @@ class ApiContext:
         secure_cookies: bool = True,
         live: Live | None = None,
         grafana_url: str | None = None,
+        site_path: Path | None = None,
     ) -> "ApiContext":
         """What the API serves of a running gateway."""
         g = gateway
         counters = g.receiver.counters
+        rules_of = rules_in_file if live is None else (lambda gh: live.feed.rules.now(gh).yaml)
+        site_file = SiteFile(site_path, g.site, rules_of) if site_path is not None else None
         return cls(
-            g.site, g.store, g.registry, g.spool, counters, g.clock.now, accounts, secure_cookies, live, grafana_url
+            g.site,
+            g.store,
+            g.registry,
+            g.spool,
+            counters,
+            g.clock.now,
+            accounts,
+            secure_cookies,
+            live,
+            grafana_url,
+            site_file,
         )
 
 
@@ -96,7 +112,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     )
     app.include_router(session_router(auth))
     app.include_router(user_router(ctx.site, auth))
-    app.include_router(site_router(ctx.site, ctx.grafana_url, auth))
+    app.include_router(site_router(ctx.site, ctx.grafana_url, auth, ctx.site_file))
     if ctx.live is not None:
         app.include_router(live_router(ctx.site, ctx.live, auth))
         app.include_router(rules_router(ctx.site, ctx.store, ctx.live, ctx.now, auth))

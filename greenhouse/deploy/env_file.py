@@ -24,7 +24,7 @@ class StackEnv(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    SITE_DIR: str = Field(description="folder of the site file, mounted read-only at /site")
+    SITE_DIR: str = Field(description="folder of the site file, mounted at /site (the set-up page saves it there)")
     SITE_FILE: str = Field(description="the site file's name in SITE_DIR")
     MQTT_CENTRAL_PASSWORD: str = Field(pattern=_SECRET, description=f"MQTT account '{CENTRAL_USER}' (the gateway)")
     MQTT_HEALTH_PASSWORD: str = Field(pattern=_SECRET, description=f"MQTT account '{HEALTH_USER}' (healthcheck)")

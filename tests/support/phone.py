@@ -23,6 +23,7 @@ from gateway.main import ApiServer
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port
+from greenhouse.runtime_site import write_site
 from tests.support.accounts import add_user
 from tests.support.mosquitto import Mosquitto
 from tests.support.stack import EdgeThread, Stack, one_greenhouse_site, rules_yaml, stack
@@ -62,7 +63,8 @@ def serve_phone(
         accounts = Accounts(tmp / "gateway", Clock().now)
         live = Live(site, store, s.url, s.clock, "1")
         port = free_port()
-        server = ApiServer(ApiContext.of(gateway, accounts, False, live), "127.0.0.1", port)
+        site_path = write_site(site, tmp / "site.yaml")  # for the set-up page to edit
+        server = ApiServer(ApiContext.of(gateway, accounts, False, live, site_path=site_path), "127.0.0.1", port)
         gateway.start()
         live.start()
         server.start()

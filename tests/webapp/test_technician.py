@@ -62,6 +62,39 @@ def test_the_set_up_page_shows_the_safety_limits(phone: BrowserContext, demo: De
     screenshot(page, "20-setup-whole", full_page=True)
 
 
+def test_a_safety_limit_is_changed_in_the_site_file_checked_at_its_line_and_saved(
+    phone: BrowserContext, demo: Demo, screenshot: Shot
+) -> None:
+    page = phone.new_page()
+    sign_in(page, demo, "ky-thuat")
+    page.goto(f"{demo.url}/#/setup")
+    page.locator('[data-part="site-file"] > summary').click()
+    expect(page.locator("[data-status]")).to_have_text("Gateway đang chạy đúng tệp này.")
+    area = page.locator("#site-yaml")
+    expect(area).to_have_value(re.compile("max_on_s"))
+    text = area.input_value()
+    area.fill(re.sub(r"max_on_s: [\d.]+", "max_on_s: -5", text, count=1))
+    page.locator("#site-check").click()
+    problem = page.locator(".problem")
+    expect(problem).to_have_count(1)
+    expect(problem.locator(".quote")).to_have_text("max_on_s: -5")
+    expect(problem.locator(".hint")).to_have_text("Cần từ 0 trở lên")
+    # Its dotted field path has no space to wrap at: the page must not grow sideways for it.
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # type: ignore[index]
+    screenshot(page, "26-site-file-problem")
+
+    shorter = re.sub(r"max_on_s: [\d.]+", "max_on_s: 1500.0", text, count=1)
+    area.fill(shorter)
+    page.locator("#site-save").click()
+    expect(page.locator('[data-result="site-save"]')).to_have_text(
+        "Đã lưu. Gateway và bộ điều khiển các nhà kính dùng cấu hình mới từ lần khởi động sau."
+    )
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "pending")
+    assert (demo.data_dir / "site.yaml").read_text(encoding="utf-8") == shorter
+    screenshot(page, "27-site-file-saved")
+    (demo.data_dir / "site.yaml").write_text(text, encoding="utf-8")  # the other tests' demo keeps its file
+
+
 def test_a_wrong_rule_is_shown_at_its_field_then_fixed_simulated_and_deployed(
     phone: BrowserContext, demo: Demo, screenshot: Shot
 ) -> None:

@@ -7,6 +7,9 @@ const post = (path, body) => request(path, { method: "POST", body });
 
 export const site = () => request("/api/v1/site");
 export const links = () => request("/api/v1/links");
+export const siteFile = () => request("/api/v1/site/file");
+export const checkSiteFile = (yaml) => post("/api/v1/site/file/check", { yaml });
+export const saveSiteFile = (yaml, base) => request("/api/v1/site/file", { method: "PUT", body: { yaml, base_sha256: base } });
 export const rulesNow = (id) => request(`${gh(id)}/rules`);
 export const checkRules = (id, yaml) => post(`${gh(id)}/rules/check`, { yaml });
 export const simulateRules = (id, yaml, days) => post(`${gh(id)}/rules/simulate`, { yaml, days });

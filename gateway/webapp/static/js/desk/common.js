@@ -42,3 +42,11 @@ export function sensorLabel(s) {
   const name = s.zone_name ? `${s.name} (${s.zone_name})` : s.name;
   return s.name === kindLabel(s.kind) ? name : `${name} · ${kindLabel(s.kind)}`;
 }
+
+// Selects line n of a text box, so that the technician lands on the line a problem names.
+export function selectLine(area, n) {
+  const lines = area.value.split("\n");
+  const start = lines.slice(0, n - 1).reduce((sum, l) => sum + l.length + 1, 0);
+  area.focus();
+  area.setSelectionRange(start, start + (lines[n - 1]?.length ?? 0));
+}

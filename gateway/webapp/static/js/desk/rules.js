@@ -8,7 +8,7 @@ import { serverText, t } from "../lang.js";
 import { live } from "../live.js";
 import { msOf } from "../model.js";
 import * as desk from "./api.js";
-import { failed, field, greenhousePicker, loading } from "./common.js";
+import { failed, field, greenhousePicker, loading, selectLine } from "./common.js";
 import { dayValue, daySpan, iso } from "./dates.js";
 import { ruleForms } from "./rule_forms.js";
 import { backtestResult, checkResult, deployResult, namesOf, simulationResult } from "./rule_results.js";
@@ -27,20 +27,12 @@ function runningBox(now) {
   );
 }
 
-// Selects the line a problem names, so that the technician lands on it in the editor.
-function pickLine(area, n) {
-  const lines = area.value.split("\n");
-  const start = lines.slice(0, n - 1).reduce((sum, l) => sum + l.length + 1, 0);
-  area.focus();
-  area.setSelectionRange(start, start + (lines[n - 1]?.length ?? 0));
-}
-
 function editor(ghId, now, gh) {
   const area = h("textarea", { id: "rules-yaml", rows: 16, spellcheck: "false", autocapitalize: "off", "aria-label": t("rules.yaml") });
   area.value = now.yaml ?? "version: 1\nrules:\n";
   const out = h("div", { class: "results", "aria-live": "polite" });
   const name = namesOf(gh);
-  const pick = (n) => pickLine(area, n);
+  const pick = (n) => selectLine(area, n);
   const days = h("input", { id: "sim-days", type: "number", min: 1, max: 7, value: 1, inputmode: "numeric" });
   const today = dayValue(serverNow());
   const from = h("input", { id: "bt-from", type: "date", value: today });

@@ -1,5 +1,6 @@
 // The site as the technician set it up: each greenhouse's zones, sensors and actuators with their safety
-// limits, one card per device so that it reads on a phone without a table to scroll sideways.
+// limits, one card per device so that it reads on a phone without a table to scroll sideways; below, the
+// site file itself to edit.
 
 import { h } from "../dom.js";
 import { duration, number } from "../format.js";
@@ -8,6 +9,7 @@ import { live } from "../live.js";
 import { kindLabel } from "../model.js";
 import * as desk from "./api.js";
 import { failed, loading } from "./common.js";
+import { siteFileEditor } from "./site_edit.js";
 
 const minutes = (s) => duration(s * 1000);
 
@@ -110,6 +112,7 @@ export function setupView() {
     (site) => el.replaceChildren(
       h("p", { class: "hello", text: site.cooperative.name }),
       ...site.greenhouses.map((gh, i) => greenhouseCard(gh, i === 0)),
+      siteFileEditor(),
     ),
     (err) => el.replaceChildren(failed(err)),
   );

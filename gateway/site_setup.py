@@ -1,0 +1,178 @@
+"""The site file as the set-up page edits it: read with its sha256, checked, and saved in place of the old one.
+
+The check names every problem at its line and field: what the site model refuses, a cooperative id that
+changed (a file belongs to its cooperative), a rules file that is not there, and each rule a greenhouse runs
+that would no longer fit it (a sensor or valve taken away). A saved file replaces the old one atomically; the
+old one is kept beside it as ``<name>.prev``. The gateway and the edge agents read the site file when they
+start, so a saved file runs from their next start; until then the page says it is saved, not running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from contract.config_file import ConfigError, ConfigIssue, dotted, line_in, parse_model, parse_site
+from contract.durable import write_atomically
+from contract.site import Greenhouse, SiteConfig
+from rules.model import RuleSet, rule_site_problems
+
+log = logging.getLogger(__name__)
+
+# The text of the rule set a greenhouse runs now, as the gateway knows it; None when it does not.
+RulesOf = Callable[[Greenhouse], str | None]
+
+
+def rules_in_file(gh: Greenhouse) -> str | None:
+    """The greenhouse's rules file, for a gateway that does not hear what the edges run."""
+    return gh.rules_file.read_text(encoding="utf-8") if gh.rules_file is not None and gh.rules_file.is_file() else None
+
+
+class SiteProblem(BaseModel):
+    line: int | None
+    field: str  # dotted: ``greenhouses[0].nodes[1].actuators[0].safety.max_on_s``
+    message: str  # what the model says, exactly
+    hint_vi: str | None = None  # what to do, in the technician's words
+    hint_en: str | None = None
+    greenhouse: str | None = None  # for a rule that would no longer fit
+    rule: str | None = None
+
+
+# Hints by the model's error type, for the mistakes a hand-edited file makes most.
+_HINTS: dict[str, tuple[str, str]] = {
+    "missing": ("Thiếu mục bắt buộc này", "This field is required"),
+    "extra_forbidden": ("Không có mục này: viết sai tên, hoặc đặt nhầm chỗ?", "No such field: misspelt, or misplaced?"),
+    "greater_than": ("Cần lớn hơn {limit}", "Must be more than {limit}"),
+    "greater_than_equal": ("Cần từ {limit} trở lên", "Must be {limit} or more"),
+    "less_than": ("Cần nhỏ hơn {limit}", "Must be less than {limit}"),
+    "less_than_equal": ("Cần không quá {limit}", "Must be {limit} or less"),
+    "float_parsing": ("Cần một số, ví dụ 1800", "A number is needed, e.g. 1800"),
+    "int_parsing": ("Cần một số nguyên, ví dụ 3", "A whole number is needed, e.g. 3"),
+    "string_pattern_mismatch": (
+        "Chữ thường không dấu, số và '-', ví dụ van-khu-a",
+        "Lower-case letters without accents, digits and '-', e.g. valve-khu-a",
+    ),
+}
+
+
+class SiteCheck(BaseModel):
+    ok: bool
+    problems: list[SiteProblem]
+
+
+class SiteFileNow(BaseModel):
+    yaml: str
+    sha256: str
+    running: bool  # the gateway runs this very text; False: saved since it started
+    writable: bool
+
+
+class SiteFileChanged(Exception):
+    """The file is no longer the one the page started from: someone saved it meanwhile."""
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class SiteFile:
+    def __init__(self, path: Path, running: SiteConfig, rules_of: RulesOf) -> None:
+        self.path = path
+        self._running = running
+        self._rules_of = rules_of
+        self._running_sha256 = _sha256(path.read_text(encoding="utf-8"))
+
+    def now(self) -> SiteFileNow:
+        text = self.path.read_text(encoding="utf-8")
+        writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        return SiteFileNow(
+            yaml=text, sha256=_sha256(text), running=_sha256(text) == self._running_sha256, writable=writable
+        )
+
+    def check(self, text: str) -> SiteCheck:
+        try:
+            site = parse_site(text, self.path)
+        except ConfigError as exc:
+            return SiteCheck(ok=False, problems=_problems_of(exc))
+        problems = self._cooperative_kept(site, text) + [
+            p for i, gh in enumerate(site.greenhouses) for p in self._greenhouse_problems(i, gh, text)
+        ]
+        return SiteCheck(ok=not problems, problems=problems)
+
+    def save(self, text: str, base_sha256: str, by: str) -> SiteCheck:
+        """Checks ``text`` and, if good, writes it in place of the file the page started from (``base_sha256``).
+        Raises SiteFileChanged if that is no longer the file, OSError if it cannot be written."""
+        old = self.path.read_text(encoding="utf-8")
+        if _sha256(old) != base_sha256:
+            raise SiteFileChanged
+        checked = self.check(text)
+        if checked.ok:
+            write_atomically(self.path.with_name(self.path.name + ".prev"), old.encode())
+            write_atomically(self.path, text.encode())
+            log.info("site file saved", extra={"by": by, "sha256": _sha256(text), "path": str(self.path)})
+        return checked
+
+    def _cooperative_kept(self, site: SiteConfig, text: str) -> list[SiteProblem]:
+        kept = self._running.cooperative.id
+        if site.cooperative.id == kept:
+            return []
+        loc = ("cooperative", "id")
+        return [
+            SiteProblem(
+                line=line_in(text, loc),
+                field=dotted(loc),
+                message=f"must stay {kept!r}: the file belongs to its cooperative, and the users and history with it",
+                hint_vi=f"Giữ mã hợp tác xã là {kept}: tài khoản và lịch sử số liệu đi theo mã này",
+                hint_en=f"Keep the cooperative id {kept}: the accounts and the history go with it",
+            )
+        ]
+
+    def _greenhouse_problems(self, index: int, gh: Greenhouse, text: str) -> list[SiteProblem]:
+        if gh.rules_file is not None and not gh.rules_file.is_file():
+            loc = ("greenhouses", index, "rules_file")
+            return [
+                SiteProblem(
+                    line=line_in(text, loc),
+                    field=dotted(loc),
+                    message=f"no such file: {gh.rules_file}",
+                    hint_vi="Không có tệp luật này trên gateway: sửa đường dẫn, hoặc bỏ mục này",
+                    hint_en="The gateway has no such rules file: correct the path, or remove the field",
+                )
+            ]
+        rules_text = self._rules_of(gh)
+        if rules_text is None:
+            return []
+        try:
+            ruleset = parse_model(rules_text, Path(f"{gh.id}-rules.yaml"), RuleSet)
+        except ConfigError:
+            return []  # not this file's to judge: the rules page shows what is wrong with them
+        loc = ("greenhouses", index)
+        return [
+            SiteProblem(
+                line=line_in(text, loc),
+                field=dotted(loc),
+                greenhouse=gh.id,
+                rule=rule.id,
+                message=f"the rule {rule.id!r} it runs would no longer fit: {problem}",
+                hint_vi=f"Nhà {gh.id} đang chạy luật {rule.id}: sửa luật đó trước, rồi mới bỏ thiết bị nó dùng",
+                hint_en=f"{gh.id} runs the rule {rule.id}: change that rule first, then take away what it uses",
+            )
+            for rule in ruleset.rules
+            for problem in rule_site_problems(rule, gh)
+        ]
+
+
+def _problems_of(error: ConfigError) -> list[SiteProblem]:
+    if not error.issues:
+        return [SiteProblem(line=None, field="(file)", message=p) for p in error.problems]
+    return [_problem(issue) for issue in error.issues]
+
+
+def _problem(issue: ConfigIssue) -> SiteProblem:
+    vi, en = (words.format(limit=issue.limit) or None for words in _HINTS.get(issue.error_type, ("", "")))
+    return SiteProblem(line=issue.line, field=dotted(issue.loc), message=issue.message, hint_vi=vi, hint_en=en)
