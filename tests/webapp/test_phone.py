@@ -160,6 +160,38 @@ def test_watering_a_zone_opens_the_valve_and_it_closes_by_itself(
     expect(row.get_by_role("button")).to_have_text("Tưới")
 
 
+def test_a_side_curtain_is_held_half_open_for_a_minute_then_the_rules_have_it_again(
+    phone: BrowserContext, demo: Demo, screenshot: Shot
+) -> None:
+    page = phone.new_page()
+    sign_in(page, demo, "nong-dan")
+    _open(page, demo, "ca-chua-1")
+    row = _device(page, "Rèm hông")
+    row.get_by_role("button", name="Chỉnh").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.locator("h2")).to_have_text("Chỉnh: Rèm hông")
+    expect(dialog.locator('[data-pct="0"]')).to_have_attribute("aria-pressed", "true")  # closed unless chosen
+    dialog.get_by_role("button", name="50%").click()
+    expect(dialog.locator('[data-pct="50"]')).to_have_attribute("aria-pressed", "true")
+    expect(dialog.locator('[data-pct="0"]')).to_have_attribute("aria-pressed", "false")
+    dialog.locator("#cmd-minutes").fill("1")
+    dialog.get_by_role("button", name="Tiếp tục").click()
+    expect(dialog.locator(".question")).to_contain_text("Để Rèm hông mở 50% trong 1 phút? Khoảng")
+    screenshot(page, "08-curtain-confirm")
+    dialog.get_by_role("button", name="Đồng ý").click()
+    answer = dialog.locator(".answer")
+    expect(answer).to_have_attribute("data-outcome", "accepted")
+    expect(answer).to_contain_text("Trả về tự động lúc")
+    dialog.get_by_role("button", name="Đóng").click()
+    expect(row.locator(".state")).to_have_text("Mở 50%")
+    expect(row.locator(".why")).to_contain_text("Điều khiển tay đến")
+    expect(row.get_by_role("button")).to_have_text("Dừng")
+    screenshot(page, "09-curtain-held")
+    # One simulated minute is 3 s here: the edge hands the curtain back to the rules by itself.
+    expect(row.get_by_role("button")).to_have_text("Chỉnh", timeout=30_000)
+    expect(row.locator(".why")).not_to_contain_text("Điều khiển tay")
+
+
 def test_a_refused_run_says_why_in_plain_words(phone: BrowserContext, demo: Demo, screenshot: Shot) -> None:
     page = phone.new_page()
     sign_in(page, demo)

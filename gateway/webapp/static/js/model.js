@@ -12,8 +12,10 @@ export const KEY_VALUES = [
   { kind: "tank_level_pct", icon: "tank", digits: 0 },
 ];
 const OUT_OF_BAND = new Set(["low", "high"]);
-// Switched devices a farmer may run for some minutes; vents and screens are left to the rules.
+// Switched devices a farmer may run for some minutes; vents, curtains and screens are set to a position for
+// some minutes (closed before a storm, open on a hot noon). Either way the rules take over again after.
 const SWITCHED = new Set(["valve", "pump", "fan", "mister", "heater"]);
+const POSITIONAL = new Set(["vent", "side_curtain", "shade_screen"]);
 
 export const kindLabel = (kind) => t(`kind.${kind}`);
 export const sensorOf = (gh, kind) => gh.sensors.find((s) => s.kind === kind) ?? null;
@@ -47,7 +49,8 @@ export function zones(gh) {
   return [...byZone.values()];
 }
 
-export const controllable = (a) => SWITCHED.has(a.kind);
+export const positional = (a) => POSITIONAL.has(a.kind);
+export const controllable = (a) => SWITCHED.has(a.kind) || positional(a);
 // Vents and screens report a position; the rest are on or off.
 export const running = (gh) => gh.actuators.filter((a) => (a.position_pct === null ? a.on : a.position_pct > 0));
 export const manual = (a) => a.source === "override";

@@ -4,7 +4,7 @@ import { serverNow } from "../clock.js";
 import { h, icon, keyed, setClass, setText } from "../dom.js";
 import { ago, clockTime, number } from "../format.js";
 import { serverText, t } from "../lang.js";
-import { KEY_VALUES, controllable, doingNow, kindLabel, manual, msOf, problems, runningText, sensorOf, verdict, zones } from "../model.js";
+import { KEY_VALUES, controllable, doingNow, kindLabel, manual, msOf, positional, problems, runningText, sensorOf, verdict, zones } from "../model.js";
 import { openCommand } from "./command.js";
 
 const age = (ts) => (ts ? t("updated", { ago: ago(serverNow() - msOf(ts)) }) : t("never"));
@@ -55,13 +55,13 @@ function deviceRow(ghId, mayCommand) {
       current = a;
       const on = a.position_pct === null ? a.on : a.position_pct > 0;
       setText(name, a.name);
-      setText(state, on ? runningText(a, false) : t("state.off"));
+      setText(state, on ? runningText(a, false) : t(positional(a) ? "state.closed" : "state.off"));
       const until = msOf(a.until);
       const override = manual(a) && until ? t("state.manual_until", { at: clockTime(until) }) : "";
       setText(why, [override, serverText(a)].filter(Boolean).join(" · "));
       setClass(el, `device ${on ? "on" : "off"}${a.reachable ? "" : " unreachable"}`);
       setClass(button, manual(a) ? "run stop" : "run");
-      setText(button, t(manual(a) ? "btn.auto" : a.kind === "valve" ? "btn.water" : "btn.run"));
+      setText(button, t(manual(a) ? "btn.auto" : a.kind === "valve" ? "btn.water" : positional(a) ? "btn.set" : "btn.run"));
       button.hidden = !controllable(a);
     },
   };
