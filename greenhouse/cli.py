@@ -52,7 +52,7 @@ def _id(text: str) -> str:
 def _http_url(text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise argparse.ArgumentTypeError(f"{text!r} must look like http://host:8086")
+        raise argparse.ArgumentTypeError(f"{text!r} must look like http://host:port")
     return text.rstrip("/")
 
 
@@ -155,7 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     gw.add_argument("--no-share", action="store_true", help="plain subscription (brokers without MQTT 5)")
     gw.add_argument("--http-port", type=int, default=8080, help="history API port (0: no API)")
     gw.add_argument("--http-host", default="127.0.0.1", help="history API address (default loopback only)")
-    gw.add_argument("--grafana-url", type=_http_url, help="the Grafana dashboards, linked from the web app")
+    gw.add_argument(
+        "--grafana-url",
+        type=_http_url,
+        default=os.environ.get("GREENHOUSE_GRAFANA_URL") or None,
+        help="the Grafana dashboards as phones reach them, linked from the web app (default: $GREENHOUSE_GRAFANA_URL)",
+    )
     gw.add_argument(
         "--cookie-secure",
         action=argparse.BooleanOptionalAction,
@@ -272,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
     for p in (users_add, users_passwd):
         p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
-    deploy_commands.add_parsers(sub, _id)
+    deploy_commands.add_parsers(sub, _id, _http_url)
     grafana_commands.add_parsers(sub, _http_url)
     return parser
 

@@ -18,7 +18,7 @@ from greenhouse.errors import UsageError
 ArgType = Callable[[str], str]
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], id_type: ArgType) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], id_type: ArgType, url_type: ArgType) -> None:
     init = sub.add_parser("init", help="generate the production stack's secrets, broker accounts, TLS and first admin")
     init.add_argument("dir", type=Path, help="the folder of docker-compose.yml")
     init.add_argument("--site", type=Path, required=True, help="the cooperative's site file")
@@ -28,6 +28,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], id_typ
         action="append",
         default=[],
         help="name or address edges reach the broker by (repeatable), e.g. the farm server's LAN address",
+    )
+    init.add_argument(
+        "--grafana-url",
+        type=url_type,
+        help="Grafana as the phones reach it, for the web app's link (default http://<first --broker-host>:3000)",
     )
     init.add_argument("--sim", action="store_true", help="also accounts for simulated edges (docker-compose.sim.yml)")
     init.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
@@ -50,7 +55,7 @@ def run_init(args: argparse.Namespace) -> int:
     site = load_site(args.site)
     layout = StackLayout(args.dir)
     try:
-        result = init_stack(layout, site, args.site, args.admin, args.broker_host, args.sim)
+        result = init_stack(layout, site, args.site, args.admin, args.broker_host, args.sim, _grafana_url(args))
     except SecretsExist as exc:
         raise UsageError(pick(words.EXISTS, args.lang).format(paths=", ".join(map(str, exc.paths)))) from None
     print(pick(words.WROTE, args.lang).format(root=args.dir))
@@ -59,6 +64,13 @@ def run_init(args: argparse.Namespace) -> int:
     print(pick(words.ADMIN, args.lang).format(name=result.admin, password=result.admin_password))
     print(pick(words.NEXT, args.lang))
     return 0
+
+
+def _grafana_url(args: argparse.Namespace) -> str:
+    """Where the phones find Grafana: as given, or on the farm server the edges reach (compose publishes 3000)."""
+    if args.grafana_url is not None:
+        return str(args.grafana_url)
+    return f"http://{args.broker_host[0]}:3000" if args.broker_host else ""
 
 
 def run_gateways_add(args: argparse.Namespace) -> int:

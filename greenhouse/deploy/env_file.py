@@ -37,11 +37,17 @@ class StackEnv(BaseModel):
         pattern=r"^--(no-)?cookie-secure$",
         description="--cookie-secure once the web app is served over https (see docs/deployment.md)",
     )
+    GRAFANA_URL: str = Field(
+        default="",
+        pattern=r"^(https?://[^\s/]+(/\S*)?)?$",
+        description="Grafana as the phones reach it, for the web app's link; empty: no link",
+    )
 
     @classmethod
-    def generate(cls, site_file: Path) -> StackEnv:
+    def generate(cls, site_file: Path, grafana_url: str = "") -> StackEnv:
         site_file = site_file.resolve()
         return cls(
+            GRAFANA_URL=grafana_url,
             SITE_DIR=str(site_file.parent),
             SITE_FILE=site_file.name,
             MQTT_CENTRAL_PASSWORD=new_secret(),

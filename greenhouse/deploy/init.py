@@ -44,13 +44,19 @@ def sim_env_name(greenhouse: str) -> str:
 
 
 def init_stack(
-    layout: StackLayout, site: SiteConfig, site_file: Path, admin: str, broker_hosts: list[str], sim: bool
+    layout: StackLayout,
+    site: SiteConfig,
+    site_file: Path,
+    admin: str,
+    broker_hosts: list[str],
+    sim: bool,
+    grafana_url: str = "",
 ) -> InitResult:
     existing = [p for p in layout.secrets() if p.exists()]
     if existing:
         raise SecretsExist(existing)
     site_id = site.cooperative.id
-    env = StackEnv.generate(site_file)
+    env = StackEnv.generate(site_file, grafana_url)
 
     ca = certs.new_ca(f"greenhouse {site_id} CA")
     server = certs.new_server_cert(ca, [*broker_hosts, *STACK_HOSTS])

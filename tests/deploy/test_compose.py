@@ -126,6 +126,20 @@ def test_greenhouse_commands_are_accepted_by_the_real_parser_and_name_mounted_fi
     assert gateway.influx_url == "http://influxdb:8086" and gateway.http_host == "0.0.0.0"
 
 
+def test_the_web_apps_grafana_link_goes_from_init_through_compose_to_the_gateway(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from greenhouse.cli import main
+
+    assert main(["init", str(tmp_path), "--site", str(EXAMPLE_SITE), "--broker-host", "192.168.1.10"]) == 0
+    gateway = resolve(load(MAIN), read_env(tmp_path / ".env"))["services"]["gateway"]
+    assert gateway["environment"]["GREENHOUSE_GRAFANA_URL"] == "http://192.168.1.10:3000"
+    monkeypatch.setenv("GREENHOUSE_GRAFANA_URL", gateway["environment"]["GREENHOUSE_GRAFANA_URL"])
+    assert build_parser().parse_args(gateway["command"]).grafana_url == "http://192.168.1.10:3000"
+    monkeypatch.setenv("GREENHOUSE_GRAFANA_URL", "")  # init without a broker host: no link, not a bad one
+    assert build_parser().parse_args(gateway["command"]).grafana_url is None
+
+
 def test_mosquitto_finds_every_file_its_config_names(resolved: dict[str, dict[str, Any]], stack_dir: Path) -> None:
     broker = resolved["main"]["services"]["mosquitto"]
     conf = _container_file("/mosquitto/config/mosquitto.conf", broker, stack_dir)

@@ -44,6 +44,11 @@ def test_init_on_an_empty_folder_writes_random_secrets_and_no_default(tmp_path: 
     )
     assert not any(v in shipped for v in secrets.values())
     assert env["SITE_DIR"] == str(EXAMPLE_SITE.parent) and env["SITE_FILE"] == EXAMPLE_SITE.name
+    # The web app links to Grafana on the farm server the edges reach, unless told otherwise.
+    assert env["GRAFANA_URL"] == "http://192.168.1.10:3000"
+    assert read_env(tmp_path / "b" / ".env")["GRAFANA_URL"] == ""
+    assert init(tmp_path / "c", capsys, "--grafana-url", "https://grafana.htx.vn/")[0] == 0
+    assert read_env(tmp_path / "c" / ".env")["GRAFANA_URL"] == "https://grafana.htx.vn"
 
 
 def test_secret_files_are_private_and_the_certificate_names_the_broker(tmp_path: Path, capsys) -> None:
@@ -93,6 +98,14 @@ def test_init_names_a_bad_site_file(tmp_path: Path, capsys) -> None:
     assert main(["init", str(tmp_path / "s"), "--site", str(bad)]) == 2
     assert str(bad) in capsys.readouterr().err
     assert not (tmp_path / "s" / ".env").exists()
+
+
+def test_init_names_a_bad_grafana_address(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        init(tmp_path, capsys, "--grafana-url", "grafana.local:3000")
+    assert stop.value.code == 2
+    assert "--grafana-url: 'grafana.local:3000' must look like http://host:port" in capsys.readouterr().err
+    assert not (tmp_path / ".env").exists()
 
 
 def test_gateways_add_writes_an_account_for_that_greenhouse_only(tmp_path: Path, capsys) -> None:
