@@ -284,6 +284,31 @@ def test_offline_the_last_values_stay_with_their_age(phone: BrowserContext, demo
     expect(page.locator("body")).not_to_have_class("stale")
 
 
+def test_offline_the_charts_and_alerts_last_fetched_stay_with_their_age(
+    phone: BrowserContext, demo: Demo, screenshot: Shot
+) -> None:
+    page = phone.new_page()
+    sign_in(page, demo)
+    page.goto(f"{demo.url}/#/gh/rau-la-1/charts")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    expect(page.locator(".chart-card")).to_have_count(5)
+    page.goto(f"{demo.url}/#/gh/rau-la-1/alerts")
+    expect(page.locator(".empty")).not_to_have_text("Đang tải cảnh báo…")
+    fetched = page.locator(".alerts > li").count()
+    phone.set_offline(True)
+    page.reload()  # opened again without a network: the app from the service worker, the rest from the phone
+    expect(page.locator(".empty")).to_contain_text("Mất kết nối — danh sách tải cách đây")
+    expect(page.locator(".alerts > li")).to_have_count(fetched)
+    expect(page.locator(".alerts .ack:visible")).to_have_count(0)  # an acknowledgement needs the gateway
+    page.goto(f"{demo.url}/#/gh/rau-la-1/charts")
+    expect(page.locator(".kept")).to_contain_text("Mất kết nối — biểu đồ tải cách đây")
+    expect(page.locator(".chart-card")).to_have_count(5)
+    screenshot(page, "13-offline-charts")
+    page.locator('[data-range="week"]').click()  # never fetched: said, not made up
+    expect(page.locator(".charts .error")).to_have_text("Mất kết nối — không tải được biểu đồ")
+    phone.set_offline(False)
+
+
 def test_an_agronomist_reads_but_has_no_controls(phone: BrowserContext, demo: Demo) -> None:
     page = phone.new_page()
     sign_in(page, demo, "ky-su")

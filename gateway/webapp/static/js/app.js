@@ -4,6 +4,7 @@ import * as api from "./api.js";
 import { serverNow } from "./clock.js";
 import { h, setText } from "./dom.js";
 import { duration } from "./format.js";
+import { keepFor } from "./kept.js";
 import { currentLang, onLangChange, setLang, t } from "./lang.js";
 import { live, onLive, startLive, stopLive } from "./live.js";
 import { tunes } from "./model.js";
@@ -112,6 +113,7 @@ function banner() {
 
 function start() {
   localStorage.setItem(ME_KEY, JSON.stringify({ name: me.name, role: me.role }));
+  keepFor(me.name);
   startLive(me.name, () => {
     me = null;
     notice = t("login.expired");
@@ -136,6 +138,7 @@ async function signOut() {
   }
   me = null;
   localStorage.removeItem(ME_KEY);
+  keepFor(null);
   stopLive();
   location.hash = "#/";
   route();

@@ -1,9 +1,12 @@
 // The alerts of one greenhouse: the ones still on first, each with its severity, when it was raised and
-// cleared, and who acknowledged it; a button to acknowledge it.
+// cleared, and who acknowledged it; a button to acknowledge it. Without a network, the list last fetched,
+// saying how old it is (and no buttons: an acknowledgement needs the gateway).
 
 import * as api from "../api.js";
 import { h, keyed, setClass, setText } from "../dom.js";
-import { dateTime } from "../format.js";
+import { serverNow } from "../clock.js";
+import { dateTime, duration } from "../format.js";
+import { keptOr } from "../kept.js";
 import { serverText, t } from "../lang.js";
 import { msOf } from "../model.js";
 
@@ -55,15 +58,18 @@ export function alertsView(ghId) {
 
   async function load() {
     let all;
+    let keptAt;
     try {
-      all = await api.alerts(ghId);
+      ({ value: all, keptAt } = await keptOr(`alerts:${ghId}`, () => api.alerts(ghId)));
     } catch (err) {
       setText(note, err.status ? err.message : t("alerts.offline"));
       return;
     }
     all.sort((a, b) => b.active - a.active || msOf(b.raised_at) - msOf(a.raised_at));
     keyed(list, all, (a) => a.id, () => alertRow(ghId, load));
-    setText(note, all.length ? "" : t("alerts.none"));
+    list.classList.toggle("kept", keptAt !== null);
+    const age = keptAt === null ? "" : t("alerts.kept", { ago: duration(serverNow() - keptAt) });
+    setText(note, [age, all.length ? "" : t("alerts.none")].filter(Boolean).join(" · "));
   }
 
   load();

@@ -1,10 +1,12 @@
-// History charts of one greenhouse for 24 hours, 7 days or the season, from the history API.
+// History charts of one greenhouse for 24 hours, 7 days or the season, from the history API; without a
+// network, the charts last drawn for that range, saying how old they are.
 
 import * as api from "../api.js";
 import { legend, lineChart } from "../chart.js";
 import { serverNow } from "../clock.js";
 import { h } from "../dom.js";
-import { clockTime, dayLabel } from "../format.js";
+import { clockTime, dayLabel, duration } from "../format.js";
+import { keptOr } from "../kept.js";
 import { t } from "../lang.js";
 import { kindLabel } from "../model.js";
 
@@ -54,21 +56,25 @@ export function chartsView(ghId, gh) {
     box.replaceChildren(h("p", { class: "empty", text: t("charts.loading") }));
     const end = serverNow();
     const sensors = gh.sensors.filter((s) => CHARTS.some((c) => c.kind === s.kind)).map((s) => s.sensor);
+    const params = {
+      start: new Date(end - range.span_h * 3600_000).toISOString(),
+      end: new Date(end).toISOString(),
+      bucket_s: range.bucket_s,
+      sensor: sensors,
+      metric: "vpd_kpa",
+    };
     let hist;
+    let keptAt;
     try {
-      hist = await api.history(ghId, {
-        start: new Date(end - range.span_h * 3600_000).toISOString(),
-        end: new Date(end).toISOString(),
-        bucket_s: range.bucket_s,
-        sensor: sensors,
-        metric: "vpd_kpa",
-      });
+      ({ value: hist, keptAt } = await keptOr(`charts:${ghId}:${chosen}`, () => api.history(ghId, params)));
     } catch (err) {
       if (ask === asked) box.replaceChildren(h("p", { class: "error", text: err.status ? err.message : t("charts.offline") }));
       return;
     }
     if (ask !== asked) return; // another range was chosen meanwhile
+    const age = keptAt === null ? null : t("charts.kept", { ago: duration(serverNow() - keptAt) });
     box.replaceChildren(
+      age ? h("p", { class: "kept", text: age }) : null,
       ...CHARTS.map((def) => {
         const series = hist.series.filter((s) => (def.metric ? s.name === def.metric : s.kind === def.kind));
         return chartCard(def, series, hist, gh, range);
