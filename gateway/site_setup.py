@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -86,6 +87,7 @@ class SiteFile:
         self._running = running
         self._rules_of = rules_of
         self._running_sha256 = _sha256(path.read_text(encoding="utf-8"))
+        self._saving = threading.Lock()  # two saves at once: the second must see the first's file
 
     def now(self) -> SiteFileNow:
         text = self.path.read_text(encoding="utf-8")
@@ -107,15 +109,16 @@ class SiteFile:
     def save(self, text: str, base_sha256: str, by: str) -> SiteCheck:
         """Checks ``text`` and, if good, writes it in place of the file the page started from (``base_sha256``).
         Raises SiteFileChanged if that is no longer the file, OSError if it cannot be written."""
-        old = self.path.read_text(encoding="utf-8")
-        if _sha256(old) != base_sha256:
-            raise SiteFileChanged
-        checked = self.check(text)
-        if checked.ok:
-            write_atomically(self.path.with_name(self.path.name + ".prev"), old.encode())
-            write_atomically(self.path, text.encode())
-            log.info("site file saved", extra={"by": by, "sha256": _sha256(text), "path": str(self.path)})
-        return checked
+        with self._saving:
+            old = self.path.read_text(encoding="utf-8")
+            if _sha256(old) != base_sha256:
+                raise SiteFileChanged
+            checked = self.check(text)
+            if checked.ok:
+                write_atomically(self.path.with_name(self.path.name + ".prev"), old.encode())
+                write_atomically(self.path, text.encode())
+                log.info("site file saved", extra={"by": by, "sha256": _sha256(text), "path": str(self.path)})
+            return checked
 
     def _cooperative_kept(self, site: SiteConfig, text: str) -> list[SiteProblem]:
         kept = self._running.cooperative.id
