@@ -20,8 +20,10 @@ from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.main import ApiServer
 from gateway.registry import Registry
+from gateway.site_setup import SiteFile, rules_in_file
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port
+from greenhouse.runtime_site import write_site
 from tests.conftest import EXAMPLE_SITE
 from tests.support.accounts import add_user
 
@@ -78,7 +80,10 @@ def serve(tmp: Path, secure_cookies: bool = False) -> Iterator[Api]:
     accounts = Accounts(tmp / "gw", clock.now, session_ttl=SESSION_TTL, limits=LIMITS)
     store = SqliteStore(tmp / "history.sqlite3")
     spool = Spool(tmp / "spool.sqlite3")
-    ctx = ApiContext(site, store, Registry(site), spool, IngestCounters(), clock.now, accounts, secure_cookies)
+    site_file = SiteFile(write_site(site, tmp / "site.yaml"), site, rules_in_file)
+    ctx = ApiContext(
+        site, store, Registry(site), spool, IngestCounters(), clock.now, accounts, secure_cookies, site_file=site_file
+    )
     port = free_port()
     server = ApiServer(ctx, "127.0.0.1", port)
     server.start()

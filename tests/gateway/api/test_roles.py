@@ -25,6 +25,7 @@ PATHS = {
     **_greenhouse_paths("ca-chua-2"),
     "ingest": "/api/v1/ingest",
     "users": "/api/v1/users",
+    "site file": "/api/v1/site/file",
 }
 OWN_HOUSE = ["history ca-chua-1", "csv ca-chua-1", "audit ca-chua-1"]
 OTHER_HOUSE = ["history ca-chua-2", "csv ca-chua-2", "audit ca-chua-2"]
@@ -32,13 +33,19 @@ OTHER_HOUSE = ["history ca-chua-2", "csv ca-chua-2", "audit ca-chua-2"]
 # Written out by hand, not derived from the code's table: this is what the issue asks for.
 EXPECTED: dict[str, dict[str, int]] = {
     "nong-dan": {"status": 200, **dict.fromkeys(OWN_HOUSE, 200), **dict.fromkeys(OTHER_HOUSE, 404)}
-    | {"ingest": 403, "users": 403},
-    "nong-hoc": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 200), "ingest": 403, "users": 403},
-    "ky-thuat": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 200), "ingest": 200, "users": 403},
-    "quan-tri": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 200), "ingest": 200, "users": 200},
-    # Another cooperative's admin and technician: this site's greenhouses, ingest and users do not exist for them.
-    "bac-ha-admin": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 404), "ingest": 404, "users": 404},
-    "bac-ha-ky-thuat": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 404), "ingest": 404, "users": 403},
+    | {"ingest": 403, "users": 403, "site file": 403},
+    "nong-hoc": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 200)}
+    | {"ingest": 403, "users": 403, "site file": 403},
+    "ky-thuat": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 200)}
+    | {"ingest": 200, "users": 403, "site file": 200},
+    "quan-tri": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 200)}
+    | {"ingest": 200, "users": 200, "site file": 200},
+    # Another cooperative's admin and technician: this site's greenhouses, ingest, users and site file do not
+    # exist for them.
+    "bac-ha-admin": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 404)}
+    | {"ingest": 404, "users": 404, "site file": 404},
+    "bac-ha-ky-thuat": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 404)}
+    | {"ingest": 404, "users": 403, "site file": 404},
 }
 
 
