@@ -29,6 +29,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions(expires_at);
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+    key TEXT NOT NULL,              -- 'user:<name>' or 'address:<client address>'
+    at REAL NOT NULL                -- unix time
+);
+CREATE INDEX IF NOT EXISTS sign_in_failures_by_key ON sign_in_failures(key, at);
+CREATE INDEX IF NOT EXISTS sign_in_failures_by_time ON sign_in_failures(at);
 """
 
 

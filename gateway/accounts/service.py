@@ -1,4 +1,4 @@
-"""The accounts as the gateway uses them: one file, its users and sessions, and the sign-in limit."""
+"""The accounts as the gateway uses them: one file, its users, sessions and sign-in failures."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class Accounts:
         self.db = AccountsDb(accounts_path(data_dir))
         self.users = Users(self.db, now)
         self.sessions = Sessions(self.db, now, session_ttl)
-        self.limiter = Limiter(now, limits)
+        self.limiter = Limiter(self.db, now, limits)
 
     def sign_in(self, name: str, password: str, address: str) -> tuple[User, str]:
         """The user and their new session token; AccountError (RateLimited when too many failures) otherwise."""

@@ -4,8 +4,10 @@ past the limit even the right password gets 429 with Retry-After, until the cloc
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from gateway.accounts.limits import Limiter, LimitSettings
+from gateway.accounts.limits import LimitSettings
+from gateway.accounts.service import Accounts
 from tests.gateway.api.conftest import Api
 
 
@@ -51,15 +53,23 @@ def test_six_failures_from_one_address_over_many_names_hold_the_address_off(api:
     assert _sign_in(api, "quan-tri", api.passwords["quan-tri"])[0] == 200
 
 
-def test_the_limiter_forgets_stale_names_once_it_remembers_too_many() -> None:
+def test_the_count_survives_a_restart_and_is_shared_by_instances_on_one_accounts_file(tmp_path: Path) -> None:
     now = datetime(2026, 1, 15, tzinfo=UTC)
-    limiter = Limiter(lambda: now, LimitSettings(window=timedelta(minutes=1), per_user=2, remembered_keys=4))
-    limiter.failed("a", "10.0.0.1")
-    limiter.failed("b", "10.0.0.2")
-    assert limiter.retry_after_s("a", "10.0.0.9") == 0  # one failure of two allowed
-    limiter.failed("a", "10.0.0.1")
-    assert limiter.retry_after_s("a", "10.0.0.9") == 60
-    now += timedelta(minutes=2)
-    limiter.failed("c", "10.0.0.3")  # four keys remembered: the stale ones go
-    assert limiter.retry_after_s("a", "10.0.0.9") == 0
-    assert len(limiter._failures) == 2  # only c's name and address are left
+    settings = LimitSettings(window=timedelta(minutes=1), per_user=2, per_address=10)
+    first = Accounts(tmp_path, lambda: now, limits=settings)
+    first.limiter.failed("a", "10.0.0.1")
+    first.close()  # the gateway restarts
+    restarted, other = (Accounts(tmp_path, lambda: now, limits=settings) for _ in range(2))
+    try:
+        assert restarted.limiter.retry_after_s("a", "10.0.0.9") == 0  # one failure of two allowed
+        other.limiter.failed("a", "10.0.0.2")  # through another instance
+        assert restarted.limiter.retry_after_s("a", "10.0.0.9") == 60
+        now += timedelta(seconds=59)
+        assert restarted.limiter.retry_after_s("a", "10.0.0.9") == 1
+        now += timedelta(seconds=1)  # both left the window, and the file
+        assert other.limiter.retry_after_s("a", "10.0.0.9") == 0
+        with restarted.db.transaction() as db:
+            assert db.execute("SELECT COUNT(*) FROM sign_in_failures").fetchone() == (0,)
+    finally:
+        restarted.close()
+        other.close()
