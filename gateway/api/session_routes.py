@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.accounts.errors import AccountError
 from gateway.accounts.models import User
-from gateway.accounts.roles import Role
+from gateway.accounts.roles import Action, Role, may
 from gateway.accounts.service import RateLimited
 from gateway.accounts.sessions import csrf_token
 from gateway.api.access import Principal
@@ -29,6 +29,7 @@ class Me(BaseModel):
     cooperative: str
     greenhouses: list[str] | None  # None: every greenhouse of the cooperative
     csrf_token: str  # send it back in X-CSRF-Token with every request that changes something
+    may: list[Action]  # what the role may do (accounts/roles.py): the app shows only what the API allows
 
 
 def _me(who: User | Principal, session_token: str) -> Me:
@@ -39,6 +40,7 @@ def _me(who: User | Principal, session_token: str) -> Me:
         cooperative=who.cooperative,
         greenhouses=greenhouses,
         csrf_token=csrf_token(session_token),
+        may=[a for a in Action if may(who.role, a)],
     )
 
 

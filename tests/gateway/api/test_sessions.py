@@ -28,8 +28,11 @@ def test_sign_in_sets_an_httponly_strict_cookie_and_me_says_who_and_gives_the_cs
         "cooperative": "htx-moc-chau",
         "greenhouses": ["ca-chua-1"],
         "csrf_token": response.json()["csrf_token"],
+        "may": ["read", "command", "ack_alerts"],  # what the app offers a farmer: no set-up, rules or users
     }
     assert len(me["csrf_token"]) == 64
+    technician = api.login("ky-thuat").get("/api/v1/me").json()["may"]
+    assert technician == ["read", "read_ingest", "command", "ack_alerts", "setup", "edit_rules"]
     # Every session has its own CSRF token.
     assert api.login("nong-dan").get("/api/v1/me").json()["csrf_token"] != me["csrf_token"]
 

@@ -7,7 +7,7 @@ import { duration } from "./format.js";
 import { keepFor } from "./kept.js";
 import { currentLang, onLangChange, setLang, t } from "./lang.js";
 import { live, onLive, startLive, stopLive } from "./live.js";
-import { tunes } from "./model.js";
+import { may } from "./model.js";
 import { alertsView } from "./views/alerts.js";
 import { chartsView } from "./views/charts.js";
 import { listView } from "./views/list.js";
@@ -40,7 +40,7 @@ function greenhouseView(id, tab) {
       name === "alerts" ? badge : null,
     ),
   );
-  const inner = { now: () => nowView(id, me), charts: () => chartsView(id, gh), alerts: () => alertsView(id) }[tab]();
+  const inner = { now: () => nowView(id, me), charts: () => chartsView(id, gh), alerts: () => alertsView(id, me) }[tab]();
   return {
     el: h("div", { class: "greenhouse" }, h("nav", { class: "tabs", role: "tablist" }, tabs), inner.el),
     title: gh.name,
@@ -54,11 +54,11 @@ function greenhouseView(id, tab) {
 }
 
 // The technician's and the agronomist's pages, fetched when first opened: a farmer's phone never pays for
-// them on 3G. `tech`: for technicians and admins only (the API refuses the others anyway).
+// them on 3G. `needs`: what the user must be allowed to do to open one (the API refuses the others anyway).
 const DESK = {
-  setup: { load: () => import("./desk/setup.js"), make: "setupView", tech: true },
-  rules: { load: () => import("./desk/rules.js"), make: "rulesView", tech: true },
-  history: { load: () => import("./desk/history.js"), make: "historyView", tech: false },
+  setup: { load: () => import("./desk/setup.js"), make: "setupView", needs: "setup" },
+  rules: { load: () => import("./desk/rules.js"), make: "rulesView", needs: "edit_rules" },
+  history: { load: () => import("./desk/history.js"), make: "historyView", needs: "read" },
 };
 
 function deskView(name, ghId) {
@@ -84,7 +84,7 @@ function route() {
   let next;
   if (!me) next = loginView(signedIn, notice);
   else if (found) next = greenhouseView(decodeURIComponent(found[1]), found[2] ?? "now");
-  else if (desk && (tunes(me) || !DESK[desk[1]].tech)) next = deskView(desk[1], desk[2] && decodeURIComponent(desk[2]));
+  else if (desk && may(me, DESK[desk[1]].needs)) next = deskView(desk[1], desk[2] && decodeURIComponent(desk[2]));
   else next = listView(me);
   view = next;
   $("screen").replaceChildren(next.el);
@@ -112,7 +112,7 @@ function banner() {
 }
 
 function start() {
-  localStorage.setItem(ME_KEY, JSON.stringify({ name: me.name, role: me.role }));
+  localStorage.setItem(ME_KEY, JSON.stringify({ name: me.name, role: me.role, may: me.may }));
   keepFor(me.name);
   startLive(me.name, () => {
     me = null;

@@ -72,8 +72,9 @@ export function runningText(a, named = true) {
   return t(`${doing}_left`, { ...words, left: duration(until - serverNow()) });
 }
 
-// Who may open the technician's pages (the API refuses the others anyway).
-export const tunes = (me) => me?.role === "technician" || me?.role === "admin";
+// What the signed-in user may do, as the gateway said at sign-in (`may` of /api/v1/me): the app shows only
+// what the API allows, and the API refuses the rest anyway.
+export const may = (me, action) => Boolean(me?.may?.includes(action));
 
 // Everything running, in one line; the pump is left out, it runs with the valves.
 export function doingNow(gh) {

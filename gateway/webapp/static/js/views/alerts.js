@@ -8,9 +8,9 @@ import { serverNow } from "../clock.js";
 import { dateTime, duration } from "../format.js";
 import { keptOr } from "../kept.js";
 import { serverText, t } from "../lang.js";
-import { msOf } from "../model.js";
+import { may, msOf } from "../model.js";
 
-function alertRow(ghId, reload) {
+function alertRow(ghId, reload, mayAck) {
   let current = null;
   const severity = h("span", { class: "severity" });
   const text = h("div", { class: "text" });
@@ -45,12 +45,12 @@ function alertRow(ghId, reload) {
       const cleared = a.cleared_at ? t("alerts.cleared", { at: dateTime(msOf(a.cleared_at)) }) : t("alerts.ongoing");
       setText(times, `${raised} · ${cleared}`);
       setText(acked, a.acked_by ? t("alerts.acked", { who: a.acked_by, at: dateTime(msOf(a.acked_at)) }) : "");
-      button.hidden = Boolean(a.acked_by);
+      button.hidden = Boolean(a.acked_by) || !mayAck;
     },
   };
 }
 
-export function alertsView(ghId) {
+export function alertsView(ghId, me) {
   const list = h("ul", { class: "alerts" });
   const note = h("p", { class: "empty", text: t("alerts.loading") });
   const el = h("div", {}, note, list);
@@ -66,7 +66,7 @@ export function alertsView(ghId) {
       return;
     }
     all.sort((a, b) => b.active - a.active || msOf(b.raised_at) - msOf(a.raised_at));
-    keyed(list, all, (a) => a.id, () => alertRow(ghId, load));
+    keyed(list, all, (a) => a.id, () => alertRow(ghId, load, may(me, "ack_alerts")));
     list.classList.toggle("kept", keptAt !== null);
     const age = keptAt === null ? "" : t("alerts.kept", { ago: duration(serverNow() - keptAt) });
     setText(note, [age, all.length ? "" : t("alerts.none")].filter(Boolean).join(" · "));

@@ -4,7 +4,7 @@ import { h, icon, keyed, setClass, setText } from "../dom.js";
 import { number } from "../format.js";
 import { t } from "../lang.js";
 import { live } from "../live.js";
-import { doingNow, sensorOf, tunes, verdict } from "../model.js";
+import { doingNow, may, sensorOf, verdict } from "../model.js";
 
 function card(gh) {
   const name = h("div", { class: "name" });
@@ -39,9 +39,9 @@ function card(gh) {
   };
 }
 
-// The other pages this user may open: the history for everyone, set-up and rules for the technicians.
+// The other pages this user may open: the history for everyone, rules and set-up for those who may edit them.
 function deskLinks(me) {
-  const pages = tunes(me) ? ["history", "rules", "setup"] : ["history"];
+  const pages = ["history", ...(may(me, "edit_rules") ? ["rules"] : []), ...(may(me, "setup") ? ["setup"] : [])];
   return h("nav", { class: "desk-links" }, pages.map((p) => h("a", { class: "chip-link", href: `#/${p}`, "data-page": p, text: t(`desk.${p}`) })));
 }
 

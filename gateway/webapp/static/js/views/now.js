@@ -4,7 +4,7 @@ import { serverNow } from "../clock.js";
 import { h, icon, keyed, setClass, setText } from "../dom.js";
 import { ago, clockTime, number } from "../format.js";
 import { serverText, t } from "../lang.js";
-import { KEY_VALUES, controllable, doingNow, kindLabel, manual, msOf, positional, problems, runningText, sensorOf, verdict, zones } from "../model.js";
+import { KEY_VALUES, controllable, doingNow, kindLabel, manual, may, msOf, positional, problems, runningText, sensorOf, verdict, zones } from "../model.js";
 import { openCommand } from "./command.js";
 
 const age = (ts) => (ts ? t("updated", { ago: ago(serverNow() - msOf(ts)) }) : t("never"));
@@ -123,7 +123,7 @@ function verdictBox() {
 }
 
 export function nowView(ghId, me) {
-  const mayCommand = me.role !== "agronomist";
+  const mayCommand = may(me, "command");
   const head = verdictBox();
   const tiles = h("div", { class: "tiles" });
   const zonesEl = h("div", { class: "zones" });
