@@ -100,11 +100,15 @@ def parse_model(text: str, path: Path, model: type[M]) -> M:
     """``load_model`` for text that came from elsewhere (a message); ``path`` names it in the errors."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if _expanded_size(root, {}) > MAX_EXPANDED_NODES:
+            raise ConfigError(path, [f"{path}: too large once its aliases (*name) are expanded"])
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigError(path, [f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    except RecursionError:  # PyYAML composes nested lists and mappings recursively
+        raise ConfigError(path, [f"{path}: nested too deeply to be a site or rule file"]) from None
     if not isinstance(data, dict):
         raise ConfigError(path, [f"{path}: expected a mapping at the top level, found {type(data).__name__}"])
     try:
@@ -118,6 +122,28 @@ def parse_model(text: str, path: Path, model: type[M]) -> M:
         ]
         problems = [f"{f'{path}:{i.line}' if i.line else path}: {dotted(i.loc)}: {i.message}" for i in issues]
         raise ConfigError(path, problems, issues) from None
+
+
+# A site or rule file is thousands of nodes. Aliases can make a short text stand for billions ("billion
+# laughs"), which validation would then walk: such a text is refused before it is loaded.
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _expanded_size(node: yaml.Node | None, sizes: dict[int, int]) -> int:
+    """How many nodes the text stands for with every alias expanded; each node is sized once, however often
+    aliases repeat it."""
+    if node is None:
+        return 0
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    sizes[id(node)] = min(size, MAX_EXPANDED_NODES + 1)  # capped: the sum cannot grow without bound
+    return sizes[id(node)]
 
 
 def line_in(text: str, loc: tuple[int | str, ...]) -> int | None:

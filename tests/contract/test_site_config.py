@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from contract.config_file import load_site
+from contract.config_file import ConfigError, load_site
 from contract.kinds import ActuatorKind
 from greenhouse.cli import main
 from tests.conftest import EXAMPLE_SITE
+from tests.support.hostile_yaml import DEEP, LAUGHS
 
 
 def test_example_cooperative_loads_with_three_houses_two_zones_each() -> None:
@@ -94,6 +95,20 @@ def test_invalid_yaml_and_missing_file_are_reported_with_the_path(tmp_path: Path
         load_site(broken)
     with pytest.raises(Exception, match=r"nope\.yaml: cannot read"):
         load_site(tmp_path / "nope.yaml")
+
+
+def test_a_text_that_aliases_expand_to_billions_or_nests_too_deep_is_refused_before_it_is_loaded(
+    tmp_path: Path,
+) -> None:
+    bomb = tmp_path / "site.yaml"
+    bomb.write_text(LAUGHS)
+    with pytest.raises(ConfigError, match=r"site\.yaml: too large once its aliases \(\*name\) are expanded"):
+        load_site(bomb)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text(DEEP)
+    with pytest.raises(ConfigError, match=r"deep\.yaml: nested too deeply"):
+        load_site(deep)
+    assert len(load_site(EXAMPLE_SITE).greenhouses) == 3  # the example's own anchors and aliases are fine
 
 
 def test_cli_site_check_exits_2_with_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
