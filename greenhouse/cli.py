@@ -373,8 +373,8 @@ def run_rules_check(args: argparse.Namespace) -> int:
 
 def run_rules_deploy(args: argparse.Namespace) -> int:
     from rules.model import load_rules
-    from rules.tools.check import check
-    from rules.tools.deploy import deploy, describe
+    from rules.tools.check import check, running_sha256, version_problem
+    from rules.tools.deploy import deploy, describe, running_reports
 
     site, greenhouses = _rules_targets(args)
     assert site is not None  # --site is required
@@ -385,7 +385,20 @@ def run_rules_deploy(args: argparse.Namespace) -> int:
         print("\n".join(lines), file=sys.stderr)
         return 1
     text = args.file.read_text(encoding="utf-8")
-    done = deploy(args.mqtt_url, site.cooperative.id, greenhouses, text, load_rules(args.file), args.by, args.wait)
+    ruleset = load_rules(args.file)
+    # A changed set must carry a higher version than the one a greenhouse runs (the web app insists too).
+    running = running_reports(args.mqtt_url, site.cooperative.id, greenhouses)
+    stale = []
+    for g in greenhouses:
+        report = running.get(g.id)
+        file_text = g.rules_file.read_text(encoding="utf-8") if g.rules_file and g.rules_file.is_file() else None
+        problem = report and version_problem(ruleset, text, report.active_version, running_sha256(report, file_text))
+        if problem:
+            stale.append(f"{g.id}: version: {problem.hint_vi if args.lang == 'vi' else problem.hint_en}")
+    if stale:  # nothing is published
+        print("\n".join(stale), file=sys.stderr)
+        return 1
+    done = deploy(args.mqtt_url, site.cooperative.id, greenhouses, text, ruleset, args.by, args.wait)
     ok, lines = describe(done, args.lang)
     print("\n".join(lines))
     return 0 if ok else 1

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel
 
 from contract.config_file import ConfigError, ConfigIssue, dotted, parse_model
+from contract.messages import RulesReport
 from contract.reasons import Lang, pick
 from contract.site import Greenhouse
 from rules.model import Rule, RuleSet, check_against_site, load_rules, rule_site_problems
@@ -287,6 +288,14 @@ def check(path: Path, greenhouses: list[Greenhouse], lang: Lang) -> tuple[bool, 
 def text_sha256(text: str) -> str:
     """What identifies a rule file's text in offers and the edges' reports."""
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def running_sha256(report: RulesReport, file_text: str | None) -> str | None:
+    """Which text the greenhouse runs: the report names a published one; one run from its file has no sha256 in
+    the report, and the file's text as known here tells."""
+    if report.active_sha256 is not None:
+        return report.active_sha256
+    return text_sha256(file_text) if report.active_source == "file" and file_text is not None else None
 
 
 def version_problem(

@@ -39,6 +39,35 @@ def offer_for(site_id: str, greenhouse: str, text: str, ruleset: RuleSet, by: st
     )
 
 
+def running_reports(
+    url: BrokerUrl, site_id: str, greenhouses: list[Greenhouse], wait_s: float = 3.0
+) -> dict[str, RulesReport]:
+    """What each greenhouse last said it runs: its retained report, for those the broker has one of."""
+    reports: queue.SimpleQueue[RulesReport] = queue.SimpleQueue()
+
+    def on_message(_c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        with contextlib.suppress(ValueError):
+            reports.put(RulesReport.model_validate_json(msg.payload))
+
+    client = make_client(url, client_id=f"rules-running-{uuid.uuid4().hex[:8]}")
+    client.on_message = on_message
+    client.connect(url.host, url.port)
+    client.loop_start()
+    found: dict[str, RulesReport] = {}
+    try:
+        client.subscribe([(topics.topic(site_id, g.id, topics.Channel.RULES_STATUS), 1) for g in greenhouses])
+        # Retained reports come right after the subscription; one never sent never comes.
+        deadline = time.monotonic() + wait_s
+        while len(found) < len(greenhouses) and time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                report = reports.get(timeout=0.1)
+                found[report.greenhouse] = report
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    return found
+
+
 def deploy(
     url: BrokerUrl,
     site_id: str,

@@ -68,6 +68,15 @@ def test_published_rule_sets_are_checked_kept_and_reported(
             assert edge.agent.ruleset is not None and edge.agent.ruleset.version == 2
             assert [r.id for r in edge.agent.ruleset.rules] == ["water-a"]
 
+            # Changed but still version 2: refused here, before anything is published. The same text again is not.
+            shorter = tmp_path / "v2-shorter.yaml"
+            shorter.write_text(v2.read_text(encoding="utf-8").replace("300", "240"), encoding="utf-8")
+            assert _deploy(site_file, shorter, mosquitto) == 1
+            assert "ca-chua-1: version: Tăng phiên bản lên 3: nhà kính đang chạy phiên bản 2" in capsys.readouterr().err
+            assert edge.agent.ruleset.rules[0].action.on_for_s == 300
+            assert _deploy(site_file, v2, mosquitto) == 0
+            assert "phiên bản 2" in capsys.readouterr().out
+
             # Checked before it is published: nothing goes out.
             assert _deploy(site_file, bad, mosquitto) == 1
             assert "dòng 10, mục abov" in capsys.readouterr().err
