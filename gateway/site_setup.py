@@ -29,11 +29,6 @@ log = logging.getLogger(__name__)
 RulesOf = Callable[[Greenhouse], str | None]
 
 
-def rules_in_file(gh: Greenhouse) -> str | None:
-    """The greenhouse's rules file, for a gateway that does not hear what the edges run."""
-    return gh.rules_file.read_text(encoding="utf-8") if gh.rules_file is not None and gh.rules_file.is_file() else None
-
-
 class SiteProblem(BaseModel):
     line: int | None
     field: str  # dotted: ``greenhouses[0].nodes[1].actuators[0].safety.max_on_s``

@@ -78,6 +78,12 @@ class RuleSet(Strict):
         return rules
 
 
+def rules_file_text(greenhouse: Greenhouse) -> str | None:
+    """The text of the greenhouse's rules file, as this machine has it; None without one."""
+    path = greenhouse.rules_file
+    return path.read_text(encoding="utf-8") if path is not None and path.is_file() else None
+
+
 def load_rules(path: Path) -> RuleSet:
     """The rule file at ``path``; raises ConfigError with ``file:line: field: reason`` for each problem."""
     return load_model(path, RuleSet)

@@ -30,9 +30,10 @@ from gateway.ingest.spool import Spool
 from gateway.live.service import Live
 from gateway.registry import GreenhouseHealth, Registry
 from gateway.service import Gateway
-from gateway.site_setup import SiteFile, rules_in_file
+from gateway.site_setup import SiteFile
 from gateway.storage.model import Store
 from gateway.webapp.routes import webapp_router
+from rules.model import rules_file_text
 
 CSV_ROW_LIMIT = 2_000_000
 # A request that is well-formed but cannot be answered as asked (Starlette renamed its constant).
@@ -68,7 +69,7 @@ class ApiContext:
         """What the API serves of a running gateway."""
         g = gateway
         counters = g.receiver.counters
-        rules_of = rules_in_file if live is None else (lambda gh: live.feed.rules.now(gh).yaml)
+        rules_of = rules_file_text if live is None else (lambda gh: live.feed.rules.now(gh).yaml)
         site_file = SiteFile(site_path, g.site, rules_of) if site_path is not None else None
         return cls(
             g.site,

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from contract.messages import RuleSetOffer, RulesReport
 from contract.site import Greenhouse, SiteConfig
+from rules.model import rules_file_text
 
 
 class RulesNow(BaseModel):
@@ -43,7 +44,7 @@ class RulesBoard:
             text = offer.rules_yaml if known and offer is not None else None
             return RulesNow(greenhouse=gh.id, report=report, yaml=text, yaml_source="published" if text else None)
         # Not heard yet, or running its file: the site's rule file as the gateway has it.
-        if gh.rules_file is not None and gh.rules_file.is_file():
-            text = gh.rules_file.read_text(encoding="utf-8")
+        text = rules_file_text(gh)
+        if text is not None:
             return RulesNow(greenhouse=gh.id, report=report, yaml=text, yaml_source="file")
         return RulesNow(greenhouse=gh.id, report=report, yaml=None, yaml_source=None)

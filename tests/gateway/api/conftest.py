@@ -20,10 +20,11 @@ from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.main import ApiServer
 from gateway.registry import Registry
-from gateway.site_setup import SiteFile, rules_in_file
+from gateway.site_setup import SiteFile
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port
 from greenhouse.runtime_site import write_site
+from rules.model import rules_file_text
 from tests.conftest import EXAMPLE_SITE
 from tests.support.accounts import add_user
 
@@ -80,7 +81,7 @@ def serve(tmp: Path, secure_cookies: bool = False) -> Iterator[Api]:
     accounts = Accounts(tmp / "gw", clock.now, session_ttl=SESSION_TTL, limits=LIMITS)
     store = SqliteStore(tmp / "history.sqlite3")
     spool = Spool(tmp / "spool.sqlite3")
-    site_file = SiteFile(write_site(site, tmp / "site.yaml"), site, rules_in_file)
+    site_file = SiteFile(write_site(site, tmp / "site.yaml"), site, rules_file_text)
     ctx = ApiContext(
         site, store, Registry(site), spool, IngestCounters(), clock.now, accounts, secure_cookies, site_file=site_file
     )
