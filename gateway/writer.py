@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 _ROWS_PER_WRITE = 500
 _BACKOFF_START_S = 0.5
 _BACKOFF_MAX_S = 30.0
-_SEQ_MEMORY = 10_000  # per greenhouse: enough to recognise any replay of a long outage
+_BATCHES_REMEMBERED = 10_000  # per greenhouse: enough to recognise any replay of a long outage
 
 Message = TelemetryBatch | Status | Event
 _MODELS: dict[str, type[Message]] = {"telemetry": TelemetryBatch, "status": Status, "events": Event}
@@ -60,7 +60,7 @@ class _SeenBatches:
         order = self._order.setdefault(batch.greenhouse, deque())
         seen.add(_key(batch))
         order.append(_key(batch))
-        if len(order) > _SEQ_MEMORY:
+        if len(order) > _BATCHES_REMEMBERED:
             seen.discard(order.popleft())
 
 

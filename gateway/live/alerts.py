@@ -36,8 +36,10 @@ ACK = "alert_ack"
 # How far back the board reaches at start, and how many alert events it keeps per greenhouse.
 HISTORY = timedelta(days=7)
 _KEEP = 2000
-# Another instance's acknowledgements are read again, per greenhouse, at most this often (wall seconds).
+# Another instance's acknowledgements are read again, per greenhouse, at most this often (wall seconds); after
+# a failed read (the store down), not before a minute, so that the alerts list does not wait on it each time.
 _ACKS_FRESH_S = 5.0
+_ACKS_RETRY_S = 60.0
 _OFFLINE_SOURCE = "offline"
 # Reasons that end what another raised: the input alerts' and a node's.
 _INPUT = frozenset({Reason.RULE_INPUT_UNUSABLE.value, Reason.RULE_INPUT_RESTORED.value})
@@ -168,7 +170,7 @@ class AlertBoard:
         self._records: dict[str, deque[AlertRecord]] = {g.id: deque(maxlen=_KEEP) for g in site.greenhouses}
         self._seen: set[tuple[str, int, str, str]] = set()
         self._acks: dict[str, tuple[str, datetime]] = {}
-        self._acks_read: dict[str, float] = {}  # greenhouse: when its acknowledgements were read (monotonic)
+        self._acks_due: dict[str, float] = {}  # greenhouse: when its acknowledgements are read again (monotonic)
         self._lock = threading.Lock()
 
     def load(self, now: datetime) -> bool:
@@ -192,20 +194,23 @@ class AlertBoard:
     def _read_acks(self, greenhouse: str, now: datetime) -> None:
         found = self._store.rows(ACK, {"greenhouse": greenhouse}, now - HISTORY, now + timedelta(seconds=1), _KEEP)
         with self._lock:
-            self._acks_read[greenhouse] = time.monotonic()
+            self._acks_due[greenhouse] = time.monotonic() + _ACKS_FRESH_S
             for p in found:
                 self._acks.setdefault(p.tags["alert"], (str(p.fields["by"]), p.ts))
 
     def refresh_acks(self, greenhouse: str, now: datetime) -> None:
-        """Reads the acknowledgements the store holds for this greenhouse again, unless that was done a moment
-        ago: other instances write theirs there. A store that cannot be read now leaves the list as it was."""
+        """Reads the acknowledgements the store holds for this greenhouse again, unless that is not due yet:
+        other instances write theirs there. A store that cannot be read now leaves the list as it was."""
         with self._lock:
-            read = self._acks_read.get(greenhouse)
-            if read is not None and time.monotonic() - read < _ACKS_FRESH_S:
+            if time.monotonic() < self._acks_due.get(greenhouse, 0.0):
                 return
+            # Claimed: requests meanwhile take the list as it is rather than asking the store too.
+            self._acks_due[greenhouse] = time.monotonic() + _ACKS_FRESH_S
         try:
             self._read_acks(greenhouse, now)
         except StoreError as exc:
+            with self._lock:
+                self._acks_due[greenhouse] = time.monotonic() + _ACKS_RETRY_S
             log.info("acknowledgements not read again: the history store cannot be read", extra={"detail": str(exc)})
 
     def add(self, event: Event) -> bool:

@@ -13,7 +13,7 @@ from gateway.live.alerts import AlertBoard
 from gateway.points import PointMapper
 from gateway.registry import GreenhouseHealth, Registry
 from gateway.storage.influx import InfluxV1Store
-from gateway.storage.model import Store
+from gateway.storage.model import Point, Store
 from greenhouse.net import free_port
 from tests.conftest import EXAMPLE_SITE
 
@@ -154,3 +154,25 @@ def test_a_history_store_that_is_down_at_start_leaves_an_empty_list_not_a_stoppe
     _online(registry, 0)
     assert board.add(FROST_NIGHT[0])  # the feed still fills it
     assert [a.source for a in board.alerts(GH, _health(registry, 1))] == ["rule:frost"]
+
+
+class _CountedStore(InfluxV1Store):
+    """A real InfluxDB client, counting the reads it is asked for."""
+
+    reads = 0
+
+    def rows(self, *args: object, **kwargs: object) -> list[Point]:  # type: ignore[override]
+        self.reads += 1
+        return super().rows(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_acknowledgements_are_not_asked_again_of_a_store_that_is_down_at_every_list() -> None:
+    down = _CountedStore(f"http://127.0.0.1:{free_port()}", "greenhouse")  # nothing listens there
+    board, registry = AlertBoard(SITE, down), Registry(SITE)
+    _online(registry, 0)
+    board.add(FROST_NIGHT[0])
+    board.refresh_acks(GH, T0)  # fails: said in the log, the list stays as it is
+    assert [a.source for a in board.alerts(GH, _health(registry, 1))] == ["rule:frost"]
+    for _ in range(5):
+        board.refresh_acks(GH, T0)  # within the minute after a failure: the store is left alone
+    assert down.reads == 1
