@@ -9,7 +9,6 @@ start, so a saved file runs from their next start; until then the page says it i
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -22,6 +21,7 @@ from contract.config_file import ConfigError, ConfigIssue, dotted, line_in, pars
 from contract.durable import write_atomically
 from contract.site import Greenhouse, SiteConfig
 from rules.model import RuleSet, rule_site_problems
+from rules.tools.check import text_sha256
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +72,19 @@ class SiteFileChanged(Exception):
     """The file is no longer the one the page started from: someone saved it meanwhile."""
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 class SiteFile:
     def __init__(self, path: Path, running: SiteConfig, rules_of: RulesOf) -> None:
         self.path = path
         self._running = running
         self._rules_of = rules_of
-        self._running_sha256 = _sha256(path.read_text(encoding="utf-8"))
+        self._running_sha256 = text_sha256(path.read_text(encoding="utf-8"))
         self._saving = threading.Lock()  # two saves at once: the second must see the first's file
 
     def now(self) -> SiteFileNow:
         text = self.path.read_text(encoding="utf-8")
+        sha256 = text_sha256(text)
         writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
-        return SiteFileNow(
-            yaml=text, sha256=_sha256(text), running=_sha256(text) == self._running_sha256, writable=writable
-        )
+        return SiteFileNow(yaml=text, sha256=sha256, running=sha256 == self._running_sha256, writable=writable)
 
     def check(self, text: str) -> SiteCheck:
         try:
@@ -106,13 +101,13 @@ class SiteFile:
         Raises SiteFileChanged if that is no longer the file, OSError if it cannot be written."""
         with self._saving:
             old = self.path.read_text(encoding="utf-8")
-            if _sha256(old) != base_sha256:
+            if text_sha256(old) != base_sha256:
                 raise SiteFileChanged
             checked = self.check(text)
             if checked.ok:
                 write_atomically(self.path.with_name(self.path.name + ".prev"), old.encode())
                 write_atomically(self.path, text.encode())
-                log.info("site file saved", extra={"by": by, "sha256": _sha256(text), "path": str(self.path)})
+                log.info("site file saved", extra={"by": by, "sha256": text_sha256(text), "path": str(self.path)})
             return checked
 
     def _cooperative_kept(self, site: SiteConfig, text: str) -> list[SiteProblem]:

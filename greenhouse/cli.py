@@ -373,7 +373,7 @@ def run_rules_check(args: argparse.Namespace) -> int:
 
 def run_rules_deploy(args: argparse.Namespace) -> int:
     from rules.model import load_rules, rules_file_text
-    from rules.tools.check import check, running_sha256, version_problem
+    from rules.tools.check import check, version_problem
     from rules.tools.deploy import deploy, describe, running_reports
 
     site, greenhouses = _rules_targets(args)
@@ -391,9 +391,7 @@ def run_rules_deploy(args: argparse.Namespace) -> int:
     stale = []
     for g in greenhouses:
         report = running.get(g.id)
-        problem = report and version_problem(
-            ruleset, text, report.active_version, running_sha256(report, rules_file_text(g))
-        )
+        problem = report and version_problem(ruleset, text, report, rules_file_text(g))
         if problem:
             stale.append(f"{g.id}: version: {problem.hint_vi if args.lang == 'vi' else problem.hint_en}")
     if stale:  # nothing is published

@@ -20,7 +20,7 @@ from gateway.live.service import Live
 from gateway.storage.model import Store, StoreError
 from rules.model import RuleSet
 from rules.tools.backtest import BacktestReport, backtest
-from rules.tools.check import CheckAnswer, check_text, running_sha256, version_problem
+from rules.tools.check import CheckAnswer, check_text, version_problem
 from rules.tools.deploy import deploy, describe
 from rules.tools.simulate import Band, SimulationReport, simulate
 
@@ -89,8 +89,7 @@ def rules_router(site: SiteConfig, store: Store, live: Live, now: Callable[[], d
         running = live.feed.rules.now(gh)
         if ruleset is None or running.report is None:
             return gh, ruleset, answer
-        running_sha = running_sha256(running.report, running.yaml)
-        stale = version_problem(ruleset, text, running.report.active_version, running_sha)
+        stale = version_problem(ruleset, text, running.report, running.yaml)
         if stale is None:
             return gh, ruleset, answer
         return gh, None, answer.model_copy(update={"ok": False, "problems": [stale, *answer.problems]})

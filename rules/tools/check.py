@@ -290,7 +290,7 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def running_sha256(report: RulesReport, file_text: str | None) -> str | None:
+def _running_sha256(report: RulesReport, file_text: str | None) -> str | None:
     """Which text the greenhouse runs: the report names a published one; one run from its file has no sha256 in
     the report, and the file's text as known here tells."""
     if report.active_sha256 is not None:
@@ -298,12 +298,14 @@ def running_sha256(report: RulesReport, file_text: str | None) -> str | None:
     return text_sha256(file_text) if report.active_source == "file" and file_text is not None else None
 
 
-def version_problem(
-    ruleset: RuleSet, text: str, running_version: int | None, running_sha256: str | None
-) -> Problem | None:
-    """A changed rule set must carry a higher version than the set the greenhouse runs: otherwise two different
-    sets would show as the same version on every page and log. The very same text again needs no new one."""
-    if running_version is None or text_sha256(text) == running_sha256 or ruleset.version > running_version:
+def version_problem(ruleset: RuleSet, text: str, running: RulesReport, file_text: str | None) -> Problem | None:
+    """A changed rule set must carry a higher version than the set the greenhouse runs (``running``, its report;
+    ``file_text``: its rules file as known here): otherwise two different sets would show as the same version on
+    every page and log. The very same text again needs no new one."""
+    running_version = running.active_version
+    if running_version is None or ruleset.version > running_version:
+        return None
+    if text_sha256(text) == _running_sha256(running, file_text):
         return None
     found = re.search(r"^version\s*:", text, flags=re.MULTILINE)
     return Problem(

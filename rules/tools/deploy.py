@@ -7,6 +7,7 @@ import contextlib
 import queue
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -39,33 +40,57 @@ def offer_for(site_id: str, greenhouse: str, text: str, ruleset: RuleSet, by: st
     )
 
 
-def running_reports(
-    url: BrokerUrl, site_id: str, greenhouses: list[Greenhouse], wait_s: float = 3.0
-) -> dict[str, RulesReport]:
-    """What each greenhouse last said it runs: its retained report, for those the broker has one of."""
+@contextlib.contextmanager
+def _listening(
+    url: BrokerUrl, site_id: str, greenhouses: list[Greenhouse], purpose: str
+) -> Iterator[tuple[paho.Client, queue.SimpleQueue[RulesReport]]]:
+    """A client subscribed to each greenhouse's rules report (retained: the last one comes at once), and the
+    reports it receives."""
     reports: queue.SimpleQueue[RulesReport] = queue.SimpleQueue()
 
     def on_message(_c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError):  # not ours to judge: only the edges' reports are waited for
             reports.put(RulesReport.model_validate_json(msg.payload))
 
-    client = make_client(url, client_id=f"rules-running-{uuid.uuid4().hex[:8]}")
+    client = make_client(url, client_id=f"rules-{purpose}-{uuid.uuid4().hex[:8]}")
     client.on_message = on_message
     client.connect(url.host, url.port)
     client.loop_start()
-    found: dict[str, RulesReport] = {}
     try:
         client.subscribe([(topics.topic(site_id, g.id, topics.Channel.RULES_STATUS), 1) for g in greenhouses])
-        # Retained reports come right after the subscription; one never sent never comes.
-        deadline = time.monotonic() + wait_s
-        while len(found) < len(greenhouses) and time.monotonic() < deadline:
-            with contextlib.suppress(queue.Empty):
-                report = reports.get(timeout=0.1)
-                found[report.greenhouse] = report
+        yield client, reports
     finally:
         client.loop_stop()
         client.disconnect()
+
+
+def _gather(
+    reports: queue.SimpleQueue[RulesReport],
+    greenhouses: list[Greenhouse],
+    wait_s: float,
+    wanted: Callable[[RulesReport], bool],
+) -> dict[str, RulesReport]:
+    """The wanted report of each greenhouse, as far as they come within ``wait_s``."""
+    ids = {g.id for g in greenhouses}
+    found: dict[str, RulesReport] = {}
+    deadline = time.monotonic() + wait_s
+    while len(found) < len(ids) and time.monotonic() < deadline:
+        try:
+            report = reports.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if report.greenhouse in ids and wanted(report):
+            found[report.greenhouse] = report
     return found
+
+
+def running_reports(
+    url: BrokerUrl, site_id: str, greenhouses: list[Greenhouse], wait_s: float = 3.0
+) -> dict[str, RulesReport]:
+    """What each greenhouse last said it runs: its retained report, for those the broker has one of (one never
+    sent never comes, hence the wait)."""
+    with _listening(url, site_id, greenhouses, "running") as (_client, reports):
+        return _gather(reports, greenhouses, wait_s, lambda _report: True)
 
 
 def deploy(
@@ -81,36 +106,12 @@ def deploy(
     on this very text."""
     now = datetime.now(UTC)
     offers = {g.id: offer_for(site_id, g.id, text, ruleset, by, now) for g in greenhouses}
-    reports: queue.SimpleQueue[RulesReport] = queue.SimpleQueue()
-
-    def on_message(_c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
-        with contextlib.suppress(ValueError):  # not ours to judge: only the edges' reports are waited for
-            reports.put(RulesReport.model_validate_json(msg.payload))
-
-    client = make_client(url, client_id=f"rules-deploy-{uuid.uuid4().hex[:8]}")
-    client.on_message = on_message
-    client.connect(url.host, url.port)
-    client.loop_start()
-    try:
-        for g in greenhouses:
-            client.subscribe(topics.topic(site_id, g.id, topics.Channel.RULES_STATUS), qos=1)
+    with _listening(url, site_id, greenhouses, "deploy") as (client, reports):
         for g in greenhouses:
             info = client.publish(topics.topic(site_id, g.id, topics.Channel.RULES), offers[g.id].to_json(), 1, True)
             info.wait_for_publish(timeout=wait_s)
-        answered: dict[str, RulesReport] = {}
-        deadline = time.monotonic() + wait_s
-        while len(answered) < len(greenhouses) and time.monotonic() < deadline:
-            try:
-                report = reports.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            offer = offers.get(report.greenhouse)
-            # An answer about this very text (edge clocks may differ from ours: times are not compared).
-            if offer is not None and report.offered_sha256 == offer.sha256:
-                answered[report.greenhouse] = report
-    finally:
-        client.loop_stop()
-        client.disconnect()
+        # An answer about this very text (edge clocks may differ from ours: times are not compared).
+        answered = _gather(reports, greenhouses, wait_s, lambda r: r.offered_sha256 == offers[r.greenhouse].sha256)
     return [Deployment(g.id, answered.get(g.id)) for g in greenhouses]
 
 

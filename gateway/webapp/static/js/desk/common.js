@@ -1,7 +1,7 @@
 // Pieces every desk page uses: waiting, failing, choosing a greenhouse, ticking boxes, a labelled field.
 
 import { h } from "../dom.js";
-import { t } from "../lang.js";
+import { currentLang, t } from "../lang.js";
 import { live } from "../live.js";
 import { kindLabel } from "../model.js";
 
@@ -49,4 +49,30 @@ export function selectLine(area, n) {
   const start = lines.slice(0, n - 1).reduce((sum, l) => sum + l.length + 1, 0);
   area.focus();
   area.setSelectionRange(start, start + (lines[n - 1]?.length ?? 0));
+}
+
+// One problem of a checked text (a rule file, the site file): where it is (`where`: what precedes its line),
+// the line quoted, the field and what is wrong, the hint in the user's language; a tap selects the line.
+function problemItem(p, where, lines, onPick) {
+  const quote = p.line ? lines[p.line - 1]?.trim() : null;
+  const hint = currentLang() === "vi" ? p.hint_vi : p.hint_en;
+  return h(
+    "li",
+    { class: "problem", "data-rule": p.rule_id ?? p.rule ?? "", "data-field": p.field, onclick: () => p.line && onPick(p.line) },
+    h("div", { class: "where", text: [...where, p.line ? t("rules.line", { n: p.line }) : null].filter(Boolean).join(" · ") }),
+    quote ? h("code", { class: "quote", text: quote }) : null,
+    h("div", { class: "what" }, h("b", { class: "field-name", text: p.field }), ` ${p.message}`),
+    hint ? h("div", { class: "hint", text: hint }) : null,
+  );
+}
+
+// A check's problems as a result box named `name`; `whereOf(p)` says where each one is.
+export function problemsResult(name, problems, yaml, onPick, whereOf) {
+  const lines = yaml.split("\n");
+  return h(
+    "div",
+    { class: "result bad", "data-result": name },
+    h("h3", { text: t("rules.problems", { n: problems.length }) }),
+    h("ul", { class: "problems" }, problems.map((p) => problemItem(p, whereOf(p), lines, onPick))),
+  );
 }

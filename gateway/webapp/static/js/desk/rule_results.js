@@ -3,8 +3,9 @@
 
 import { h } from "../dom.js";
 import { dateTime, number } from "../format.js";
-import { currentLang, serverText, t } from "../lang.js";
+import { serverText, t } from "../lang.js";
 import { msOf } from "../model.js";
+import { problemsResult } from "./common.js";
 
 // Ids to the names a farmer gave them, from the live picture of the greenhouse.
 export function namesOf(gh) {
@@ -13,19 +14,10 @@ export function namesOf(gh) {
   return (id) => names.get(id) ?? id;
 }
 
-function problemItem(p, lines, onPick) {
-  const where = p.rule_index === null ? t("rules.whole_file") : t("rules.rule_n", { id: p.rule_id ?? `#${p.rule_index + 1}` });
-  const hint = currentLang() === "vi" ? p.hint_vi : p.hint_en;
-  const quote = p.line ? lines[p.line - 1]?.trim() : null;
-  return h(
-    "li",
-    { class: "problem", "data-rule": p.rule_id ?? "", "data-field": p.field, onclick: () => p.line && onPick(p.line) },
-    h("div", { class: "where" }, where, p.rule_name ? ` · ${p.rule_name}` : "", p.line ? ` · ${t("rules.line", { n: p.line })}` : ""),
-    quote ? h("code", { class: "quote", text: quote }) : null,
-    h("div", { class: "what" }, h("b", { class: "field-name", text: p.field }), ` ${p.message}`),
-    hint ? h("div", { class: "hint", text: hint }) : null,
-  );
-}
+const ruleWhere = (p) => [
+  p.rule_index === null ? t("rules.whole_file") : t("rules.rule_n", { id: p.rule_id ?? `#${p.rule_index + 1}` }),
+  p.rule_name,
+];
 
 // The check's answer; every problem under the rule it belongs to, tapping it puts the caret on its line.
 export function checkResult(check, yaml, onPick) {
@@ -33,13 +25,7 @@ export function checkResult(check, yaml, onPick) {
     const kinds = Object.entries(check.kinds).map(([k, n]) => `${n} ${k}`).join(", ");
     return h("div", { class: "result ok", "data-result": "check" }, t("rules.check_ok", { version: check.version, kinds }));
   }
-  const lines = yaml.split("\n");
-  return h(
-    "div",
-    { class: "result bad", "data-result": "check" },
-    h("h3", { text: t("rules.problems", { n: check.problems.length }) }),
-    h("ul", { class: "problems" }, check.problems.map((p) => problemItem(p, lines, onPick))),
-  );
+  return problemsResult("check", check.problems, yaml, onPick, ruleWhere);
 }
 
 const hours = (x) => t("rules.hours", { n: number(x, 1) });

@@ -2,9 +2,9 @@
 // at its line (a tap selects it), and a save that says the file runs from the next start, not before.
 
 import { h } from "../dom.js";
-import { currentLang, serverText, t } from "../lang.js";
+import { serverText, t } from "../lang.js";
 import * as desk from "./api.js";
-import { failed, field, loading, selectLine } from "./common.js";
+import { failed, field, loading, problemsResult, selectLine } from "./common.js";
 
 function status(file) {
   if (!file.writable) return h("p", { class: "error", "data-status": "readonly", text: t("site.readonly") });
@@ -12,30 +12,11 @@ function status(file) {
   return h("p", { class: file.running ? "empty" : "error", "data-status": state, text: t(`site.${state}`) });
 }
 
-function problemItem(p, lines, onPick) {
-  const where = [p.rule ? t("site.rule_of", { rule: p.rule, greenhouse: p.greenhouse }) : t("rules.whole_file")];
-  if (p.line) where.push(t("rules.line", { n: p.line }));
-  const quote = p.line ? lines[p.line - 1]?.trim() : null;
-  const hint = currentLang() === "vi" ? p.hint_vi : p.hint_en;
-  return h(
-    "li",
-    { class: "problem", "data-field": p.field, onclick: () => p.line && onPick(p.line) },
-    h("div", { class: "where", text: where.join(" · ") }),
-    quote ? h("code", { class: "quote", text: quote }) : null,
-    h("div", { class: "what" }, h("b", { class: "field-name", text: p.field }), ` ${p.message}`),
-    hint ? h("div", { class: "hint", text: hint }) : null,
-  );
-}
+const siteWhere = (p) => [p.rule ? t("site.rule_of", { rule: p.rule, greenhouse: p.greenhouse }) : t("rules.whole_file")];
 
 function checkResult(check, yaml, onPick) {
   if (check.ok) return h("div", { class: "result ok", "data-result": "site-check", text: t("site.ok") });
-  const lines = yaml.split("\n");
-  return h(
-    "div",
-    { class: "result bad", "data-result": "site-check" },
-    h("h3", { text: t("rules.problems", { n: check.problems.length }) }),
-    h("ul", { class: "problems" }, check.problems.map((p) => problemItem(p, lines, onPick))),
-  );
+  return problemsResult("site-check", check.problems, yaml, onPick, siteWhere);
 }
 
 function editor(file) {
