@@ -167,6 +167,24 @@ class Event(Message):
     reason: Reason
     reason_params: dict[str, str] = Field(default_factory=dict)
     inputs: dict[str, float] = Field(default_factory=dict)
+    # Numbered by the edge's outbox like telemetry, so that the gateway can say it holds this very event.
+    seq: int | None = Field(default=None, ge=1)
+
+
+# A gateway acknowledges at most this many messages of one greenhouse in one answer (an edge has fewer in flight).
+MAX_ACKED = 10_000
+
+
+class DeliveryAck(Message):
+    """The gateway's word that it durably holds these messages of one greenhouse — spooled for the history
+    store, or set aside in its rejects log with a reason — so that the edge may delete them from its outbox.
+    The broker's PUBACK only says the broker took a message; a broker restart can still lose it."""
+
+    site: Id
+    greenhouse: Id
+    ts: AwareDatetime
+    telemetry: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=MAX_ACKED)
+    events: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=MAX_ACKED)
 
 
 # A rule file far larger than any greenhouse needs; beyond it an offer is refused unread.

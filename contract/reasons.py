@@ -20,6 +20,9 @@ class Reason(StrEnum):
     WRONG_TARGET = "wrong_target"
     UNKNOWN_ACTUATOR = "unknown_actuator"
     EXPIRED = "expired"
+    EXPIRY_TOO_FAR = "expiry_too_far"
+    RETAINED_COMMAND = "retained_command"
+    DUPLICATE_COMMAND = "duplicate_command"
     INVALID_DURATION = "invalid_duration"
     INVALID_POSITION = "invalid_position"
     # safety
@@ -87,6 +90,18 @@ _TEXT: dict[Reason, tuple[str, str]] = {
     ),
     Reason.UNKNOWN_ACTUATOR: ("Không có thiết bị '{actuator}'", "No actuator named '{actuator}'"),
     Reason.EXPIRED: ("Lệnh đã hết hạn", "Command expired before it arrived"),
+    Reason.EXPIRY_TOO_FAR: (
+        "Lệnh có hạn quá xa (tối đa {max_min} phút): không thực hiện",
+        "Command valid for too long (at most {max_min} min): not carried out",
+    ),
+    Reason.RETAINED_COMMAND: (
+        "Lệnh cũ được máy chủ lưu lại: không thực hiện, hãy gửi lại lệnh mới",
+        "An old command kept by the broker: not carried out; send a new one",
+    ),
+    Reason.DUPLICATE_COMMAND: (
+        "Lệnh này đã được thực hiện rồi: không làm lại",
+        "This command was already carried out: not repeated",
+    ),
     Reason.INVALID_DURATION: (
         "Thời gian không hợp lệ: {detail}",
         "Invalid duration: {detail}",

@@ -26,6 +26,7 @@ class Channel(StrEnum):
     RULES = "rules"
     RULES_STATUS = "rules_status"
     EVENTS = "events"
+    STORED = "stored"  # the gateway's word to one edge: these messages are durably kept, forget them
 
 
 @dataclass(frozen=True)

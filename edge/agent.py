@@ -31,7 +31,7 @@ from contract.messages import (
 from contract.mqtt import BrokerUrl
 from contract.reasons import Reason
 from contract.site import Greenhouse, SiteConfig
-from edge.commands import Refusal, check_command
+from edge.commands import CarriedOut, Refusal, check_command
 from edge.control import CommandResult, Controller
 from edge.drivers.base import FieldDriver, NodeUnreachable
 from edge.memory import EdgeMemory, MemoryFile
@@ -81,6 +81,7 @@ class EdgeAgent:
         now = clock.now()
         self.controller = Controller(site.cooperative.id, greenhouse, now, saved.control if saved else None)
         self._written: dict[str, tuple[bool, float | None]] = {}
+        self._carried_out = CarriedOut()
         self._last_contact: dict[str, datetime] = {n.id: now for n in greenhouse.nodes}
         self._lost_nodes: set[str] = set()  # silent past contact_timeout_s: driven to fail-safe
         self._silent_nodes: set[str] = set()  # not answering at the moment: logged once
@@ -259,7 +260,9 @@ class EdgeAgent:
 
     # --- commands -----------------------------------------------------------------------------
     def _on_command(self, msg: Inbound, now: datetime) -> None:
-        checked = check_command(msg.topic, msg.payload, self.gh, now)
+        checked = check_command(msg.topic, msg.payload, self.gh, now, msg.retained)
+        if not isinstance(checked, Refusal) and not self._carried_out.first_time(checked, now):
+            checked = Refusal(checked.id, checked.actuator, Reason.DUPLICATE_COMMAND, {})
         if isinstance(checked, Refusal):
             command_id, actuator = checked.command_id, checked.actuator
             result = CommandResult(AckOutcome.REFUSED, checked.reason, checked.params, None)

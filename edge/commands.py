@@ -7,18 +7,22 @@ that says exactly what was wrong. Nothing here raises.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Annotated
 
-from pydantic import ValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError
 
 from contract.messages import MAX_DURATION_S, Command, CommandAction
 from contract.reasons import Reason
 from contract.site import Greenhouse
 from contract.topics import Channel, TopicError, parse
+from contract.wire import WireError, WireProblem, decode
 
 MAX_PAYLOAD_BYTES = 4096
+# A manual command is meant for now: the phone asks for 2 minutes (default_command_expiry). One that claims to
+# stay valid for longer is a replay waiting to happen, or a clock gone wrong.
+MAX_LIFETIME = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -29,18 +33,23 @@ class Refusal:
     params: dict[str, str]
 
 
-def _refuse(raw: object, target: str, reason: Reason, **params: str) -> Refusal:
-    command_id = raw.get("id") if isinstance(raw, dict) else None
-    return Refusal(str(command_id)[:64] if command_id is not None else "?", target, reason, params)
+class _Id(BaseModel):
+    """Only the id of a refused command, so that its refusal answers the right waiter."""
+
+    id: Annotated[str, StringConstraints(max_length=64)] = "?"
 
 
-def _first_error(exc: ValidationError) -> tuple[str, str]:
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in err["loc"]) or "payload"
-    return field, f"{field}: {err['msg']}"
+def _refuse(payload: bytes, target: str, reason: Reason, **params: str) -> Refusal:
+    try:
+        command_id = _Id.model_validate_json(payload).id
+    except ValidationError:
+        command_id = "?"
+    return Refusal(command_id, target, reason, params)
 
 
-def check_command(topic: str, payload: bytes, greenhouse: Greenhouse, now: datetime) -> Command | Refusal:
+def check_command(
+    topic: str, payload: bytes, greenhouse: Greenhouse, now: datetime, retained: bool = False
+) -> Command | Refusal:
     try:
         target = parse(topic)
     except TopicError as exc:
@@ -48,34 +57,55 @@ def check_command(topic: str, payload: bytes, greenhouse: Greenhouse, now: datet
     actuator_id = target.actuator or "?"
     if target.channel is not Channel.CMD or target.greenhouse != greenhouse.id:
         return Refusal("?", actuator_id, Reason.WRONG_TARGET, {"detail": f"topic {topic}"})
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        return Refusal("?", actuator_id, Reason.BAD_PAYLOAD, {"detail": f"{len(payload)} bytes is too large"})
-    try:
-        raw = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return Refusal("?", actuator_id, Reason.BAD_PAYLOAD, {"detail": f"not JSON ({exc})"})
-    try:
-        cmd = Command.model_validate(raw)
-    except ValidationError as exc:
-        field, detail = _first_error(exc)
-        if field == "duration_s":
+    cmd = decode(Command, payload, MAX_PAYLOAD_BYTES)
+    if isinstance(cmd, WireError):
+        if cmd.problem is WireProblem.TOO_LARGE:
+            return Refusal("?", actuator_id, Reason.BAD_PAYLOAD, {"detail": f"{len(payload)} bytes is too large"})
+        if cmd.field == "duration_s":
             return _refuse(
-                raw, actuator_id, Reason.INVALID_DURATION, detail=f"must be between 0 and {MAX_DURATION_S} s"
+                payload, actuator_id, Reason.INVALID_DURATION, detail=f"must be between 0 and {MAX_DURATION_S} s"
             )
-        if field == "position_pct":
-            return _refuse(raw, actuator_id, Reason.INVALID_POSITION, detail="must be between 0 and 100 %")
-        return _refuse(raw, actuator_id, Reason.BAD_PAYLOAD, detail=detail)
+        if cmd.field == "position_pct":
+            return _refuse(payload, actuator_id, Reason.INVALID_POSITION, detail="must be between 0 and 100 %")
+        detail = cmd.detail if cmd.problem is WireProblem.INVALID else f"not JSON ({cmd.detail})"
+        return _refuse(payload, actuator_id, Reason.BAD_PAYLOAD, detail=detail)
+    if retained:
+        # The broker hands a retained command to every new connection: it would run again at each restart.
+        return Refusal(cmd.id, actuator_id, Reason.RETAINED_COMMAND, {})
     if cmd.actuator != actuator_id:
-        return _refuse(raw, actuator_id, Reason.WRONG_TARGET, detail=f"payload names {cmd.actuator!r}")
+        return Refusal(cmd.id, actuator_id, Reason.WRONG_TARGET, {"detail": f"payload names {cmd.actuator!r}"})
     actuator = greenhouse.actuators.get(cmd.actuator)
     if actuator is None:
-        return _refuse(raw, actuator_id, Reason.UNKNOWN_ACTUATOR, actuator=actuator_id)
+        return Refusal(cmd.id, actuator_id, Reason.UNKNOWN_ACTUATOR, {"actuator": actuator_id})
     if cmd.expires_at <= now:
-        return _refuse(raw, actuator_id, Reason.EXPIRED)
+        return Refusal(cmd.id, actuator_id, Reason.EXPIRED, {})
+    if cmd.expires_at > now + MAX_LIFETIME:
+        return Refusal(cmd.id, actuator_id, Reason.EXPIRY_TOO_FAR, {"max_min": str(_minutes(MAX_LIFETIME))})
     if cmd.action is not CommandAction.AUTO and cmd.duration_s is None:
-        return _refuse(raw, actuator_id, Reason.INVALID_DURATION, detail="duration_s is required")
+        return Refusal(cmd.id, actuator_id, Reason.INVALID_DURATION, {"detail": "duration_s is required"})
     if cmd.action is CommandAction.ON and actuator.kind.positional and cmd.position_pct is None:
-        return _refuse(raw, actuator_id, Reason.INVALID_POSITION, detail="position_pct is required")
+        return Refusal(cmd.id, actuator_id, Reason.INVALID_POSITION, {"detail": "position_pct is required"})
     if cmd.position_pct is not None and not actuator.kind.positional:
-        return _refuse(raw, actuator_id, Reason.INVALID_POSITION, detail=f"a {actuator.kind.value} has no position")
+        detail = f"a {actuator.kind.value} has no position"
+        return Refusal(cmd.id, actuator_id, Reason.INVALID_POSITION, {"detail": detail})
     return cmd
+
+
+def _minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)
+
+
+class CarriedOut:
+    """Command ids already carried out, each kept until its command expires: a replay of one (the same
+    message again, from the broker or anyone) is refused, and the set stays small because lifetimes are bounded."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, datetime] = {}
+
+    def first_time(self, cmd: Command, now: datetime) -> bool:
+        """True the first time this id is seen (and remembers it); False for a repeat."""
+        self._until = {cid: until for cid, until in self._until.items() if until > now}
+        if cmd.id in self._until:
+            return False
+        self._until[cmd.id] = cmd.expires_at
+        return True

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 class Inbound:
     topic: str
     payload: bytes
+    retained: bool = False  # delivered from the broker's store, not sent now
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class MqttLink:
         self._notes.put(_Puback(mid))
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
-        self._notes.put(Inbound(msg.topic, bytes(msg.payload)))
+        self._notes.put(Inbound(msg.topic, bytes(msg.payload), bool(msg.retain)))
 
     # --- the agent's thread -------------------------------------------------------------------
     def start(self) -> None:

@@ -20,8 +20,9 @@ from pydantic import ValidationError
 
 from contract.config_file import ConfigError, parse_model
 from contract.durable import write_atomically
-from contract.messages import RuleSetOffer, RulesOutcome, RulesReport
+from contract.messages import MAX_RULES_YAML_CHARS, RuleSetOffer, RulesOutcome, RulesReport
 from contract.site import Greenhouse
+from contract.wire import WireError, decode
 from rules.model import RuleSet, check_against_site
 from rules.tools.check import explain, text_sha256
 
@@ -39,6 +40,10 @@ class ActiveRules:
 class _Refusal:
     problems_vi: list[str]
     problems_en: list[str]
+
+
+# The YAML at its longest, each character escaped or four UTF-8 bytes, and the offer's other fields.
+_MAX_OFFER_BYTES = 4 * MAX_RULES_YAML_CHARS + 4096
 
 
 class RuleUpdates:
@@ -66,11 +71,10 @@ class RuleUpdates:
 
     def offer(self, payload: bytes, now: datetime) -> RulesReport:
         """Take an offer: on ``accepted``, ``active`` has the new set (already on disk)."""
-        try:
-            offer = RuleSetOffer.model_validate_json(payload)
-        except ValidationError as exc:
-            problem = f"not a rule-set offer: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}"
-            return self._report(now, RulesOutcome.REFUSED, None, _Refusal([problem], [problem]))
+        offer = decode(RuleSetOffer, payload, _MAX_OFFER_BYTES)
+        if isinstance(offer, WireError):
+            refusal = _Refusal([f"không phải một bản luật: {offer.detail}"], [f"not a rule-set offer: {offer.detail}"])
+            return self._report(now, RulesOutcome.REFUSED, None, refusal)
         if offer.sha256 == self.active.sha256:
             return self._report(now, RulesOutcome.UNCHANGED, offer)
         checked = self._check(offer)

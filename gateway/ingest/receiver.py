@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
@@ -20,8 +21,9 @@ from paho.mqtt.properties import Properties
 from contract import topics
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl, make_client
+from gateway.health import Pulse
 from gateway.ingest.spool import Received, Rejection, Spool
-from gateway.ingest.validate import Accepted, Validator
+from gateway.ingest.validate import Accepted, RejectReason, Validator
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,9 @@ _CHANNELS = (topics.Channel.TELEMETRY, topics.Channel.STATUS, topics.Channel.EVE
 # The broker keeps the gateway's session (and queues its messages) this long while it is down.
 _SESSION_EXPIRY_S = 7 * 24 * 3600
 _IDLE_WAIT_S = 0.5
+_RETRY_COMMIT_S = 1.0
+# The commit loop comes round at least every _IDLE_WAIT_S; this long without a pass, it is stuck.
+_STALL_AFTER_S = 30.0
 
 
 @dataclass
@@ -69,6 +74,8 @@ class Receiver:
         self._client.on_message = self._on_message
         self._client.on_subscribe = self._on_subscribe
         self._thread = threading.Thread(target=self._commit_loop, name="gateway-ingest", daemon=True)
+        self.pulse = Pulse("ingest", _STALL_AFTER_S)
+        self.pulse.watch(self._thread)
 
     def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
         if rc.is_failure:
@@ -106,24 +113,42 @@ class Receiver:
         # Group commit: whatever arrives while one transaction is being made durable forms the next group,
         # so the broker's in-flight window never waits on a timer.
         while not self._stop.is_set():
+            self.pulse.beat()
             with self._cond:
                 if not self._pending:
                     self._cond.wait(_IDLE_WAIT_S)
                 group, self._pending = self._pending, []
-            if group:
+            if not group:
+                continue
+            try:
                 self._commit(group)
+            except Exception:  # the spool could not take the group (disk full, I/O error): nothing was acknowledged
+                self.pulse.errors += 1
+                log.exception("spool commit failed; the group is kept and tried again", extra={"group": len(group)})
+                with self._cond:
+                    self._pending = group + self._pending
+                self._stop.wait(_RETRY_COMMIT_S)
+
+    def _check(self, msg: paho.MQTTMessage, now: datetime) -> Received | Rejection:
+        """One message, accepted or rejected with its reason; whatever it makes the checks raise rejects it too,
+        so that it is acknowledged and set aside instead of being redelivered, and failing, for ever."""
+        payload = bytes(msg.payload)
+        try:
+            result = self._validator.check(msg.topic, payload, now)
+        except Exception as exc:
+            self.pulse.errors += 1
+            topic = msg._topic.decode("utf-8", "replace")  # .topic itself raises on bytes that are not UTF-8
+            log.exception("message could not be checked; set aside", extra={"topic": topic})
+            return Rejection(now, topic, RejectReason.INTERNAL_ERROR.value, f"{type(exc).__name__}: {exc}", payload)
+        if isinstance(result, Accepted):
+            return Received(result.channel.value, payload, result.message)
+        return Rejection(now, msg.topic, result.reason.value, result.detail, payload)
 
     def _commit(self, group: list[paho.MQTTMessage]) -> None:
         now = self._clock.now()
-        accepted: list[Received] = []
-        rejected: list[Rejection] = []
-        for msg in group:
-            payload = bytes(msg.payload)
-            result = self._validator.check(msg.topic, payload, now)
-            if isinstance(result, Accepted):
-                accepted.append(Received(result.channel.value, payload, result.message))
-            else:
-                rejected.append(Rejection(now, msg.topic, result.reason.value, result.detail, payload))
+        checked = [self._check(msg, now) for msg in group]
+        accepted = [c for c in checked if isinstance(c, Received)]
+        rejected = [c for c in checked if isinstance(c, Rejection)]
         self._spool.commit(accepted, rejected)
         # Only now is each message safe: acknowledge, in the order they arrived.
         for msg in group:

@@ -10,7 +10,7 @@ import pytest
 from contract.config_file import load_site
 from contract.messages import Command, CommandAction
 from contract.reasons import Reason
-from edge.commands import Refusal, check_command
+from edge.commands import CarriedOut, Refusal, check_command
 from tests.conftest import EXAMPLE_SITE
 
 NOW = datetime(2026, 1, 15, 0, 0, tzinfo=UTC)
@@ -63,6 +63,13 @@ def test_a_good_command_passes() -> None:
             "required",
         ),
         (TOPIC, b"x" * 5000, Reason.BAD_PAYLOAD, "too large"),
+        # 4 KB of '[' made json.loads raise RecursionError, and the agent exited with every relay dropped.
+        (TOPIC, b"[" * 4000, Reason.BAD_PAYLOAD, "recursion limit"),
+        (TOPIC, b'{"id":' * 400 + b"1" + b"}" * 400, Reason.BAD_PAYLOAD, "recursion limit"),
+        (TOPIC, _payload(duration_s="600"), Reason.INVALID_DURATION, "between 0"),  # strict: no "600" for 600
+        (TOPIC, _payload(position_pct=True), Reason.INVALID_POSITION, "between 0 and 100"),
+        (TOPIC, _payload().decode().encode("utf-16"), Reason.BAD_PAYLOAD, "not JSON"),
+        (TOPIC, _payload(expires_at=(NOW + timedelta(days=3650)).isoformat()), Reason.EXPIRY_TOO_FAR, "15"),
     ],
 )
 def test_bad_commands_are_refused_with_a_reason(topic: str, payload: bytes, reason: Reason, detail: str) -> None:
@@ -75,3 +82,22 @@ def test_bad_commands_are_refused_with_a_reason(topic: str, payload: bytes, reas
 def test_refusal_echoes_the_command_id_when_there_is_one() -> None:
     result = check_command(TOPIC, _payload(id="abc-123", duration_s=-1), GH, NOW)
     assert isinstance(result, Refusal) and result.command_id == "abc-123"
+
+
+def test_a_retained_command_is_refused_with_its_id() -> None:
+    # A retained command reaches the agent again at each restart: carrying it out would repeat it for ever.
+    result = check_command(TOPIC, _payload(id="kept-1"), GH, NOW, retained=True)
+    assert isinstance(result, Refusal) and result.reason is Reason.RETAINED_COMMAND and result.command_id == "kept-1"
+
+
+def test_a_command_id_is_carried_out_once_until_it_expires() -> None:
+    carried = CarriedOut()
+    first = check_command(TOPIC, _payload(id="once"), GH, NOW)
+    again = check_command(TOPIC, _payload(id="once"), GH, NOW + timedelta(seconds=30))
+    other = check_command(TOPIC, _payload(id="twice"), GH, NOW)
+    assert isinstance(first, Command) and isinstance(again, Command) and isinstance(other, Command)
+    assert carried.first_time(first, NOW)
+    assert not carried.first_time(again, NOW + timedelta(seconds=30))
+    assert carried.first_time(other, NOW + timedelta(seconds=30))
+    # Past its expiry it is forgotten: the check refuses it as expired anyway, and the set stays small.
+    assert carried.first_time(first, NOW + timedelta(minutes=3))

@@ -58,19 +58,19 @@ HOSTILE: list[tuple[str, bytes, RejectReason, str]] = [
         TOPIC,
         json.dumps(_batch(readings=_reading(value=1.0))).encode().replace(b"1.0", b"NaN"),
         RejectReason.NON_FINITE,
-        "NaN",
+        "readings.0.value",
     ),
     (
         TOPIC,
         json.dumps(_batch(readings=_reading(value=1.0))).encode().replace(b"1.0", b"1e999"),
         RejectReason.NON_FINITE,
-        "1e999",
+        "readings.0.value",
     ),
     (
         TOPIC,
         json.dumps(_batch(readings=_reading(value=1.0))).encode().replace(b"1.0", b"-Infinity"),
         RejectReason.NON_FINITE,
-        "Infinity",
+        "readings.0.value",
     ),
     (
         TOPIC,
@@ -107,6 +107,16 @@ HOSTILE: list[tuple[str, bytes, RejectReason, str]] = [
     ("garbage/topic", b"{}", RejectReason.BAD_TOPIC, ""),
     (TOPIC, json.dumps(_batch(v=9)).encode(), RejectReason.INVALID, "v"),
     (TOPIC, json.dumps(_batch(extra_field=1)).encode(), RejectReason.INVALID, "extra_field"),
+    # Nesting past the parser's bound: json.loads raised RecursionError here and killed the ingest thread.
+    (TOPIC, b"[" * 5000, RejectReason.TOO_DEEP, "recursion limit"),
+    (TOPIC, b'{"a":' * 3000 + b"1" + b"}" * 3000, RejectReason.TOO_DEEP, "recursion limit"),
+    # Strict: no coercion of a string to a number, nor of a boolean to a value.
+    (TOPIC, json.dumps(_batch(seq="5")).encode(), RejectReason.INVALID, "seq"),
+    (TOPIC, json.dumps(_batch(readings=_reading(value=True))).encode(), RejectReason.INVALID, "readings.0.value"),
+    # UTF-8 only: the same batch in UTF-16, and a lone surrogate in a string.
+    (TOPIC, json.dumps(_batch()).encode("utf-16"), RejectReason.NOT_JSON, ""),
+    (TOPIC, json.dumps(_batch(readings=_reading(sensor="\ud800"))).encode(), RejectReason.NOT_JSON, ""),
+    (TOPIC, json.dumps(_batch()).encode().replace(b'"good"', b'"go\xffod"'), RejectReason.NOT_JSON, ""),
 ]
 
 
@@ -118,3 +128,21 @@ def test_hostile_messages_are_rejected_with_their_reason(
     assert isinstance(result, Rejected), result
     assert result.reason is reason
     assert detail in result.detail
+
+
+def test_a_lone_surrogate_in_an_event_is_refused_and_a_surrogate_pair_is_not() -> None:
+    # A lone surrogate passed the old step-by-step parse and broke every view that encoded the event as UTF-8.
+    event = {
+        "site": "htx-moc-chau",
+        "greenhouse": "ca-chua-1",
+        "ts": NOW.isoformat(),
+        "kind": "alert",
+        "reason": "rule_alert",
+        "rule": "\ud800",
+    }
+    topic = "gh/v1/htx-moc-chau/ca-chua-1/events"
+    refused = _check(json.dumps(event).encode(), topic)
+    assert isinstance(refused, Rejected) and refused.reason is RejectReason.NOT_JSON
+    event["rule"] = "sương-muối \U0001f345"  # written as a surrogate pair by json.dumps: valid UTF-16 escapes
+    accepted = _check(json.dumps(event).encode(), topic)
+    assert isinstance(accepted, Accepted) and accepted.message.rule == "sương-muối \U0001f345"  # type: ignore[union-attr]
