@@ -120,8 +120,11 @@ def parse_model(text: str, path: Path, model: type[M]) -> M:
             )
             for err in exc.errors()
         ]
-        problems = [f"{f'{path}:{i.line}' if i.line else path}: {dotted(i.loc)}: {i.message}" for i in issues]
-        raise ConfigError(path, problems, issues) from None
+        raise ConfigError(path, _problems(path, issues), issues) from None
+
+
+def _problems(path: Path, issues: list[ConfigIssue]) -> list[str]:
+    return [f"{f'{path}:{i.line}' if i.line else path}: {dotted(i.loc)}: {i.message}" for i in issues]
 
 
 # A site or rule file is thousands of nodes. Aliases can make a short text stand for billions ("billion
@@ -160,10 +163,27 @@ def load_site(path: Path) -> SiteConfig:
 
 
 def parse_site(text: str, path: Path) -> SiteConfig:
-    """``load_site`` for the text of the file at ``path`` (as a page sent it, before it is saved there)."""
+    """``load_site`` for the text of the file at ``path`` (as a page sent it, before it is saved there).
+
+    A rules file is a file in the site file's folder or below it. Any other path — absolute, climbing out with
+    ``..``, or through a link that leads out — is refused with the same words whether or not it exists: a site
+    file edited from the web app must not read, nor tell about, the rest of the gateway's disk."""
     site = parse_model(text, path, SiteConfig)
-    greenhouses = [
-        g.model_copy(update={"rules_file": (path.parent / g.rules_file).resolve()}) if g.rules_file else g
-        for g in site.greenhouses
-    ]
+    folder = path.parent.resolve()
+    greenhouses = []
+    issues = []
+    for index, g in enumerate(site.greenhouses):
+        if g.rules_file is None:
+            greenhouses.append(g)
+            continue
+        resolved = (folder / g.rules_file).resolve()
+        if not resolved.is_relative_to(folder):
+            loc: tuple[int | str, ...] = ("greenhouses", index, "rules_file")
+            issues.append(ConfigIssue(line_in(text, loc), loc, "path_outside_folder", OUTSIDE_FOLDER))
+        greenhouses.append(g.model_copy(update={"rules_file": resolved}))
+    if issues:
+        raise ConfigError(path, _problems(path, issues), issues)
     return site.model_copy(update={"greenhouses": greenhouses})
+
+
+OUTSIDE_FOLDER = "must name a file in the site file's folder (e.g. rules/tomato.yaml)"

@@ -75,6 +75,11 @@ class Reason(StrEnum):
     RULE_INPUT_RESTORED = "rule_input_restored"
     RULE_FALLBACK = "rule_fallback"
     RUN_FINISHED = "run_finished"
+    # local stores and numbering
+    OUTBOX_DAMAGED = "outbox_damaged"
+    OUTBOX_LOST = "outbox_lost"
+    MEMORY_DAMAGED = "memory_damaged"
+    TELEMETRY_RENUMBERED = "telemetry_renumbered"
 
 
 _TEXT: dict[Reason, tuple[str, str]] = {
@@ -278,6 +283,27 @@ _TEXT: dict[Reason, tuple[str, str]] = {
         "{rule}: fallback timer, sensor inputs unusable",
     ),
     Reason.RUN_FINISHED: ("Đã chạy đủ thời gian", "Run finished"),
+    Reason.OUTBOX_DAMAGED: (
+        "Tệp dữ liệu chờ gửi của bộ điều khiển bị hỏng: đã cứu được {saved} bản ghi, phần còn lại có thể đã mất",
+        "The controller's file of data waiting to be sent was damaged: {saved} records were saved,"
+        " the rest may be lost",
+    ),
+    Reason.OUTBOX_LOST: (
+        "Tệp dữ liệu chờ gửi của bộ điều khiển đã mất hoặc bị thay: số liệu chưa gửi có thể đã mất",
+        "The controller's file of data waiting to be sent was lost or replaced: data not yet sent may be lost",
+    ),
+    Reason.MEMORY_DAMAGED: (
+        "Tệp ghi nhớ hẹn giờ của bộ điều khiển bị hỏng (đọc lại được {saved} bản ghi): để an toàn, bộ điều khiển"
+        " khởi động từ trạng thái an toàn, các lượt đang chạy đã dừng",
+        "The controller's memory of its timers was damaged ({saved} records could be read back): to be safe it"
+        " started from its safe state, and runs under way were stopped",
+    ),
+    Reason.TELEMETRY_RENUMBERED: (
+        "Bộ điều khiển bắt đầu đánh số lại số liệu từ {at}: số liệu chưa gửi có thể đã mất, hoặc bộ điều khiển"
+        " đã được thay. Hãy báo kỹ thuật viên.",
+        "The controller started numbering its data again at {at}: data not yet sent may be lost, or the"
+        " controller was replaced. Tell your technician.",
+    ),
 }
 
 

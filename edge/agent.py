@@ -49,6 +49,10 @@ AGENT_VERSION = "0.1.0"
 _PASS_S = 0.02
 # Republish retained state and status at least this often (simulated seconds).
 _HEARTBEAT_S = 300
+# The outbox's counters, and the channel of the rows each numbers.
+_NUMBERED = {"telemetry": topics.Channel.TELEMETRY, "events": topics.Channel.EVENTS}
+# After a pass that raised: long enough not to flood the log, short enough that control goes on.
+_FAILED_PASS_PAUSE_S = 1.0
 
 
 class EdgeAgent:
@@ -82,6 +86,7 @@ class EdgeAgent:
         self.controller = Controller(site.cooperative.id, greenhouse, now, saved.control if saved else None)
         self._written: dict[str, tuple[bool, float | None]] = {}
         self._carried_out = CarriedOut()
+        self.errors = 0  # passes and inbound messages that raised, each logged and skipped
         self._last_contact: dict[str, datetime] = {n.id: now for n in greenhouse.nodes}
         self._lost_nodes: set[str] = set()  # silent past contact_timeout_s: driven to fail-safe
         self._silent_nodes: set[str] = set()  # not answering at the moment: logged once
@@ -99,6 +104,44 @@ class EdgeAgent:
                 topics.Channel.RULES_STATUS,
             )
         }
+        self._take_up_stores(now)
+
+    # --- local stores ---------------------------------------------------------------------------
+    def _take_up_stores(self, now: datetime) -> None:
+        """Numbering goes on above what the memory remembers and what the outbox still holds, so that a lost,
+        replaced or damaged outbox never gives a number twice; what was lost is told as an alert."""
+        remembered = self.memory.counters()
+        behind = False
+        for counter, channel in _NUMBERED.items():
+            floor = max(remembered.get(counter, 0), self.outbox.highest_seq(self._topic[channel]))
+            behind |= self.outbox.number_above(counter, floor) < remembered.get(counter, 0)
+        # Raised for people (the alerts list), and on disk at once: a restart before the first pass keeps them.
+        if self.outbox.recovery is not None:
+            saved = self.outbox.recovery.salvaged.get("outbox", 0)
+            self._alert(now, Severity.WARNING, Reason.OUTBOX_DAMAGED, {"saved": str(saved)})
+        elif behind:
+            log.warning("outbox lost or replaced: numbering goes on above what was remembered", extra=remembered)
+            self._alert(now, Severity.WARNING, Reason.OUTBOX_LOST, {})
+        if self.memory.recovery is not None:
+            saved = self.memory.recovery.salvaged_rows
+            self._alert(now, Severity.WARNING, Reason.MEMORY_DAMAGED, {"saved": str(saved)})
+        self._flush_events()
+
+    def _alert(
+        self, now: datetime, severity: Severity, reason: Reason, params: dict[str, str], raised: bool = True
+    ) -> None:
+        self.controller.events.append(
+            Event(
+                site=self.site.cooperative.id,
+                greenhouse=self.gh.id,
+                ts=now,
+                kind=EventKind.ALERT,
+                severity=severity,
+                action="raised" if raised else "cleared",
+                reason=reason,
+                reason_params=params,
+            )
+        )
 
     # --- main loop ------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -106,7 +149,14 @@ class EdgeAgent:
         self.link.start()
         try:
             while not stop.is_set():
-                self.step()
+                try:
+                    self.step()
+                except Exception:
+                    # Exiting would drop every relay and cut a running irrigation; the boards' watchdogs and the
+                    # fail-safe on node loss still hold while the next pass tries again.
+                    self.errors += 1
+                    log.exception("agent pass failed; going on")
+                    stop.wait(_FAILED_PASS_PAUSE_S)
                 stop.wait(_PASS_S)
         finally:
             self.shutdown()
@@ -115,10 +165,7 @@ class EdgeAgent:
         now = self.clock.now()
         commands = self.link.pump()
         for msg in commands:
-            if msg.topic == self.link.rules_topic:
-                self._on_rules(msg.payload, now)
-            else:
-                self._on_command(msg, now)
+            self._take(msg, now)
         if self.link.connected and not self._was_connected:
             self._announce(now)
             self._publish_rules_report(self.rule_updates.report(now))
@@ -132,7 +179,8 @@ class EdgeAgent:
         # At each poll every output is rewritten: it feeds the relay boards' watchdogs and shows contact.
         changed = self._drive(now, every=polled)
         if polled or changed or commands:
-            self.memory.save(EdgeMemory(saved_at=now, rules=self.rules_state, control=self.controller.memory()))
+            control, counters = self.controller.memory(), self.outbox.last_values()
+            self.memory.save(EdgeMemory(saved_at=now, rules=self.rules_state, control=control, counters=counters))
         self._flush_events()
         if changed or now >= self._next_heartbeat:
             self._publish_state(now)
@@ -245,20 +293,23 @@ class EdgeAgent:
 
     def _node_alert(self, node_id: str, now: datetime, raised: bool) -> None:
         """A node lost (critical: its actuators are in their fail-safe state) or answering again."""
-        self.controller.events.append(
-            Event(
-                site=self.site.cooperative.id,
-                greenhouse=self.gh.id,
-                ts=now,
-                kind=EventKind.ALERT,
-                severity=Severity.CRITICAL if raised else Severity.INFO,
-                action="raised" if raised else "cleared",
-                reason=Reason.NODE_UNREACHABLE if raised else Reason.NODE_ANSWERING,
-                reason_params={"node": node_id},
-            )
-        )
+        if raised:
+            self._alert(now, Severity.CRITICAL, Reason.NODE_UNREACHABLE, {"node": node_id})
+        else:
+            self._alert(now, Severity.INFO, Reason.NODE_ANSWERING, {"node": node_id}, raised=False)
 
     # --- commands -----------------------------------------------------------------------------
+    def _take(self, msg: Inbound, now: datetime) -> None:
+        """One inbound message; whatever it makes fail is logged and skipped, the others go on."""
+        try:
+            if msg.topic == self.link.rules_topic:
+                self._on_rules(msg.payload, now)
+            else:
+                self._on_command(msg, now)
+        except Exception:
+            self.errors += 1
+            log.exception("inbound message could not be handled; skipped", extra={"topic": msg.topic})
+
     def _on_command(self, msg: Inbound, now: datetime) -> None:
         checked = check_command(msg.topic, msg.payload, self.gh, now, msg.retained)
         if not isinstance(checked, Refusal) and not self._carried_out.first_time(checked, now):
@@ -297,8 +348,9 @@ class EdgeAgent:
         self.link.publish_now(self._topic[topics.Channel.RULES_STATUS], report.to_json(), retain=True)
 
     def _flush_events(self) -> None:
+        topic = self._topic[topics.Channel.EVENTS]
         for event in self.controller.take_events():
-            self.outbox.put(self._topic[topics.Channel.EVENTS], event.to_json())
+            self.outbox.put_numbered("events", topic, lambda seq, e=event: e.model_copy(update={"seq": seq}).to_json())
 
     def _publish_state(self, now: datetime) -> None:
         snapshot = StateSnapshot(

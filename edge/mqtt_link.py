@@ -1,22 +1,27 @@
 """The edge agent's MQTT connection: paho's thread only enqueues, the agent's loop owns all state.
 
-Outbox rows are handed to paho once each, at QoS 1; paho keeps every un-acknowledged
-message and resends it after a reconnect, and only the broker's PUBACK removes
-the row from disk. After a restart, whatever is still on disk is sent again.
+Outbox rows are handed to paho at QoS 1, in order. A numbered row (telemetry, events) is deleted only when
+the gateway says it holds it durably (a ``DeliveryAck`` on this greenhouse's ``stored`` topic): a broker
+that restarts, forgets the gateway's subscription, or takes a message for nobody cannot lose it. Rows the
+gateway has not acknowledged after ``resend_after_s`` are sent again (the gateway drops repeats), waiting
+longer each time nothing comes back. Rows without a number leave on the broker's PUBACK. After a restart,
+whatever is still on disk is sent again.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import time
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
 
 from contract import topics
-from contract.messages import Availability, Status
+from contract.messages import Availability, DeliveryAck, Status
 from contract.mqtt import BrokerUrl, make_client
-from edge.outbox import Outbox
+from contract.wire import WireError, decode
+from edge.outbox import Outbox, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,11 @@ class _Puback:
 
 
 @dataclass(frozen=True)
+class _Stored:
+    payload: bytes
+
+
+@dataclass(frozen=True)
 class _Connected:
     ok: bool
     detail: str
@@ -44,22 +54,43 @@ class _Disconnected:
     detail: str
 
 
-_Note = Inbound | _Puback | _Connected | _Disconnected
+_Note = Inbound | _Puback | _Stored | _Connected | _Disconnected
+_Key = tuple[topics.Channel, int]
+# The gateway answers within a second when it runs; past these it is down or the answer was lost.
+RESEND_AFTER_S = 30.0
+_RESEND_AFTER_MAX_S = 600.0
+_MAX_ACK_BYTES = 256 * 1024
 
 
 class MqttLink:
-    def __init__(self, url: BrokerUrl, site: str, greenhouse: str, outbox: Outbox, window: int = 200) -> None:
+    def __init__(
+        self,
+        url: BrokerUrl,
+        site: str,
+        greenhouse: str,
+        outbox: Outbox,
+        window: int = 200,
+        resend_after_s: float = RESEND_AFTER_S,
+    ) -> None:
         self._outbox = outbox
         self._window = window
+        self._site, self._greenhouse = site, greenhouse
         self._notes: queue.SimpleQueue[_Note] = queue.SimpleQueue()
-        self._in_paho: dict[int, int] = {}  # mid -> outbox row id
+        self._in_paho: dict[int, int] = {}  # mid -> outbox row id, for rows that leave on PUBACK
         self._early_acks: set[int] = set()
+        self._numbered_mids: set[int] = set()  # numbered rows' messages whose PUBACK is still to come
+        self._awaiting: dict[_Key, int] = {}  # numbered rows handed to paho -> outbox row id, until the gateway acks
         self._last_handed = 0  # highest outbox row id handed to paho
+        self._resend_base_s = resend_after_s
+        self._resend_after_s = resend_after_s
+        self._waiting_since: float | None = None  # when the gateway last acknowledged, or rows began to wait
+        self.resent = 0  # rows sent again for want of an acknowledgement
         self.connected = False
         self._reported_down = False  # an outage is logged once, not at every reconnect attempt
         self._cmd_filter = topics.subscription(topics.Channel.CMD, site, greenhouse)
         self.rules_topic = topics.topic(site, greenhouse, topics.Channel.RULES)
         self.status_topic = topics.topic(site, greenhouse, topics.Channel.STATUS)
+        self.stored_topic = topics.topic(site, greenhouse, topics.Channel.STORED)
         self._url = url
         self._client = make_client(url, client_id=f"edge-{site}-{greenhouse}")
         self._client.max_inflight_messages_set(50)
@@ -74,7 +105,7 @@ class MqttLink:
     # --- paho's network thread: enqueue only -------------------------------------------------
     def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
         if not rc.is_failure:
-            client.subscribe([(self._cmd_filter, 1), (self.rules_topic, 1)])
+            client.subscribe([(self._cmd_filter, 1), (self.rules_topic, 1), (self.stored_topic, 1)])
         self._notes.put(_Connected(not rc.is_failure, str(rc)))
 
     def _on_disconnect(self, _c: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
@@ -87,7 +118,10 @@ class MqttLink:
         self._notes.put(_Puback(mid))
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
-        self._notes.put(Inbound(msg.topic, bytes(msg.payload), bool(msg.retain)))
+        if msg._topic == self.stored_topic.encode():
+            self._notes.put(_Stored(bytes(msg.payload)))
+        else:
+            self._notes.put(Inbound(msg.topic, bytes(msg.payload), bool(msg.retain)))
 
     # --- the agent's thread -------------------------------------------------------------------
     def start(self) -> None:
@@ -107,6 +141,8 @@ class MqttLink:
                     inbound.append(note)
                 case _Puback(mid):
                     self._acked(mid)
+                case _Stored(payload):
+                    self._stored(payload)
                 case _Connected(ok, detail):
                     self.connected = ok
                     self._reported_down = not ok
@@ -119,32 +155,82 @@ class MqttLink:
                         )
                     self.connected = False
                     self._reported_down = True
+        self._resend_if_unanswered()
         self._hand_over()
         return inbound
 
     def _acked(self, mid: int) -> None:
+        if mid in self._numbered_mids:
+            self._numbered_mids.discard(mid)
+            return
         row_id = self._in_paho.pop(mid, None)
         if row_id is None:
-            self._early_acks.add(mid)  # PUBACK raced ahead of publish() returning
+            self._early_acks.add(mid)  # PUBACK raced ahead of publish() returning, or a numbered row's
         else:
-            self._outbox.remove(row_id)
+            self._outbox.remove([row_id])
+
+    def _stored(self, payload: bytes) -> None:
+        ack = decode(DeliveryAck, payload, _MAX_ACK_BYTES)
+        if isinstance(ack, WireError) or (ack.site, ack.greenhouse) != (self._site, self._greenhouse):
+            detail = ack.detail if isinstance(ack, WireError) else f"for {ack.site}/{ack.greenhouse}"
+            log.warning("delivery acknowledgement ignored", extra={"detail": detail})
+            return
+        keys = [(topics.Channel.TELEMETRY, n) for n in ack.telemetry] + [(topics.Channel.EVENTS, n) for n in ack.events]
+        done = [row_id for row_id in (self._awaiting.pop(k, None) for k in keys) if row_id is not None]
+        self._outbox.remove(done)
+        self._waiting_since = time.monotonic() if self._awaiting else None
+        self._resend_after_s = self._resend_base_s
+
+    def _resend_if_unanswered(self) -> None:
+        """Send again what the gateway has not acknowledged in time, oldest first, waiting longer each round."""
+        if not self.connected or self._waiting_since is None:
+            return
+        if time.monotonic() - self._waiting_since < self._resend_after_s:
+            return
+        waiting = set(self._awaiting.values())
+        # Handed rows are the oldest in the outbox: awaiting the gateway, or (unnumbered) a PUBACK.
+        handed = self._outbox.pending(0, len(self._awaiting) + len(self._in_paho))
+        rows = [r for r in handed if r.id in waiting]
+        waited = {"rows": len(rows), "after_s": self._resend_after_s}
+        log.info("no delivery acknowledgement; sending again", extra=waited)
+        for row in rows:
+            self._publish_numbered(row)
+        self.resent += len(rows)
+        self._waiting_since = time.monotonic()
+        self._resend_after_s = min(self._resend_after_s * 2, _RESEND_AFTER_MAX_S)
 
     def _hand_over(self) -> None:
-        room = self._window - len(self._in_paho)
+        room = self._window - len(self._in_paho) - len(self._awaiting)
         if room <= 0:
             return
         for row in self._outbox.pending(self._last_handed, room):
-            info = self._client.publish(row.topic, row.payload, qos=1, retain=row.retain)
             self._last_handed = row.id
+            key = _key(row)
+            if key is not None:
+                self._publish_numbered(row)
+                self._awaiting[key] = row.id
+                if self._waiting_since is None:
+                    self._waiting_since = time.monotonic()
+                continue
+            info = self._client.publish(row.topic, row.payload, qos=1, retain=row.retain)
             if info.mid in self._early_acks:
                 self._early_acks.discard(info.mid)
-                self._outbox.remove(row.id)
+                self._outbox.remove([row.id])
             else:
                 self._in_paho[info.mid] = row.id
 
+    def _publish_numbered(self, row: OutboxRow) -> None:
+        # Its PUBACK only says the broker has it: noted, so that it is not taken for an unnumbered row's.
+        mid = self._client.publish(row.topic, row.payload, qos=1, retain=row.retain).mid
+        if mid in self._early_acks:
+            self._early_acks.discard(mid)
+        else:
+            self._numbered_mids.add(mid)
+
     @property
     def unacked(self) -> int:
-        return len(self._in_paho)
+        """Rows handed to paho that have not been acknowledged (by the gateway, or for unnumbered ones the broker)."""
+        return len(self._in_paho) + len(self._awaiting)
 
     def publish_now(self, topic: str, payload: bytes, retain: bool = False) -> None:
         """Send without the outbox: for retained state, status and acks, where only the latest matters."""
@@ -155,3 +241,11 @@ class MqttLink:
             self._client.publish(self.status_topic, last_status, qos=1, retain=True).wait_for_publish(timeout_s)
         self._client.disconnect()
         self._client.loop_stop()
+
+
+def _key(row: OutboxRow) -> _Key | None:
+    """How the gateway will name this row in its acknowledgement; None for rows that leave on PUBACK."""
+    if row.seq is None:
+        return None
+    channel = topics.parse(row.topic).channel
+    return (channel, row.seq) if channel in (topics.Channel.TELEMETRY, topics.Channel.EVENTS) else None

@@ -31,6 +31,15 @@ class SensorHealth(BaseModel):
     stale: bool  # no good reading younger than the sensor's max_age_s
 
 
+class Renumbering(BaseModel):
+    """Telemetry numbered anew: a batch sent later than another carries a number not above it. The edge lost its
+    outbox and its memory of the numbers, or was replaced; what it had not sent may be lost."""
+
+    at: AwareDatetime  # when the first batch of the new numbering was sent
+    seq_before: int  # the number of the batch sent before it
+    seq_after: int
+
+
 class GreenhouseHealth(BaseModel):
     greenhouse: str
     name: str
@@ -39,7 +48,8 @@ class GreenhouseHealth(BaseModel):
     silent: bool
     agent_version: str | None = None
     outbox_depth: int | None = None
-    last_seq: int | None = None
+    last_seq: int | None = None  # of the batch sent last
+    renumbered: Renumbering | None = None  # the last time its numbering went back, if it did
     sensors: list[SensorHealth]
     stale_sensors: list[str]
 
@@ -60,6 +70,8 @@ class _House:
         self.agent_version: str | None = None
         self.outbox_depth: int | None = None
         self.last_seq: int | None = None
+        self.last_sent: datetime | None = None  # when the batch numbered last_seq was sent
+        self.renumbered: Renumbering | None = None
         self.sensors: dict[str, _Sensor] = {}
         self.state_ts: datetime | None = None
         self.actuators: list[ActuatorState] = []
@@ -82,7 +94,7 @@ class Registry:
             match message:
                 case TelemetryBatch():
                     self._seen(house, message.sent_at)
-                    house.last_seq = max(house.last_seq or 0, message.seq)
+                    self._numbered(house, message)
                     for r in message.readings:
                         s = house.sensors.setdefault(r.sensor, _Sensor())
                         if s.ts is None or r.ts >= s.ts:
@@ -115,6 +127,16 @@ class Registry:
         with self._lock:
             house = self._houses[greenhouse_id]
             return house.state_ts, list(house.actuators)
+
+    @staticmethod
+    def _numbered(house: _House, batch: TelemetryBatch) -> None:
+        """Batches sent later carry higher numbers; one that does not starts a new numbering. It is stored all
+        the same (the writer tells repeats by number and time together), and shown."""
+        if house.last_sent is not None and batch.sent_at <= house.last_sent:
+            return  # a batch from a backlog, or a repeat
+        if house.last_seq is not None and batch.seq <= house.last_seq:
+            house.renumbered = Renumbering(at=batch.sent_at, seq_before=house.last_seq, seq_after=batch.seq)
+        house.last_seq, house.last_sent = batch.seq, batch.sent_at
 
     @staticmethod
     def _seen(house: _House, ts: datetime) -> None:
@@ -159,6 +181,7 @@ class Registry:
             agent_version=house.agent_version,
             outbox_depth=house.outbox_depth,
             last_seq=house.last_seq,
+            renumbered=house.renumbered,
             sensors=sensors,
             stale_sensors=[s.sensor for s in sensors if s.stale],
         )

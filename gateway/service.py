@@ -10,6 +10,7 @@ from contract.clock import Clock
 from contract.mqtt import BrokerUrl
 from contract.site import SiteConfig
 from gateway.derived_points import Deriver
+from gateway.health import Pulse
 from gateway.ingest.receiver import Receiver
 from gateway.ingest.spool import Spool
 from gateway.ingest.validate import Validator
@@ -52,6 +53,11 @@ class Gateway:
         self._writer_thread = threading.Thread(
             target=self.writer.run, args=(self._stop,), name="gateway-writer", daemon=True
         )
+
+        self.writer.pulse.watch(self._writer_thread)
+
+    def pulses(self) -> tuple[Pulse, ...]:
+        return (self.receiver.pulse, self.writer.pulse)
 
     def start(self) -> None:
         self._writer_thread.start()

@@ -53,6 +53,10 @@ _HINTS: dict[str, tuple[str, str]] = {
         "Chữ thường không dấu, số và '-', ví dụ van-khu-a",
         "Lower-case letters without accents, digits and '-', e.g. valve-khu-a",
     ),
+    "path_outside_folder": (
+        "Tệp luật phải nằm trong thư mục của tệp cài đặt, ví dụ rules/ca-chua.yaml",
+        "The rules file must be in the set-up file's folder, e.g. rules/tomato.yaml",
+    ),
 }
 
 

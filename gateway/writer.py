@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from contract.clock import Clock
 from contract.messages import Event, Status, TelemetryBatch
+from gateway.health import Pulse
 from gateway.ingest.spool import Queued, Rejection, Spool
 from gateway.ingest.validate import RejectReason
 from gateway.points import PointMapper
@@ -93,10 +94,13 @@ class Writer:
         self.written_points = 0
         self.duplicates = 0
         self.store_down = False
+        # Comes round at least every _BACKOFF_MAX_S; a store call that hangs far longer is a stall.
+        self.pulse = Pulse("writer", stall_after_s=10 * _BACKOFF_MAX_S)
 
     def run(self, stop: threading.Event) -> None:
         backoff = _BACKOFF_START_S
         while not stop.is_set():
+            self.pulse.beat()
             try:
                 moved = self.drain_once()
             except StoreUnavailable as exc:
@@ -106,6 +110,12 @@ class Writer:
                         extra={"detail": str(exc), "spool_depth": self._spool.depth()},
                     )
                 self.store_down = True
+                stop.wait(backoff)
+                backoff = min(backoff * 2, _BACKOFF_MAX_S)
+                continue
+            except Exception:  # the spool itself failed, or a fault of ours outside one message: the rows stay
+                self.pulse.errors += 1
+                log.exception("writer pass failed; trying again")
                 stop.wait(backoff)
                 backoff = min(backoff * 2, _BACKOFF_MAX_S)
                 continue
@@ -128,7 +138,9 @@ class Writer:
         readable = [(r, m) for r, m in parsed if not isinstance(m, str)]
         try:
             self._write([m for _r, m in readable])
-        except (StoreRejected, ValueError):  # ValueError: a point that could never be stored (pydantic's too)
+        except StoreUnavailable:
+            raise
+        except Exception:  # a refusal, a point that could never be stored, or a fault of ours with one message
             # Find the offending rows; the others are written (again: writes are idempotent).
             self._write_one_by_one(readable)
         self._spool.done(rows)
@@ -211,5 +223,11 @@ class Writer:
         for row, message in readable:
             try:
                 self._write([message])
+            except StoreUnavailable:
+                raise
             except (StoreRejected, ValueError) as exc:  # the store's refusal, or a point it could never hold
                 self._quarantine([(row, str(exc))], RejectReason.STORE_REFUSED)
+            except Exception as exc:  # kept with the error, never retried for ever
+                self.pulse.errors += 1
+                log.exception("writing a message failed; set aside", extra={"channel": row.channel})
+                self._quarantine([(row, f"{type(exc).__name__}: {exc}")], RejectReason.INTERNAL_ERROR)

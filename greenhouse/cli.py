@@ -268,7 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     users_passwd.add_argument("name", type=_id)
     users_disable = users_sub.add_parser("disable", help="disable a user: no sign-in, open sessions end")
     users_disable.add_argument("name", type=_id)
-    for p in (users_add, users_list, users_passwd, users_disable):
+    users_unlock = users_sub.add_parser("unlock", help="let a user held off by failed sign-ins sign in from anywhere")
+    users_unlock.add_argument("name", type=_id)
+    for p in (users_add, users_list, users_passwd, users_disable, users_unlock):
         p.add_argument(
             "--data-dir",
             type=Path,
@@ -547,6 +549,8 @@ def run_users(args: argparse.Namespace) -> int:
         elif args.users_command == "disable":
             accounts.users.disable(args.name)
             print(f"disabled {args.name}; their sessions have ended")
+        elif args.users_command == "unlock":
+            print(f"unlocked {args.name}: {accounts.unlock(args.name)} failed sign-ins no longer count")
         else:
             for u in accounts.users.all(args.cooperative):
                 where = "every greenhouse" if u.greenhouses is None else ", ".join(sorted(u.greenhouses))

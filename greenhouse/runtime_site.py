@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import yaml
@@ -19,7 +20,30 @@ def on_free_ports(site: SiteConfig) -> SiteConfig:
 
 
 def write_site(site: SiteConfig, path: Path) -> Path:
-    """Write ``site`` as YAML (rules files as absolute paths) so that other processes load the same site."""
-    data = site.model_dump(mode="json")
+    """Write ``site`` as YAML so that other processes load the same site. A site file names only files in its
+    own folder (contract.config_file.parse_site): rules files from elsewhere are copied into ``rules/`` beside it,
+    one copy per file, so greenhouses that share a file still share it."""
+    folder = path.parent.resolve()
+    copies: dict[Path, Path] = {}
+    greenhouses = []
+    for gh in site.greenhouses:
+        if gh.rules_file is not None:
+            source = gh.rules_file.resolve()
+            if not source.is_relative_to(folder):
+                source = copies.setdefault(source, _copy_into(source, folder / "rules", set(copies.values())))
+            gh = gh.model_copy(update={"rules_file": source.relative_to(folder)})
+        greenhouses.append(gh)
+    data = site.model_copy(update={"greenhouses": greenhouses}).model_dump(mode="json")
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def _copy_into(source: Path, folder: Path, taken: set[Path]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    n = 1
+    while target in taken:  # two files of one name from different folders
+        n += 1
+        target = folder / f"{source.stem}-{n}{source.suffix}"
+    shutil.copyfile(source, target)
+    return target

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from contract.durable import open_queue_db
+from contract.durable import Opened, QueueDb, StoreRecovery, open_queue_db
+
+log = logging.getLogger(__name__)
 
 ACCOUNTS_FILE = "accounts.sqlite3"
 
@@ -29,13 +32,49 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions(expires_at);
-CREATE TABLE IF NOT EXISTS sign_in_failures (
-    key TEXT NOT NULL,              -- 'user:<name>' or 'address:<client address>'
-    at REAL NOT NULL                -- unix time
+-- One row per failed sign-in, so that a name can be held off from one address and not from every other.
+CREATE TABLE IF NOT EXISTS failed_sign_ins (
+    user TEXT,                      -- the name tried, known or not (NULL: a row of version 0 for an address)
+    address TEXT,                   -- the client's address (NULL: a row of version 0 for a name)
+    device TEXT,                    -- sha256 of a device cookie the name signed in with before; NULL otherwise
+    at REAL NOT NULL,               -- unix time
+    user_held INTEGER NOT NULL DEFAULT 1,     -- 0: the name was unlocked (by an admin, or its owner signing in)
+    address_held INTEGER NOT NULL DEFAULT 1   -- 0: an admin unlocked the address
 );
-CREATE INDEX IF NOT EXISTS sign_in_failures_by_key ON sign_in_failures(key, at);
-CREATE INDEX IF NOT EXISTS sign_in_failures_by_time ON sign_in_failures(at);
+CREATE INDEX IF NOT EXISTS failed_sign_ins_by_user ON failed_sign_ins(user, at);
+CREATE INDEX IF NOT EXISTS failed_sign_ins_by_address ON failed_sign_ins(address, at);
+CREATE INDEX IF NOT EXISTS failed_sign_ins_by_time ON failed_sign_ins(at);
+CREATE TABLE IF NOT EXISTS known_clients (
+    user TEXT NOT NULL,
+    client TEXT NOT NULL,           -- 'device:<sha256 of the device cookie>' or 'address:<client address>'
+    last_sign_in REAL NOT NULL,     -- unix time; forgotten some months after
+    PRIMARY KEY (user, client)
+);
 """
+VERSION = 1  # PRAGMA user_version of a file this code has brought up to date
+
+# Version 0 kept one row per counter, 'user:<name>' and 'address:<address>', in sign_in_failures. Its rows are
+# carried over once; the table is left (emptied) for a gateway of version 0 still running on the same file.
+_FROM_VERSION_0 = (
+    """INSERT INTO failed_sign_ins (user, address, at)
+        SELECT CASE WHEN key LIKE 'user:%' THEN substr(key, 6) END,
+               CASE WHEN key LIKE 'address:%' THEN substr(key, 9) END, at
+        FROM sign_in_failures""",
+    "DELETE FROM sign_in_failures",
+)
+
+
+def _say_what_was_found(path: Path, opened: QueueDb) -> None:
+    """Signing in rests on this file: one lost, emptied or damaged is said loudly, never passed over."""
+    where = {"path": str(path)}
+    if opened.recovery is not None:
+        saved, lost = opened.recovery.salvaged.get("users", 0), opened.recovery.lost.get("users")
+        extra = {**where, "kept_as": opened.recovery.kept_as, "users_saved": saved, "users_lost": lost}
+        log.error("accounts file damaged: kept aside, and the users that could be read saved", extra=extra)
+    elif opened.opened is Opened.EMPTY:
+        log.error("accounts file empty: every user is gone; add an admin with 'greenhouse users add'", extra=where)
+    elif opened.opened is Opened.NEW:
+        log.warning("no accounts file: a new one is made, with no users", extra=where)
 
 
 def accounts_path(data_dir: Path) -> Path:
@@ -47,8 +86,13 @@ class AccountsDb:
 
     def __init__(self, path: Path) -> None:
         # Fsync on every commit, as for the queues: a password change or a disabled user must not come undone.
-        self._db = open_queue_db(path, _SCHEMA)
+        opened = open_queue_db(path, _SCHEMA)
+        self._db = opened.db
+        # A file that could not be read at start: what was saved of it (the ingest report shows it).
+        self.recovery: StoreRecovery | None = opened.recovery
+        _say_what_was_found(path, opened)
         self._lock = threading.Lock()
+        self._upgrade()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -60,6 +104,18 @@ class AccountsDb:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def _upgrade(self) -> None:
+        """Carries an older file's rows over, in one transaction: an interrupted upgrade leaves the file as it was,
+        and of two processes opening it at once, the second finds it done."""
+        with self.transaction() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] >= VERSION:
+                return
+            old = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sign_in_failures'")
+            if old.fetchone() is not None:
+                for statement in _FROM_VERSION_0:
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {VERSION}")
 
     def close(self) -> None:
         with self._lock:

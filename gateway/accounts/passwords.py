@@ -1,6 +1,9 @@
-"""Password hashes: argon2id, with the library's current parameters (RFC 9106's second recommendation)."""
+"""Password hashes: argon2id, with the library's current parameters (RFC 9106's second recommendation); and the
+hashes of random tokens (sessions, devices) that the file keeps instead of the tokens."""
 
 from __future__ import annotations
+
+import hashlib
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,3 +22,8 @@ def verify(password_hash: str | None, password: str) -> bool:
         return _HASHER.verify(password_hash or _UNKNOWN_USER_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def token_hash(token: str) -> str:
+    """SHA-256: a random token of 32 bytes cannot be guessed, so it needs no slow hash as a password does."""
+    return hashlib.sha256(token.encode()).hexdigest()

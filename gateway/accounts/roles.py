@@ -20,6 +20,7 @@ class Action(StrEnum):
     SETUP = "setup"  # the site's set-up: greenhouses, zones, sensors, actuators, safety limits
     EDIT_RULES = "edit_rules"  # rule checking, simulation, backtest and deployment
     MANAGE_USERS = "manage_users"  # list, create and disable users of one's own cooperative
+    UNLOCK_SIGN_INS = "unlock_sign_ins"  # see who failed signing in, and let a name or an address in again
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -30,6 +31,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.SETUP: frozenset({Role.TECHNICIAN, Role.ADMIN}),
     Action.EDIT_RULES: frozenset({Role.TECHNICIAN, Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.UNLOCK_SIGN_INS: frozenset({Role.ADMIN}),
 }
 
 

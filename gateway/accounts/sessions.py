@@ -10,13 +10,10 @@ from datetime import datetime, timedelta
 
 from gateway.accounts.db import AccountsDb
 from gateway.accounts.models import User
+from gateway.accounts.passwords import token_hash
 from gateway.accounts.users import user_from_row
 
 DEFAULT_TTL = timedelta(days=7)  # a farmer on a phone should not sign in every morning
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def csrf_token(session_token: str) -> str:
@@ -38,7 +35,7 @@ class Sessions:
             db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
             db.execute(
                 "INSERT INTO sessions (token_hash, user, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                (_token_hash(token), user.name, now, now + self.ttl.total_seconds()),
+                (token_hash(token), user.name, now, now + self.ttl.total_seconds()),
             )
         return token
 
@@ -49,10 +46,10 @@ class Sessions:
             row = db.execute(
                 f"SELECT {columns} FROM sessions s JOIN users u ON u.name = s.user"
                 " WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
-                (_token_hash(token), self._now().timestamp()),
+                (token_hash(token), self._now().timestamp()),
             ).fetchone()
         return None if row is None else user_from_row(row)
 
     def end(self, token: str) -> None:
         with self._db.transaction() as db:
-            db.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
+            db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))

@@ -12,12 +12,14 @@ from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from contract.durable import StoreRecovery
 from contract.kinds import SensorKind
 from contract.site import SiteConfig
 from gateway.accounts.roles import Action
 from gateway.accounts.service import Accounts
 from gateway.api.access import Principal, may_see, require_cooperative, require_greenhouse
 from gateway.api.auth import Auth
+from gateway.api.health_routes import health_router
 from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
 from gateway.api.live_routes import live_router
 from gateway.api.rules_routes import rules_router
@@ -25,6 +27,7 @@ from gateway.api.session_routes import session_router
 from gateway.api.site_routes import site_router
 from gateway.api.user_routes import user_router
 from gateway.audit import AuditAnswer, AuditError, AuditQuery, audit
+from gateway.health import Pulse
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.live.service import Live
@@ -55,6 +58,7 @@ class ApiContext:
     live: Live | None = None
     grafana_url: str | None = None  # where the agronomists' dashboards are, for the app's link
     site_file: SiteFile | None = None  # the file the site was read from, for the set-up page to edit
+    pulses: tuple[Pulse, ...] = ()  # the loops whose health /healthz reports
 
     @classmethod
     def of(
@@ -83,6 +87,7 @@ class ApiContext:
             live,
             grafana_url,
             site_file,
+            g.pulses() + ((live.feed.pulse,) if live is not None else ()),
         )
 
 
@@ -100,6 +105,8 @@ class IngestReport(BaseModel):
     rejected_by_reason: dict[str, int]
     spool_depth: int
     recent_rejects: list[RejectOut]
+    # The spool or the accounts file, found unreadable at start: kept aside, with what was saved of it.
+    damaged_stores: list[StoreRecovery] = []
 
 
 def create_app(ctx: ApiContext) -> FastAPI:
@@ -111,6 +118,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         " requests that change something carry the X-CSRF-Token that the sign-in and /api/v1/me give.",
         dependencies=[Depends(auth.csrf_guard)],
     )
+    app.include_router(health_router(ctx.pulses))
     app.include_router(session_router(auth))
     app.include_router(user_router(ctx.site, auth))
     app.include_router(site_router(ctx.site, ctx.grafana_url, auth, ctx.site_file))
@@ -218,6 +226,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
             rejected_by_reason=ctx.spool.reject_counts(),
             spool_depth=ctx.spool.depth(),
             recent_rejects=rejects,
+            damaged_stores=[r for r in (ctx.spool.recovery, ctx.accounts.db.recovery) if r is not None],
         )
 
     return app

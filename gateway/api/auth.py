@@ -9,6 +9,7 @@ exception, since it has no session yet (SameSite=Strict and a JSON body keep oth
 # No `from __future__ import annotations`: FastAPI reads these signatures at run time.
 import hmac
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi import HTTPException, Request, Response, status
 
@@ -20,6 +21,7 @@ from gateway.accounts.words import CSRF, NOT_SIGNED_IN
 from gateway.api.access import Principal, require_action
 
 SESSION_COOKIE = "gh_session"
+DEVICE_COOKIE = "gh_device"  # a device that signed a user in before: failures elsewhere do not hold it off
 CSRF_HEADER = "X-CSRF-Token"
 LOGIN_PATH = "/api/v1/login"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -60,11 +62,18 @@ class Auth:
             raise HTTPException(status.HTTP_403_FORBIDDEN, pick(CSRF, request_lang(request)))
 
     def set_session(self, response: Response, token: str) -> None:
+        self._set_cookie(response, SESSION_COOKIE, token, self.accounts.sessions.ttl, "/")
+
+    def set_device(self, response: Response, token: str) -> None:
+        """The device cookie (``accounts/trust.py``), renewed at each sign-in; sent to the sign-in only."""
+        self._set_cookie(response, DEVICE_COOKIE, token, self.accounts.limiter.settings.remember, LOGIN_PATH)
+
+    def _set_cookie(self, response: Response, name: str, value: str, lifetime: timedelta, path: str) -> None:
         response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            max_age=int(self.accounts.sessions.ttl.total_seconds()),
-            path="/",
+            name,
+            value,
+            max_age=int(lifetime.total_seconds()),
+            path=path,
             secure=self.secure_cookies,
             httponly=True,
             samesite="strict",

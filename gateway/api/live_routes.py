@@ -33,7 +33,7 @@ def live_router(site: SiteConfig, live: Live, auth: Auth) -> APIRouter:
 
     @router.get("/live/greenhouses", response_model=list[GreenhouseNow], summary="Every greenhouse one may see, now")
     def greenhouses_now(who: Reader) -> list[GreenhouseNow]:
-        return [live.greenhouse(g) for g in visible(who)]
+        return live.pictures(visible(who))
 
     @router.get(
         "/live/stream",

@@ -11,8 +11,9 @@ from gateway.accounts.models import User
 from gateway.accounts.roles import Action, Role, may
 from gateway.accounts.service import RateLimited
 from gateway.accounts.sessions import csrf_token
+from gateway.accounts.trust import device_token
 from gateway.api.access import Principal
-from gateway.api.auth import LOGIN_PATH, SESSION_COOKIE, Auth, request_lang
+from gateway.api.auth import DEVICE_COOKIE, LOGIN_PATH, SESSION_COOKIE, Auth, request_lang
 
 
 class LoginIn(BaseModel):
@@ -52,12 +53,16 @@ def session_router(auth: Auth) -> APIRouter:
         LOGIN_PATH,
         response_model=Me,
         summary="Sign in: sets the session cookie and gives the CSRF token",
-        responses={401: {"description": "wrong user name or password"}, 429: {"description": "too many failures"}},
+        responses={
+            401: {"description": "wrong user name or password"},
+            429: {"description": "held off by failures for this name or from this address: the reason, Retry-After"},
+        },
     )
     def login(body: LoginIn, request: Request, response: Response) -> Me:
         address = request.client.host if request.client else "unknown"
+        device = device_token(request.cookies.get(DEVICE_COOKIE))
         try:
-            user, token = auth.accounts.sign_in(body.user, body.password, address)
+            user, token = auth.accounts.sign_in(body.user, body.password, address, device)
         except RateLimited as exc:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
@@ -67,6 +72,7 @@ def session_router(auth: Auth) -> APIRouter:
         except AccountError as exc:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, exc.text(request_lang(request))) from None
         auth.set_session(response, token)
+        auth.set_device(response, device)
         return _me(user, token)
 
     @router.post("/api/v1/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out: ends the session")

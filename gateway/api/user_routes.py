@@ -1,6 +1,7 @@
 """User management for a cooperative's admin: list, create and disable the users of their own cooperative."""
 
 # No `from __future__ import annotations`: FastAPI reads these signatures at run time.
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from contract.messages import Id
 from contract.site import SiteConfig
 from gateway.accounts.errors import AccountError
+from gateway.accounts.limits import Hold
 from gateway.accounts.models import Password, User, UserSpec
 from gateway.accounts.roles import Action, Role
 from gateway.accounts.words import NO_USER, NOT_YOURSELF
@@ -29,17 +31,29 @@ class NewUserIn(BaseModel):
     greenhouses: list[Id] | None = None
 
 
+class Unlocked(BaseModel):
+    """What an admin let in again, and how many failures within the window stopped counting against it."""
+
+    name: str | None = None
+    address: str | None = None
+    failures: int
+
+
 def user_router(site: SiteConfig, auth: Auth) -> APIRouter:
     router = APIRouter(tags=["users"])
 
-    manager = auth.allowed(Action.MANAGE_USERS)
+    def of_this_site(action: Action) -> Callable[[Request], Principal]:
+        """A dependency: the caller, if their role may do ``action`` and they are of this site's cooperative."""
+        allowed = auth.allowed(action)
 
-    def admin(request: Request) -> Principal:
-        who = manager(request)
-        require_cooperative(site, who)
-        return who
+        def dependency(request: Request) -> Principal:
+            who = allowed(request)
+            require_cooperative(site, who)
+            return who
 
-    Admin = Annotated[Principal, Depends(admin)]
+        return dependency
+
+    Admin = Annotated[Principal, Depends(of_this_site(Action.MANAGE_USERS))]
 
     def own_user(name: str, who: Principal, request: Request) -> User:
         user = auth.accounts.users.get(name)
@@ -77,5 +91,26 @@ def user_router(site: SiteConfig, auth: Auth) -> APIRouter:
             raise HTTPException(UNPROCESSABLE, AccountError(NOT_YOURSELF).text(request_lang(request)))
         auth.accounts.users.disable(name)
         return user.model_copy(update={"disabled": True})
+
+    # Sign-in limits (accounts/limits.py): who is held off, and letting a name or an address in again.
+    Unlocker = Annotated[Principal, Depends(of_this_site(Action.UNLOCK_SIGN_INS))]
+
+    @router.get("/api/v1/sign-in-limits", response_model=list[Hold], summary="Failed sign-ins, and who is held off")
+    def sign_in_limits(who: Unlocker) -> list[Hold]:
+        own = {u.name for u in auth.accounts.users.all(who.cooperative)}  # names tried that are not users: by address
+        return [h for h in auth.accounts.limiter.report() if h.name is None or h.name in own]
+
+    @router.post("/api/v1/users/{name}/unlock", response_model=Unlocked, summary="Let a user sign in from anywhere")
+    def unlock_user(name: str, who: Unlocker, request: Request) -> Unlocked:
+        own_user(name, who, request)
+        return Unlocked(name=name, failures=auth.accounts.unlock(name))
+
+    @router.post(
+        "/api/v1/sign-in-limits/addresses/{address}/unlock",
+        response_model=Unlocked,
+        summary="Let an address sign in again, as any user",
+    )
+    def unlock_address(address: str, who: Unlocker) -> Unlocked:
+        return Unlocked(address=address, failures=auth.accounts.limiter.unlock_address(address))
 
     return router

@@ -2,7 +2,8 @@
 
 paho's network thread only collects messages. A commit thread takes them in
 groups: it validates each one, stores the good ones and the rejections in a
-single spool transaction, and only then sends the PUBACKs, in arrival order.
+single spool transaction, and only then sends the PUBACKs, in arrival order,
+and to each edge a ``DeliveryAck`` naming the numbered messages it may delete.
 Through an MQTT 5 shared subscription (``$share/<group>/…``), several gateway
 instances split the stream between them.
 """
@@ -22,6 +23,7 @@ from contract import topics
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl, make_client
 from gateway.health import Pulse
+from gateway.ingest.acks import delivery_acks
 from gateway.ingest.spool import Received, Rejection, Spool
 from gateway.ingest.validate import Accepted, RejectReason, Validator
 
@@ -153,6 +155,10 @@ class Receiver:
         # Only now is each message safe: acknowledge, in the order they arrived.
         for msg in group:
             self._client.ack(msg.mid, msg.qos)
+        # And tell each edge which of its messages it may forget: the broker's PUBACK to it promised nothing.
+        v = self._validator
+        for topic, ack in delivery_acks(v.site_id, v.greenhouses, accepted, rejected, now):
+            self._client.publish(topic, ack.to_json(), qos=1)
         c = self.counters
         c.received += len(group)
         c.accepted += len(accepted)

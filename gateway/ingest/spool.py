@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from contract.durable import open_queue_db
+from contract.durable import StoreRecovery, open_queue_db
 from gateway.ingest.validate import Ingested
 
 _SCHEMA = """
@@ -76,7 +76,10 @@ class Spool:
     def __init__(self, path: Path) -> None:
         # Every commit is fsynced: what the broker was told is safe must survive a power cut;
         # group commit keeps that cheap.
-        self._db = open_queue_db(path, _SCHEMA)
+        opened = open_queue_db(path, _SCHEMA)
+        self._db = opened.db
+        # A file that could not be read at start: what was saved of it (the ingest report shows it).
+        self.recovery: StoreRecovery | None = opened.recovery
         self._lock = threading.Lock()
         self._messages: dict[int, Ingested] = {}  # by inbox id, for rows committed by this process
         # Counted once, then kept up to date: COUNT(*) reads the whole table (tens of ms for a long backlog).

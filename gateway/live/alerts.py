@@ -5,7 +5,7 @@ Alert events come from the edge (rules, frost, inputs, unreachable nodes); they 
 feed and, at start, from the history store, so a restarted gateway shows the same list. Acknowledgements are
 written to the store too, and read from it again when a list is asked for (at most every few seconds), so that
 an acknowledgement made through another gateway instance shows here. An offline or silent greenhouse is an
-alert of its own, made from its status.
+alert of its own, made from its status; so is one whose telemetry numbering started again (the registry's).
 """
 
 from __future__ import annotations
@@ -41,9 +41,12 @@ _KEEP = 2000
 _ACKS_FRESH_S = 5.0
 _ACKS_RETRY_S = 60.0
 _OFFLINE_SOURCE = "offline"
+_RENUMBERED_SOURCE = "renumbered"
 # Reasons that end what another raised: the input alerts' and a node's.
 _INPUT = frozenset({Reason.RULE_INPUT_UNUSABLE.value, Reason.RULE_INPUT_RESTORED.value})
 _NODE = frozenset({Reason.NODE_UNREACHABLE.value, Reason.NODE_ANSWERING.value})
+# The edge's own files damaged or lost: each its own occurrence, not folded with rule alerts.
+_STORE = frozenset({Reason.OUTBOX_DAMAGED.value, Reason.OUTBOX_LOST.value, Reason.MEMORY_DAMAGED.value})
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ def _source(rule: str | None, reason: str, params: dict[str, str]) -> str:
         return f"node:{params.get('node', '')}"
     if reason in _INPUT:
         return f"input:{rule}"
+    if reason in _STORE:
+        return f"store:{reason}"
     return f"rule:{rule}"
 
 
@@ -127,10 +132,23 @@ def offline_alert(health: GreenhouseHealth, acks: dict[str, tuple[str, datetime]
         (vi, en), since_ms = NEVER_HEARD, 0
     else:
         words = OFFLINE if health.availability is Availability.OFFLINE else SILENT
-        local = since.astimezone(tz).strftime("%H:%M %d/%m")
-        vi, en = (w.format(since=local) for w in words)
+        vi, en = (w.format(since=_local(since, tz)) for w in words)
         since_ms = to_ms(since)
     return _raised(health.greenhouse, _OFFLINE_SOURCE, Severity.CRITICAL, since_ms, (vi, en), acks)
+
+
+def renumbered_alert(health: GreenhouseHealth, acks: dict[str, tuple[str, datetime]], tz: ZoneInfo) -> AlertNow | None:
+    """A greenhouse whose numbering started again: what its edge had not sent may be lost. Someone should look,
+    so it stays on the list (acknowledged or not) while the registry remembers it."""
+    if health.renumbered is None:
+        return None
+    at = health.renumbered.at
+    texts = _texts(Reason.TELEMETRY_RENUMBERED.value, {"at": _local(at, tz)})
+    return _raised(health.greenhouse, _RENUMBERED_SOURCE, Severity.WARNING, to_ms(at), texts, acks)
+
+
+def _local(ts: datetime, tz: ZoneInfo) -> str:
+    return ts.astimezone(tz).strftime("%H:%M %d/%m")
 
 
 def _raised(
@@ -232,8 +250,9 @@ class AlertBoard:
         with self._lock:
             records, acks = list(self._records[greenhouse]), dict(self._acks)
         listed = fold(records, acks)
-        offline = offline_alert(health, acks, self._site.cooperative.tz)
-        return [offline, *listed] if offline is not None else listed
+        tz = self._site.cooperative.tz
+        own = [a for a in (offline_alert(health, acks, tz), renumbered_alert(health, acks, tz)) if a is not None]
+        return [*own, *listed]
 
     def acknowledge(
         self, greenhouse: str, ident: str, by: str, at: datetime, health: GreenhouseHealth

@@ -19,7 +19,8 @@ from contract.clock import Clock
 from contract.messages import Command, CommandAck, Event, RuleSetOffer, RulesReport
 from contract.mqtt import BrokerUrl, make_client
 from contract.site import SiteConfig
-from gateway.ingest.validate import LIVE, Accepted, Validator
+from gateway.health import Pulse
+from gateway.ingest.validate import LIVE, Accepted, RejectReason, Validator
 from gateway.live.alerts import AlertBoard
 from gateway.live.commands import Acks
 from gateway.live.rules import RulesBoard
@@ -48,6 +49,8 @@ class LiveFeed:
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
         self.connected = threading.Event()
+        # Counts the messages that made the feed fail; a quiet site is no stall, so there is no limit.
+        self.pulse = Pulse("live feed", stall_after_s=float("inf"))
 
     def start(self) -> None:
         self._client.connect_async(self._url.host, self._url.port, keepalive=30)
@@ -70,13 +73,26 @@ class LiveFeed:
         self.connected.set()
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        # paho's network thread dies with whatever a callback raises, and the picture with it: one message that
+        # makes the feed fail is skipped and counted, and the feed goes on.
+        try:
+            self._take(msg)
+        except Exception:
+            self.pulse.errors += 1
+            self._skip(RejectReason.INTERNAL_ERROR, msg._topic.decode("utf-8", "replace"))
+            log.exception("live feed: message could not be taken; skipped")
+
+    def _skip(self, reason: RejectReason, topic: str) -> None:
+        count = self.skipped.get(reason.value, 0)
+        self.skipped[reason.value] = count + 1
+        if count == 0:
+            log.info("live feed: message skipped", extra={"topic": topic, "reason": reason.value})
+
+    def _take(self, msg: paho.MQTTMessage) -> None:
         now = self._clock.now()
         result = self._validator.check(msg.topic, bytes(msg.payload), now)
         if not isinstance(result, Accepted):
-            count = self.skipped.get(result.reason.value, 0)
-            self.skipped[result.reason.value] = count + 1
-            if count == 0:
-                log.info("live feed: message skipped", extra={"topic": msg.topic, "reason": result.reason.value})
+            self._skip(result.reason, msg.topic)
             return
         message = result.message
         if isinstance(message, CommandAck):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl
 from contract.site import SiteConfig
@@ -12,6 +14,8 @@ from gateway.live.models import AlertNow, CommandAnswer, CommandRequest, Greenho
 from gateway.live.now import greenhouse_now
 from gateway.registry import Registry
 from gateway.storage.model import Store
+
+log = logging.getLogger(__name__)
 
 # How long the phone waits for the greenhouse to acknowledge a command before it is told "no answer".
 ACK_WAIT_S = 10.0
@@ -44,6 +48,17 @@ class Live:
         state_ts, states = self.registry.actuators(greenhouse_id)
         active = sum(1 for a in self.board.alerts(greenhouse_id, health) if a.active)
         return greenhouse_now(gh, health, state_ts, states, active)
+
+    def pictures(self, greenhouse_ids: list[str]) -> list[GreenhouseNow]:
+        """Each greenhouse now. One whose picture cannot be built is left out, and logged, not the others with it:
+        one greenhouse's broken state must not blank the screen of everyone who sees several."""
+        found = []
+        for gh in greenhouse_ids:
+            try:
+                found.append(self.greenhouse(gh))
+            except Exception:
+                log.exception("the picture of a greenhouse could not be built; left out", extra={"greenhouse": gh})
+        return found
 
     def command(
         self, greenhouse_id: str, request: CommandRequest, by: str, wait_s: float = ACK_WAIT_S

@@ -36,7 +36,7 @@ def _glance(now: GreenhouseNow) -> Glance:
 async def changes(live: Live, greenhouses: list[str], ping_s: float) -> AsyncIterator[list[GreenhouseNow]]:
     """Every greenhouse at first, then those changed since; an empty list after ``ping_s`` with no change."""
     version, _ = live.registry.changed_since(0, 0)
-    first = [live.greenhouse(g) for g in greenhouses]
+    first = live.pictures(greenhouses)
     sent = {now.greenhouse: _glance(now) for now in first}
     yield first
     quiet_s = 0.0
@@ -47,8 +47,8 @@ async def changes(live: Live, greenhouses: list[str], ping_s: float) -> AsyncIte
         if latest == version and quiet_s < ping_s:
             continue
         version = latest
-        pictures = [live.greenhouse(g) for g in greenhouses]
-        changed = [now for now in pictures if now.greenhouse in messaged or _glance(now) != sent[now.greenhouse]]
+        pictures = live.pictures(greenhouses)
+        changed = [now for now in pictures if now.greenhouse in messaged or _glance(now) != sent.get(now.greenhouse)]
         sent |= {now.greenhouse: _glance(now) for now in changed}
         if changed or quiet_s >= ping_s:
             quiet_s = 0.0

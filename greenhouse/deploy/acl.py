@@ -17,15 +17,17 @@ EDGE_WRITES = (
     Channel.EVENTS,
     Channel.RULES_STATUS,
 )
-EDGE_READS = (Channel.CMD, Channel.RULES)
-# The central services publish commands (live/commands) and rule sets (rules deploy), and read everything.
-CENTRAL_WRITES = (Channel.CMD, Channel.RULES)
+# The gateway's receipts (what it has stored) on ``stored``: each edge reads its own greenhouse's only.
+EDGE_READS = (Channel.CMD, Channel.RULES, Channel.STORED)
+# The central services publish commands (live/commands), rule sets (rules deploy) and receipts (the gateway),
+# and read everything.
+CENTRAL_WRITES = (Channel.CMD, Channel.RULES, Channel.STORED)
 # The broker's own uptime, the one topic the container healthcheck reads.
 HEALTH_TOPIC = "$SYS/broker/uptime"
 
 
 def edge_user(site: str, greenhouse: str) -> str:
-    """The MQTT account of one greenhouse's edge gateway; the same name as its client id."""
+    """The MQTT account of one greenhouse's edge gateway, and so its client id on the edges' listener."""
     return f"edge-{site}-{greenhouse}"
 
 

@@ -13,6 +13,7 @@ from greenhouse.deploy.broker_accounts import AccountExists, NotInitialised
 from greenhouse.deploy.gateways import add_gateway
 from greenhouse.deploy.init import SecretsExist, init_stack
 from greenhouse.deploy.layout import StackLayout
+from greenhouse.deploy.listeners import BrokerListener
 from greenhouse.errors import UsageError
 
 ArgType = Callable[[str], str]
@@ -94,7 +95,8 @@ def run_gateways_add(args: argparse.Namespace) -> int:
     print(pick(words.EDGE_RUN, lang).format(ca=layout.ca_cert))
     print(
         f"  greenhouse edge --config {args.site.name} --greenhouse {account.greenhouse}"
-        f" --mqtt-url mqtts://{account.user}:{account.password}@{args.broker}:8883 --mqtt-ca ca.crt"
+        f" --mqtt-url mqtts://{account.user}:{account.password}@{args.broker}:{BrokerListener.EDGES.value}"
+        " --mqtt-ca ca.crt"
     )
     print(pick(words.RELOAD, lang))
     return 0

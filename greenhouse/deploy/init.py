@@ -15,12 +15,15 @@ from greenhouse.deploy import acl, certs
 from greenhouse.deploy.broker_accounts import add_account
 from greenhouse.deploy.env_file import CENTRAL_USER, HEALTH_USER, StackEnv, new_secret, write_private
 from greenhouse.deploy.layout import MOSQUITTO_UID, StackLayout
+from greenhouse.deploy.listeners import BrokerListener
 
 # Names the broker is reached by inside the stack, and from the server itself.
 STACK_HOSTS = ("mosquitto", "localhost", "127.0.0.1")
 ACL_HEADER = (
     "# Written by 'greenhouse init'; 'greenhouse gateways add' appends one section per greenhouse gateway.\n"
     "# No section for anonymous clients: the broker refuses them (allow_anonymous false).\n"
+    f"# On the greenhouse gateways' listener ({BrokerListener.EDGES.value}) the broker takes each account's name"
+    " as its client id.\n"
 )
 
 

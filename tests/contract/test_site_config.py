@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from contract.config_file import ConfigError, load_site
+from contract.config_file import OUTSIDE_FOLDER, ConfigError, load_site
 from contract.kinds import ActuatorKind
 from greenhouse.cli import main
 from tests.conftest import EXAMPLE_SITE
@@ -128,3 +128,39 @@ def test_cli_rejects_bad_arguments_with_the_option_named(capsys: pytest.CaptureF
     with pytest.raises(SystemExit):
         main(["edge", "--config", "x.yaml", "--greenhouse", "g", "--mqtt-url", "http://broker"])
     assert "mqtt://host:1883" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("exists", [True, False])
+@pytest.mark.parametrize("how", ["absolute", "climbing", "link"])
+def test_a_rules_file_outside_the_site_folder_is_refused_alike_whether_or_not_it_exists(
+    tmp_path: Path, how: str, exists: bool
+) -> None:
+    # A site file with `rules_file: /proc/self/cmdline` used to be accepted, and its text then served to readers.
+    site_dir, outside = tmp_path / "site", tmp_path / "secret"
+    (site_dir / "rules").mkdir(parents=True)
+    outside.mkdir()
+    for name in ("tomato.yaml", "leafy.yaml"):
+        (site_dir / "rules" / name).write_text((EXAMPLE_SITE.parent / "rules" / name).read_text("utf-8"), "utf-8")
+    target = outside / "passwords.txt"
+    if exists:
+        target.write_text("mqtt password", encoding="utf-8")
+    named = {"absolute": str(target), "climbing": "../secret/passwords.txt", "link": "rules/linked.yaml"}[how]
+    if how == "link":
+        (site_dir / "rules" / "linked.yaml").symlink_to(target)
+    site_path = site_dir / "site.yaml"
+    site_path.write_text(
+        EXAMPLE_SITE.read_text(encoding="utf-8").replace("rules_file: rules/leafy.yaml", f"rules_file: {named}"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_site(site_path)
+    assert caught.value.problems == [f"{site_path}:96: greenhouses[2].rules_file: {OUTSIDE_FOLDER}"]
+
+
+def test_a_rules_file_in_a_subfolder_of_the_site_folder_loads(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    for name in ("tomato.yaml", "leafy.yaml"):
+        (tmp_path / "rules" / name).write_text((EXAMPLE_SITE.parent / "rules" / name).read_text("utf-8"), "utf-8")
+    site_path = tmp_path / "site.yaml"
+    site_path.write_text(EXAMPLE_SITE.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_site(site_path).greenhouses[2].rules_file == (tmp_path / "rules" / "leafy.yaml").resolve()

@@ -15,8 +15,10 @@ import yaml
 
 from greenhouse.cli import build_parser
 from greenhouse.deploy.env_file import HEALTH_USER, StackEnv
+from greenhouse.deploy.listeners import BrokerListener
 from greenhouse.grafana.export import files as grafana_files
 from tests.conftest import EXAMPLE_SITE
+from tests.deploy import mosquitto_conf
 from tests.deploy.compose import MissingVariable, host_path, load, mounts, read_env, resolve
 
 REPO = Path(__file__).resolve().parents[2]
@@ -149,7 +151,31 @@ def test_mosquitto_finds_every_file_its_config_names(resolved: dict[str, dict[st
             assert _container_file(value, broker, stack_dir).is_file(), f"mosquitto.conf {key} {value}"
     health = " ".join(broker["healthcheck"]["test"][1:])
     assert f"-u {HEALTH_USER}" in health and "--cafile /mosquitto/secrets/certs/ca.crt" in health
-    assert "-p 8883" in health and shlex.split(health)[0] == "mosquitto_sub"
+    assert f"-p {BrokerListener.CENTRAL.value}" in health and shlex.split(health)[0] == "mosquitto_sub"
+
+
+def test_each_client_uses_the_listener_meant_for_it_and_only_the_edges_one_is_published(
+    resolved: dict[str, dict[str, Any]],
+) -> None:
+    conf = mosquitto_conf.read()
+    assert set(conf.listeners) == {listener.value for listener in BrokerListener}
+    # A greenhouse's login is its client id where greenhouses connect; the central services pick theirs.
+    assert conf.listener_option(BrokerListener.EDGES, "use_username_as_clientid") == "true"
+    assert conf.listener_option(BrokerListener.CENTRAL, "use_username_as_clientid") in (None, "false")
+    assert conf.setting("use_username_as_clientid") is None, "global: it would make central connections kick each other"
+    # Mosquitto 2.0.12 and later (the image) drop what arrives for an offline persistent session when security
+    # is per listener (eclipse/mosquitto#2618); the Debian 2.0.11 the tests run predates that, so only this shows it.
+    assert conf.setting("per_listener_settings") == "false"
+    for port in conf.listeners:
+        assert conf.listener_option(port, "certfile") and conf.listener_option(port, "keyfile"), f"listener {port}"
+    services = {**resolved["main"]["services"], **resolved["sim"]["services"]}
+    published = {int(str(p).rsplit(":", 1)[1]) for p in services["mosquitto"]["ports"]}
+    assert published == {BrokerListener.EDGES.value}
+    for name, service in services.items():
+        if service.get("command", [None])[0] in ("gateway", "edge"):
+            url = build_parser().parse_args(service["command"]).mqtt_url
+            expected = BrokerListener.CENTRAL if name == "gateway" else BrokerListener.EDGES
+            assert url.port == expected.value, f"{name}: {url}"
 
 
 def test_grafana_provisioning_is_what_the_code_generates(resolved: dict[str, dict[str, Any]], stack_dir: Path) -> None:

@@ -4,6 +4,7 @@ never overwritten; the first admin signs in with the password printed once; bad 
 from __future__ import annotations
 
 import re
+import shlex
 import stat
 from pathlib import Path
 
@@ -12,9 +13,10 @@ from cryptography import x509
 
 from contract.clock import Clock
 from gateway.accounts.service import Accounts
-from greenhouse.cli import main
+from greenhouse.cli import build_parser, main
 from greenhouse.deploy.env_file import StackEnv
 from greenhouse.deploy.layout import StackLayout
+from greenhouse.deploy.listeners import BrokerListener
 from greenhouse.deploy.mosquitto_passwd import verify
 from tests.conftest import EXAMPLE_SITE
 from tests.deploy.compose import read_env
@@ -120,6 +122,10 @@ def test_gateways_add_writes_an_account_for_that_greenhouse_only(tmp_path: Path,
     assert verify(entry, password)
     section = layout.acl.read_text().split(f"user {user}\n")[1].split("\n\n")[0]
     assert all("/ca-chua-1/" in line for line in section.splitlines())
+    # The command shown connects where the broker binds a greenhouse's login to its client id.
+    (command,) = [line for line in out.splitlines() if "greenhouse edge" in line]
+    url = build_parser().parse_args(shlex.split(command)[1:]).mqtt_url
+    assert url.port == BrokerListener.EDGES and url.username == user and url.password == password
     # Twice: refused, and nothing changes.
     before = layout.passwd.read_text(), layout.acl.read_text()
     assert main(args) == 2

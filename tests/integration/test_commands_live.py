@@ -109,3 +109,50 @@ def test_pump_refused_when_the_tank_is_low(tmp_path: Path, mosquitto: Mosquitto)
             assert not state.actuators["pump"].on and not state.actuators["valve-a"].on
         finally:
             edge.stop()
+
+
+def test_hostile_and_replayed_commands_neither_stop_the_agent_nor_cut_a_running_irrigation(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    site = one_greenhouse_site(tmp_path, rules=rules_yaml([]))
+    with stack(tmp_path, mosquitto, site, datetime(2026, 3, 10, 9, 0, tzinfo=TZ), speed=30) as s:
+        edge = EdgeThread(s)
+        p = s.probe
+        try:
+            p.wait(lambda: len(p.unique_seqs(GH)) >= 2, 20, "telemetry flowing")
+            watering = p.command(GH, "valve-a", s.clock.now(), duration_s=1200)
+            assert watering.outcome is AckOutcome.ACCEPTED
+            p.wait(lambda: s.sim.state(GH).actuators["valve-a"].on, 10, "the valve opens")
+            acks_before = len(p.acks)
+            # 4 KB of '[' on cmd/fan made json.loads raise RecursionError: the agent exited, every relay dropped.
+            p.send_raw(GH, "fan", b"[" * 4000)
+            now = s.clock.now()
+            expires = now + timedelta(minutes=2)
+            replay = Command(
+                id="replayed", actuator="fan", action="on", duration_s=60, issued_at=now, expires_at=expires
+            )
+            p.send_raw(GH, "fan", replay.to_json())
+            p.send_raw(GH, "fan", replay.to_json())  # the same id again: carried out once
+            # Retained, a command would run again at every restart of the agent.
+            topic = f"gh/v1/{s.site.cooperative.id}/{GH}/cmd/fan"
+            kept = replay.model_copy(update={"id": "kept"})
+            p.client.publish(topic, kept.to_json(), qos=1, retain=True).wait_for_publish(5)
+            p.wait(lambda: len(p.acks) >= acks_before + 4, 15, "an answer to each")
+            answers = {(a.command_id, a.outcome, a.reason) for a in p.acks[acks_before:]}
+            assert ("?", AckOutcome.REFUSED, Reason.BAD_PAYLOAD) in answers
+            assert ("replayed", AckOutcome.ACCEPTED, Reason.ACCEPTED) in answers
+            assert ("replayed", AckOutcome.REFUSED, Reason.DUPLICATE_COMMAND) in answers
+            seq_now = max(p.unique_seqs(GH))
+            p.wait(lambda: max(p.unique_seqs(GH)) >= seq_now + 3, 20, "the agent keeps publishing telemetry")
+            assert s.sim.state(GH).actuators["valve-a"].on, "the running irrigation was not cut"
+            assert edge.agent.errors == 0
+            # Sent while the agent was connected, the retained command came live and ran once. At the next start
+            # the broker hands it over again, flagged retained: refused, not run a second time.
+            edge.stop()
+            acks_before = len(p.acks)
+            edge = EdgeThread(s)
+            p.wait(lambda: any(a.command_id == "kept" for a in p.acks[acks_before:]), 15, "the retained one answered")
+            again = next(a for a in p.acks[acks_before:] if a.command_id == "kept")
+            assert (again.outcome, again.reason) == (AckOutcome.REFUSED, Reason.RETAINED_COMMAND)
+        finally:
+            edge.stop()

@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import paho.mqtt.client as paho
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from contract.messages import (
     TelemetryBatch,
 )
 from contract.mqtt import BrokerUrl, make_client
+from edge.commands import MAX_LIFETIME
 
 
 class Probe:
@@ -108,7 +109,8 @@ class Probe:
             duration_s=duration_s,
             position_pct=position_pct,
             issued_at=now,
-            expires_at=now + timedelta(hours=1),
+            # The longest an edge accepts: simulated time runs fast in these tests.
+            expires_at=now + MAX_LIFETIME,
             issued_by="test",
         )
         self.send_raw(greenhouse, actuator, cmd.to_json())

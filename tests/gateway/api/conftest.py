@@ -29,7 +29,7 @@ from tests.conftest import EXAMPLE_SITE
 from tests.support.accounts import add_user
 
 OTHER_COOPERATIVE = "htx-bac-ha"
-LIMITS = LimitSettings(window=timedelta(minutes=15), per_user=3, per_address=6)
+LIMITS = LimitSettings(window=timedelta(minutes=15), per_name_from_address=3, per_address=6)
 SESSION_TTL = timedelta(hours=8)
 
 
