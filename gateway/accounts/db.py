@@ -73,8 +73,15 @@ def _say_what_was_found(path: Path, opened: QueueDb) -> None:
         log.error("accounts file damaged: kept aside, and the users that could be read saved", extra=extra)
     elif opened.opened is Opened.EMPTY:
         log.error("accounts file empty: every user is gone; add an admin with 'greenhouse users add'", extra=where)
-    elif opened.opened is Opened.NEW:
+    elif opened.opened is Opened.NEW and _ran_here_before(path):
         log.warning("no accounts file: a new one is made, with no users", extra=where)
+    elif opened.opened is Opened.NEW:
+        log.info("first start here: a new accounts file is made", extra=where)
+
+
+def _ran_here_before(path: Path) -> bool:
+    """Other files in the data folder (a spool, a history): the accounts file was lost, not yet to be made."""
+    return any(not p.name.startswith(path.name) for p in path.parent.iterdir())
 
 
 def accounts_path(data_dir: Path) -> Path:

@@ -137,6 +137,7 @@ def test_an_accounts_file_lost_is_said_in_the_log_not_passed_over(
     accounts = Accounts(data, Clock().now)
     add_user(accounts, "quan-tri", Role.ADMIN)
     accounts.close()
+    Spool(_spool_path(data)).close()  # the gateway ran here: its spool is beside the accounts file
     if lose == "deleted":
         accounts_path(data).unlink()
     else:
@@ -172,3 +173,9 @@ def test_the_edges_alerts_about_its_files_are_each_an_alert_of_their_own(tmp_pat
     texts = {a.text_en for a in listed if a.active}
     assert texts == {render(reason, params, "en") for reason, params in told}, "not folded into one"
     store.close()
+
+
+def test_a_first_start_in_an_empty_folder_is_no_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        Accounts(tmp_path / "new", Clock().now).close()
+    assert [r for r in caplog.records if r.name == "gateway.accounts.db"] == []
