@@ -85,7 +85,7 @@ class EdgeAgent:
         now = clock.now()
         self.controller = Controller(site.cooperative.id, greenhouse, now, saved.control if saved else None)
         self._written: dict[str, tuple[bool, float | None]] = {}
-        self._carried_out = CarriedOut()
+        self._carried_out = CarriedOut(saved.carried_out if saved is not None else None)
         self.errors = 0  # passes and inbound messages that raised, each logged and skipped
         self._last_contact: dict[str, datetime] = {n.id: now for n in greenhouse.nodes}
         self._lost_nodes: set[str] = set()  # silent past contact_timeout_s: driven to fail-safe
@@ -179,8 +179,15 @@ class EdgeAgent:
         # At each poll every output is rewritten: it feeds the relay boards' watchdogs and shows contact.
         changed = self._drive(now, every=polled)
         if polled or changed or commands:
-            control, counters = self.controller.memory(), self.outbox.last_values()
-            self.memory.save(EdgeMemory(saved_at=now, rules=self.rules_state, control=control, counters=counters))
+            self.memory.save(
+                EdgeMemory(
+                    saved_at=now,
+                    rules=self.rules_state,
+                    control=self.controller.memory(),
+                    counters=self.outbox.last_values(),
+                    carried_out=self._carried_out.until,
+                )
+            )
         self._flush_events()
         if changed or now >= self._next_heartbeat:
             self._publish_state(now)

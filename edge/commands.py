@@ -99,8 +99,13 @@ class CarriedOut:
     """Command ids already carried out, each kept until its command expires: a replay of one (the same
     message again, from the broker or anyone) is refused, and the set stays small because lifetimes are bounded."""
 
-    def __init__(self) -> None:
-        self._until: dict[str, datetime] = {}
+    def __init__(self, remembered: dict[str, datetime] | None = None) -> None:
+        self._until: dict[str, datetime] = dict(remembered or {})
+
+    @property
+    def until(self) -> dict[str, datetime]:
+        """Each id with the expiry of its command, for the agent's memory."""
+        return dict(self._until)
 
     def first_time(self, cmd: Command, now: datetime) -> bool:
         """True the first time this id is seen (and remembers it); False for a repeat."""

@@ -34,6 +34,8 @@ class EdgeMemory(BaseModel):
     control: ControllerMemory
     # The last number each outbox counter gave: an outbox lost or replaced must not number from 1 again.
     counters: dict[str, int] = Field(default_factory=dict)
+    # Command ids carried out, until each command expires: a replay after a restart is still a replay.
+    carried_out: dict[str, AwareDatetime] = Field(default_factory=dict)
 
 
 class _Numbering(BaseModel):

@@ -127,7 +127,7 @@ def test_hostile_and_replayed_commands_neither_stop_the_agent_nor_cut_a_running_
             # 4 KB of '[' on cmd/fan made json.loads raise RecursionError: the agent exited, every relay dropped.
             p.send_raw(GH, "fan", b"[" * 4000)
             now = s.clock.now()
-            expires = now + timedelta(minutes=2)
+            expires = now + timedelta(minutes=14)  # within the edge's horizon, and past the restart below
             replay = Command(
                 id="replayed", actuator="fan", action="on", duration_s=60, issued_at=now, expires_at=expires
             )
@@ -154,5 +154,9 @@ def test_hostile_and_replayed_commands_neither_stop_the_agent_nor_cut_a_running_
             p.wait(lambda: any(a.command_id == "kept" for a in p.acks[acks_before:]), 15, "the retained one answered")
             again = next(a for a in p.acks[acks_before:] if a.command_id == "kept")
             assert (again.outcome, again.reason) == (AckOutcome.REFUSED, Reason.RETAINED_COMMAND)
+            # The ids carried out are remembered across the restart: a replay now is still a replay.
+            p.send_raw(GH, "fan", replay.to_json())
+            p.wait(lambda: sum(a.command_id == "replayed" for a in p.acks) == 3, 15, "the replay answered")
+            assert [a for a in p.acks if a.command_id == "replayed"][-1].reason is Reason.DUPLICATE_COMMAND
         finally:
             edge.stop()
