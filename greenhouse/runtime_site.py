@@ -30,7 +30,9 @@ def write_site(site: SiteConfig, path: Path) -> Path:
         if gh.rules_file is not None:
             source = gh.rules_file.resolve()
             if not source.is_relative_to(folder):
-                source = copies.setdefault(source, _copy_into(source, folder / "rules", set(copies.values())))
+                if source not in copies:
+                    copies[source] = _copy_into(source, folder / "rules", set(copies.values()))
+                source = copies[source]
             gh = gh.model_copy(update={"rules_file": source.relative_to(folder)})
         greenhouses.append(gh)
     data = site.model_copy(update={"greenhouses": greenhouses}).model_dump(mode="json")
