@@ -54,6 +54,12 @@ class _Disconnected:
     detail: str
 
 
+@dataclass(frozen=True)
+class _Sent:
+    row_id: int
+    at: float  # monotonic
+
+
 _Note = Inbound | _Puback | _Stored | _Connected | _Disconnected
 _Key = tuple[topics.Channel, int]
 # The gateway answers within a second when it runs; past these it is down or the answer was lost.
@@ -79,11 +85,12 @@ class MqttLink:
         self._in_paho: dict[int, int] = {}  # mid -> outbox row id, for rows that leave on PUBACK
         self._early_acks: set[int] = set()
         self._numbered_mids: set[int] = set()  # numbered rows' messages whose PUBACK is still to come
-        self._awaiting: dict[_Key, int] = {}  # numbered rows handed to paho -> outbox row id, until the gateway acks
+        # Numbered rows handed to paho, until the gateway acks them; in the order sent, so the first waited longest.
+        self._awaiting: dict[_Key, _Sent] = {}
         self._last_handed = 0  # highest outbox row id handed to paho
         self._resend_base_s = resend_after_s
         self._resend_after_s = resend_after_s
-        self._waiting_since: float | None = None  # when the gateway last acknowledged, or rows began to wait
+        self._acked_since_resend = False
         self.resent = 0  # rows sent again for want of an acknowledgement
         self.connected = False
         self._reported_down = False  # an outage is logged once, not at every reconnect attempt
@@ -176,28 +183,35 @@ class MqttLink:
             log.warning("delivery acknowledgement ignored", extra={"detail": detail})
             return
         keys = [(topics.Channel.TELEMETRY, n) for n in ack.telemetry] + [(topics.Channel.EVENTS, n) for n in ack.events]
-        done = [row_id for row_id in (self._awaiting.pop(k, None) for k in keys) if row_id is not None]
+        done = [sent.row_id for sent in (self._awaiting.pop(k, None) for k in keys) if sent is not None]
         self._outbox.remove(done)
-        self._waiting_since = time.monotonic() if self._awaiting else None
+        self._acked_since_resend = True
         self._resend_after_s = self._resend_base_s
 
     def _resend_if_unanswered(self) -> None:
-        """Send again what the gateway has not acknowledged in time, oldest first, waiting longer each round."""
-        if not self.connected or self._waiting_since is None:
+        """Send again each row the gateway has not acknowledged in time, oldest first. The wait doubles while a
+        round brings no acknowledgement at all (the gateway is down), and starts over at the next one; a row
+        lost while newer ones are acknowledged is sent again after the first wait."""
+        if not self.connected or not self._awaiting:
             return
-        if time.monotonic() - self._waiting_since < self._resend_after_s:
+        now = time.monotonic()
+        if now - next(iter(self._awaiting.values())).at < self._resend_after_s:
             return
-        waiting = set(self._awaiting.values())
+        due = [(k, sent) for k, sent in self._awaiting.items() if now - sent.at >= self._resend_after_s]
         # Handed rows are the oldest in the outbox: awaiting the gateway, or (unnumbered) a PUBACK.
-        handed = self._outbox.pending(0, len(self._awaiting) + len(self._in_paho))
-        rows = [r for r in handed if r.id in waiting]
-        waited = {"rows": len(rows), "after_s": self._resend_after_s}
+        handed = {r.id: r for r in self._outbox.pending(0, len(self._awaiting) + len(self._in_paho))}
+        waited = {"rows": len(due), "after_s": self._resend_after_s}
         log.info("no delivery acknowledgement; sending again", extra=waited)
-        for row in rows:
-            self._publish_numbered(row)
-        self.resent += len(rows)
-        self._waiting_since = time.monotonic()
-        self._resend_after_s = min(self._resend_after_s * 2, _RESEND_AFTER_MAX_S)
+        for key, sent in due:
+            del self._awaiting[key]
+            row = handed.get(sent.row_id)
+            if row is not None:
+                self._publish_numbered(row)
+                self._awaiting[key] = _Sent(row.id, now)  # to the end: the order is the order sent
+        self.resent += len(due)
+        if not self._acked_since_resend:
+            self._resend_after_s = min(self._resend_after_s * 2, _RESEND_AFTER_MAX_S)
+        self._acked_since_resend = False
 
     def _hand_over(self) -> None:
         room = self._window - len(self._in_paho) - len(self._awaiting)
@@ -208,9 +222,7 @@ class MqttLink:
             key = _key(row)
             if key is not None:
                 self._publish_numbered(row)
-                self._awaiting[key] = row.id
-                if self._waiting_since is None:
-                    self._waiting_since = time.monotonic()
+                self._awaiting[key] = _Sent(row.id, time.monotonic())
                 continue
             info = self._client.publish(row.topic, row.payload, qos=1, retain=row.retain)
             if info.mid in self._early_acks:

@@ -45,6 +45,9 @@ class ApiServer:
 
 def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clock: Clock) -> int:
     args.data_dir.mkdir(parents=True, exist_ok=True)
+    # Opened first, so that it can tell a first start from a lost file by the gateway's other files.
+    # Sessions and sign-in limits run on wall time, not on the demo's scaled clock.
+    accounts = Accounts(args.data_dir, Clock().now)
     store = open_store(args.influx_url, args.influx_db, args.influx_token, args.data_dir, site.cooperative.id)
     settings = GatewaySettings(
         broker=args.mqtt_url,
@@ -54,8 +57,6 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
         mqtt5=not args.no_share,
     )
     gateway = Gateway(site, store, settings, clock)
-    # Sessions and sign-in limits run on wall time, not on the demo's scaled clock.
-    accounts = Accounts(args.data_dir, Clock().now)
     if not accounts.users.all():
         log.warning(
             "no user can sign in yet: add the first admin with"

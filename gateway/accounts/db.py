@@ -79,9 +79,13 @@ def _say_what_was_found(path: Path, opened: QueueDb) -> None:
         log.info("first start here: a new accounts file is made", extra=where)
 
 
+# The gateway's other files in its data folder (gateway/service.py, gateway/main.py); the folder may be shared.
+_GATEWAY_FILES = ("gateway-*-spool.sqlite3", "history-*.sqlite3")
+
+
 def _ran_here_before(path: Path) -> bool:
-    """Other files in the data folder (a spool, a history): the accounts file was lost, not yet to be made."""
-    return any(not p.name.startswith(path.name) for p in path.parent.iterdir())
+    """The gateway's spool or history is already there: the accounts file was lost, not yet to be made."""
+    return any(next(path.parent.glob(pattern), None) is not None for pattern in _GATEWAY_FILES)
 
 
 def accounts_path(data_dir: Path) -> Path:
