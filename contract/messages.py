@@ -11,21 +11,37 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from contract.kinds import ActuatorKind, ControlSource, Quality, SensorKind
 from contract.reasons import Reason
 from contract.topics import ID_PATTERN
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+# Free text bounded, so that a peer cannot make every view and every stored series carry megabytes: a name or a
+# code (Short), and a parameter shown to people, such as a sensor's name or what was wrong (Text).
+Short = Annotated[str, StringConstraints(max_length=64)]
+Text = Annotated[str, StringConstraints(max_length=1000)]
+MAX_PARAMS = 50
+Params = Annotated[dict[Short, Text], Field(max_length=MAX_PARAMS)]
 # A day: no command, run or rule action may ask for longer.
 MAX_DURATION_S = 24 * 3600
+
+
+def _whole_number(value: object) -> object:
+    # A Literal compares by equality, so JSON true and 1.0 would pass for 1, strict mode or not.
+    if type(value) is not int:
+        raise ValueError("the version is a whole number, e.g. 1")
+    return value
+
+
+Version = Annotated[Literal[1], BeforeValidator(_whole_number)]
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    v: Literal[1] = 1
+    v: Version = 1
 
     def to_json(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()
@@ -73,7 +89,7 @@ class Status(Message):
     greenhouse: Id
     state: Availability
     ts: AwareDatetime | None = None  # absent in the last will, which is written in advance
-    agent_version: str | None = None
+    agent_version: Short | None = None
     outbox_depth: int | None = Field(default=None, ge=0)
 
 
@@ -88,7 +104,7 @@ class ActuatorState(BaseModel):
     until: AwareDatetime | None = None  # when the current run ends, if it is timed
     source: ControlSource
     reason: Reason
-    reason_params: dict[str, str] = Field(default_factory=dict)
+    reason_params: Params = Field(default_factory=dict)
     reachable: bool = True
 
 
@@ -130,11 +146,11 @@ class AckOutcome(StrEnum):
 class CommandAck(Message):
     site: Id
     greenhouse: Id
-    command_id: str
-    actuator: str  # may be unknown: echo what was asked for
+    command_id: Short
+    actuator: Short  # may be unknown: echo what was asked for
     outcome: AckOutcome
     reason: Reason
-    reason_params: dict[str, str] = Field(default_factory=dict)
+    reason_params: Params = Field(default_factory=dict)
     effective_duration_s: float | None = None
     ts: AwareDatetime
 
@@ -161,12 +177,12 @@ class Event(Message):
     ts: AwareDatetime
     kind: EventKind
     severity: Severity = Severity.INFO
-    rule: str | None = None
-    actuator: str | None = None
-    action: str | None = None
+    rule: Id | None = None
+    actuator: Id | None = None
+    action: Short | None = None
     reason: Reason
-    reason_params: dict[str, str] = Field(default_factory=dict)
-    inputs: dict[str, float] = Field(default_factory=dict)
+    reason_params: Params = Field(default_factory=dict)
+    inputs: Annotated[dict[Short, float], Field(max_length=MAX_PARAMS)] = Field(default_factory=dict)
     # Numbered by the edge's outbox like telemetry, so that the gateway can say it holds this very event.
     seq: int | None = Field(default=None, ge=1)
 

@@ -29,7 +29,7 @@ def _number(payload: bytes) -> int | None:
     if len(payload) > MAX_PAYLOAD_BYTES:
         return None
     try:
-        return _Numbered.model_validate_json(payload).seq
+        return _Numbered.model_validate_json(payload, strict=True).seq  # an edge sends only whole numbers
     except ValidationError:
         return None
 

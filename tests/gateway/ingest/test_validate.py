@@ -132,17 +132,33 @@ def test_hostile_messages_are_rejected_with_their_reason(
 
 def test_a_lone_surrogate_in_an_event_is_refused_and_a_surrogate_pair_is_not() -> None:
     # A lone surrogate passed the old step-by-step parse and broke every view that encoded the event as UTF-8.
+    event: dict[str, object] = {
+        "site": "htx-moc-chau",
+        "greenhouse": "ca-chua-1",
+        "ts": NOW.isoformat(),
+        "kind": "alert",
+        "reason": "rule_alert",
+        "rule": "frost",
+        "reason_params": {"name": "\ud800"},
+    }
+    topic = "gh/v1/htx-moc-chau/ca-chua-1/events"
+    refused = _check(json.dumps(event).encode(), topic)
+    assert isinstance(refused, Rejected) and refused.reason is RejectReason.NOT_JSON
+    event["reason_params"] = {"name": "sương muối \U0001f345"}  # a surrogate pair in JSON: valid
+    accepted = _check(json.dumps(event).encode(), topic)
+    assert isinstance(accepted, Accepted)
+    assert accepted.message.reason_params == {"name": "sương muối \U0001f345"}  # type: ignore[union-attr]
+
+
+def test_free_text_is_bounded() -> None:
     event = {
         "site": "htx-moc-chau",
         "greenhouse": "ca-chua-1",
         "ts": NOW.isoformat(),
         "kind": "alert",
         "reason": "rule_alert",
-        "rule": "\ud800",
     }
     topic = "gh/v1/htx-moc-chau/ca-chua-1/events"
-    refused = _check(json.dumps(event).encode(), topic)
-    assert isinstance(refused, Rejected) and refused.reason is RejectReason.NOT_JSON
-    event["rule"] = "sương-muối \U0001f345"  # written as a surrogate pair by json.dumps: valid UTF-16 escapes
-    accepted = _check(json.dumps(event).encode(), topic)
-    assert isinstance(accepted, Accepted) and accepted.message.rule == "sương-muối \U0001f345"  # type: ignore[union-attr]
+    for too_much in ({"rule": "x" * 100}, {"action": "x" * 65}, {"reason_params": {"detail": "x" * 1001}}):
+        refused = _check(json.dumps({**event, **too_much}).encode(), topic)
+        assert isinstance(refused, Rejected) and refused.reason is RejectReason.INVALID, too_much
