@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from contract.messages import Id
 from contract.reasons import Reason, render
 from contract.site import Greenhouse
 from gateway import points
@@ -32,9 +33,10 @@ class AuditQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     at: AwareDatetime
-    actuator: str | None = None
-    zone: str | None = None  # its valve and pump
-    rule: str | None = None
+    # Ids as the site and the rules write them: an empty or odd one names nothing, and the store cannot be asked it.
+    actuator: Id | None = None
+    zone: Id | None = None  # its valve and pump
+    rule: Id | None = None
     before_min: float = Field(default=60, gt=0, le=7 * 24 * 60)
     after_min: float = Field(default=5, ge=0, le=24 * 60)
 
@@ -63,7 +65,10 @@ class AuditAnswer(BaseModel):
 
 def audit(store: Store, gh: Greenhouse, q: AuditQuery) -> AuditAnswer:
     actuators = _actuators(gh, q)
-    start, end = q.at - timedelta(minutes=q.before_min), q.at + timedelta(minutes=q.after_min)
+    try:
+        start, end = q.at - timedelta(minutes=q.before_min), q.at + timedelta(minutes=q.after_min)
+    except OverflowError:  # a window reaching past year 1 or 9999
+        raise AuditError(f"at: {q.at.isoformat()} is too near the first or last day a date can have") from None
     tag_sets = [{"greenhouse": gh.id, "actuator": a} for a in actuators]
     if q.rule is not None:
         tag_sets = [{**t, "rule": q.rule} for t in tag_sets] if tag_sets else [{"greenhouse": gh.id, "rule": q.rule}]

@@ -15,12 +15,14 @@ from pydantic import BaseModel
 from contract.durable import StoreRecovery
 from contract.kinds import SensorKind
 from contract.site import SiteConfig
+from contract.topics import ID_PATTERN
 from gateway.accounts.roles import Action
 from gateway.accounts.service import Accounts
 from gateway.api.access import Principal, may_see, require_cooperative, require_greenhouse
 from gateway.api.auth import Auth
 from gateway.api.health_routes import health_router
 from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
+from gateway.api.limits import BodyLimits
 from gateway.api.live_routes import live_router
 from gateway.api.rules_routes import rules_router
 from gateway.api.session_routes import session_router
@@ -41,6 +43,8 @@ from rules.model import rules_file_text
 CSV_ROW_LIMIT = 2_000_000
 # A request that is well-formed but cannot be answered as asked (Starlette renamed its constant).
 UNPROCESSABLE = 422
+# An actuator, zone or rule asked about: refused at the parameter, with its pattern, when it cannot be an id.
+AnId = Annotated[str | None, Query(pattern=ID_PATTERN)]
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         " requests that change something carry the X-CSRF-Token that the sign-in and /api/v1/me give.",
         dependencies=[Depends(auth.csrf_guard)],
     )
+    app.add_middleware(BodyLimits)  # before anything reads a body: see api/limits.py
     app.include_router(health_router(ctx.pulses))
     app.include_router(session_router(auth))
     app.include_router(user_router(ctx.site, auth))
@@ -197,9 +202,9 @@ def create_app(ctx: ApiContext) -> FastAPI:
         greenhouse: str,
         at: datetime,
         who: Reader,
-        actuator: str | None = None,
-        zone: str | None = None,
-        rule: str | None = None,
+        actuator: AnId = None,
+        zone: AnId = None,
+        rule: AnId = None,
         before_min: Annotated[float, Query(gt=0, le=7 * 24 * 60)] = 60,
         after_min: Annotated[float, Query(ge=0, le=24 * 60)] = 5,
     ) -> AuditAnswer:

@@ -69,7 +69,10 @@ class HistoryRequest(BaseModel):
 
 def window(req: HistoryRequest, now: datetime) -> Window:
     end = req.end or now
-    start = req.start or end - timedelta(hours=24)
+    try:
+        start = req.start or end - timedelta(hours=24)
+    except OverflowError:  # an end in the first day of year 1
+        raise HistoryError(f"end ({end.isoformat()}) leaves no day before it: give a start") from None
     if start >= end:
         raise HistoryError(f"start ({start.isoformat()}) must be before end ({end.isoformat()})")
     span = end - start

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
 
 from contract.messages import MAX_RULES_YAML_CHARS, RulesReport
 from contract.site import Greenhouse, SiteConfig
@@ -17,7 +17,7 @@ from gateway.api.access import Principal, require_greenhouse
 from gateway.api.auth import Auth
 from gateway.live.rules import RulesNow
 from gateway.live.service import Live
-from gateway.storage.model import Store, StoreError
+from gateway.storage.model import MAX_MS, MIN_MS, Store, StoreError, from_ms, to_ms
 from rules.model import RuleSet
 from rules.tools.backtest import BacktestReport, backtest
 from rules.tools.check import CheckAnswer, check_text, version_problem
@@ -31,21 +31,32 @@ DEPLOY_WAIT_S = 10.0
 UNPROCESSABLE = 422
 
 
+def _storable(ts: datetime) -> datetime:
+    # The history store holds nothing outside these; near year 1 or 9999 a simulated week runs off the calendar.
+    if not MIN_MS <= to_ms(ts) <= MAX_MS:
+        first, last = from_ms(MIN_MS).date(), from_ms(MAX_MS).date()
+        raise ValueError(f"must be from {first} to {last}, the times the history store can hold")
+    return ts
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_storable)]
+
+
 class RulesText(BaseModel):
     yaml: str = Field(max_length=MAX_RULES_YAML_CHARS)
 
 
 class SimulateRequest(RulesText):
     days: float = Field(default=3, gt=0, le=MAX_SIMULATED_DAYS)
-    start: AwareDatetime | None = None  # midnight today at the site if not given
+    start: Moment | None = None  # midnight today at the site if not given
     temp_band_c: tuple[float, float] = (16, 28)
     vpd_band_kpa: tuple[float, float] = (0.5, 1.2)
     seed: int = 7  # the weather's
 
 
 class BacktestRequest(RulesText):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
 
     @model_validator(mode="after")
     def _a_range(self) -> "BacktestRequest":
