@@ -76,7 +76,7 @@ def test_a_row_the_broker_lost_is_sent_again_while_newer_rows_are_being_acknowle
     # rows were acknowledged more often than that (a poll every 30 s against the default 30 s) kept the lost row
     # in its outbox, unsent, for as long as it ran. (Closed since: rows are now sent again by their own age.)
     gh, url = SITE.greenhouses[0], BrokerUrl.parse(mosquitto.url)
-    resend_after_s = 4.0
+    resend_after_s = 1.0
 
     def gateway() -> Gateway:
         g = Gateway(SITE, SqliteStore(tmp_path / "h.sqlite3"), GatewaySettings(broker=url, data_dir=tmp_path), Clock())
