@@ -198,6 +198,19 @@ def test_an_edge_cannot_publish_as_another_greenhouse(connect) -> None:
     assert central.messages() == [(topic(SITE_ID, GH_A, Channel.TELEMETRY), b"real")]
 
 
+def test_a_message_larger_than_any_the_system_sends_is_refused_by_the_broker(connect) -> None:
+    # Unbounded, one greenhouse's account could make the gateway hold a 256 MB message in memory.
+    central = connect(CENTRAL_USER)
+    central.subscribe(f"gh/v1/{SITE_ID}/#")
+    gateway_a = connect(edge(GH_A))
+    gateway_a.c.publish(topic(SITE_ID, GH_A, Channel.TELEMETRY), b"x" * (3 * 1024 * 1024), qos=1)
+    assert central.messages(wait_s=2.0) == []
+    assert gateway_a.dropped()
+    rule_set_sized = b"y" * (1024 * 1024 + 4096)  # the largest offer a rule file can make
+    central.publish(topic(SITE_ID, GH_A, Channel.RULES), rule_set_sized)
+    assert central.messages() == [(topic(SITE_ID, GH_A, Channel.RULES), rule_set_sized)]
+
+
 def test_an_edge_receives_nothing_of_another_greenhouse(connect) -> None:
     gateway_a = connect(edge(GH_A))
     gateway_a.subscribe(subscription(Channel.STORED, SITE_ID, GH_A))
