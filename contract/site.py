@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from contract.bounds import PhysicalRange, Strict
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import MAX_DURATION_S, Id
 
@@ -31,10 +32,6 @@ def _known_zone(value: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
 class Calibration(Strict):
     """calibrated = raw × scale + offset"""
 
@@ -43,20 +40,6 @@ class Calibration(Strict):
 
     def apply(self, raw: float) -> float:
         return raw * self.scale + self.offset
-
-
-class PhysicalRange(Strict):
-    min: float
-    max: float
-
-    @model_validator(mode="after")
-    def _ordered(self) -> PhysicalRange:
-        if self.min >= self.max:
-            raise ValueError(f"min ({self.min}) must be below max ({self.max})")
-        return self
-
-    def contains(self, value: float) -> bool:
-        return self.min <= value <= self.max
 
 
 class Sensor(Strict):
@@ -108,8 +91,8 @@ class Safety(Strict):
     max_on_s: Seconds = 3600
     min_off_s: Seconds = 0
     max_starts_per_hour: int = Field(default=60, ge=1, le=3600)
-    sensor_interlocks: list[SensorInterlock] = []
-    actuator_interlocks: list[ActuatorInterlock] = []
+    sensor_interlocks: list[SensorInterlock] = Field(default_factory=list)
+    actuator_interlocks: list[ActuatorInterlock] = Field(default_factory=list)
     fail_safe: FailSafe = FailSafe()
 
 
@@ -143,8 +126,8 @@ class Node(Strict):
 
     id: Id
     unit_id: int = Field(ge=1, le=247)
-    sensors: list[Sensor] = []
-    actuators: list[Actuator] = []
+    sensors: list[Sensor] = Field(default_factory=list)
+    actuators: list[Actuator] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _addresses_unique(self) -> Node:
@@ -191,7 +174,7 @@ class Greenhouse(Strict):
     # After this long without an answer from a node, its actuators are treated as
     # lost and are driven to their fail-safe state once it answers again.
     contact_timeout_s: float = Field(default=120, gt=0, le=MAX_DURATION_S)
-    zones: list[Zone] = []
+    zones: list[Zone] = Field(default_factory=list)
     nodes: list[Node] = Field(min_length=1)
     rules_file: Path | None = None
 
