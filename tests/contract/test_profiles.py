@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from contract.devices.encoding import DataType, Table
-from contract.devices.profile import Baud, Parity, ProfileError, TimedOn, load_profiles
+from contract.devices.encoding import DataType, Table, decode
+from contract.devices.profile import SHIPPED, Baud, Parity, ProfileError, TimedOn, load_profiles
 
 AIR = """\
 id: air-sensor
@@ -104,3 +104,26 @@ def test_one_id_in_two_folders_is_refused_naming_both_files(tmp_path: Path) -> N
     with pytest.raises(ProfileError, match="already given by") as caught:
         load_profiles([shipped, mine])
     assert str(mine / "copy.yaml") in str(caught.value) and str(shipped / "air.yaml") in str(caught.value)
+
+
+def test_every_shipped_profile_loads_and_cites_where_its_map_comes_from() -> None:
+    shipped = load_profiles([SHIPPED])
+    assert {"xy-md02", "eletechsup-r4d3b16"} <= set(shipped)
+    for profile in shipped.values():
+        assert profile.sources and all(len(s) > 20 for s in profile.sources), profile.id
+
+
+def test_the_xy_md02_profile_reads_the_manuals_examples() -> None:
+    air = load_profiles([SHIPPED])["xy-md02"]
+    temperature, humidity = (s.encoding for s in air.sensors)
+    assert decode(temperature, [0x0131]) == pytest.approx(30.5)  # the manual's read of input register 1
+    assert decode(temperature, [0xFF33]) == pytest.approx(-20.5)  # its signed example
+    assert (temperature.table, temperature.address, humidity.address) == (Table.INPUT_REGISTER, 1, 2)
+
+
+def test_the_eletechsup_board_is_written_as_its_command_sheet_says() -> None:
+    board = load_profiles([SHIPPED])["eletechsup-r4d3b16"]
+    relay_3 = next(o for o in board.outputs if o.key == "relay-3")
+    assert (relay_3.switch.address, relay_3.switch.on_value, relay_3.switch.off_value) == (3, 0x0100, 0x0200)
+    assert relay_3.timed_on is not None and relay_3.timed_on.value(600) == 0x06FF  # 255 s at most: renewed
+    assert relay_3.timed_on.value(30) == 0x061E
