@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field, model_validator
 
 from contract.bounds import PhysicalRange, Strict
+from contract.devices.encoding import DataType, Encoding, Table
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import MAX_DURATION_S, Id
 
@@ -60,6 +61,12 @@ class Sensor(Strict):
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    @property
+    def encoding(self) -> Encoding:
+        """Where and how the node holds this sensor's raw value: today's one layout, a float32 in two input
+        registers, big-endian (device profiles describe the others)."""
+        return Encoding(table=Table.INPUT_REGISTER, address=self.input_register, data_type=DataType.FLOAT32)
 
 
 class SensorInterlock(Strict):

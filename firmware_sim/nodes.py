@@ -1,7 +1,8 @@
 """Simulated RS485 field nodes as pymodbus devices behind a greenhouse's Modbus TCP gateway.
 
 Register map (per node, as in the site file):
-- input registers: each sensor's raw value as IEEE-754 float32, big-endian words, at ``sensor.input_register``;
+- input registers: each sensor's raw value as IEEE-754 float32, big-endian words, at ``sensor.input_register``
+  (``Sensor.encoding``, written with the same codec the edge reads it with);
   raw = (physical − offset) / scale, so the edge's calibration gives the physical value back;
 - coils: on/off actuators at ``actuator.coil``;
 - holding registers: positional actuators at ``actuator.holding_register``, 0–100 %.
@@ -14,7 +15,6 @@ while the node is offline, and feeds the relay board's watchdog.
 from __future__ import annotations
 
 import logging
-import struct
 import time
 from typing import Protocol
 
@@ -22,6 +22,7 @@ from pymodbus.constants import ExcCodes
 from pymodbus.simulator import DataType, SimData, SimDevice
 from pymodbus.simulator.simutils import SimUtils
 
+from contract.devices.encoding import encode
 from contract.site import Actuator, Node, Sensor
 from firmware_sim.physics import ActuatorState
 
@@ -49,11 +50,6 @@ def fail_safe_state(actuator: Actuator) -> ActuatorState:
     if actuator.kind.positional:
         return ActuatorState(position_pct=fs.position_pct if fs.position_pct is not None else 0.0)
     return ActuatorState(on=fs.on)
-
-
-def float32_words(value: float) -> tuple[int, int]:
-    hi, lo = struct.unpack(">HH", struct.pack(">f", value))
-    return hi, lo
 
 
 def raw_value(sensor: Sensor, physical: float) -> float:
@@ -120,7 +116,9 @@ class SimNode:
         for sensor in self.node.sensors:
             if address <= sensor.input_register + 1 and sensor.input_register < address + count:
                 at = sensor.input_register - start_address
-                registers[at], registers[at + 1] = float32_words(raw_value(sensor, self.backend.sensor_value(sensor)))
+                words = encode(sensor.encoding, raw_value(sensor, self.backend.sensor_value(sensor)))
+                for i, word in enumerate(words):
+                    registers[at + i] = word
 
     def _coil_request(
         self, start_word: int, address: int, registers: list[int], set_values: list[int] | list[bool] | None

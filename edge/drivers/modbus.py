@@ -6,8 +6,6 @@ positional ones are holding registers holding 0–100 %.
 
 from __future__ import annotations
 
-import math
-import struct
 from collections.abc import Callable
 from functools import partial
 
@@ -16,6 +14,7 @@ from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import ConnectionException, ModbusException
 from pymodbus.pdu import ModbusPDU
 
+from contract.devices.encoding import EncodingError, decode
 from contract.site import Actuator, Fieldbus, Node, Sensor
 from edge.drivers.base import NodeUnreachable
 
@@ -23,9 +22,12 @@ from edge.drivers.base import NodeUnreachable
 _MAX_READ_REGISTERS = 125
 
 
-def _decode_float32(hi: int, lo: int) -> float | None:
-    value: float = struct.unpack(">f", struct.pack(">HH", hi, lo))[0]
-    return value if math.isfinite(value) else None
+def _value(sensor: Sensor, registers: list[int]) -> float | None:
+    """The sensor's raw value, or None where the registers hold no number (a probe's NaN dropout)."""
+    try:
+        return decode(sensor.encoding, registers)
+    except EncodingError:
+        return None
 
 
 def _read_blocks(sensors: list[Sensor]) -> list[tuple[int, int, list[Sensor]]]:
@@ -63,7 +65,7 @@ class ModbusTcpDriver:
                 raise NodeUnreachable(node.id, f"short answer: {len(response.registers)} of {count} registers")
             for s in sensors:
                 at = s.input_register - first
-                values[s.id] = _decode_float32(response.registers[at], response.registers[at + 1])
+                values[s.id] = _value(s, response.registers[at : at + s.encoding.count])
         return values
 
     def write_actuator(self, node: Node, actuator: Actuator, on: bool, position_pct: float | None) -> None:
