@@ -108,7 +108,7 @@ def test_one_id_in_two_folders_is_refused_naming_both_files(tmp_path: Path) -> N
 
 def test_every_shipped_profile_loads_and_cites_where_its_map_comes_from() -> None:
     shipped = load_profiles([SHIPPED])
-    assert {"xy-md02", "eletechsup-r4d3b16"} <= set(shipped)
+    assert {"xy-md02", "eletechsup-r4d3b16", "waveshare-relay-8"} <= set(shipped)
     for profile in shipped.values():
         assert profile.sources and all(len(s) > 20 for s in profile.sources), profile.id
 
@@ -127,3 +127,12 @@ def test_the_eletechsup_board_is_written_as_its_command_sheet_says() -> None:
     assert (relay_3.switch.address, relay_3.switch.on_value, relay_3.switch.off_value) == (3, 0x0100, 0x0200)
     assert relay_3.timed_on is not None and relay_3.timed_on.value(600) == 0x06FF  # 255 s at most: renewed
     assert relay_3.timed_on.value(30) == 0x061E
+
+
+def test_the_waveshare_board_numbers_its_relays_from_coil_0() -> None:
+    board = load_profiles([SHIPPED])["waveshare-relay-8"]
+    assert [(o.key, o.switch.table, o.switch.address) for o in board.outputs][::7] == [
+        ("relay-1", Table.COIL, 0),
+        ("relay-8", Table.COIL, 7),
+    ]
+    assert all(o.timed_on is None for o in board.outputs)  # its flash command is not a holding-register write
