@@ -125,7 +125,7 @@ class MqttLink:
         self._notes.put(_Puback(mid))
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
-        if msg._topic == self.stored_topic.encode():
+        if msg.topic == self.stored_topic:
             self._notes.put(_Stored(bytes(msg.payload)))
         else:
             self._notes.put(Inbound(msg.topic, bytes(msg.payload), bool(msg.retain)))

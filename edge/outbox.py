@@ -101,9 +101,12 @@ class Outbox:
         return [OutboxRow(r[0], r[1], bytes(r[2]), bool(r[3]), r[4]) for r in rows]
 
     def remove(self, row_ids: Iterable[int]) -> None:
+        ids = [(i,) for i in row_ids]
+        if not ids:  # an acknowledgement of rows already gone: no transaction to open
+            return
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in row_ids])
+            self._db.executemany("DELETE FROM outbox WHERE id = ?", ids)
 
     def depth(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])

@@ -14,7 +14,7 @@ from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import ConnectionException, ModbusException
 from pymodbus.pdu import ModbusPDU
 
-from contract.devices.encoding import EncodingError, decode
+from contract.devices.encoding import Encoding, EncodingError, decode
 from contract.site import Actuator, Fieldbus, Node, Sensor
 from edge.drivers.base import NodeUnreachable
 
@@ -22,10 +22,10 @@ from edge.drivers.base import NodeUnreachable
 _MAX_READ_REGISTERS = 125
 
 
-def _value(sensor: Sensor, registers: list[int]) -> float | None:
-    """The sensor's raw value, or None where the registers hold no number (a probe's NaN dropout)."""
+def _value(encoding: Encoding, registers: list[int]) -> float | None:
+    """The raw value, or None where the registers hold no number (a probe's NaN dropout)."""
     try:
-        return decode(sensor.encoding, registers)
+        return decode(encoding, registers)
     except EncodingError:
         return None
 
@@ -64,8 +64,9 @@ class ModbusTcpDriver:
             if len(response.registers) < count:
                 raise NodeUnreachable(node.id, f"short answer: {len(response.registers)} of {count} registers")
             for s in sensors:
-                at = s.input_register - first
-                values[s.id] = _value(s, response.registers[at : at + s.encoding.count])
+                encoding = s.encoding
+                at = encoding.address - first
+                values[s.id] = _value(encoding, response.registers[at : at + encoding.count])
         return values
 
     def write_actuator(self, node: Node, actuator: Actuator, on: bool, position_pct: float | None) -> None:
