@@ -14,8 +14,6 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from contract.site import SiteConfig
-
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -96,8 +94,9 @@ def load_text(path: Path) -> str:
         raise ConfigError(path, [f"{path}: cannot read: {exc.strerror or exc}"]) from None
 
 
-def parse_model(text: str, path: Path, model: type[M]) -> M:
-    """``load_model`` for text that came from elsewhere (a message); ``path`` names it in the errors."""
+def parse_model(text: str, path: Path, model: type[M], context: object = None) -> M:
+    """``load_model`` for text that came from elsewhere (a message); ``path`` names it in the errors; ``context``
+    reaches the model's validators (a site file's device profiles)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         if _expanded_size(root, {}) > MAX_EXPANDED_NODES:
@@ -112,7 +111,7 @@ def parse_model(text: str, path: Path, model: type[M]) -> M:
     if not isinstance(data, dict):
         raise ConfigError(path, [f"{path}: expected a mapping at the top level, found {type(data).__name__}"])
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         issues = [
             ConfigIssue(
@@ -120,10 +119,10 @@ def parse_model(text: str, path: Path, model: type[M]) -> M:
             )
             for err in exc.errors()
         ]
-        raise ConfigError(path, _problems(path, issues), issues) from None
+        raise ConfigError(path, problems_of(path, issues), issues) from None
 
 
-def _problems(path: Path, issues: list[ConfigIssue]) -> list[str]:
+def problems_of(path: Path, issues: list[ConfigIssue]) -> list[str]:
     return [f"{f'{path}:{i.line}' if i.line else path}: {dotted(i.loc)}: {i.message}" for i in issues]
 
 
@@ -155,35 +154,3 @@ def line_in(text: str, loc: tuple[int | str, ...]) -> int | None:
         return _line_of(yaml.compose(text, Loader=yaml.SafeLoader), loc)
     except yaml.YAMLError:
         return None
-
-
-def load_site(path: Path) -> SiteConfig:
-    """The site config, with each greenhouse's rules_file resolved relative to the config file."""
-    return parse_site(load_text(path), path)
-
-
-def parse_site(text: str, path: Path) -> SiteConfig:
-    """``load_site`` for the text of the file at ``path`` (as a page sent it, before it is saved there).
-
-    A rules file is a file in the site file's folder or below it. Any other path — absolute, climbing out with
-    ``..``, or through a link that leads out — is refused with the same words whether or not it exists: a site
-    file edited from the web app must not read, nor tell about, the rest of the gateway's disk."""
-    site = parse_model(text, path, SiteConfig)
-    folder = path.parent.resolve()
-    greenhouses = []
-    issues = []
-    for index, g in enumerate(site.greenhouses):
-        if g.rules_file is None:
-            greenhouses.append(g)
-            continue
-        resolved = (folder / g.rules_file).resolve()
-        if not resolved.is_relative_to(folder):
-            loc: tuple[int | str, ...] = ("greenhouses", index, "rules_file")
-            issues.append(ConfigIssue(line_in(text, loc), loc, "path_outside_folder", OUTSIDE_FOLDER))
-        greenhouses.append(g.model_copy(update={"rules_file": resolved}))
-    if issues:
-        raise ConfigError(path, _problems(path, issues), issues)
-    return site.model_copy(update={"greenhouses": greenhouses})
-
-
-OUTSIDE_FOLDER = "must name a file in the site file's folder (e.g. rules/tomato.yaml)"

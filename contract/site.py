@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from contract.bounds import PhysicalRange, Strict
 from contract.devices.encoding import DataType, Encoding, Table
+from contract.devices.profile import Baud, DeviceProfile, Parity, ProfileBook, Switch, TimedOn, shipped_profiles
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import MAX_DURATION_S, Id
 
@@ -47,8 +48,12 @@ class Sensor(Strict):
     id: Id
     name: str = ""
     kind: SensorKind
-    # Modbus input register of the first of two words holding an IEEE-754 float32.
-    input_register: int = Field(ge=0, le=65534)
+    # Where and how the node holds the raw value, given one of three ways: a value of the node's device profile by
+    # its key ("point": "temperature", which fills in encoding, kind and range), the "encoding" itself, or the
+    # generic layout of earlier site files, a float32 in two input registers from "input_register".
+    encoding: Encoding
+    point: Id | None = None
+    input_register: int | None = Field(default=None, ge=0, le=65534)
     calibration: Calibration = Calibration()
     range: PhysicalRange
     # Largest plausible change between two consecutive reads; larger is a spike.
@@ -58,15 +63,19 @@ class Sensor(Strict):
     # A value older than this may not drive an actuator.
     max_age_s: Seconds = 300
 
+    @model_validator(mode="before")
+    @classmethod
+    def _generic_layout(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("input_register"), int):
+            return data
+        layout = {"table": Table.INPUT_REGISTER.value, "address": data["input_register"], "data_type": "float32"}
+        if "encoding" in data and Encoding.model_validate(data["encoding"]) != Encoding.model_validate(layout):
+            raise ValueError("give 'input_register' (the generic float32 layout) or 'encoding', not both")
+        return {**data, "encoding": layout}
+
     @property
     def label(self) -> str:
         return self.name or self.id
-
-    @property
-    def encoding(self) -> Encoding:
-        """Where and how the node holds this sensor's raw value: today's one layout, a float32 in two input
-        registers, big-endian (device profiles describe the others)."""
-        return Encoding(table=Table.INPUT_REGISTER, address=self.input_register, data_type=DataType.FLOAT32)
 
 
 class SensorInterlock(Strict):
@@ -103,13 +112,44 @@ class Safety(Strict):
     fail_safe: FailSafe = FailSafe()
 
 
+class Motor(Strict):
+    """A vent, side curtain or screen moved by a motor on two relays (open, close), its position estimated from
+    run time. ``open`` and ``close`` name outputs of the node's profile ("relay-1") or describe them inline."""
+
+    open: Switch
+    close: Switch
+    # A full stroke, closed to open, measured on site.
+    travel_s: float = Field(gt=0, le=1800)
+    # Stopped this long before it may run the other way: a motor reversed at speed burns its capacitor and gears.
+    dead_time_s: float = Field(default=1.0, ge=0, le=60)
+    # A bit that reads 1 at the closed end (a discrete input or coil of this node), if the motor has one.
+    closed_limit: Encoding | None = None
+    # Re-homed against the closed end after this many moves, so that run-time drift does not pile up.
+    rehome_after_moves: int = Field(default=20, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Motor:
+        if (self.open.table, self.open.address) == (self.close.table, self.close.address):
+            raise ValueError("open and close must be two different outputs")
+        if self.closed_limit is not None and self.closed_limit.data_type is not DataType.BIT:
+            raise ValueError("closed_limit is a bit: a discrete_input or a coil")
+        return self
+
+
 class Actuator(Strict):
     id: Id
     name: str = ""
     kind: ActuatorKind
-    # On/off actuators sit on a coil; positional ones on a holding register (0–100 %).
+    # How the node drives it. On/off: an output of the node's profile ("output": "relay-3"), an inline "switch",
+    # or the generic "coil". Positional: a "motor" on two outputs, or the generic "holding_register" that takes
+    # and reports the position in % (a positioner with feedback).
+    output: Id | None = None
+    switch: Switch | None = None
+    # Filled in from the profile where the device can time a run itself.
+    timed_on: TimedOn | None = None
     coil: int | None = Field(default=None, ge=0, le=65535)
     holding_register: int | None = Field(default=None, ge=0, le=65535)
+    motor: Motor | None = None
     # Nominal flow when open, for the simulator and for water accounting.
     flow_l_min: float | None = Field(default=None, gt=0)
     safety: Safety = Safety()
@@ -117,44 +157,181 @@ class Actuator(Strict):
     @model_validator(mode="after")
     def _addressed(self) -> Actuator:
         if self.kind.positional:
-            if self.holding_register is None or self.coil is not None:
-                raise ValueError(f"a {self.kind.value} is positional: give it a 'holding_register', not a 'coil'")
-        elif self.coil is None or self.holding_register is not None:
-            raise ValueError(f"a {self.kind.value} switches on and off: give it a 'coil', not a 'holding_register'")
+            if (self.holding_register is None) == (self.motor is None) or self.switch or self.coil is not None:
+                raise ValueError(
+                    f"a {self.kind.value} is positional: give it a 'motor' (two relays) or a 'holding_register'"
+                )
+        elif (self.switch is None) == (self.coil is None) or self.holding_register is not None or self.motor:
+            raise ValueError(
+                f"a {self.kind.value} switches on and off: give it an 'output' of the node's profile, or a 'coil'"
+            )
         return self
 
     @property
     def label(self) -> str:
         return self.name or self.id
 
+    @property
+    def on_off(self) -> Switch | None:
+        """How an on/off actuator is switched (None for a positional one)."""
+        if self.switch is not None:
+            return self.switch
+        return None if self.coil is None else Switch(table=Table.COIL, address=self.coil)
+
 
 class Node(Strict):
-    """One field device (RS485 sensor or relay board) behind the greenhouse's Modbus TCP gateway."""
+    """One field device (an RS485 sensor or relay board) at ``address`` on one of the greenhouse's buses."""
 
     id: Id
-    unit_id: int = Field(ge=1, le=247)
+    # The bus's id; may be left out where the greenhouse has one bus.
+    bus: Id | None = None
+    address: int = Field(ge=1, le=247)
+    # The device's profile (contract/devices/profiles/, or the site's own profiles/ folder).
+    profile: Id | None = None
     sensors: list[Sensor] = Field(default_factory=list)
     actuators: list[Actuator] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_profile(cls, data: Any, info: ValidationInfo) -> Any:
+        """Fill in what the profile says (each point's register, kind and range; each output's switch), so that
+        the rest of the system sees one resolved description whichever way a site file gave it."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "unit_id" in data and "address" not in data:  # site files before device profiles
+            data["address"] = data.pop("unit_id")
+        profile_id = data.get("profile")
+        if profile_id is None or not isinstance(profile_id, str):
+            return data
+        book = info.context if isinstance(info.context, ProfileBook) else ProfileBook(shipped_profiles())
+        profile = book.profiles.get(profile_id)
+        if profile is None:
+            known = ", ".join(sorted(book.profiles))
+            raise ValueError(f"no device profile {profile_id!r} (known: {known})")
+        data["sensors"] = [_filled_sensor(s, profile) for s in data.get("sensors") or []]
+        data["actuators"] = [_filled_actuator(a, profile) for a in data.get("actuators") or []]
+        return data
+
     @model_validator(mode="after")
     def _addresses_unique(self) -> Node:
-        words = Counter(w for s in self.sensors for w in (s.input_register, s.input_register + 1))
-        clash = sorted(w for w, n in words.items() if n > 1)
-        if clash:
-            raise ValueError(f"sensors share input registers {clash} (each float32 takes two)")
-        for field in ("coil", "holding_register"):
-            used = Counter(getattr(a, field) for a in self.actuators if getattr(a, field) is not None)
-            dup = sorted(a for a, n in used.items() if n > 1)
-            if dup:
-                raise ValueError(f"actuators share {field} {dup}")
+        problems = [
+            f"sensors {', '.join(ids)} read the same {table} {address}"
+            for (table, address), ids in _overlaps((s.id, s.encoding) for s in self.sensors).items()
+        ]
+        outputs: Counter[tuple[str, int]] = Counter()
+        for a in self.actuators:
+            for switch in _switches(a):
+                outputs[(switch.table.value, switch.address)] += 1
+        problems += [f"{n} actuators drive {table} {address}" for (table, address), n in outputs.items() if n > 1]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
-class Fieldbus(Strict):
-    protocol: Literal["modbus_tcp"] = "modbus_tcp"
-    host: str = "127.0.0.1"
+def _overlaps(points: Any) -> dict[tuple[str, int], list[str]]:
+    """Table addresses that more than one point reads, with the points' ids."""
+    users: dict[tuple[str, int], list[str]] = {}
+    for point_id, enc in points:
+        for address in range(enc.address, enc.address + enc.count):
+            users.setdefault((enc.table.value, address), []).append(point_id)
+    return {where: ids for where, ids in users.items() if len(ids) > 1}
+
+
+def _switches(actuator: Actuator) -> list[Switch]:
+    if actuator.motor is not None:
+        return [actuator.motor.open, actuator.motor.close]
+    return [actuator.on_off] if actuator.on_off is not None else []
+
+
+def _filled_sensor(raw: Any, profile: DeviceProfile) -> Any:
+    if not isinstance(raw, dict) or not isinstance(raw.get("point"), str):
+        return raw
+    point = next((p for p in profile.sensors if p.key == raw["point"]), None)
+    if point is None:
+        known = ", ".join(p.key for p in profile.sensors) or "none"
+        raise ValueError(
+            f"sensor {raw.get('id')!r}: profile {profile.id!r} has no point {raw['point']!r} (has: {known})"
+        )
+    given_kind = raw.get("kind")
+    if given_kind is not None and given_kind != point.kind.value:
+        raise ValueError(
+            f"sensor {raw.get('id')!r}: point {point.key!r} of {profile.id!r} measures {point.kind.value}, "
+            f"not {given_kind}"
+        )
+    given = raw.get("encoding")
+    if given is not None and Encoding.model_validate(given) != point.encoding:
+        raise ValueError(f"sensor {raw.get('id')!r}: give 'point' (the profile says how it is read) or 'encoding'")
+    filled = {**raw, "kind": point.kind.value, "encoding": point.encoding.model_dump(mode="json")}
+    filled.setdefault("range", point.range.model_dump())
+    return filled
+
+
+def _filled_actuator(raw: Any, profile: DeviceProfile) -> Any:
+    if not isinstance(raw, dict):
+        return raw
+    filled = dict(raw)
+    if isinstance(raw.get("output"), str):
+        output = _profile_output(profile, raw["output"], raw.get("id"))
+        filled["switch"] = output.switch.model_dump(mode="json")
+        if output.timed_on is not None:
+            filled["timed_on"] = output.timed_on.model_dump(mode="json")
+    motor = raw.get("motor")
+    if isinstance(motor, dict):
+        filled["motor"] = {
+            **motor,
+            **{
+                end: _profile_output(profile, motor[end], raw.get("id")).switch.model_dump(mode="json")
+                for end in ("open", "close")
+                if isinstance(motor.get(end), str)
+            },
+        }
+    return filled
+
+
+def _profile_output(profile: DeviceProfile, key: str, actuator_id: Any) -> Any:
+    output = next((o for o in profile.outputs if o.key == key), None)
+    if output is None:
+        known = ", ".join(o.key for o in profile.outputs) or "none"
+        raise ValueError(f"actuator {actuator_id!r}: profile {profile.id!r} has no output {key!r} (has: {known})")
+    return output
+
+
+class ModbusTcpBus(Strict):
+    """Modbus TCP: a TCP-to-RS485 gateway that speaks Modbus TCP itself (and the simulator's default)."""
+
+    protocol: Literal["modbus_tcp"]
+    id: Id = "fieldbus"
+    host: str = Field(default="127.0.0.1", min_length=1, max_length=253)
     port: int = Field(default=502, ge=1, le=65535)
     timeout_s: float = Field(default=1.0, gt=0, le=30)
+
+
+class RtuTcpBus(Strict):
+    """Modbus RTU frames carried as they are over TCP: the transparent RS485-to-Ethernet/Wi-Fi converters
+    (USR-TCP232, Elfin EW11). ``baud`` is the converter's serial side, for the gaps RTU needs."""
+
+    protocol: Literal["rtu_over_tcp"]
+    id: Id
+    host: str = Field(min_length=1, max_length=253)
+    port: int = Field(ge=1, le=65535)
+    baud: Baud = Baud.B9600
+    timeout_s: float = Field(default=1.0, gt=0, le=30)
+
+
+class RtuSerialBus(Strict):
+    """Modbus RTU on a serial port: a USB–RS485 dongle on the greenhouse's small computer."""
+
+    protocol: Literal["rtu_serial"]
+    id: Id
+    port: str = Field(min_length=1, max_length=200)  # /dev/ttyUSB0, /dev/serial/by-id/…, COM3
+    baud: Baud = Baud.B9600
+    parity: Parity = Parity.NONE
+    stop_bits: Literal[1, 2] = 1
+    timeout_s: float = Field(default=0.5, gt=0, le=30)
+
+
+Bus = Annotated[ModbusTcpBus | RtuTcpBus | RtuSerialBus, Field(discriminator="protocol")]
 
 
 class Zone(Strict):
@@ -176,7 +353,7 @@ class Greenhouse(Strict):
     name: str = ""
     crop: str = ""
     area_m2: float = Field(gt=0)
-    fieldbus: Fieldbus = Fieldbus()
+    buses: list[Bus] = Field(min_length=1)
     poll_interval_s: float = Field(default=30, gt=0, le=3600)
     # After this long without an answer from a node, its actuators are treated as
     # lost and are driven to their fail-safe state once it answers again.
@@ -197,11 +374,29 @@ class Greenhouse(Strict):
     def actuators(self) -> dict[str, Actuator]:
         return {a.id: a for n in self.nodes for a in n.actuators}
 
+    def bus_of(self, node: Node) -> Bus:
+        """The bus a node is on (validated: it exists, or the greenhouse has only one)."""
+        if node.bus is None:
+            return self.buses[0]
+        return next(b for b in self.buses if b.id == node.bus)
+
     def node_of(self, device_id: str) -> Node:
         for node in self.nodes:
             if any(d.id == device_id for d in [*node.sensors, *node.actuators]):
                 return node
         raise KeyError(device_id)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_fieldbus(cls, data: Any) -> Any:
+        """Site files before several buses gave one Modbus TCP ``fieldbus``: it is the bus named "fieldbus"."""
+        if not isinstance(data, dict) or ("buses" in data and "fieldbus" not in data):
+            return data
+        if "buses" in data:
+            raise ValueError("give 'buses' (several) or the older 'fieldbus' (one), not both")
+        old = data.get("fieldbus", {})
+        bus = {"protocol": "modbus_tcp", **old} if isinstance(old, dict) else old
+        return {**{k: v for k, v in data.items() if k != "fieldbus"}, "buses": [bus]}
 
     @model_validator(mode="after")
     def _references(self) -> Greenhouse:
@@ -213,8 +408,19 @@ class Greenhouse(Strict):
             + [z.id for z in self.zones]
         )
         problems += [f"id {i!r} is used {c} times" for i, c in ids.items() if c > 1]
-        units = Counter(n.unit_id for n in self.nodes)
-        problems += [f"unit_id {u} is used by {c} nodes" for u, c in units.items() if c > 1]
+        bus_ids = Counter(b.id for b in self.buses)
+        problems += [f"bus id {b!r} is used {c} times" for b, c in bus_ids.items() if c > 1]
+        for n in self.nodes:
+            if n.bus is None and len(self.buses) > 1:
+                problems.append(f"node {n.id!r}: say which bus it is on ({', '.join(bus_ids)})")
+            elif n.bus is not None and n.bus not in bus_ids:
+                problems.append(f"node {n.id!r}: no bus {n.bus!r} in this greenhouse (have: {', '.join(bus_ids)})")
+        addresses = Counter((self.bus_of(n).id, n.address) for n in self.nodes if n.bus is None or n.bus in bus_ids)
+        problems += [
+            f"{c} nodes share address {address} on bus {bus!r}: one address per device on a bus"
+            for (bus, address), c in addresses.items()
+            if c > 1
+        ]
         sensors, actuators = self.sensors, self.actuators
         for z in self.zones:
             valve = actuators.get(z.valve)

@@ -1,7 +1,7 @@
 """The simulator: every greenhouse of a site, its physics stepped in simulated time, its nodes on Modbus TCP.
 
-One Modbus TCP server per greenhouse on ``greenhouse.fieldbus`` (the greenhouse's TCP-to-RS485
-gateway); each node is a device on it by ``unit_id``. Unknown unit ids get exception 0x0B
+One Modbus TCP server per greenhouse on ``greenhouse.buses[0]`` (the greenhouse's TCP-to-RS485
+gateway); each node is a device on it by ``address``. Unknown unit ids get exception 0x0B
 ("gateway target failed to respond"), as from a real gateway.
 """
 
@@ -139,7 +139,7 @@ class Simulator:
         tick_s = min(_MAX_TICK_S, self.clock.wall_seconds(self.physics_step_s))
         try:
             for g in self.greenhouses.values():
-                bus = g.greenhouse.fieldbus
+                bus = g.greenhouse.buses[0]
                 server = ModbusTcpServer(g.devices(), address=(bus.host, bus.port))
                 try:
                     await server.serve_forever(background=True)

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from contract.config_file import ConfigError, ConfigIssue, dotted, line_in, parse_model, parse_site
+from contract.config_file import ConfigError, ConfigIssue, dotted, line_in, parse_model
 from contract.durable import write_atomically
 from contract.site import Greenhouse, SiteConfig
+from contract.site_file import parse_site
 from rules.model import RuleSet, rule_site_problems
 from rules.tools.check import text_sha256
 

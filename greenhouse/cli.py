@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from contract.clock import Clock
-from contract.config_file import ConfigError, load_site
+from contract.config_file import ConfigError
 from contract.mqtt import BrokerUrl
 from contract.site import Greenhouse, SiteConfig
+from contract.site_file import load_site
 from contract.topics import ID_PATTERN
 from gateway.accounts.roles import Role
 from greenhouse import logs
@@ -304,7 +305,7 @@ def run_edge(args: argparse.Namespace) -> int:
     rules_path = args.rules or gh.rules_file
     ruleset = load_rules(rules_path) if rules_path else None
     stop = _stop_on_signals()
-    agent = EdgeAgent(site, gh, args.mqtt_url, args.data_dir, _clock(args), ModbusTcpDriver(gh.fieldbus), ruleset)
+    agent = EdgeAgent(site, gh, args.mqtt_url, args.data_dir, _clock(args), ModbusTcpDriver(gh.buses[0]), ruleset)
     agent.run(stop)
     return 0
 

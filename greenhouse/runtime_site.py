@@ -1,4 +1,4 @@
-"""A copy of a site file on fieldbus ports that are free right now, for the demo and the tests."""
+"""A copy of a site file on bus ports that are free right now, for the demo and the tests."""
 
 from __future__ import annotations
 
@@ -12,8 +12,16 @@ from greenhouse.net import free_port
 
 
 def on_free_ports(site: SiteConfig) -> SiteConfig:
+    """Every TCP bus on a free port of this machine (serial buses are left as they are)."""
     greenhouses = [
-        g.model_copy(update={"fieldbus": g.fieldbus.model_copy(update={"host": "127.0.0.1", "port": free_port()})})
+        g.model_copy(
+            update={
+                "buses": [
+                    b.model_copy(update={"host": "127.0.0.1", "port": free_port()}) if hasattr(b, "host") else b
+                    for b in g.buses
+                ]
+            }
+        )
         for g in site.greenhouses
     ]
     return site.model_copy(update={"greenhouses": greenhouses})

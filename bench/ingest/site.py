@@ -53,8 +53,8 @@ def bench_site(greenhouses: int, sensors: int) -> SiteConfig:
     ]
     zones = [{"id": "zone-a", "area_m2": 500, "valve": "valve-a", "soil_sensors": soil}] if soil else []
     nodes = [
-        {"id": "sensors", "unit_id": 1, "sensors": node_sensors},
-        {"id": "relays", "unit_id": 10, "actuators": [{"id": "valve-a", "kind": ActuatorKind.VALVE, "coil": 0}]},
+        {"id": "sensors", "address": 1, "sensors": node_sensors},
+        {"id": "relays", "address": 10, "actuators": [{"id": "valve-a", "kind": ActuatorKind.VALVE, "coil": 0}]},
     ]
     return SiteConfig.model_validate(
         {

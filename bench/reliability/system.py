@@ -19,8 +19,8 @@ from pathlib import Path
 
 import httpx
 
-from contract.config_file import load_site
 from contract.site import SiteConfig
+from contract.site_file import load_site
 from gateway.accounts.db import ACCOUNTS_FILE
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import Reading
 from contract.site import Greenhouse, SiteConfig
+from contract.site_file import load_site
 from rules.model import RuleSet
 from tests.conftest import EXAMPLE_SITE
 

@@ -7,8 +7,10 @@ its map comes from.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -161,3 +163,24 @@ def load_profiles(folders: Iterable[Path]) -> dict[str, DeviceProfile]:
     if problems:
         raise ProfileError("\n".join(problems))
     return {pid: profile for pid, (profile, _path) in found.items()}
+
+
+@cache
+def shipped_profiles() -> dict[str, DeviceProfile]:
+    """The profiles shipped with the package, read once."""
+    return load_profiles([SHIPPED])
+
+
+@dataclass(frozen=True)
+class ProfileBook:
+    """The profiles a site file may name: handed to the site model's validators as their context."""
+
+    profiles: Mapping[str, DeviceProfile]
+
+    @classmethod
+    def for_site(cls, site_folder: Path) -> ProfileBook:
+        """Shipped profiles and the site's own, written by a technician in ``profiles/`` beside the site file."""
+        own = site_folder / "profiles"
+        if not own.is_dir():
+            return cls(shipped_profiles())
+        return cls(load_profiles([SHIPPED, own]))

@@ -15,7 +15,7 @@ from pymodbus.exceptions import ConnectionException, ModbusException
 from pymodbus.pdu import ModbusPDU
 
 from contract.devices.encoding import Encoding, EncodingError, decode
-from contract.site import Actuator, Fieldbus, Node, Sensor
+from contract.site import Actuator, ModbusTcpBus, Node, Sensor
 from edge.drivers.base import NodeUnreachable
 
 # Modbus application protocol v1.1b3 §6.4: at most 125 registers per read.
@@ -51,7 +51,7 @@ def _exception_name(code: int) -> str:
 
 
 class ModbusTcpDriver:
-    def __init__(self, fieldbus: Fieldbus, retries: int = 1) -> None:
+    def __init__(self, fieldbus: ModbusTcpBus, retries: int = 1) -> None:
         self.fieldbus = fieldbus
         self._client = ModbusTcpClient(fieldbus.host, port=fieldbus.port, timeout=fieldbus.timeout_s, retries=retries)
 
@@ -59,7 +59,7 @@ class ModbusTcpDriver:
         values: dict[str, float | None] = {}
         for first, count, sensors in _read_blocks(node.sensors):
             response = self._request(
-                node, partial(self._client.read_input_registers, first, count=count, device_id=node.unit_id)
+                node, partial(self._client.read_input_registers, first, count=count, device_id=node.address)
             )
             if len(response.registers) < count:
                 raise NodeUnreachable(node.id, f"short answer: {len(response.registers)} of {count} registers")
@@ -74,10 +74,10 @@ class ModbusTcpDriver:
             pct = position_pct if position_pct is not None else (100.0 if on else 0.0)
             value = min(100, max(0, round(pct)))
             self._request(
-                node, partial(self._client.write_register, actuator.holding_register, value, device_id=node.unit_id)
+                node, partial(self._client.write_register, actuator.holding_register, value, device_id=node.address)
             )
         elif actuator.coil is not None:
-            self._request(node, partial(self._client.write_coil, actuator.coil, on, device_id=node.unit_id))
+            self._request(node, partial(self._client.write_coil, actuator.coil, on, device_id=node.address))
 
     def close(self) -> None:
         self._client.close()
@@ -92,7 +92,7 @@ class ModbusTcpDriver:
         if response.isError():
             code = int(getattr(response, "exception_code", 0))
             raise NodeUnreachable(
-                node.id, f"{self._where()} unit {node.unit_id}: Modbus exception {code} ({_exception_name(code)})"
+                node.id, f"{self._where()} unit {node.address}: Modbus exception {code} ({_exception_name(code)})"
             )
         return response
 

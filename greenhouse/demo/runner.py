@@ -23,8 +23,8 @@ from rich.console import Console
 from rich.live import Live
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.mqtt import BrokerUrl, make_client
+from contract.site_file import load_site
 from greenhouse.demo.admin import DEMO_ADMIN, demo_admin
 from greenhouse.demo.broker import EmbeddedBroker
 from greenhouse.demo.view import Board
@@ -113,8 +113,9 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     try:
         children.spawn("sim", ["sim", "--config", str(site_path), "--seed", str(args.seed), *_clock_args(clock)])
-        for g in runtime_site.greenhouses:
-            wait_for_port(g.fieldbus.port, timeout_s=30)
+        for bus in (b for g in runtime_site.greenhouses for b in g.buses):
+            if hasattr(bus, "port") and isinstance(bus.port, int):
+                wait_for_port(bus.port, timeout_s=30)
         if args.http_port and not port_is_free(args.http_port):
             taken, args.http_port = args.http_port, free_port()
             console.print(f"port {taken} is in use; the history API takes {args.http_port} instead")

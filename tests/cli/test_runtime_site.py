@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contract.config_file import load_site
+from contract.site_file import load_site
 from greenhouse.runtime_site import write_site
 from tests.conftest import EXAMPLE_SITE
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from contract.config_file import OUTSIDE_FOLDER, ConfigError, load_site
+from contract.config_file import ConfigError
 from contract.kinds import ActuatorKind
+from contract.site_file import OUTSIDE_FOLDER, load_site
 from greenhouse.cli import main
 from tests.conftest import EXAMPLE_SITE
 from tests.support.hostile_yaml import DEEP, LAUGHS
@@ -59,7 +60,7 @@ def _bad_site(tmp_path: Path, old: str, new: str) -> Path:
             ["greenhouses[0].nodes[4].actuators[6]", "positional"],
         ),
         ("timezone: Asia/Ho_Chi_Minh", "timezone: Asia/Hanoi_City", ["cooperative.timezone", "unknown time zone"]),
-        ("unit_id: 2", "unit_id: 1", ["unit_id 1 is used by 2 nodes"]),
+        ("unit_id: 2", "unit_id: 1", ["2 nodes share address 1 on bus 'fieldbus'"]),
         (
             "sensor_interlocks: [{sensor: tank-level, min: 15}]",
             "sensor_interlocks: [{sensor: tank-lvl, min: 15}]",

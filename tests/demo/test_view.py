@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from contract.config_file import load_site
 from contract.messages import Event, EventKind, Severity
 from contract.reasons import Reason
+from contract.site_file import load_site
 from greenhouse.demo.view import Board
 from tests.conftest import EXAMPLE_SITE
 

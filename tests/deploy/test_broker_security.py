@@ -21,10 +21,10 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import Reading, TelemetryBatch
 from contract.mqtt import BrokerUrl, make_client
+from contract.site_file import load_site
 from contract.topics import Channel, subscription, topic
 from gateway.ingest.receiver import Receiver
 from gateway.ingest.spool import Spool

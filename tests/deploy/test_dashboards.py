@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contract.config_file import load_site
+from contract.site_file import load_site
 from gateway.storage.influx import InfluxV1Store
 from greenhouse.grafana.dashboards import DASHBOARDS, Dashboard, to_json
 from greenhouse.grafana.panels import DATASOURCE_UID

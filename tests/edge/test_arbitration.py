@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from contract.config_file import load_site
 from contract.kinds import ControlSource, Quality, SensorKind
 from contract.messages import AckOutcome, Command, CommandAction, Event, EventKind, Reading
 from contract.reasons import Reason
+from contract.site_file import load_site
 from edge.control import Controller
 from rules.engine import Decision
 from tests.conftest import EXAMPLE_SITE

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contract.config_file import load_site
 from contract.messages import Command, CommandAction
 from contract.reasons import Reason
+from contract.site_file import load_site
 from edge.commands import CarriedOut, Refusal, check_command
 from tests.conftest import EXAMPLE_SITE
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.kinds import Quality, SensorKind
 from contract.messages import Command, CommandAction, Event, EventKind, Reading, Severity, TelemetryBatch
 from contract.mqtt import BrokerUrl
 from contract.reasons import Reason, render
+from contract.site_file import load_site
 from edge.agent import EdgeAgent
 from edge.control import Controller
 from edge.drivers.modbus import ModbusTcpDriver
@@ -37,7 +37,7 @@ MEMORY = f"{SITE.cooperative.id}-{GH.id}-memory.sqlite3"
 
 
 def _agent(data: Path, at: datetime, speed: float = 1.0) -> EdgeAgent:
-    return EdgeAgent(SITE, GH, BROKER, data, Clock(origin=at, speed=speed), ModbusTcpDriver(GH.fieldbus), None)
+    return EdgeAgent(SITE, GH, BROKER, data, Clock(origin=at, speed=speed), ModbusTcpDriver(GH.buses[0]), None)
 
 
 def _close(agent: EdgeAgent) -> None:

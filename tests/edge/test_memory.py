@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from contract.config_file import load_site
 from contract.kinds import ControlSource, Quality, SensorKind
 from contract.messages import AckOutcome, Command, CommandAction, Reading
 from contract.reasons import Reason
+from contract.site_file import load_site
 from edge.control import Controller
 from edge.memory import EdgeMemory, MemoryFile
 from rules.engine import EngineState

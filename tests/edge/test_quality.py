@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contract.config_file import load_site
 from contract.kinds import Quality, SensorKind
 from contract.site import Calibration, PhysicalRange, Sensor
+from contract.site_file import load_site
 from edge.quality import QualityChecker
 from tests.conftest import EXAMPLE_SITE
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from contract.config_file import load_site
 from contract.messages import RuleSetOffer, RulesOutcome
+from contract.site_file import load_site
 from edge.rule_updates import RuleUpdates
 from rules.model import load_rules
 from rules.tools.check import text_sha256

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contract.config_file import load_site
 from contract.kinds import ActuatorKind, Quality, SensorKind
 from contract.messages import Reading
 from contract.reasons import Reason, render
 from contract.site import Actuator, FailSafe, Safety, SensorInterlock
+from contract.site_file import load_site
 from edge.safety import ActuatorGuard, SafetyVerdict, fail_safe_command
 from tests.conftest import EXAMPLE_SITE
 

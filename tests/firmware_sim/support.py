@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from contract.config_file import load_site
 from contract.site import Calibration, FailSafe, Greenhouse, SiteConfig
+from contract.site_file import load_site
 from greenhouse.net import free_port
 from tests.conftest import EXAMPLE_SITE
 
@@ -18,7 +18,7 @@ def example_site() -> SiteConfig:
     """The example cooperative, each greenhouse's gateway on a free loopback port, short timeouts."""
     site = load_site(EXAMPLE_SITE)
     greenhouses = [
-        g.model_copy(update={"fieldbus": g.fieldbus.model_copy(update={"port": free_port(), "timeout_s": 0.5})})
+        g.model_copy(update={"buses": [g.buses[0].model_copy(update={"port": free_port(), "timeout_s": 0.5})]})
         for g in site.greenhouses
     ]
     return site.model_copy(update={"greenhouses": greenhouses})

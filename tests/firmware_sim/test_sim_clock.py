@@ -12,7 +12,7 @@ from tests.firmware_sim.conftest import StartSim
 def test_keeps_up_with_a_clock_at_x1000_for_three_polled_greenhouses(site: SiteConfig, start_sim: StartSim) -> None:
     sim = start_sim(site, speed=1000)
     clock = sim.simulator.clock
-    drivers = [ModbusTcpDriver(g.fieldbus) for g in site.greenhouses]
+    drivers = [ModbusTcpDriver(g.buses[0]) for g in site.greenhouses]
     try:
         reads = 0
         deadline = time.monotonic() + 1.5

@@ -33,7 +33,7 @@ def gh(site: SiteConfig) -> Greenhouse:
 
 @pytest.fixture
 def driver(gh: Greenhouse) -> Iterator[ModbusTcpDriver]:
-    d = ModbusTcpDriver(gh.fieldbus)
+    d = ModbusTcpDriver(gh.buses[0])
     yield d
     d.close()
 
@@ -167,7 +167,7 @@ def test_faults_stay_in_their_greenhouse(site: SiteConfig, start_sim: StartSim) 
     first, second = site.greenhouses[0], site.greenhouses[1]
     sim = start_sim(site)
     sim.inject(DropoutFault(greenhouse=first.id, sensor="air-temp"))
-    drivers = [ModbusTcpDriver(g.fieldbus) for g in (first, second)]
+    drivers = [ModbusTcpDriver(g.buses[0]) for g in (first, second)]
     try:
         assert drivers[0].read_node(first.node_of("air-temp"))["air-temp"] is None
         assert drivers[1].read_node(second.node_of("air-temp"))["air-temp"] is not None

@@ -18,7 +18,7 @@ def test_driver_reads_raw_values_that_calibrate_to_the_true_state(site: SiteConf
     calibration = Calibration(scale=0.1, offset=-5.0)
     gh = recalibrated(site.greenhouses[0], "air-temp", calibration)
     sim = start_sim(replace_greenhouse(site, gh), seed=3)
-    driver = ModbusTcpDriver(gh.fieldbus)
+    driver = ModbusTcpDriver(gh.buses[0])
     try:
         climate, water, weather = (next(n for n in gh.nodes if n.id == i) for i in ("climate", "water", "weather"))
         raw = driver.read_node(climate)
@@ -43,7 +43,7 @@ def test_written_coils_and_registers_drive_the_physics(site: SiteConfig, start_s
     sim = start_sim(site, speed=600)
     relays, soil = gh.node_of("pump"), gh.node_of("soil-a1")
     actuators = gh.actuators
-    driver = ModbusTcpDriver(gh.fieldbus)
+    driver = ModbusTcpDriver(gh.buses[0])
     try:
         before = sim.state(gh.id)
         soil_before = driver.read_node(soil)
@@ -74,16 +74,16 @@ def test_registers_read_back_and_out_of_range_positions_are_refused(site: SiteCo
     gh = site.greenhouses[0]
     start_sim(site)
     relays = gh.node_of("pump")
-    driver = ModbusTcpDriver(gh.fieldbus)
-    client = ModbusTcpClient(gh.fieldbus.host, port=gh.fieldbus.port, timeout=1)
+    driver = ModbusTcpDriver(gh.buses[0])
+    client = ModbusTcpClient(gh.buses[0].host, port=gh.buses[0].port, timeout=1)
     try:
         driver.write_actuator(relays, gh.actuators["shade"], False, 75)
         driver.write_actuator(relays, gh.actuators["fan"], True, None)
-        assert client.read_holding_registers(0, count=3, device_id=relays.unit_id).registers == [0, 0, 75]
-        assert client.read_coils(0, count=6, device_id=relays.unit_id).bits[:6] == [False] * 3 + [True] + [False] * 2
-        refused = client.write_register(2, 150, device_id=relays.unit_id)
+        assert client.read_holding_registers(0, count=3, device_id=relays.address).registers == [0, 0, 75]
+        assert client.read_coils(0, count=6, device_id=relays.address).bits[:6] == [False] * 3 + [True] + [False] * 2
+        refused = client.write_register(2, 150, device_id=relays.address)
         assert refused.isError() and refused.exception_code == 3
-        assert client.read_holding_registers(2, count=1, device_id=relays.unit_id).registers == [75]
+        assert client.read_holding_registers(2, count=1, device_id=relays.address).registers == [75]
     finally:
         client.close()
         driver.close()
@@ -92,8 +92,8 @@ def test_registers_read_back_and_out_of_range_positions_are_refused(site: SiteCo
 def test_unit_not_on_the_bus_is_unreachable(site: SiteConfig, start_sim: StartSim) -> None:
     gh = site.greenhouses[0]
     start_sim(site)
-    ghost = gh.nodes[0].model_copy(update={"id": "ghost", "unit_id": 99})
-    driver = ModbusTcpDriver(gh.fieldbus)
+    ghost = gh.nodes[0].model_copy(update={"id": "ghost", "address": 99})
+    driver = ModbusTcpDriver(gh.buses[0])
     try:
         with pytest.raises(NodeUnreachable, match="exception 11") as err:
             driver.read_node(ghost)
@@ -106,7 +106,7 @@ def test_unit_not_on_the_bus_is_unreachable(site: SiteConfig, start_sim: StartSi
 def test_driver_reconnects_after_the_gateway_comes_back(site: SiteConfig, start_sim: StartSim) -> None:
     gh = site.greenhouses[0]
     first = start_sim(site)
-    driver = ModbusTcpDriver(gh.fieldbus)
+    driver = ModbusTcpDriver(gh.buses[0])
     try:
         assert driver.read_node(gh.nodes[0])["air-temp"] is not None
         first.stop()
@@ -125,7 +125,7 @@ def test_relay_watchdog_drives_outputs_to_fail_safe_when_the_master_goes_silent(
     gh = with_fail_safe(site.greenhouses[0], "fan", FailSafe(on=True))
     sim = start_sim(replace_greenhouse(site, gh), watchdog_s=0.6)
     relays = gh.node_of("pump")
-    driver = ModbusTcpDriver(gh.fieldbus)
+    driver = ModbusTcpDriver(gh.buses[0])
     try:
         assert sim.state(gh.id).actuators["fan"].on  # boards power up in their fail-safe state
         driver.write_actuator(relays, gh.actuators["fan"], False, None)

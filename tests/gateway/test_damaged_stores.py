@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import Availability, Event, EventKind, Reading, Severity, Status, TelemetryBatch
 from contract.mqtt import BrokerUrl
 from contract.reasons import Reason, render
+from contract.site_file import load_site
 from gateway.accounts.db import accounts_path
 from gateway.accounts.roles import Role
 from gateway.accounts.service import Accounts

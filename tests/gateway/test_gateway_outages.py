@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.mqtt import BrokerUrl
+from contract.site_file import load_site
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.influx import InfluxV1Store
 from greenhouse.runtime_site import write_site

@@ -15,10 +15,10 @@ import httpx
 import yaml
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import Reading, TelemetryBatch
 from contract.mqtt import BrokerUrl, make_client
+from contract.site_file import load_site
 from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext
 from gateway.health import Pulse

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import Reading, TelemetryBatch
+from contract.site_file import load_site
 from gateway.api.history import HistoryRequest, csv_rows, history
 from gateway.derived_points import Deriver
 from gateway.points import PointMapper

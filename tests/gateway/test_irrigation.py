@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from contract.config_file import load_site
 from contract.messages import Event, EventKind
 from contract.reasons import Reason
+from contract.site_file import load_site
 from gateway.accounts.roles import Role
 from gateway.irrigation import IRRIGATION, IrrigationTally
 from gateway.storage.model import Point

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from contract.config_file import load_site
 from contract.kinds import Quality, SensorKind
 from contract.messages import Availability, Reading, Status, TelemetryBatch
+from contract.site_file import load_site
 from gateway.registry import Registry
 from tests.conftest import EXAMPLE_SITE
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import Reading, Severity, TelemetryBatch
 from contract.mqtt import BrokerUrl
+from contract.site_file import load_site
 from gateway.ingest.spool import Received
 from gateway.live.alerts import AlertBoard
 from gateway.registry import Renumbering

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.mqtt import BrokerUrl
+from contract.site_file import load_site
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.sqlite import SqliteStore
 from tests.conftest import EXAMPLE_SITE

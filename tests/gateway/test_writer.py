@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import Reading, TelemetryBatch
+from contract.site_file import load_site
 from gateway.ingest.spool import Received, Spool
 from gateway.points import PointMapper
 from gateway.registry import Registry

@@ -22,7 +22,6 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from contract import topics
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import (
     AckOutcome,
@@ -36,6 +35,7 @@ from contract.messages import (
 )
 from contract.mqtt import BrokerUrl, make_client
 from contract.site import SiteConfig
+from contract.site_file import load_site
 from contract.wire import WireError, decode
 from gateway.health import HealthReport, report
 from gateway.ingest.spool import Rejection

@@ -14,11 +14,11 @@ import pytest
 
 from contract import topics
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import Reading, Status, TelemetryBatch
 from contract.mqtt import BrokerUrl
 from contract.site import Greenhouse
+from contract.site_file import load_site
 from contract.wire import WireError, decode
 from edge.mqtt_link import MqttLink
 from edge.outbox import Outbox

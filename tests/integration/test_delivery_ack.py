@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import Reading, TelemetryBatch
 from contract.mqtt import BrokerUrl
 from contract.site import Greenhouse
+from contract.site_file import load_site
 from contract.topics import Channel, topic
 from edge.mqtt_link import MqttLink
 from edge.outbox import Outbox

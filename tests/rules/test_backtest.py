@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from contract.config_file import load_site
 from contract.kinds import Quality
 from contract.messages import Event, EventKind, Reading, TelemetryBatch
 from contract.reasons import Reason
+from contract.site_file import load_site
 from gateway.points import PointMapper
 from gateway.storage.model import Store
 from greenhouse.cli import main

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from contract.config_file import load_site
 from contract.kinds import Quality, SensorKind
 from contract.messages import Reading
 from contract.reasons import Reason, render
+from contract.site_file import load_site
 from rules.engine import Evaluation
 from rules.model import check_against_site
 from rules.periods import DayPeriod, setpoints_at

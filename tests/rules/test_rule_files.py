@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from contract.config_file import ConfigError, load_site
+from contract.config_file import ConfigError
 from contract.site import Greenhouse
+from contract.site_file import load_site
 from rules.model import ScheduleRule, ThresholdRule, check_against_site, load_rules
 from tests.conftest import EXAMPLE_SITE
 from tests.rules.builders import DRY_SOIL_A, MORNING_WATER_A, ruleset

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from contract.config_file import load_site
 from contract.messages import Reading
 from contract.reasons import Reason
+from contract.site_file import load_site
 from edge.control import Controller
 from rules.engine import Evaluation
 from rules.model import check_against_site

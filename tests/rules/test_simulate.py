@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from contract.config_file import load_site
+from contract.site_file import load_site
 from firmware_sim.physics import InitialConditions
 from greenhouse.cli import main
 from rules.model import RuleSet, load_rules

@@ -16,9 +16,9 @@ from pathlib import Path
 import yaml
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.mqtt import BrokerUrl
 from contract.site import Greenhouse, SiteConfig
+from contract.site_file import load_site
 from edge.agent import EdgeAgent
 from edge.drivers.modbus import ModbusTcpDriver
 from firmware_sim.physics import InitialConditions
@@ -100,7 +100,7 @@ class EdgeThread:
     def __init__(self, s: Stack) -> None:
         gh = s.gh
         ruleset = load_rules(gh.rules_file) if gh.rules_file else None
-        self.agent = EdgeAgent(s.site, gh, s.url, s.tmp / "edge", s.clock, ModbusTcpDriver(gh.fieldbus), ruleset)
+        self.agent = EdgeAgent(s.site, gh, s.url, s.tmp / "edge", s.clock, ModbusTcpDriver(gh.buses[0]), ruleset)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.agent.run, args=(self._stop,), name="edge-agent")
         self._thread.start()

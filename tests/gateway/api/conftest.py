@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contract.config_file import load_site
+from contract.site_file import load_site
 from gateway.accounts.limits import LimitSettings
 from gateway.accounts.roles import Role
 from gateway.accounts.service import Accounts

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.mqtt import BrokerUrl
 from contract.site import SiteConfig
+from contract.site_file import load_site
 from gateway.accounts.roles import Role
 from gateway.accounts.service import Accounts
 from gateway.accounts.sessions import csrf_token

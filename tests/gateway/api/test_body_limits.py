@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contract.config_file import load_site
 from contract.messages import MAX_RULES_YAML_CHARS
+from contract.site_file import load_site
 from gateway.accounts.roles import Role
 from gateway.api.limits import BODY_LIMITS, DEFAULT_BYTES, SIGN_IN_BYTES
 from gateway.api.site_routes import MAX_SITE_YAML_CHARS

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from contract.config_file import load_site
+from contract.site_file import load_site
 from gateway.accounts.roles import Role
 from tests.support.mosquitto import Mosquitto
 from tests.support.phone import Phone, serve_phone

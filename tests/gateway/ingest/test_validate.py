@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contract.config_file import load_site
 from contract.kinds import Quality, SensorKind
 from contract.messages import Reading, TelemetryBatch
+from contract.site_file import load_site
 from gateway.ingest.validate import MAX_PAYLOAD_BYTES, Accepted, Rejected, RejectReason, Validator
 from tests.conftest import EXAMPLE_SITE
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from contract.config_file import load_site
 from contract.messages import Availability, Event, EventKind, Severity, Status
 from contract.reasons import Reason
+from contract.site_file import load_site
 from gateway.live.alerts import AlertBoard
 from gateway.points import PointMapper
 from gateway.registry import GreenhouseHealth, Registry

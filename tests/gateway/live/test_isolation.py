@@ -8,9 +8,9 @@ from pathlib import Path
 import anyio
 
 from contract.clock import Clock
-from contract.config_file import load_site
 from contract.messages import StateSnapshot
 from contract.mqtt import BrokerUrl
+from contract.site_file import load_site
 from gateway.live.service import Live
 from gateway.live.stream import changes
 from gateway.storage.sqlite import SqliteStore
