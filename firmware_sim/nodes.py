@@ -70,7 +70,7 @@ class SimNode:
         self._coils = {a.coil: a for a in node.actuators if a.coil is not None}
         self._holding = {a.holding_register: a for a in node.actuators if a.holding_register is not None}
         self.device = SimDevice(
-            node.unit_id,
+            node.address,
             simdata=(
                 [SimData(0, values=[False] * (max(self._coils, default=0) + 1), datatype=DataType.BITS)],
                 # pymodbus needs every block; discrete inputs and empty blocks are refused in _action.

@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from contract.config_file import load_site
 from contract.reasons import pick
+from contract.site_file import load_site
 from greenhouse.deploy import words
 from greenhouse.deploy.broker_accounts import AccountExists, NotInitialised
 from greenhouse.deploy.gateways import add_gateway
