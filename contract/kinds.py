@@ -22,7 +22,16 @@ class SensorKind(StrEnum):
     OUTDOOR_RH_PCT = "outdoor_rh_pct"
     SOLAR_W_M2 = "solar_w_m2"
     RAIN_MM_H = "rain_mm_h"
+    RAIN_TOTAL_MM = "rain_total_mm"  # a gauge's running total, as water_total_l is a meter's
     WIND_M_S = "wind_m_s"
+    SOIL_EC_US_CM = "soil_ec_us_cm"  # bulk electrical conductivity of the soil around the probe
+    SOIL_PH = "soil_ph"
+    # Plant-available nitrogen, phosphorus and potassium as soil probes report them (trends, not lab values).
+    SOIL_N_MG_KG = "soil_n_mg_kg"
+    SOIL_P_MG_KG = "soil_p_mg_kg"
+    SOIL_K_MG_KG = "soil_k_mg_kg"
+    ILLUMINANCE_LUX = "illuminance_lux"
+    WIND_DIRECTION_DEG = "wind_direction_deg"  # where the wind comes from, clockwise from north
 
     @property
     def unit(self) -> str:
@@ -44,7 +53,15 @@ _UNITS: dict[SensorKind, str] = {
     SensorKind.OUTDOOR_RH_PCT: "%",
     SensorKind.SOLAR_W_M2: "W/m²",
     SensorKind.RAIN_MM_H: "mm/h",
+    SensorKind.RAIN_TOTAL_MM: "mm",
     SensorKind.WIND_M_S: "m/s",
+    SensorKind.SOIL_EC_US_CM: "µS/cm",
+    SensorKind.SOIL_PH: "pH",  # "6,2 pH" on a tile: a bare number would not say what it is
+    SensorKind.SOIL_N_MG_KG: "mg/kg",
+    SensorKind.SOIL_P_MG_KG: "mg/kg",
+    SensorKind.SOIL_K_MG_KG: "mg/kg",
+    SensorKind.ILLUMINANCE_LUX: "lux",
+    SensorKind.WIND_DIRECTION_DEG: "°",
 }
 
 

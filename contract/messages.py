@@ -82,6 +82,24 @@ class Availability(StrEnum):
     OFFLINE = "offline"
 
 
+class NodeLink(BaseModel):
+    """How one field device answers on its bus, counted by the edge since it started: what a technician looks at
+    when a probe goes silent or a cable is bad (CRC errors), or a device is slow (late answers)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    node: Id
+    bus: Id
+    address: int = Field(ge=0, le=247)
+    requests: int = Field(ge=0)
+    answers: int = Field(ge=0)
+    timeouts: int = Field(ge=0)
+    crc_errors: int = Field(ge=0)
+    late_answers: int = Field(ge=0)
+    # Not answering: its reads are skipped for a while so that the rest of the bus keeps its pace.
+    quarantined: bool = False
+
+
 class Status(Message):
     """Retained; the offline form is also the MQTT last will."""
 
@@ -91,6 +109,7 @@ class Status(Message):
     ts: AwareDatetime | None = None  # absent in the last will, which is written in advance
     agent_version: Short | None = None
     outbox_depth: int | None = Field(default=None, ge=0)
+    nodes: list[NodeLink] = Field(default_factory=list, max_length=256)
 
 
 class ActuatorState(BaseModel):

@@ -37,6 +37,11 @@ class Reason(StrEnum):
     FAIL_SAFE_STOP = "fail_safe_stop"
     NODE_UNREACHABLE = "node_unreachable"
     NODE_ANSWERING = "node_answering"
+    NODE_QUARANTINED = "node_quarantined"
+    # outputs checked by reading them back
+    OUTPUT_DID_NOT_SWITCH = "output_did_not_switch"
+    OUTPUT_SWITCHED_ELSEWHERE = "output_switched_elsewhere"
+    CURTAIN_STALLED = "curtain_stalled"
     # control
     OVERRIDE_ENDED = "override_ended"
     RULE_THRESHOLD = "rule_threshold"
@@ -147,6 +152,22 @@ _TEXT: dict[Reason, tuple[str, str]] = {
         "Cannot reach {node}",
     ),
     Reason.NODE_ANSWERING: ("{node} đã trả lời trở lại", "{node} answers again"),
+    Reason.NODE_QUARANTINED: (
+        "{node} không trả lời — tạm bỏ qua để các thiết bị khác trên dây vẫn đọc đúng giờ",
+        "{node} is not answering — set aside so that the other devices on its cable keep their pace",
+    ),
+    Reason.OUTPUT_DID_NOT_SWITCH: (
+        "{actuator} không đổi theo lệnh (rơ-le không đóng/ngắt) — đã gửi lại lệnh",
+        "{actuator} did not switch as commanded (the relay did not follow) — sent again",
+    ),
+    Reason.OUTPUT_SWITCHED_ELSEWHERE: (
+        "{actuator} bị bật/tắt từ nơi khác (công tắc tay?) — đã đặt lại như bộ điều khiển",
+        "{actuator} was switched by something else (a hand switch?) — put back as the controller had it",
+    ),
+    Reason.CURTAIN_STALLED: (
+        "{actuator} bị kẹt: động cơ chạy mà không về tới đầu đóng — cần kiểm tra",
+        "{actuator} is stuck: its motor ran but did not reach the closed end — needs checking",
+    ),
     Reason.OVERRIDE_ENDED: ("Hết thời gian điều khiển tay", "Manual control ended"),
     Reason.RULE_THRESHOLD: (
         "{rule}: {metric} = {value} {op} {threshold} trong {for_min} phút",

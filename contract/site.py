@@ -253,16 +253,17 @@ def _filled_sensor(raw: Any, profile: DeviceProfile) -> Any:
         raise ValueError(
             f"sensor {raw.get('id')!r}: profile {profile.id!r} has no point {raw['point']!r} (has: {known})"
         )
-    given_kind = raw.get("kind")
-    if given_kind is not None and given_kind != point.kind.value:
+    # Where a device is placed may change what it measures in name only: an XY-MD02 outside gives outdoor_temp_c.
+    given_kind = raw.get("kind", point.kind.value)
+    if given_kind not in {k.value for k in SensorKind if k.unit == point.kind.unit}:
         raise ValueError(
-            f"sensor {raw.get('id')!r}: point {point.key!r} of {profile.id!r} measures {point.kind.value}, "
-            f"not {given_kind}"
+            f"sensor {raw.get('id')!r}: point {point.key!r} of {profile.id!r} measures {point.kind.value} "
+            f"({point.kind.unit}), not {given_kind}"
         )
     given = raw.get("encoding")
     if given is not None and Encoding.model_validate(given) != point.encoding:
         raise ValueError(f"sensor {raw.get('id')!r}: give 'point' (the profile says how it is read) or 'encoding'")
-    filled = {**raw, "kind": point.kind.value, "encoding": point.encoding.model_dump(mode="json")}
+    filled = {**raw, "kind": given_kind, "encoding": point.encoding.model_dump(mode="json")}
     filled.setdefault("range", point.range.model_dump())
     return filled
 

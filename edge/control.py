@@ -145,6 +145,18 @@ class Controller:
         run = self.runs[actuator_id]
         return run.on, run.position_pct
 
+    def remaining_s(self, actuator_id: str, now: datetime) -> float | None:
+        """How much longer a running actuator may stay on: to the end of its run or of its max on-time, whichever
+        comes first (None when it is off). A relay board that times runs itself is given this, so that the output
+        ends on time even if the edge stops."""
+        run, guard = self.runs[actuator_id], self._guards[actuator_id]
+        if not run.on or guard.on_since is None:
+            return None
+        ends = [guard.on_since + timedelta(seconds=self._actuators[actuator_id].safety.max_on_s)]
+        if run.until is not None:
+            ends.append(run.until)
+        return max(0.0, (min(ends) - now).total_seconds())
+
     def states(self, unreachable: set[str]) -> list[ActuatorState]:
         return [
             ActuatorState(

@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contract.kinds import ActuatorKind, SensorKind
 from contract.site import Greenhouse, Sensor
-from firmware_sim import air
+from firmware_sim import air, noise
 from firmware_sim.weather import WeatherSample
 
 _RHO_CP_AIR_J_M3_K = 1206.0  # 1.2 kg/m³ × 1005 J/kg/K
@@ -26,6 +26,13 @@ _R_J_MOL_K = 8.314
 _OUTDOOR_CO2_PPM = 420.0
 # PAR is ~0.44 of global radiation energy (Szeicz 1974: 0.44–0.50) at 4.57 µmol/J (McCree 1972).
 _PAR_UMOL_PER_J = 2.02
+# Daylight gives ~120 lm per W of global radiation (Littlefair 1985, Lighting Res. Technol. 17:162: 100–130).
+_LUX_PER_W_M2 = 120.0
+_NUTRIENTS = (SensorKind.SOIL_N_MG_KG, SensorKind.SOIL_P_MG_KG, SensorKind.SOIL_K_MG_KG)
+
+
+def _npk(n: float, p: float, k: float) -> dict[SensorKind, float]:
+    return dict(zip(_NUTRIENTS, (n, p, k), strict=True))
 
 
 class PhysicsParams(BaseModel):
@@ -68,6 +75,18 @@ class PhysicsParams(BaseModel):
     saturation_pct: float = Field(default=50.0, gt=0, le=100)
     drainage_time_constant_h: float = Field(default=12.0, gt=0)
     soil_temp_time_constant_h: float = Field(default=8.0, gt=0)
+    # Bulk soil EC grows about linearly with water content at a given pore-water EC (Rhoades, Raats & Prather
+    # 1976, SSSAJ 40:651); non-saline soils read ~100–2000 µS/cm (Corwin & Lesch 2005, Comput. Electron. Agric.
+    # 46:11). 25 µS/cm per % puts a fertigated bed at field capacity (40 %) at 1000 µS/cm.
+    soil_ec_us_cm_per_vwc_pct: float = Field(default=25.0, ge=0)
+    # Most vegetables are grown at pH 6.0–6.8; the reading wanders by up to ± soil_ph_drift over days.
+    soil_ph: float = Field(default=6.2, gt=0, lt=14)
+    soil_ph_drift: float = Field(default=0.2, ge=0, le=2)
+    soil_bulk_density_kg_m3: float = Field(default=1300.0, gt=0)
+    # What the crop takes out of the root zone in a season without fertigation, g/m² (order of magnitude for a
+    # four-month tomato crop: 300 kg N, 50 kg P, 450 kg K per ha); the probe's N/P/K fall by it, slowly.
+    nutrient_uptake_g_m2_season: dict[SensorKind, float] = Field(default_factory=lambda: _npk(30.0, 5.0, 45.0))
+    season_days: float = Field(default=120.0, gt=0)
     tank_capacity_l: float = Field(default=2000.0, gt=0)
     tank_inflow_l_min: float = Field(default=3.0, ge=0)
     # For valves whose site entry gives no flow_l_min.
@@ -88,6 +107,8 @@ class InitialConditions(BaseModel):
     soil_vwc_pct_by_zone: dict[str, float] = {}
     tank_level_pct: float = Field(default=80.0, ge=0, le=100)
     water_total_l: float = Field(default=0.0, ge=0)
+    # Plant-available N, P, K (mg/kg) at the start: a fertilised bed before planting.
+    soil_nutrients_mg_kg: dict[SensorKind, float] = Field(default_factory=lambda: _npk(120.0, 60.0, 200.0))
 
 
 class ActuatorState(BaseModel):
@@ -140,8 +161,25 @@ _NOISE_SD = {
     SensorKind.TANK_LEVEL_PCT: 0.2,
     SensorKind.OUTDOOR_TEMP_C: 0.05,
     SensorKind.OUTDOOR_RH_PCT: 0.3,
+    SensorKind.SOIL_EC_US_CM: 5.0,
+    SensorKind.SOIL_PH: 0.02,
+    SensorKind.SOIL_N_MG_KG: 1.0,
+    SensorKind.SOIL_P_MG_KG: 1.0,
+    SensorKind.SOIL_K_MG_KG: 1.0,
+    SensorKind.ILLUMINANCE_LUX: 20.0,
 }
-_BOUNDED_0_100 = {SensorKind.AIR_RH_PCT, SensorKind.OUTDOOR_RH_PCT, SensorKind.TANK_LEVEL_PCT}
+# What noise may not push a reading beyond.
+_LIMITS: dict[SensorKind, tuple[float, float]] = {
+    SensorKind.AIR_RH_PCT: (0.0, 100.0),
+    SensorKind.OUTDOOR_RH_PCT: (0.0, 100.0),
+    SensorKind.TANK_LEVEL_PCT: (0.0, 100.0),
+    SensorKind.SOIL_EC_US_CM: (0.0, math.inf),
+    SensorKind.SOIL_PH: (0.0, 14.0),
+    **{k: (0.0, math.inf) for k in _NUTRIENTS},
+    SensorKind.ILLUMINANCE_LUX: (0.0, math.inf),
+}
+# Sensors that read the soil water of their bed (zone, or the unwatered soil outside the zones).
+_IN_A_BED = {SensorKind.SOIL_VWC_PCT, SensorKind.SOIL_EC_US_CM}
 
 
 class GreenhousePhysics:
@@ -158,6 +196,7 @@ class GreenhousePhysics:
         init = initial or InitialConditions()
         self.greenhouse = greenhouse
         self.weather = start
+        self.seed = seed
         self.volume_m3 = greenhouse.area_m2 * p.mean_height_m
         self._heat_capacity_j_k = _RHO_CP_AIR_J_M3_K * self.volume_m3 + p.thermal_mass_j_m2_k * greenhouse.area_m2
         self._air_mol = self.volume_m3 * air.atmospheric_pressure_kpa(elevation_m) * 1000 / (_R_J_MOL_K * 293.15)
@@ -171,9 +210,19 @@ class GreenhousePhysics:
         self.soil_temp_c = init.soil_temp_c if init.soil_temp_c is not None else self.air_temp_c
         self.tank_l = init.tank_level_pct / 100 * p.tank_capacity_l
         self.water_total_l = init.water_total_l
+        self.rain_total_mm = 0.0
         self.water_flow_l_min = 0.0
         self.leaf_temp_c = self.air_temp_c
         self.par_umol_m2_s = 0.0
+        self.illuminance_lux = 0.0
+        self.nutrients_mg_kg = {k: init.soil_nutrients_mg_kg.get(k, 0.0) for k in _NUTRIENTS}
+        soil_mass_kg_m2 = p.root_zone_depth_mm / 1000 * p.soil_bulk_density_kg_m3
+        self._uptake_mg_kg_s = {
+            k: p.nutrient_uptake_g_m2_season.get(k, 0.0) * 1000 / soil_mass_kg_m2 / (p.season_days * 86400)
+            for k in _NUTRIENTS
+        }
+        self._soil_ph_stream = noise.stream_id(f"{greenhouse.id}/soil-ph")
+        self._wind_direction_stream = noise.stream_id("wind-direction")  # one wind for the whole site
 
         self._beds: dict[str, _Bed] = {}
         for z in greenhouse.zones:
@@ -181,7 +230,7 @@ class GreenhousePhysics:
             self._beds[z.id] = _Bed(z.area_m2, z.valve, z.pump, vwc)
         self._bed_of_sensor = {sid: z.id for z in greenhouse.zones for sid in z.soil_sensors}
         soil = [s for s in greenhouse.sensors.values() if s.kind is SensorKind.SOIL_VWC_PCT]
-        if any(s.id not in self._bed_of_sensor for s in soil):
+        if any(s.id not in self._bed_of_sensor for s in greenhouse.sensors.values() if s.kind in _IN_A_BED):
             rest_m2 = max(1.0, greenhouse.area_m2 - sum(z.area_m2 for z in greenhouse.zones))
             self._beds[_UNZONED] = _Bed(rest_m2, None, None, init.soil_vwc_pct)
 
@@ -217,6 +266,7 @@ class GreenhousePhysics:
     def step(self, dt_s: float, weather: WeatherSample, actuators: Mapping[str, ActuatorState]) -> None:
         p, area = self.params, self.greenhouse.area_m2
         self.weather = weather
+        self.rain_total_mm += weather.rain_mm_h * dt_s / 3600
         t_out = weather.outdoor_temp_c
         vapour_out = weather.outdoor_rh_pct / 100 * air.saturation_density_g_m3(t_out)
 
@@ -232,6 +282,7 @@ class GreenhousePhysics:
         shade = self._mean(ActuatorKind.SHADE_SCREEN, actuators) * p.shade_screen_shading
         inside_w_m2 = weather.solar_w_m2 * p.film_transmission * (1 - shade)
         self.par_umol_m2_s = _PAR_UMOL_PER_J * inside_w_m2
+        self.illuminance_lux = _LUX_PER_W_M2 * inside_w_m2
 
         vpd_kpa = air.vapour_pressure_deficit_kpa(self.vapour_g_m3, self.air_temp_c)
         b_night, b_day = p.transpiration_b_night_w_m2_kpa, p.transpiration_b_day_w_m2_kpa
@@ -273,6 +324,9 @@ class GreenhousePhysics:
 
         self.soil_temp_c = _relax(self.soil_temp_c, self.air_temp_c, 1 / (p.soil_temp_time_constant_h * 3600), dt_s)
         self.leaf_temp_c = self._leaf_temp_c(inside_w_m2, stress)
+        # A dry crop hardly takes anything up: uptake follows the water it draws.
+        for k in _NUTRIENTS:
+            self.nutrients_mg_kg[k] = max(0.0, self.nutrients_mg_kg[k] - self._uptake_mg_kg_s[k] * stress * dt_s)
         self._update_readings()
 
     def _water(self, dt_s: float, actuators: Mapping[str, ActuatorState], et_mm_s: float) -> float:
@@ -334,6 +388,23 @@ class GreenhousePhysics:
     def soil_vwc_pct(self) -> dict[str, float]:
         return {bed_id: bed.vwc_pct for bed_id, bed in self._beds.items() if bed_id != _UNZONED}
 
+    def _bed(self, sensor: Sensor) -> _Bed:
+        return self._beds[self._bed_of_sensor.get(sensor.id, _UNZONED)]
+
+    @property
+    def soil_ph(self) -> float:
+        wander = noise.smooth(self.seed, self._soil_ph_stream, self.weather.at.timestamp(), 2 * 86400)
+        return self.params.soil_ph + self.params.soil_ph_drift * (2 * wander - 1)
+
+    @property
+    def wind_direction_deg(self) -> float:
+        """Where the wind comes from: the monsoon's north-east in January, south-east in July (northern
+        Vietnam), wandering ±60° within hours."""
+        at = self.weather.at
+        prevailing = 90.0 - 45.0 * math.cos(2 * math.pi * (at.timetuple().tm_yday - 15) / 365)
+        wander = noise.smooth(self.seed, self._wind_direction_stream, at.timestamp(), 1800)
+        return (prevailing + 120.0 * (wander - 0.5)) % 360
+
     def _true_value(self, sensor: Sensor) -> float:
         w = self.weather
         match sensor.kind:
@@ -344,8 +415,15 @@ class GreenhousePhysics:
             case SensorKind.LEAF_TEMP_C:
                 return self.leaf_temp_c
             case SensorKind.SOIL_VWC_PCT:
-                bed = self._beds[self._bed_of_sensor.get(sensor.id, _UNZONED)]
-                return max(0.0, bed.vwc_pct + self._probe_offset_pct[sensor.id])
+                return max(0.0, self._bed(sensor).vwc_pct + self._probe_offset_pct[sensor.id])
+            case SensorKind.SOIL_EC_US_CM:
+                return self.params.soil_ec_us_cm_per_vwc_pct * self._bed(sensor).vwc_pct
+            case SensorKind.SOIL_PH:
+                return self.soil_ph
+            case SensorKind.SOIL_N_MG_KG | SensorKind.SOIL_P_MG_KG | SensorKind.SOIL_K_MG_KG:
+                return self.nutrients_mg_kg[sensor.kind]
+            case SensorKind.ILLUMINANCE_LUX:
+                return self.illuminance_lux
             case SensorKind.SOIL_TEMP_C:
                 return self.soil_temp_c
             case SensorKind.PAR_UMOL_M2_S:
@@ -366,8 +444,12 @@ class GreenhousePhysics:
                 return w.solar_w_m2
             case SensorKind.RAIN_MM_H:
                 return w.rain_mm_h
+            case SensorKind.RAIN_TOTAL_MM:
+                return self.rain_total_mm
             case SensorKind.WIND_M_S:
                 return w.wind_m_s
+            case SensorKind.WIND_DIRECTION_DEG:
+                return self.wind_direction_deg
         raise ValueError(f"no model for sensor kind {sensor.kind}")
 
     def _update_readings(self) -> None:
@@ -376,8 +458,8 @@ class GreenhousePhysics:
             sd = _NOISE_SD.get(sensor.kind)
             if sd is not None:
                 value += self._noise.gauss(0, sd)
-                if sensor.kind in _BOUNDED_0_100:
-                    value = min(100.0, max(0.0, value))
+                low, high = _LIMITS.get(sensor.kind, (-math.inf, math.inf))
+                value = min(high, max(low, value))
             self.readings[sensor.id] = value
 
     def snapshot(self, at: datetime, actuators: Mapping[str, ActuatorState]) -> GreenhouseState:

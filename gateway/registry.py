@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pydantic import AwareDatetime, BaseModel
 
 from contract.kinds import Quality, SensorKind
-from contract.messages import ActuatorState, Availability, Event, StateSnapshot, Status, TelemetryBatch
+from contract.messages import ActuatorState, Availability, Event, NodeLink, StateSnapshot, Status, TelemetryBatch
 from contract.site import SiteConfig
 
 # A greenhouse is silent after this many missed polls (and never sooner than the floor).
@@ -50,6 +50,7 @@ class GreenhouseHealth(BaseModel):
     outbox_depth: int | None = None
     last_seq: int | None = None  # of the batch sent last
     renumbered: Renumbering | None = None  # the last time its numbering went back, if it did
+    nodes: list[NodeLink]  # how each field device answers on its bus, as the edge last told
     sensors: list[SensorHealth]
     stale_sensors: list[str]
 
@@ -69,6 +70,7 @@ class _House:
         self.last_seen: datetime | None = None
         self.agent_version: str | None = None
         self.outbox_depth: int | None = None
+        self.nodes: list[NodeLink] = []
         self.last_seq: int | None = None
         self.last_sent: datetime | None = None  # when the batch numbered last_seq was sent
         self.renumbered: Renumbering | None = None
@@ -106,6 +108,8 @@ class Registry:
                     house.agent_version = message.agent_version or house.agent_version
                     if message.outbox_depth is not None:
                         house.outbox_depth = message.outbox_depth
+                    if message.nodes:  # the last will, written in advance, carries none
+                        house.nodes = message.nodes
                 case Event():
                     self._seen(house, message.ts)
                 case StateSnapshot():
@@ -182,6 +186,7 @@ class Registry:
             outbox_depth=house.outbox_depth,
             last_seq=house.last_seq,
             renumbered=house.renumbered,
+            nodes=house.nodes,
             sensors=sensors,
             stale_sensors=[s.sensor for s in sensors if s.stale],
         )

@@ -44,7 +44,11 @@ _OFFLINE_SOURCE = "offline"
 _RENUMBERED_SOURCE = "renumbered"
 # Reasons that end what another raised: the input alerts' and a node's.
 _INPUT = frozenset({Reason.RULE_INPUT_UNUSABLE.value, Reason.RULE_INPUT_RESTORED.value})
-_NODE = frozenset({Reason.NODE_UNREACHABLE.value, Reason.NODE_ANSWERING.value})
+_NODE = frozenset({Reason.NODE_UNREACHABLE.value, Reason.NODE_ANSWERING.value, Reason.NODE_QUARANTINED.value})
+# An output that a read-back found wrong, or a curtain motor that stalled: one occurrence per actuator and kind.
+_OUTPUT = frozenset(
+    {Reason.OUTPUT_DID_NOT_SWITCH.value, Reason.OUTPUT_SWITCHED_ELSEWHERE.value, Reason.CURTAIN_STALLED.value}
+)
 # The edge's own files damaged or lost: each its own occurrence, not folded with rule alerts.
 _STORE = frozenset({Reason.OUTBOX_DAMAGED.value, Reason.OUTBOX_LOST.value, Reason.MEMORY_DAMAGED.value})
 
@@ -84,6 +88,8 @@ def _source(rule: str | None, reason: str, params: dict[str, str]) -> str:
         return f"input:{rule}"
     if reason in _STORE:
         return f"store:{reason}"
+    if reason in _OUTPUT:
+        return f"output:{reason}:{params.get('actuator', '')}"
     return f"rule:{rule}"
 
 

@@ -16,6 +16,8 @@ BANDS: dict[SensorKind, Band] = {
     SensorKind.SOIL_VWC_PCT: Band(low=25, high=42),  # the example rules water below 28 %
     SensorKind.TANK_LEVEL_PCT: Band(low=25, high=100),  # the pump's interlock stops it at 15 %
     SensorKind.CO2_PPM: Band(low=300, high=1500),
+    # Vegetables grow best at pH 6.0–7.0; below 5.5 phosphorus locks up, above 7.5 iron and manganese do.
+    SensorKind.SOIL_PH: Band(low=5.5, high=7.5),
 }
 VPD_BAND_KPA = Band(low=0.4, high=1.3)  # as the example VPD rule's band
 

@@ -4,12 +4,15 @@ import { serverNow } from "./clock.js";
 import { duration } from "./format.js";
 import { currentLang, t } from "./lang.js";
 
-// What a farmer reads first, in this order, each with its icon.
+// What a farmer reads first, in this order, each with its icon; a tile only where the greenhouse has the sensor.
 export const KEY_VALUES = [
   { kind: "air_temp_c", icon: "temp", digits: 1 },
   { kind: "air_rh_pct", icon: "drop", digits: 0 },
   { kind: "par_umol_m2_s", icon: "sun", digits: 0 },
+  { kind: "illuminance_lux", icon: "sun", digits: 0 },
   { kind: "tank_level_pct", icon: "tank", digits: 0 },
+  { kind: "soil_ec_us_cm", icon: "sprout", digits: 0 },
+  { kind: "soil_ph", icon: "sprout", digits: 1 },
 ];
 const OUT_OF_BAND = new Set(["low", "high"]);
 // Switched devices a farmer may run for some minutes; vents, curtains and screens are set to a position for

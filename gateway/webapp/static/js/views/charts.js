@@ -22,6 +22,10 @@ const CHARTS = [
   { metric: "vpd_kpa", digits: 1 },
   { kind: "soil_vwc_pct", digits: 0 },
   { kind: "par_umol_m2_s", digits: 0 },
+  // Only for a greenhouse with such a sensor: few have a lux meter or a soil EC/pH probe.
+  { kind: "illuminance_lux", digits: 0, optional: true },
+  { kind: "soil_ec_us_cm", digits: 0, optional: true },
+  { kind: "soil_ph", digits: 1, optional: true },
 ];
 
 function chartCard(def, series, hist, gh, range) {
@@ -55,7 +59,8 @@ export function chartsView(ghId, gh) {
     for (const b of picker.children) b.setAttribute("aria-selected", String(b.dataset.range === chosen));
     box.replaceChildren(h("p", { class: "empty", text: t("charts.loading") }));
     const end = serverNow();
-    const sensors = gh.sensors.filter((s) => CHARTS.some((c) => c.kind === s.kind)).map((s) => s.sensor);
+    const charts = CHARTS.filter((c) => !c.optional || gh.sensors.some((s) => s.kind === c.kind));
+    const sensors = gh.sensors.filter((s) => charts.some((c) => c.kind === s.kind)).map((s) => s.sensor);
     const params = {
       start: new Date(end - range.span_h * 3600_000).toISOString(),
       end: new Date(end).toISOString(),
@@ -75,7 +80,7 @@ export function chartsView(ghId, gh) {
     const age = keptAt === null ? null : t("charts.kept", { ago: duration(serverNow() - keptAt) });
     box.replaceChildren(
       age ? h("p", { class: "kept", text: age }) : null,
-      ...CHARTS.map((def) => {
+      ...charts.map((def) => {
         const series = hist.series.filter((s) => (def.metric ? s.name === def.metric : s.kind === def.kind));
         return chartCard(def, series, hist, gh, range);
       }),
