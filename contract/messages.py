@@ -90,7 +90,7 @@ class NodeLink(BaseModel):
 
     node: Id
     bus: Id
-    address: int = Field(ge=0, le=247)
+    address: int | None = Field(default=None, ge=1, le=247)  # None: a node on an MQTT bus
     requests: int = Field(ge=0)
     answers: int = Field(ge=0)
     timeouts: int = Field(ge=0)

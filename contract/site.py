@@ -8,19 +8,39 @@ not at 3 a.m. when the pump should start.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    model_serializer,
+    model_validator,
+)
 
 from contract.bounds import PhysicalRange, Strict
 from contract.devices.encoding import DataType, Encoding, Table
 from contract.devices.profile import Baud, DeviceProfile, Parity, ProfileBook, Switch, TimedOn, shipped_profiles
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import MAX_DURATION_S, Id
+from contract.mqtt import BrokerUrl
 
 Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S)]
+# A name inside MQTT topics or JSON: printable, no wildcards or separators that would change the topic's meaning.
+MqttName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s#+/\x00]+$")]
+
+
+class Firmware(StrEnum):
+    """What an MQTT node runs: each names its topics and payloads its own way."""
+
+    TASMOTA = "tasmota"
+    ESPHOME = "esphome"
+    ZIGBEE2MQTT = "zigbee2mqtt"
 
 
 def _known_zone(value: str) -> str:
@@ -48,11 +68,14 @@ class Sensor(Strict):
     id: Id
     name: str = ""
     kind: SensorKind
-    # Where and how the node holds the raw value, given one of three ways: a value of the node's device profile by
-    # its key ("point": "temperature", which fills in encoding, kind and range), the "encoding" itself, or the
+    # Where and how a Modbus node holds the raw value, given one of three ways: a value of the node's device profile
+    # by its key ("point": "temperature", which fills in encoding, kind and range), the "encoding" itself, or the
     # generic layout of earlier site files, a float32 in two input registers from "input_register".
-    encoding: Encoding
+    encoding: Encoding | None = None
     point: Id | None = None
+    # Where an MQTT node (Tasmota, ESPHome, Zigbee2MQTT) gives the value: the JSON field of its readings
+    # ("AM2301.Temperature" in Tasmota's SENSOR message, "temperature" in Zigbee2MQTT's) or ESPHome's sensor id.
+    field: MqttName | None = None
     input_register: int | None = Field(default=None, ge=0, le=65534)
     calibration: Calibration = Calibration()
     range: PhysicalRange
@@ -72,6 +95,24 @@ class Sensor(Strict):
         if "encoding" in data and Encoding.model_validate(data["encoding"]) != Encoding.model_validate(layout):
             raise ValueError("give 'input_register' (the generic float32 layout) or 'encoding', not both")
         return {**data, "encoding": layout}
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Written back as a technician would write it: the encoding a point or input_register stands for is left
+        out (loading fills it in again)."""
+        data: dict[str, Any] = handler(self)
+        if self.point is not None or self.input_register is not None:
+            data.pop("encoding", None)
+        return data
+
+    @model_validator(mode="after")
+    def _located(self) -> Sensor:
+        if (self.encoding is None) == (self.field is None):
+            raise ValueError(
+                "say where the value is: 'point' (of the node's profile), 'encoding' or 'input_register' on a Modbus "
+                "bus; 'field' on an MQTT bus"
+            )
+        return self
 
     @property
     def label(self) -> str:
@@ -124,8 +165,10 @@ class Motor(Strict):
     dead_time_s: float = Field(default=1.0, ge=0, le=60)
     # A bit that reads 1 at the closed end (a discrete input or coil of this node), if the motor has one.
     closed_limit: Encoding | None = None
-    # Re-homed against the closed end after this many moves, so that run-time drift does not pile up.
+    # Re-homed against the closed end after this many moves, so that run-time drift does not pile up, and once a day
+    # at this local time of the cooperative (none: only after moves), when vents are usually shut anyway.
     rehome_after_moves: int = Field(default=20, ge=1, le=1000)
+    rehome_at: time | None = time(3, 0)
 
     @model_validator(mode="after")
     def _distinct(self) -> Motor:
@@ -150,26 +193,41 @@ class Actuator(Strict):
     coil: int | None = Field(default=None, ge=0, le=65535)
     holding_register: int | None = Field(default=None, ge=0, le=65535)
     motor: Motor | None = None
+    # An on/off output of an MQTT node: Tasmota's POWER1 (the n of cmnd/<topic>/POWER<n>), ESPHome's switch id, or the
+    # Zigbee2MQTT state key ("state", "state_l2").
+    channel: MqttName | None = None
     # Nominal flow when open, for the simulator and for water accounting.
     flow_l_min: float | None = Field(default=None, gt=0)
     safety: Safety = Safety()
 
     @model_validator(mode="after")
     def _addressed(self) -> Actuator:
+        on_off = [x for x in (self.switch, self.coil, self.channel) if x is not None]
         if self.kind.positional:
-            if (self.holding_register is None) == (self.motor is None) or self.switch or self.coil is not None:
+            if (self.holding_register is None) == (self.motor is None) or on_off:
                 raise ValueError(
-                    f"a {self.kind.value} is positional: give it a 'motor' (two relays) or a 'holding_register'"
+                    f"a {self.kind.value} is positional: give it a 'motor' (two relays) or a 'holding_register' "
+                    "(MQTT nodes only switch on and off)"
                 )
-        elif (self.switch is None) == (self.coil is None) or self.holding_register is not None or self.motor:
+        elif len(on_off) != 1 or self.holding_register is not None or self.motor is not None:
             raise ValueError(
-                f"a {self.kind.value} switches on and off: give it an 'output' of the node's profile, or a 'coil'"
+                f"a {self.kind.value} switches on and off: give it an 'output' of the node's profile, a 'coil', or "
+                "the 'channel' of an MQTT node"
             )
         return self
 
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Written back as a technician would write it: what a profile's output stands for is left out."""
+        data: dict[str, Any] = handler(self)
+        if self.output is not None:
+            data.pop("switch", None)
+            data.pop("timed_on", None)
+        return data
 
     @property
     def on_off(self) -> Switch | None:
@@ -185,7 +243,12 @@ class Node(Strict):
     id: Id
     # The bus's id; may be left out where the greenhouse has one bus.
     bus: Id | None = None
-    address: int = Field(ge=1, le=247)
+    # On a Modbus bus: the device's address.
+    address: int | None = Field(default=None, ge=1, le=247)
+    # On an MQTT bus: the firmware the node runs and its name there (Tasmota's topic, ESPHome's topic prefix,
+    # Zigbee2MQTT's friendly name).
+    firmware: Firmware | None = None
+    topic: MqttName | None = None
     # The device's profile (contract/devices/profiles/, or the site's own profiles/ folder).
     profile: Id | None = None
     sensors: list[Sensor] = Field(default_factory=list)
@@ -213,11 +276,23 @@ class Node(Strict):
         data["actuators"] = [_filled_actuator(a, profile) for a in data.get("actuators") or []]
         return data
 
+    @property
+    def on_mqtt(self) -> bool:
+        return self.firmware is not None
+
     @model_validator(mode="after")
     def _addresses_unique(self) -> Node:
+        if (self.address is None) == (self.firmware is None) or (self.firmware is None) != (self.topic is None):
+            raise ValueError("a node has an 'address' (Modbus) or a 'firmware' and a 'topic' (MQTT)")
+        if self.on_mqtt and (self.profile is not None or any(s.field is None for s in self.sensors)):
+            raise ValueError("an MQTT node names each sensor's 'field' (no profile, no registers)")
+        if self.on_mqtt and any(a.channel is None for a in self.actuators):
+            raise ValueError("an MQTT node names each actuator's 'channel'")
+        if not self.on_mqtt and (any(s.field for s in self.sensors) or any(a.channel for a in self.actuators)):
+            raise ValueError("'field' and 'channel' are for nodes on an MQTT bus")
         problems = [
             f"sensors {', '.join(ids)} read the same {table} {address}"
-            for (table, address), ids in _overlaps((s.id, s.encoding) for s in self.sensors).items()
+            for (table, address), ids in _overlaps((s.id, s.encoding) for s in self.sensors if s.encoding).items()
         ]
         outputs: Counter[tuple[str, int]] = Counter()
         for a in self.actuators:
@@ -332,7 +407,28 @@ class RtuSerialBus(Strict):
     timeout_s: float = Field(default=0.5, gt=0, le=30)
 
 
-Bus = Annotated[ModbusTcpBus | RtuTcpBus | RtuSerialBus, Field(discriminator="protocol")]
+class MqttBus(Strict):
+    """The greenhouse's own MQTT broker, where ESP32 boards (Tasmota, ESPHome) and Zigbee2MQTT publish."""
+
+    protocol: Literal["mqtt"]
+    id: Id
+    url: str = Field(default="mqtt://127.0.0.1:1883", min_length=8, max_length=300)
+    # Zigbee2MQTT's base topic and ESPHome's discovery-free topics are per node; this one is Zigbee2MQTT's root.
+    zigbee2mqtt_base: MqttName = "zigbee2mqtt"
+    # A node that has published nothing for this long is silent, as a Modbus node that does not answer.
+    silent_after_s: float = Field(default=600, gt=0, le=MAX_DURATION_S)
+
+    @model_validator(mode="after")
+    def _url(self) -> MqttBus:
+        BrokerUrl.parse(self.url)  # raises ValueError naming the URL
+        return self
+
+    @property
+    def broker(self) -> BrokerUrl:
+        return BrokerUrl.parse(self.url)
+
+
+Bus = Annotated[ModbusTcpBus | RtuTcpBus | RtuSerialBus | MqttBus, Field(discriminator="protocol")]
 
 
 class Zone(Strict):
@@ -416,7 +512,18 @@ class Greenhouse(Strict):
                 problems.append(f"node {n.id!r}: say which bus it is on ({', '.join(bus_ids)})")
             elif n.bus is not None and n.bus not in bus_ids:
                 problems.append(f"node {n.id!r}: no bus {n.bus!r} in this greenhouse (have: {', '.join(bus_ids)})")
-        addresses = Counter((self.bus_of(n).id, n.address) for n in self.nodes if n.bus is None or n.bus in bus_ids)
+        kinds = {b.id: b.protocol for b in self.buses}
+        for n in self.nodes:
+            bus_kind = kinds.get(n.bus or self.buses[0].id)
+            if bus_kind is not None and (bus_kind == "mqtt") != n.on_mqtt:
+                problems.append(
+                    f"node {n.id!r} is on an MQTT bus: give it a 'firmware' and a 'topic', not an 'address'"
+                    if bus_kind == "mqtt"
+                    else f"node {n.id!r} has a 'firmware' (MQTT) but its bus {bus_kind!r} is Modbus"
+                )
+        addresses = Counter(
+            (self.bus_of(n).id, n.address or n.topic) for n in self.nodes if n.bus is None or n.bus in bus_ids
+        )
         problems += [
             f"{c} nodes share address {address} on bus {bus!r}: one address per device on a bus"
             for (bus, address), c in addresses.items()

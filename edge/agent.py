@@ -33,7 +33,8 @@ from contract.reasons import Reason
 from contract.site import Greenhouse, SiteConfig
 from edge.commands import CarriedOut, Refusal, check_command
 from edge.control import CommandResult, Controller
-from edge.drivers.base import FieldDriver, NodeUnreachable
+from edge.field_link import FieldLink, FieldNews
+from edge.fieldbus.field import FieldIO, NodeRead
 from edge.memory import EdgeMemory, MemoryFile
 from edge.mqtt_link import Inbound, MqttLink
 from edge.outbox import Outbox
@@ -63,13 +64,12 @@ class EdgeAgent:
         broker: BrokerUrl,
         data_dir: Path,
         clock: Clock,
-        driver: FieldDriver,
+        fieldio: FieldIO,
         ruleset: RuleSet | None,
     ) -> None:
         self.site = site
         self.gh = greenhouse
         self.clock = clock
-        self.driver = driver
         # A rule set published centrally and accepted earlier wins over the one given at start-up.
         self.rule_updates = RuleUpdates(site.cooperative.id, greenhouse, data_dir, ruleset)
         self.ruleset = self.rule_updates.active.ruleset
@@ -84,14 +84,16 @@ class EdgeAgent:
         self.place = Place.of(site.cooperative)
         now = clock.now()
         self.controller = Controller(site.cooperative.id, greenhouse, now, saved.control if saved else None)
-        self._written: dict[str, tuple[bool, float | None]] = {}
+        self.field = FieldLink(
+            greenhouse, fieldio, now, site.cooperative.tz, saved.curtains if saved is not None else None
+        )
         self._carried_out = CarriedOut(saved.carried_out if saved is not None else None)
         self.errors = 0  # passes and inbound messages that raised, each logged and skipped
         self._last_contact: dict[str, datetime] = {n.id: now for n in greenhouse.nodes}
         self._lost_nodes: set[str] = set()  # silent past contact_timeout_s: driven to fail-safe
         self._silent_nodes: set[str] = set()  # not answering at the moment: logged once
-        self._unreachable: set[str] = set()
         self._next_poll = now
+        self._sensed = False  # the first poll since start is in
         self._next_heartbeat = now
         self._was_connected = False
         self._topic = {
@@ -170,15 +172,20 @@ class EdgeAgent:
             self._announce(now)
             self._publish_rules_report(self.rule_updates.report(now))
         self._was_connected = self.link.connected
-        polled = now >= self._next_poll
+        polled = now >= self._next_poll and self.field.poll()
         if polled:
-            self._poll(now)
             # Never try to catch up on missed polls: one poll reflects the present.
             self._next_poll = max(self._next_poll + timedelta(seconds=self.gh.poll_interval_s), now)
-        self.controller.tick(self.latest, now)
+        news = self.field.take(now)
+        self._hear(news, now)
+        if news.poll is not None:
+            self._polled(news.poll, now)
+        # Safety judges readings: before the first poll is in it has none, and would stop a resumed run for that.
+        if self._sensed:
+            self.controller.tick(self.latest, now)
         # At each poll every output is rewritten: it feeds the relay boards' watchdogs and shows contact.
         changed = self._drive(now, every=polled)
-        if polled or changed or commands:
+        if news.poll is not None or changed or commands:
             self.memory.save(
                 EdgeMemory(
                     saved_at=now,
@@ -186,9 +193,12 @@ class EdgeAgent:
                     control=self.controller.memory(),
                     counters=self.outbox.last_values(),
                     carried_out=self._carried_out.until,
+                    curtains=self.field.curtain_memories(),
                 )
             )
         self._flush_events()
+        if not self._sensed:
+            return  # state and status are told once there are readings: a command before them would be refused
         if changed or now >= self._next_heartbeat:
             self._publish_state(now)
         if now >= self._next_heartbeat:
@@ -198,7 +208,8 @@ class EdgeAgent:
     def shutdown(self) -> None:
         now = self.clock.now()
         self.controller.fail_safe(now, Reason.FAIL_SAFE_STOP)
-        self._drive(now, every=True)
+        # De-energised only once every output is written and every curtain has reached its fail-safe position.
+        self.field.settle(self.controller, self.clock)
         self._flush_events()
         self._publish_state(now)
         # Give queued telemetry and events a moment to leave; what does not stays on disk.
@@ -215,24 +226,30 @@ class EdgeAgent:
             outbox_depth=self.outbox.depth(),
         )
         self.link.stop(offline.to_json())
-        self.driver.close()
+        self.field.close()
         self.outbox.close()
         self.memory.close()
 
     # --- sensing and rules ---------------------------------------------------------------------
-    def _poll(self, now: datetime) -> None:
+    def _hear(self, news: FieldNews, now: datetime) -> None:
+        for node_id in news.answered:
+            self._contact(node_id, now)
+        for node_id, detail in news.silent.items():
+            if node_id not in news.answered:
+                self._no_answer(node_id, detail)
+        for alert in news.alerts:
+            self._alert(now, alert.severity, alert.reason, alert.params, alert.raised)
+
+    def _polled(self, reads: list[NodeRead], now: datetime) -> None:
+        """A poll is in: assess every reading, send them as one batch, and run the rules on them."""
         site, gh = self.site.cooperative.id, self.gh.id
+        self._sensed = True
         readings: list[Reading] = []
+        by_node = {r.node_id: r for r in reads}
         for node in self.gh.nodes:
-            if not node.sensors:
-                continue
-            try:
-                raw = self.driver.read_node(node)
-                answered = True
-                self._contact(node.id, now)
-            except NodeUnreachable as exc:
-                raw, answered = {}, False
-                self._no_answer(node.id, exc.detail)
+            read = by_node.get(node.id)
+            raw = read.values if read is not None and read.values is not None else {}
+            answered = read is not None and read.values is not None
             for sensor in node.sensors:
                 reading = self.quality.assess(sensor.id, raw.get(sensor.id), now, answered)
                 readings.append(reading)
@@ -252,27 +269,8 @@ class EdgeAgent:
 
     # --- actuators ------------------------------------------------------------------------------
     def _drive(self, now: datetime, every: bool) -> bool:
-        """Write actuator outputs: all of them when ``every`` (feeds node watchdogs), else only changes."""
-        changed = False
-        for node in self.gh.nodes:
-            for actuator in node.actuators:
-                want = self.controller.output(actuator.id)
-                if not every and self._written.get(actuator.id) == want:
-                    continue
-                changed = changed or self._written.get(actuator.id) != want
-                try:
-                    self.driver.write_actuator(node, actuator, *want)
-                except NodeUnreachable as exc:
-                    # The rest of this board is unreachable too; trying each would only add timeouts.
-                    for a in node.actuators:
-                        self._unreachable.add(a.id)
-                        self._written.pop(a.id, None)
-                    self._no_answer(node.id, exc.detail)
-                    break
-                self._unreachable.discard(actuator.id)
-                self._written[actuator.id] = want
-                self._contact(node.id, now)
-        return changed
+        """Queue actuator outputs: all of them when ``every`` (feeds node watchdogs), else only changes."""
+        return self.field.drive(self.controller, now, every)
 
     def _no_answer(self, node_id: str, detail: str) -> None:
         if node_id not in self._silent_nodes:
@@ -364,7 +362,7 @@ class EdgeAgent:
             site=self.site.cooperative.id,
             greenhouse=self.gh.id,
             ts=now,
-            actuators=self.controller.states(self._unreachable),
+            actuators=self.controller.states(self.field.unreachable, self.field.positions()),
         )
         self.link.publish_now(self._topic[topics.Channel.STATE], snapshot.to_json(), retain=True)
 
@@ -376,5 +374,6 @@ class EdgeAgent:
             ts=now,
             agent_version=AGENT_VERSION,
             outbox_depth=self.outbox.depth(),
+            nodes=self.field.links(),
         )
         self.link.publish_now(self.link.status_topic, status.to_json(), retain=True)

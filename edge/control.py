@@ -157,13 +157,16 @@ class Controller:
             ends.append(run.until)
         return max(0.0, (min(ends) - now).total_seconds())
 
-    def states(self, unreachable: set[str]) -> list[ActuatorState]:
+    def states(self, unreachable: set[str], positions: Mapping[str, float] | None = None) -> list[ActuatorState]:
+        """Each actuator as driven; ``positions``: where motorised curtains are by their run time, shown instead of
+        where they are going."""
+        where = positions or {}
         return [
             ActuatorState(
                 actuator=a.id,
                 kind=a.kind,
                 on=self.runs[a.id].on,
-                position_pct=self.runs[a.id].position_pct,
+                position_pct=where.get(a.id, self.runs[a.id].position_pct),
                 since=self.runs[a.id].since,
                 until=self.runs[a.id].until,
                 source=self.runs[a.id].source,

@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from contract.durable import StoreRecovery, open_queue_db
 from edge.control import ControllerMemory
+from edge.curtain import CurtainMemory
 from rules.engine import EngineState
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class EdgeMemory(BaseModel):
     counters: dict[str, int] = Field(default_factory=dict)
     # Command ids carried out, until each command expires: a replay after a restart is still a replay.
     carried_out: dict[str, AwareDatetime] = Field(default_factory=dict)
+    # Where each motorised curtain was by its run time (re-homed first after a restart all the same).
+    curtains: dict[str, CurtainMemory] = Field(default_factory=dict)
 
 
 class _Numbering(BaseModel):

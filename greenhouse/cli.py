@@ -22,7 +22,7 @@ from contract.site import Greenhouse, SiteConfig
 from contract.site_file import load_site
 from contract.topics import ID_PATTERN
 from gateway.accounts.roles import Role
-from greenhouse import logs
+from greenhouse import devices_commands, logs
 from greenhouse.deploy import commands as deploy_commands
 from greenhouse.deploy import mqtt_ca
 from greenhouse.errors import UsageError
@@ -281,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (users_add, users_passwd):
         p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     deploy_commands.add_parsers(sub, _id, _http_url)
+    devices_commands.add_parsers(sub)
     grafana_commands.add_parsers(sub, _http_url)
     return parser
 
@@ -294,7 +295,7 @@ def _stop_on_signals() -> threading.Event:
 
 def run_edge(args: argparse.Namespace) -> int:
     from edge.agent import EdgeAgent
-    from edge.drivers.modbus import ModbusTcpDriver
+    from edge.fieldbus.field import FieldIO
     from rules.model import load_rules
 
     site = load_site(args.config)
@@ -305,7 +306,7 @@ def run_edge(args: argparse.Namespace) -> int:
     rules_path = args.rules or gh.rules_file
     ruleset = load_rules(rules_path) if rules_path else None
     stop = _stop_on_signals()
-    agent = EdgeAgent(site, gh, args.mqtt_url, args.data_dir, _clock(args), ModbusTcpDriver(gh.buses[0]), ruleset)
+    agent = EdgeAgent(site, gh, args.mqtt_url, args.data_dir, _clock(args), FieldIO(gh), ruleset)
     agent.run(stop)
     return 0
 

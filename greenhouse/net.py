@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 
 # Ports this process has handed out. None is handed out twice: two picks made before either is bound
 # could otherwise get the same port, and a client still reconnecting to a server stopped earlier would
@@ -43,3 +44,12 @@ def wait_for_port(port: int, timeout_s: float = 10.0) -> None:
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout_s} s")
+
+
+def wait_for_path(path: Path, timeout_s: float = 10.0) -> None:
+    """Wait until ``path`` exists (a simulated serial port, linked once its simulator serves it)."""
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing at {path} after {timeout_s} s")
+        time.sleep(0.05)

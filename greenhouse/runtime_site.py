@@ -7,24 +7,21 @@ from pathlib import Path
 
 import yaml
 
-from contract.site import SiteConfig
+from contract.site import Bus, Greenhouse, RtuSerialBus, SiteConfig
 from greenhouse.net import free_port
 
 
-def on_free_ports(site: SiteConfig) -> SiteConfig:
-    """Every TCP bus on a free port of this machine (serial buses are left as they are)."""
-    greenhouses = [
-        g.model_copy(
-            update={
-                "buses": [
-                    b.model_copy(update={"host": "127.0.0.1", "port": free_port()}) if hasattr(b, "host") else b
-                    for b in g.buses
-                ]
-            }
-        )
-        for g in site.greenhouses
-    ]
+def on_free_ports(site: SiteConfig, serial_dir: Path) -> SiteConfig:
+    """Every TCP bus on a free loopback port of this machine, and every serial bus on a port in ``serial_dir`` (the
+    simulator links a pseudo-terminal there), so that the site runs here whatever the real one is wired to."""
+    greenhouses = [g.model_copy(update={"buses": [_here(g, b, serial_dir) for b in g.buses]}) for g in site.greenhouses]
     return site.model_copy(update={"greenhouses": greenhouses})
+
+
+def _here(greenhouse: Greenhouse, bus: Bus, serial_dir: Path) -> Bus:
+    if isinstance(bus, RtuSerialBus):
+        return bus.model_copy(update={"port": str(serial_dir / f"tty-{greenhouse.id}-{bus.id}")})
+    return bus.model_copy(update={"host": "127.0.0.1", "port": free_port()})
 
 
 def write_site(site: SiteConfig, path: Path) -> Path:
@@ -43,7 +40,7 @@ def write_site(site: SiteConfig, path: Path) -> Path:
                 source = copies[source]
             gh = gh.model_copy(update={"rules_file": source.relative_to(folder)})
         greenhouses.append(gh)
-    data = site.model_copy(update={"greenhouses": greenhouses}).model_dump(mode="json")
+    data = site.model_copy(update={"greenhouses": greenhouses}).model_dump(mode="json", exclude_defaults=True)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 

@@ -158,14 +158,14 @@ class System:
         return max(self.gateway.stored(greenhouse), default=0) > above
 
 
-def two_greenhouses() -> SiteConfig:
-    return first_greenhouses(on_free_ports(load_site(EXAMPLE_SITE)), 2)
+def two_greenhouses(serial_dir: Path) -> SiteConfig:
+    return first_greenhouses(on_free_ports(load_site(EXAMPLE_SITE), serial_dir), 2)
 
 
 @contextmanager
 def running_system(workdir: Path, speed: float, site: SiteConfig | None = None) -> Iterator[System]:
     """Everything started, each edge's first telemetry stored; everything stopped at the end."""
-    site = site or two_greenhouses()
+    site = site or two_greenhouses(workdir / "tty")
     with ExitStack() as exit_stack:
         broker = Mosquitto(workdir / "mosquitto")
         broker.start()

@@ -20,6 +20,7 @@ from gateway.accounts.roles import Action
 from gateway.accounts.service import Accounts
 from gateway.api.access import Principal, may_see, require_cooperative, require_greenhouse
 from gateway.api.auth import Auth
+from gateway.api.field_routes import field_router, site_profiles
 from gateway.api.health_routes import health_router
 from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
 from gateway.api.limits import BodyLimits
@@ -127,6 +128,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.include_router(session_router(auth))
     app.include_router(user_router(ctx.site, auth))
     app.include_router(site_router(ctx.site, ctx.grafana_url, auth, ctx.site_file))
+    app.include_router(field_router(ctx.site, ctx.registry, ctx.now, auth, site_profiles(ctx.site_file)))
     if ctx.live is not None:
         app.include_router(live_router(ctx.site, ctx.live, auth))
         app.include_router(rules_router(ctx.site, ctx.store, ctx.live, ctx.now, auth))

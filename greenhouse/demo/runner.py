@@ -24,11 +24,12 @@ from rich.live import Live
 
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl, make_client
+from contract.site import RtuSerialBus
 from contract.site_file import load_site
 from greenhouse.demo.admin import DEMO_ADMIN, demo_admin
 from greenhouse.demo.broker import EmbeddedBroker
 from greenhouse.demo.view import Board
-from greenhouse.net import free_port, port_is_free, wait_for_port
+from greenhouse.net import free_port, port_is_free, wait_for_path, wait_for_port
 from greenhouse.runtime_site import on_free_ports, write_site
 
 # Mid-January, a quarter to six in the morning: cold, and the 06:00 watering is near.
@@ -80,7 +81,7 @@ def run_demo(args: argparse.Namespace) -> int:
     console = Console()
     start = args.start or datetime(*_DEFAULT_START_LOCAL, tzinfo=site.cooperative.tz)
     clock = Clock(origin=start, speed=args.speed)
-    site_path = write_site(on_free_ports(site), data_dir / "site.yaml")
+    site_path = write_site(on_free_ports(site, data_dir), data_dir / "site.yaml")
     runtime_site = load_site(site_path)
 
     broker: EmbeddedBroker | None = None
@@ -114,7 +115,9 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         children.spawn("sim", ["sim", "--config", str(site_path), "--seed", str(args.seed), *_clock_args(clock)])
         for bus in (b for g in runtime_site.greenhouses for b in g.buses):
-            if hasattr(bus, "port") and isinstance(bus.port, int):
+            if isinstance(bus, RtuSerialBus):
+                wait_for_path(Path(bus.port), timeout_s=30)
+            else:
                 wait_for_port(bus.port, timeout_s=30)
         if args.http_port and not port_is_free(args.http_port):
             taken, args.http_port = args.http_port, free_port()

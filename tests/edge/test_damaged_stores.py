@@ -5,6 +5,7 @@ numbers goes on numbering above them, and each of these is an alert for people, 
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from contract.reasons import Reason, render
 from contract.site_file import load_site
 from edge.agent import EdgeAgent
 from edge.control import Controller
-from edge.drivers.modbus import ModbusTcpDriver
+from edge.fieldbus.field import FieldIO
 from edge.memory import EdgeMemory, MemoryFile
 from greenhouse.runtime_site import on_free_ports
 from rules.engine import EngineState
@@ -28,7 +29,7 @@ from tests.support.damage import Damage, damage, kept_aside
 
 # Nothing listens on the site's Modbus ports, nor on the broker's: the nodes are unplugged and the uplink is down,
 # and the agent must work all the same.
-SITE = on_free_ports(load_site(EXAMPLE_SITE))
+SITE = on_free_ports(load_site(EXAMPLE_SITE), Path("/nonexistent/tty"))
 GH = SITE.greenhouses[0]
 BROKER = BrokerUrl.parse("mqtt://127.0.0.1:1")
 T0 = datetime(2026, 1, 15, 5, 0, tzinfo=UTC)
@@ -37,20 +38,29 @@ MEMORY = f"{SITE.cooperative.id}-{GH.id}-memory.sqlite3"
 
 
 def _agent(data: Path, at: datetime, speed: float = 1.0) -> EdgeAgent:
-    return EdgeAgent(SITE, GH, BROKER, data, Clock(origin=at, speed=speed), ModbusTcpDriver(GH.buses[0]), None)
+    return EdgeAgent(SITE, GH, BROKER, data, Clock(origin=at, speed=speed), FieldIO(GH), None)
 
 
 def _close(agent: EdgeAgent) -> None:
     agent.outbox.close()
     agent.memory.close()
-    agent.driver.close()
+    agent.field.close()
+
+
+def _poll(agent: EdgeAgent) -> None:
+    """A pass that starts a poll, and the pass that takes its reads in (the buses run in threads of their own)."""
+    agent.step()
+    deadline = time.monotonic() + 10
+    while not agent.field.io.poll_done() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    agent.step()
 
 
 def _lived(data: Path, passes: int) -> None:
     """An agent that polled ``passes`` times (its clock runs fast enough for a poll at every pass), then stopped."""
     agent = _agent(data, T0, speed=100_000)
     for _ in range(passes):
-        agent.step()
+        _poll(agent)
     _close(agent)
 
 
@@ -89,7 +99,7 @@ def test_a_damaged_outbox_is_kept_aside_and_what_it_held_goes_out_first_without_
     assert report is not None
     [kept] = kept_aside(data / OUTBOX)
     assert kept.read_bytes() == damaged
-    agent.step()
+    _poll(agent)
     _close(agent)
 
     after = _outbox(data)
@@ -138,7 +148,7 @@ def test_a_damaged_memory_means_a_fail_safe_start_its_numbers_kept_and_an_alert(
     # Restarted before any save: still fail-safe, and the damage is not told twice.
     agent = _agent(data, T0 + timedelta(seconds=210))
     assert agent.controller.running() == set() and agent.memory.recovery is None
-    agent.step()
+    _poll(agent)
     _close(agent)
 
     rows = _outbox(data)
@@ -158,7 +168,7 @@ def test_an_outbox_lost_while_the_memory_remembers_numbers_on_above_them_and_say
         damage(data / OUTBOX, Damage.ZERO_BYTES)
 
     agent = _agent(data, T0 + timedelta(hours=1))
-    agent.step()
+    _poll(agent)
     _close(agent)
 
     after = _outbox(data)
@@ -171,7 +181,7 @@ def test_an_outbox_and_memory_as_they_were_raise_no_alert(tmp_path: Path) -> Non
     data = tmp_path / "edge"
     _lived(data, passes=5)
     agent = _agent(data, T0 + timedelta(hours=1))
-    agent.step()
+    _poll(agent)
     _close(agent)
     rows = _outbox(data)
     assert _telemetry(rows) == [1, 2, 3, 4, 5, 6]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +18,8 @@ StartSim = Callable[..., SimulatorThread]
 
 
 @pytest.fixture
-def site() -> SiteConfig:
-    return example_site()
+def site(tmp_path: Path) -> SiteConfig:
+    return example_site(tmp_path)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Injected faults as the edge sees them through the Modbus driver, and fault plans from YAML."""
+"""Injected faults as the edge sees them through its field bus layer (the example's RS485 buses), and fault plans
+from YAML."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import pytest
 
 from contract.config_file import ConfigError
 from contract.site import Greenhouse, SiteConfig
-from edge.drivers.base import NodeUnreachable
-from edge.drivers.modbus import ModbusTcpDriver
+from edge.fieldbus import FieldIO, NodeRead, Quarantine, SwitchWrite, WriteResult
 from firmware_sim.faults import (
     DropoutFault,
     FaultInjector,
@@ -22,8 +22,12 @@ from firmware_sim.faults import (
     load_fault_plan,
 )
 from firmware_sim.server import SimulatorThread
+from tests.edge.fieldbus.support import one_poll, write
 from tests.firmware_sim.conftest import StartSim
 from tests.firmware_sim.support import wait_for
+
+# A node that stopped answering is probed again soon, so that a cleared fault shows at the next read.
+QUICK_PROBE = Quarantine(first_s=0.2, max_s=0.2)
 
 
 @pytest.fixture
@@ -32,51 +36,56 @@ def gh(site: SiteConfig) -> Greenhouse:
 
 
 @pytest.fixture
-def driver(gh: Greenhouse) -> Iterator[ModbusTcpDriver]:
-    d = ModbusTcpDriver(gh.buses[0])
-    yield d
-    d.close()
-
-
-@pytest.fixture
 def sim(site: SiteConfig, start_sim: StartSim) -> SimulatorThread:
     # ×600: ten simulated minutes per wall second, so sensor values move between reads.
     return start_sim(site, speed=600, seed=5)
 
 
-def _next_step(sim: SimulatorThread, gh: Greenhouse) -> None:
-    """Wait until the physics has moved on by a few steps."""
-    at = sim.state(gh.id).at
-    wait_for(lambda: sim.state(gh.id).at, lambda now: (now - at).total_seconds() >= 60, what="physics steps")
+@pytest.fixture
+def io(gh: Greenhouse, sim: SimulatorThread) -> Iterator[FieldIO]:
+    with FieldIO(gh, QUICK_PROBE) as field:
+        yield field
 
 
-def test_stuck_sensor_repeats_its_value_until_cleared(
-    gh: Greenhouse, sim: SimulatorThread, driver: ModbusTcpDriver
-) -> None:
-    climate = gh.node_of("air-temp")
+def _read(io: FieldIO, node_id: str) -> NodeRead:
+    return one_poll(io)[node_id]
+
+
+def _values(io: FieldIO, node_id: str) -> dict[str, float | None]:
+    """The node's sensors' raw values from one poll; a node that did not answer fails the test."""
+    read = _read(io, node_id)
+    assert read.values is not None, read.detail
+    return read.values
+
+
+def _switch_pump(io: FieldIO, gh: Greenhouse) -> WriteResult:
+    pump = gh.actuators["pump"].on_off
+    assert pump is not None
+    return write(io, gh.node_of("pump"), SwitchWrite(key="pump", switch=pump, on=True))
+
+
+def test_stuck_sensor_repeats_its_value_until_cleared(gh: Greenhouse, sim: SimulatorThread, io: FieldIO) -> None:
+    climate = gh.node_of("air-temp").id
     sim.inject(StuckFault(greenhouse=gh.id, sensor="air-temp"))
-    first = driver.read_node(climate)
-    _next_step(sim, gh)
-    second = driver.read_node(climate)
-    assert second["air-temp"] == first["air-temp"]
-    assert second["air-rh"] != first["air-rh"]  # its neighbours on the node carry on
+    first = _values(io, climate)
+    # Its neighbour on the node carries on.
+    moved = wait_for(lambda: _values(io, climate), lambda v: v["air-rh"] != first["air-rh"], what="humidity moves")
+    assert moved["air-temp"] == first["air-temp"]
     sim.clear_faults()
-    _next_step(sim, gh)
-    assert driver.read_node(climate)["air-temp"] != first["air-temp"]
+    wait_for(lambda: _values(io, climate)["air-temp"], lambda t: t != first["air-temp"], what="temperature moves")
 
 
-def test_spike_returns_a_big_jump_on_the_reads_it_hits(
-    gh: Greenhouse, sim: SimulatorThread, driver: ModbusTcpDriver
-) -> None:
-    climate = gh.node_of("co2")
+def test_spike_returns_a_big_jump_on_the_reads_it_hits(gh: Greenhouse, sim: SimulatorThread, io: FieldIO) -> None:
     sim.inject(SpikeFault(greenhouse=gh.id, sensor="co2", factor=3.0, offset=0.0))
     sim.inject(SpikeFault(greenhouse=gh.id, sensor="air-temp", offset=50.0))
-    spiked = driver.read_node(climate)
+    reads = one_poll(io)
     truth = sim.state(gh.id)
-    assert spiked["co2"] == pytest.approx(3 * truth.co2_ppm, rel=0.05)
-    assert spiked["air-temp"] == pytest.approx(truth.air_temp_c + 50, abs=0.5)
+    co2, climate = reads[gh.node_of("co2").id].values, reads[gh.node_of("air-temp").id].values
+    assert co2 is not None and climate is not None
+    assert co2["co2"] == pytest.approx(3 * truth.co2_ppm, rel=0.05)
+    assert climate["air-temp"] == pytest.approx(truth.air_temp_c + 50, abs=0.5)
     sim.clear_faults()
-    assert driver.read_node(climate)["air-temp"] == pytest.approx(sim.state(gh.id).air_temp_c, abs=0.5)
+    assert _values(io, gh.node_of("air-temp").id)["air-temp"] == pytest.approx(sim.state(gh.id).air_temp_c, abs=0.5)
 
 
 def test_occasional_spikes_hit_about_their_share_of_reads(gh: Greenhouse) -> None:
@@ -86,48 +95,58 @@ def test_occasional_spikes_hit_about_their_share_of_reads(gh: Greenhouse) -> Non
     assert 150 <= values.count(150.0) <= 250
 
 
-def test_dropout_reads_as_none_while_the_node_still_answers(
-    gh: Greenhouse, sim: SimulatorThread, driver: ModbusTcpDriver
+def test_dropout_reads_as_no_number_while_the_node_still_answers(
+    gh: Greenhouse, sim: SimulatorThread, io: FieldIO
 ) -> None:
-    soil = gh.node_of("soil-a1")
+    canopy, soil = gh.node_of("leaf-temp"), gh.node_of("soil-b2")
+    sim.inject(DropoutFault(greenhouse=gh.id, sensor="leaf-temp"))
     sim.inject(DropoutFault(greenhouse=gh.id, sensor="soil-b2"))
-    values = driver.read_node(soil)
-    assert values["soil-b2"] is None
-    assert all(isinstance(values[s], float) for s in ("soil-a1", "soil-a2", "soil-b1"))
+    reads = one_poll(io)
+    values = reads[canopy.id].values
+    assert values is not None
+    assert values["leaf-temp"] is None  # a float register pair holds NaN: no reading at all
+    assert isinstance(values["par"], float)  # its neighbour on the node carries on
+    # An integer register cannot hold NaN: the probe shows its largest raw value, far outside any range.
+    probe = reads[soil.id].values
+    assert probe is not None
+    moisture = probe["soil-b2"]
+    assert moisture is not None and not soil.sensors[0].range.contains(moisture)
+    assert all(isinstance(reads[gh.node_of(s).id].values, dict) for s in ("soil-a1", "soil-a2", "soil-b1"))
     sim.clear_faults(gh.id)
-    assert driver.read_node(soil)["soil-b2"] is not None
+    reads = one_poll(io)
+    assert (reads[canopy.id].values or {}).get("leaf-temp") is not None
+    moisture = (reads[soil.id].values or {}).get("soil-b2")
+    assert moisture is not None and soil.sensors[0].range.contains(moisture)
 
 
-def test_offline_node_is_unreachable_until_cleared(
-    gh: Greenhouse, sim: SimulatorThread, driver: ModbusTcpDriver
-) -> None:
-    relays, water = gh.node_of("pump"), gh.node_of("tank-level")
+def test_offline_node_is_unreachable_until_cleared(gh: Greenhouse, sim: SimulatorThread, io: FieldIO) -> None:
+    water = gh.node_of("tank-level")
     sim.inject(NodeOfflineFault(greenhouse=gh.id, node="water"))
     sim.inject(NodeOfflineFault(greenhouse=gh.id, node="relays"))
-    with pytest.raises(NodeUnreachable) as err:
-        driver.read_node(water)
-    assert err.value.node_id == "water"
-    with pytest.raises(NodeUnreachable):
-        driver.write_actuator(relays, gh.actuators["pump"], True, None)
+    reads = one_poll(io)
+    assert reads["water"].values is None
+    assert f"unit {water.address}" in reads["water"].detail
+    assert not _switch_pump(io, gh).ok
     assert not sim.state(gh.id).actuators["pump"].on  # the command never reached the board
-    assert driver.read_node(gh.node_of("air-temp"))["air-temp"] is not None  # the other nodes still answer
+    climate = reads[gh.node_of("air-temp").id].values
+    assert climate is not None and climate["air-temp"] is not None  # the other nodes still answer
     sim.clear_faults()
-    assert driver.read_node(water)["tank-level"] is not None
-    driver.write_actuator(relays, gh.actuators["pump"], True, None)
+    wait_for(lambda: _read(io, "water").values, lambda v: v is not None, what="the water node answers again")
+    assert _switch_pump(io, gh).ok
     assert sim.state(gh.id).actuators["pump"].on
 
 
-def test_planned_fault_starts_and_ends_on_simulated_time(
-    site: SiteConfig, gh: Greenhouse, start_sim: StartSim, driver: ModbusTcpDriver
-) -> None:
+def test_planned_fault_starts_and_ends_on_simulated_time(gh: Greenhouse, site: SiteConfig, start_sim: StartSim) -> None:
     # At ×600 the fault covers simulated minutes 10–20: wall seconds 1–2 after the start.
     plan = FaultPlan(faults=[DropoutFault(greenhouse=gh.id, sensor="par", start_s=600, duration_s=600)])
     sim = start_sim(site, speed=600, faults=plan)
-    climate = gh.node_of("par")
-    assert driver.read_node(climate)["par"] is not None
-    wait_for(lambda: driver.read_node(climate)["par"], lambda par: par is None, timeout_s=3, what="dropout begins")
-    assert sim.state(gh.id).par_umol_m2_s > 0
-    wait_for(lambda: driver.read_node(climate)["par"], lambda par: par is not None, timeout_s=3, what="dropout ends")
+    canopy = gh.node_of("par")
+    # Only the canopy node is read, so that the reads come often enough to see the fault's wall second.
+    with FieldIO(gh.model_copy(update={"nodes": [canopy]}), QUICK_PROBE) as io:
+        assert _values(io, canopy.id)["par"] is not None
+        wait_for(lambda: _values(io, canopy.id)["par"], lambda par: par is None, what="dropout begins")
+        assert sim.state(gh.id).par_umol_m2_s > 0
+        wait_for(lambda: _values(io, canopy.id)["par"], lambda par: par is not None, what="dropout ends")
 
 
 def test_stuck_value_is_the_one_at_the_start_of_the_fault() -> None:
@@ -166,11 +185,8 @@ def test_fault_plan_loads_from_yaml_and_is_checked_against_the_site(tmp_path: Pa
 def test_faults_stay_in_their_greenhouse(site: SiteConfig, start_sim: StartSim) -> None:
     first, second = site.greenhouses[0], site.greenhouses[1]
     sim = start_sim(site)
-    sim.inject(DropoutFault(greenhouse=first.id, sensor="air-temp"))
-    drivers = [ModbusTcpDriver(g.buses[0]) for g in (first, second)]
-    try:
-        assert drivers[0].read_node(first.node_of("air-temp"))["air-temp"] is None
-        assert drivers[1].read_node(second.node_of("air-temp"))["air-temp"] is not None
-    finally:
-        for d in drivers:
-            d.close()
+    sim.inject(DropoutFault(greenhouse=first.id, sensor="leaf-temp"))
+    node = first.node_of("leaf-temp").id
+    with FieldIO(first) as in_first, FieldIO(second) as in_second:
+        assert _values(in_first, node)["leaf-temp"] is None
+        assert _values(in_second, node)["leaf-temp"] is not None

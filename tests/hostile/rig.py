@@ -221,7 +221,7 @@ class Rig:
     def __init__(self, workdir: Path, speed: float = 30.0, good_every: int = 4) -> None:
         self._exit = ExitStack()
         self.workdir = workdir
-        full = on_free_ports(load_site(EXAMPLE_SITE))
+        full = on_free_ports(load_site(EXAMPLE_SITE), workdir / "tty")
         self.site = first_greenhouses(full, 2)  # the gateway's: the edge's greenhouse, and another one
         self.broker = Mosquitto(workdir / "mosquitto")
         self.broker.start()

@@ -71,6 +71,9 @@ def serve_phone(
         edge = EdgeThread(s)
         try:
             wait_for_port(port)
+            # The edge tells its state once its first poll is in: a command before it would find no readings.
+            gh = site.greenhouses[0].id
+            s.probe.wait(lambda: s.probe.latest_state(gh) is not None, 30, "the edge has read its sensors")
             passwords = {name: add_user(accounts, name, *spec) for name, spec in users.items()}
             yield Phone(f"http://127.0.0.1:{port}", passwords, s, edge)
         finally:

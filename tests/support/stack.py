@@ -20,7 +20,7 @@ from contract.mqtt import BrokerUrl
 from contract.site import Greenhouse, SiteConfig
 from contract.site_file import load_site
 from edge.agent import EdgeAgent
-from edge.drivers.modbus import ModbusTcpDriver
+from edge.fieldbus.field import FieldIO
 from firmware_sim.physics import InitialConditions
 from firmware_sim.server import Simulator, SimulatorThread
 from greenhouse.runtime_site import on_free_ports, write_site
@@ -36,8 +36,10 @@ def one_greenhouse_site(
     tmp: Path, greenhouse_id: str = "ca-chua-1", rules: str | None = None, **greenhouse_changes: object
 ) -> SiteConfig:
     """The example site cut down to one greenhouse on free ports; ``rules`` replaces its rule file."""
-    site = on_free_ports(load_site(EXAMPLE_SITE))
+    site = on_free_ports(load_site(EXAMPLE_SITE), tmp / "tty")
     gh = site.greenhouse(greenhouse_id)
+    # Loopback answers within milliseconds; a field timeout of a second would be a minute of simulated time at 60×.
+    gh = gh.model_copy(update={"buses": [b.model_copy(update={"timeout_s": 0.2}) for b in gh.buses]})
     if rules is not None:
         rules_path = tmp / "rules.yaml"
         rules_path.write_text(rules, encoding="utf-8")
@@ -100,7 +102,7 @@ class EdgeThread:
     def __init__(self, s: Stack) -> None:
         gh = s.gh
         ruleset = load_rules(gh.rules_file) if gh.rules_file else None
-        self.agent = EdgeAgent(s.site, gh, s.url, s.tmp / "edge", s.clock, ModbusTcpDriver(gh.buses[0]), ruleset)
+        self.agent = EdgeAgent(s.site, gh, s.url, s.tmp / "edge", s.clock, FieldIO(gh), ruleset)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.agent.run, args=(self._stop,), name="edge-agent")
         self._thread.start()

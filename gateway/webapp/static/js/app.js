@@ -59,6 +59,7 @@ const DESK = {
   setup: { load: () => import("./desk/setup.js"), make: "setupView", needs: "setup" },
   rules: { load: () => import("./desk/rules.js"), make: "rulesView", needs: "edit_rules" },
   history: { load: () => import("./desk/history.js"), make: "historyView", needs: "read" },
+  devices: { load: () => import("./desk/devices.js"), make: "devicesView", needs: "setup" },
 };
 
 function deskView(name, ghId) {
@@ -80,7 +81,7 @@ function deskView(name, ghId) {
 function route() {
   const path = location.hash.slice(1) || "/";
   const found = path.match(/^\/gh\/([^/]+)(?:\/(charts|alerts))?$/);
-  const desk = path.match(/^\/(setup|rules|history)(?:\/([^/]+))?$/);
+  const desk = path.match(/^\/(setup|rules|history|devices)(?:\/([^/]+))?$/);
   let next;
   if (!me) next = loginView(signedIn, notice);
   else if (found) next = greenhouseView(decodeURIComponent(found[1]), found[2] ?? "now");

@@ -1,4 +1,4 @@
-// The technician's and the agronomist's calls to the gateway: the site, the rule desk, the links.
+// The technician's and the agronomist's calls to the gateway: the site, the rule desk, the field devices, the links.
 
 import { query, request } from "../api.js";
 
@@ -15,6 +15,8 @@ export const checkRules = (id, yaml) => post(`${gh(id)}/rules/check`, { yaml });
 export const simulateRules = (id, yaml, days) => post(`${gh(id)}/rules/simulate`, { yaml, days });
 export const backtestRules = (id, yaml, start, end) => post(`${gh(id)}/rules/backtest`, { yaml, start, end });
 export const deployRules = (id, yaml) => post(`${gh(id)}/rules/deploy`, { yaml });
+// Each bus and each device on it, with how it answers as the edge last counted.
+export const fieldDevices = (id) => request(`${gh(id)}/field-devices`);
 
 // Every reading of the chosen sensors in the range, with its quality flag: a plain link the browser downloads.
 export const csvUrl = (id, params) => `${gh(id)}/history.csv?${query(params)}`;

@@ -1,4 +1,4 @@
-// Pieces every desk page uses: waiting, failing, choosing a greenhouse, ticking boxes, a labelled field.
+// Pieces every desk page uses: waiting, failing, choosing a greenhouse, ticking boxes, a labelled field, facts.
 
 import { h } from "../dom.js";
 import { currentLang, t } from "../lang.js";
@@ -7,6 +7,15 @@ import { kindLabel } from "../model.js";
 
 export const loading = () => h("p", { class: "empty", text: t("list.loading") });
 export const failed = (err) => h("p", { class: "error", text: err.status ? err.message : t("desk.offline") });
+
+// Label and value pairs, one under the other on a phone; a pair without a value is left out.
+export function facts(pairs) {
+  return h(
+    "dl",
+    { class: "facts" },
+    pairs.filter(([, v]) => v !== null && v !== "").flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]),
+  );
+}
 
 // A field with its label above it, and a place for what is wrong with it just below.
 export function field(label, input, extra = null) {

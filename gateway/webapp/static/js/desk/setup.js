@@ -8,18 +8,10 @@ import { t } from "../lang.js";
 import { live } from "../live.js";
 import { kindLabel } from "../model.js";
 import * as desk from "./api.js";
-import { failed, loading } from "./common.js";
+import { facts, failed, loading } from "./common.js";
 import { siteFileEditor } from "./site_edit.js";
 
 const minutes = (s) => duration(s * 1000);
-
-function facts(pairs) {
-  return h(
-    "dl",
-    { class: "facts" },
-    pairs.filter(([, v]) => v !== null && v !== "").flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]),
-  );
-}
 
 function interlockTexts(safety, names, unitOf) {
   const value = (id, v) => `${number(v, 0)} ${unitOf(id)}`.trim();
@@ -46,7 +38,7 @@ function actuatorCard(a, node, names, unitOf) {
     { class: "item", "data-actuator": a.id },
     h("h4", { text: `${a.name || a.id} · ${t(`akind.${a.kind}`)}` }),
     facts([
-      [t("setup.id"), `${a.id} · ${t("setup.node_of", { node: node.id, unit: node.unit_id })}`],
+      [t("setup.id"), `${a.id} · ${t("setup.node_of", { node: node.id, address: node.address })}`],
       [t("setup.max_on"), minutes(s.max_on_s)],
       [t("setup.min_off"), minutes(s.min_off_s)],
       [t("setup.starts"), t("setup.starts_value", { n: s.max_starts_per_hour })],
@@ -64,7 +56,7 @@ function sensorCard(s, node, unitOf) {
     { class: "item", "data-sensor": s.id },
     h("h4", { text: `${s.name || s.id} · ${kindLabel(s.kind)}` }),
     facts([
-      [t("setup.id"), `${s.id} · ${t("setup.node_of", { node: node.id, unit: node.unit_id })}`],
+      [t("setup.id"), `${s.id} · ${t("setup.node_of", { node: node.id, address: node.address })}`],
       [t("setup.unit"), unit],
       [t("setup.range"), `${number(s.range.min, 0)} … ${number(s.range.max, 0)} ${unit}`],
       [t("setup.max_age"), minutes(s.max_age_s)],

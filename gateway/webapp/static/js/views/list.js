@@ -39,9 +39,11 @@ function card(gh) {
   };
 }
 
-// The other pages this user may open: the history for everyone, rules and set-up for those who may edit them.
+// The other pages this user may open: the history for everyone, rules for those who may edit them, the set-up
+// and the field devices (ids, addresses, wiring) for those who set the site up.
 function deskLinks(me) {
-  const pages = ["history", ...(may(me, "edit_rules") ? ["rules"] : []), ...(may(me, "setup") ? ["setup"] : [])];
+  const setup = may(me, "setup") ? ["setup", "devices"] : [];
+  const pages = ["history", ...(may(me, "edit_rules") ? ["rules"] : []), ...setup];
   return h("nav", { class: "desk-links" }, pages.map((p) => h("a", { class: "chip-link", href: `#/${p}`, "data-page": p, text: t(`desk.${p}`) })));
 }
 

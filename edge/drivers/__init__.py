@@ -1,1 +1,0 @@
-"""Field-protocol drivers the edge agent polls nodes through."""
