@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # The ends of a motor, as the keys of its two relays.
 _ENDS = ("open", "close")
+# How often a closing curtain's limit switch is read.
+_LIMIT_READ_EVERY = timedelta(seconds=1)
 # What the status tells of a node's record on its bus.
 _LINK_FIGURES = {"address", "requests", "answers", "timeouts", "crc_errors", "late_answers", "quarantined"}
 # Settling before a stop: the writes' share of the wait, and the pause between passes.
@@ -86,6 +88,7 @@ class FieldLink:
         self._quarantined: set[str] = set()
         self._closed_limits: dict[str, bool] = {}  # motorised actuator id → its limit switch, as last read
         self._stalled: set[str] = set()
+        self._limit_read_at: dict[str, datetime] = {}
         self._alerts: list[FieldAlert] = []  # raised while driving, told with the next news
         self._polling = False
         self._reads: list[NodeRead] = []
@@ -138,6 +141,7 @@ class FieldLink:
             on, position = controller.output(actuator_id)
             drive.target(position if position is not None else (100.0 if on else 0.0))
             relays[actuator_id] = drive.step(now, self._closed_limits.get(actuator_id))
+            self._watch_limit(actuator_id, relays[actuator_id], now)
             if drive.fault is not None and actuator_id not in self._stalled:
                 self._stalled.add(actuator_id)
                 label = self.gh.actuators[actuator_id].label
@@ -161,6 +165,17 @@ class FieldLink:
             self._retry_at_poll.discard(key)
             self._write(controller, out, want, now)
         return changed
+
+    def _watch_limit(self, actuator_id: str, relays: Relays, now: datetime) -> None:
+        """While a curtain with a limit switch closes, its switch is read about every second, not only at each
+        poll: the motor stops at the end, and a switch read too late is not taken for a stall."""
+        actuator = self.gh.actuators[actuator_id]
+        if actuator.motor is None or actuator.motor.closed_limit is None or not relays.close_on:
+            return
+        last = self._limit_read_at.get(actuator_id)
+        if last is None or now - last >= _LIMIT_READ_EVERY:
+            self._limit_read_at[actuator_id] = now
+            self.io.read(self.gh.node_of(actuator_id))
 
     @staticmethod
     def _wanted(controller: Controller, out: _Output, relays: dict[str, Relays], now: datetime) -> bool | float:

@@ -22,7 +22,7 @@ from contract.devices.profile import (
 )
 from contract.mqtt import BrokerUrl
 from contract.reasons import Lang, pick
-from contract.site import Actuator, Bus, Calibration, Greenhouse, ModbusTcpBus, RtuSerialBus, RtuTcpBus
+from contract.site import Actuator, Bus, Calibration, Greenhouse, ModbusTcpBus, Node, RtuSerialBus, RtuTcpBus
 from contract.site_file import load_site
 from contract.topics import ID_PATTERN
 from desk import words
@@ -294,6 +294,16 @@ def _node_lines(found: Found, bus_id: str, lang: Lang) -> list[str]:
     return lines
 
 
+def _modbus_node(node: Node) -> Node:
+    """Reading and pulsing by hand speak Modbus; an MQTT node is tried with its own firmware's tools."""
+    if node.on_mqtt:
+        raise UsageError(
+            f"node {node.id!r} is an MQTT node ({node.firmware}, {node.topic}): read it with mosquitto_sub, switch it "
+            "from the phone app or its own web page"
+        )
+    return node
+
+
 # -- read --------------------------------------------------------------------------------------------------------
 def run_read(args: argparse.Namespace) -> int:
     lang: Lang = args.lang
@@ -305,7 +315,7 @@ def run_read(args: argparse.Namespace) -> int:
         sensor = g.sensors.get(args.sensor)
         if sensor is None:
             raise UsageError(f"--sensor: no sensor {args.sensor!r} in greenhouse {g.id} (has {', '.join(g.sensors)})")
-        node = g.node_of(sensor.id)
+        node = _modbus_node(g.node_of(sensor.id))
         bus, address, encoding = g.bus_of(node), node.address, sensor.encoding
         calibration, unit, low, high = sensor.calibration, sensor.kind.unit, sensor.range.min, sensor.range.max
     else:
@@ -360,7 +370,7 @@ def run_write(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--actuator: no actuator {args.actuator!r} in greenhouse {g.id} (has {', '.join(g.actuators)})"
         )
-    node = g.node_of(actuator.id)
+    node = _modbus_node(g.node_of(actuator.id))
     bus = g.bus_of(node)
     _warn_interlocks(actuator, lang)
     print(

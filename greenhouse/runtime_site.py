@@ -40,7 +40,9 @@ def write_site(site: SiteConfig, path: Path) -> Path:
                 source = copies[source]
             gh = gh.model_copy(update={"rules_file": source.relative_to(folder)})
         greenhouses.append(gh)
+    # What is left at its default is left out, as a technician would; the file's version always says which form it is.
     data = site.model_copy(update={"greenhouses": greenhouses}).model_dump(mode="json", exclude_defaults=True)
+    data = {"version": site.version, **data}
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 

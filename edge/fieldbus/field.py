@@ -65,6 +65,10 @@ class FieldIO:
         for poller in self._pollers:
             poller.queue_reads()
 
+    def read(self, node: Node) -> None:
+        """Queue one read of one node between polls (a curtain's limit switch while it closes)."""
+        self._poller_of[node.id].queue_reads([node.id])
+
     def poll_done(self) -> bool:
         """Every read queued by the last poll() has finished: answered, failed or skipped."""
         return all(poller.reads_done() for poller in self._pollers)

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import paho.mqtt.client as paho
@@ -121,11 +121,12 @@ class MqttPoller:
         self._client.disconnect()
         self._client.loop_stop()
 
-    def queue_reads(self) -> None:
-        """One read of every node, answered at once from what has arrived."""
+    def queue_reads(self, node_ids: Iterable[str] | None = None) -> None:
+        """One read of every node (or of those named), answered at once from what has arrived."""
         with self._lock:
             now = self._clock()
-            self._read_results += [self._read(state, now) for state in self._states.values()]
+            states = [s for s in self._states.values() if node_ids is None or s.node.id in node_ids]
+            self._read_results += [self._read(state, now) for state in states]
 
     def reads_done(self) -> bool:
         return True  # nothing is ever waited for

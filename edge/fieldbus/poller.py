@@ -1,7 +1,8 @@
 """One thread per bus: the only one that talks on it, one request at a time, writes ahead of reads.
 
 A bus is shared by every device on it, so one slow or dead device must not hold up the others: each request
-waits at most the bus's timeout and is tried at most twice; a node that fails twice in a row is quarantined —
+waits at most the bus's timeout, and is tried once more only if its answer came broken (a device that sent
+nothing at all would only cost the bus another timeout); a node that fails twice in a row is quarantined —
 its reads are skipped for a while (5 s, doubling after each failed probe up to 300 s), then one probe read, and
 it is read as usual again as soon as it answers. Writes to a quarantined node still go out (a valve must close),
 once, without a retry.
@@ -13,7 +14,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from contract.devices.encoding import Table
@@ -99,11 +100,13 @@ class BusPoller:
         if self._thread.is_alive():
             self._thread.join(timeout=_STOP_WAIT_TIMEOUTS * self.bus.timeout_s * max(1, len(self._writes) + 1))
 
-    def queue_reads(self) -> None:
-        """One read of every node, after those already queued; a node still waiting for its read keeps its place."""
+    def queue_reads(self, node_ids: Iterable[str] | None = None) -> None:
+        """One read of every node (or of those named), after those already queued; a node still waiting for its
+        read keeps its place."""
         with self._cond:
             waiting = set(self._reads)
-            self._reads.extend(n for n in self._states if n not in waiting)
+            wanted = self._states if node_ids is None else [n for n in node_ids if n in self._states]
+            self._reads.extend(n for n in wanted if n not in waiting)
             self._cond.notify_all()
 
     def queue_write(self, node: Node, target: FieldWrite) -> None:
@@ -258,8 +261,8 @@ class BusPoller:
                     # A late answer is its sender's; one from a device not on this bus's list goes to the asked one.
                     counted = self._by_address.get(address, state)
                     counted.count("crc_errors" if event is LineEvent.CRC_ERROR else "late_answers")
-            if exchange.outcome.answered:
-                return exchange
+            if exchange.outcome.answered or exchange.silent:
+                return exchange  # a retry is for an answer that came broken, not for a device that is not there
         return exchange
 
     def _judge(self, state: _NodeState, answered: bool, writing: bool = False) -> None:

@@ -219,6 +219,9 @@ class Exchange:
     detail: str = ""
     values: tuple[int, ...] = ()
     open_error: BusOpenError | None = None
+    # A timeout in which not one byte came back: the device is off, away or at another address; asking again at
+    # once would only cost the bus another timeout.
+    silent: bool = False
 
 
 # What a Modbus TCP gateway answers for a device that did not (Modbus Application Protocol V1.1b3 §7): path
@@ -326,6 +329,7 @@ class Link:
         self._seen: set[LineEvent] = set()
         self._classified = b""
         self._early = False  # the answer came too soon to be this request's
+        self._heard = False  # a byte came back during this exchange
         self._sent_at, self._sent_bytes = 0.0, 0
         self._unanswered: int | None = None  # the last device that did not answer: late bytes are likely its
         self._events: list[tuple[int, LineEvent]] = []
@@ -385,6 +389,7 @@ class Link:
         except BusOpenError as exc:
             return Exchange(Outcome.NOT_OPEN, str(exc), open_error=exc)
         self._expect, self._seen, self._classified, self._early = request, set(), b"", False
+        self._heard = False
         try:
             pdu = self._send_reconnecting(request)
         except BusOpenError as exc:
@@ -446,12 +451,16 @@ class Link:
             detail = f"{self.where} unit {request.device}: an answer to an earlier request came instead"
         else:
             outcome = Outcome.TIMEOUT
-        self._after_failure()
-        return Exchange(outcome, detail)
+        silent = outcome is Outcome.TIMEOUT and not self._heard
+        self._after_failure(silent)
+        return Exchange(outcome, detail, silent=silent)
 
-    def _after_failure(self) -> None:
+    def _after_failure(self, silent: bool = False) -> None:
         if self.rtu:
-            self._settle()
+            # After total silence a short wait will do: whatever comes later is caught by the next exchange's checks
+            # (another device or function, or an answer sooner than the wire allows). After a broken or stray
+            # answer, the line is left to go quiet.
+            self._settle(self.gap_s if silent else self.settle_s)
         else:
             # Also after a timeout: a late answer on this connection must not be taken for the next one's.
             self._client.close()
@@ -500,6 +509,7 @@ class Link:
             self._busy_until = self._sent_at + len(data) * self.char_s
         else:
             self._busy_until = time.monotonic()
+            self._heard = self._heard or bool(data)
             if self.rtu and self._expect is not None:
                 self._inspect(data)
         return data
@@ -538,12 +548,12 @@ class Link:
             self._early = True
             self._events.append((frame[0], LineEvent.LATE_ANSWER))
 
-    def _settle(self) -> None:
-        """Wait until the line has been quiet for ``settle_s`` (at most the timeout more), dropping what came."""
+    def _settle(self, quiet_s: float) -> None:
+        """Wait until the line has been quiet for ``quiet_s`` (at most the timeout more), dropping what came."""
         dropped = b""
-        deadline = time.monotonic() + self.settle_s + self.bus.timeout_s
+        deadline = time.monotonic() + quiet_s + self.bus.timeout_s
         while (left := deadline - time.monotonic()) > 0:
-            got = self._read(min(self.settle_s, left))
+            got = self._read(min(quiet_s, left))
             if not got:
                 break
             dropped += got

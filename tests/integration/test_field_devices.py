@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from contract.kinds import Quality
 from contract.messages import Event, EventKind
 from contract.reasons import Reason
-from firmware_sim.faults import DeadNodeFault, IgnoredWriteFault
+from contract.site import SiteConfig
+from firmware_sim.faults import DeadNodeFault, IgnoredWriteFault, MotorStallFault
 from tests.support.mosquitto import Mosquitto
 from tests.support.stack import EdgeProcess, EdgeThread, one_greenhouse_site, rules_yaml, stack
 
@@ -151,3 +152,42 @@ def test_a_motorised_curtain_reaches_twenty_positions_and_its_fail_safe(tmp_path
         finally:
             edge.stop()  # the agent drives it to its fail-safe position (closed) before it stops
         assert s.sim.state(GH).actuators["side-curtain"].position_pct <= 1
+
+
+def _with_limit_switch(site: SiteConfig) -> SiteConfig:
+    """The side curtain with a limit switch at its closed end, wired to the relay board's first digital input."""
+    data = site.model_dump()
+    for node in data["greenhouses"][0]["nodes"]:
+        for actuator in node["actuators"]:
+            if actuator["id"] == "side-curtain":
+                actuator["motor"]["closed_limit"] = {"table": "discrete_input", "address": 0, "data_type": "bit"}
+    return SiteConfig.model_validate(data)
+
+
+def test_a_curtain_with_a_limit_switch_stops_on_it_and_a_stalled_one_is_told(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    site = _with_limit_switch(one_greenhouse_site(tmp_path, rules=rules_yaml([])))
+    with stack(tmp_path, mosquitto, site, START, speed=10) as s:
+        edge = EdgeThread(s)
+        p = s.probe
+        try:
+            p.wait(lambda: p.latest_state(GH) is not None, 30, "state published")
+            assert p.command(GH, "side-curtain", s.clock.now(), duration_s=3600, position_pct=60).outcome == "accepted"
+            p.wait(lambda: abs(s.sim.state(GH).actuators["side-curtain"].position_pct - 60) <= 5, 30, "opened")
+            assert p.command(GH, "side-curtain", s.clock.now(), duration_s=3600, position_pct=0).outcome == "accepted"
+            p.wait(lambda: s.sim.state(GH).actuators["side-curtain"].position_pct <= 0.5, 30, "closed")
+            time.sleep(1.5)  # 15 simulated seconds: its switch read, the motor is off, no stall is told
+            assert _alerts(p.events, Reason.CURTAIN_STALLED) == []
+
+            assert p.command(GH, "side-curtain", s.clock.now(), duration_s=3600, position_pct=70).outcome == "accepted"
+            p.wait(lambda: s.sim.state(GH).actuators["side-curtain"].position_pct >= 40, 30, "opening again")
+            # Jammed on its way back: the switch never reads closed.
+            s.sim.inject(MotorStallFault(greenhouse=GH, actuator="side-curtain"))
+            assert p.command(GH, "side-curtain", s.clock.now(), duration_s=3600, position_pct=0).outcome == "accepted"
+            p.wait(lambda: _alerts(p.events, Reason.CURTAIN_STALLED) != [], 30, "the stuck curtain is told")
+            [stuck] = _alerts(p.events, Reason.CURTAIN_STALLED)
+            assert stuck.reason_params == {"actuator": "Rèm hông"}
+        finally:
+            s.sim.clear_faults()
+            edge.stop()

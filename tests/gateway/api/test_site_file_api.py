@@ -44,7 +44,8 @@ def _site_path(phone: Phone) -> Path:
 def _without_sensor(text: str, sensor: str) -> str:
     data = yaml.safe_load(text)
     for node in data["greenhouses"][0]["nodes"]:
-        node["sensors"] = [s for s in node["sensors"] if s["id"] != sensor]
+        if "sensors" in node:
+            node["sensors"] = [s for s in node["sensors"] if s["id"] != sensor]
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
