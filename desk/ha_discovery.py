@@ -31,6 +31,7 @@ import paho.mqtt.client as paho
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from contract.ha_names import kind_of
 from contract.kinds import SensorKind
 from contract.mqtt import BrokerUrl, make_client
 from contract.reasons import Lang, pick
@@ -59,23 +60,6 @@ _ABBREVIATIONS = {
 _DEVICE_ABBREVIATIONS = {"ids": "identifiers", "mf": "manufacturer", "mdl": "model", "sw": "sw_version"}
 
 # What a sensor measures, by its device class and unit; its usual span, for the range a site file needs.
-_KINDS: dict[tuple[str | None, str | None], SensorKind] = {
-    ("temperature", "°C"): SensorKind.AIR_TEMP_C,
-    ("humidity", "%"): SensorKind.AIR_RH_PCT,
-    ("moisture", "%"): SensorKind.SOIL_VWC_PCT,
-    ("illuminance", "lx"): SensorKind.ILLUMINANCE_LUX,
-    ("carbon_dioxide", "ppm"): SensorKind.CO2_PPM,
-    ("irradiance", "W/m²"): SensorKind.SOLAR_W_M2,
-    ("precipitation_intensity", "mm/h"): SensorKind.RAIN_MM_H,
-    ("precipitation", "mm"): SensorKind.RAIN_TOTAL_MM,
-    ("wind_speed", "m/s"): SensorKind.WIND_M_S,
-    ("wind_direction", "°"): SensorKind.WIND_DIRECTION_DEG,
-    ("conductivity", "µS/cm"): SensorKind.SOIL_EC_US_CM,
-    ("ph", None): SensorKind.SOIL_PH,
-    ("volume_flow_rate", "L/min"): SensorKind.WATER_FLOW_L_MIN,
-    ("water", "L"): SensorKind.WATER_TOTAL_L,
-    (None, "µmol/m²/s"): SensorKind.PAR_UMOL_M2_S,  # PAR has no device class; its unit is its own
-}
 _SPAN: dict[SensorKind, tuple[float, float]] = {
     SensorKind.AIR_TEMP_C: (-40, 80),
     SensorKind.AIR_RH_PCT: (0, 100),
@@ -341,7 +325,7 @@ def _add_sensor(node: FoundNode, entity: Entity, skip: Callable[[Skip, str], Non
             return skip(Skip.CALCULATED, entity.value_template or "-")
     if field is None or not _valid_name(field):
         return skip(Skip.UNUSABLE_NAME, field or entity.state_topic or "")
-    kind = _KINDS.get((entity.device_class, entity.unit))
+    kind = kind_of(entity.device_class, entity.unit)
     if kind is None:
         return skip(Skip.UNKNOWN_KIND, field)
     node.sensors.append(FoundSensor(field=field, name=entity.name, kind=kind, unit=entity.unit))

@@ -54,6 +54,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import BaseModel, ConfigDict, Field
 
+from contract.ha_names import HA_NAMES
 from contract.kinds import SensorKind
 from contract.mqtt import make_client
 from contract.site import Actuator, Firmware, Greenhouse, MqttBus, MqttName, Node, Sensor
@@ -68,33 +69,6 @@ TELE_PERIOD_S = 300.0
 # Decimals each firmware reports by default (Tasmota's TempRes and HumRes are 1; Zigbee2MQTT gives 2): counts and
 # large quantities are whole numbers.
 _WHOLE = {SensorKind.CO2_PPM, SensorKind.ILLUMINANCE_LUX, SensorKind.SOIL_EC_US_CM, SensorKind.WIND_DIRECTION_DEG}
-
-# How Home Assistant names what each kind measures: its device class (None where it has none) and unit.
-HA_CLASS: dict[SensorKind, tuple[str | None, str | None]] = {
-    SensorKind.AIR_TEMP_C: ("temperature", "°C"),
-    SensorKind.LEAF_TEMP_C: ("temperature", "°C"),
-    SensorKind.SOIL_TEMP_C: ("temperature", "°C"),
-    SensorKind.OUTDOOR_TEMP_C: ("temperature", "°C"),
-    SensorKind.AIR_RH_PCT: ("humidity", "%"),
-    SensorKind.OUTDOOR_RH_PCT: ("humidity", "%"),
-    SensorKind.SOIL_VWC_PCT: ("moisture", "%"),
-    SensorKind.PAR_UMOL_M2_S: (None, "µmol/m²/s"),
-    SensorKind.CO2_PPM: ("carbon_dioxide", "ppm"),
-    SensorKind.TANK_LEVEL_PCT: (None, "%"),
-    SensorKind.WATER_FLOW_L_MIN: ("volume_flow_rate", "L/min"),
-    SensorKind.WATER_TOTAL_L: ("water", "L"),
-    SensorKind.SOLAR_W_M2: ("irradiance", "W/m²"),
-    SensorKind.RAIN_MM_H: ("precipitation_intensity", "mm/h"),
-    SensorKind.RAIN_TOTAL_MM: ("precipitation", "mm"),
-    SensorKind.WIND_M_S: ("wind_speed", "m/s"),
-    SensorKind.SOIL_EC_US_CM: ("conductivity", "µS/cm"),
-    SensorKind.SOIL_PH: ("ph", None),
-    SensorKind.SOIL_N_MG_KG: (None, "mg/kg"),
-    SensorKind.SOIL_P_MG_KG: (None, "mg/kg"),
-    SensorKind.SOIL_K_MG_KG: (None, "mg/kg"),
-    SensorKind.ILLUMINANCE_LUX: ("illuminance", "lx"),
-    SensorKind.WIND_DIRECTION_DEG: ("wind_direction", "°"),
-}
 
 # MQTT 5's DISCONNECT reason 0x04: the broker publishes the will as if the connection had been lost.
 _WITH_WILL = ReasonCode(PacketTypes.DISCONNECT, "Disconnect with will message")
@@ -312,7 +286,7 @@ class Tasmota(FirmwareFormat):
     def _sensor_config(self, prefix: str, sensor: Sensor) -> tuple[str, dict[str, Any]]:
         assert sensor.field is not None
         first, *rest = sensor.field.split(".")
-        device_class, unit = HA_CLASS[sensor.kind]
+        device_class, unit = HA_NAMES[sensor.kind]
         unique = f"{self.hardware_id}_{sensor.field.replace('.', '_')}"
         config = {
             "name": sensor.label,
@@ -382,7 +356,7 @@ class EspHome(FirmwareFormat):
                 "mf": "espressif"}  # fmt: skip
 
     def _sensor_config(self, prefix: str, sensor: Sensor) -> tuple[str, dict[str, Any]]:
-        device_class, unit = HA_CLASS[sensor.kind]
+        device_class, unit = HA_NAMES[sensor.kind]
         config = {
             "dev_cla": device_class,
             "unit_of_meas": unit,
@@ -491,7 +465,7 @@ class Zigbee2Mqtt(FirmwareFormat):
         }  # fmt: skip
 
     def _sensor_config(self, prefix: str, sensor: Sensor) -> tuple[str, dict[str, Any]]:
-        device_class, unit = HA_CLASS[sensor.kind]
+        device_class, unit = HA_NAMES[sensor.kind]
         config = {
             "device_class": device_class,
             "unit_of_measurement": unit,

@@ -164,7 +164,10 @@ def test_irrigation_goes_on_while_the_uplink_is_down(tmp_path: Path, mosquitto: 
         p = s.probe
         try:
             deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and not s.sim.state(GH).actuators["valve-a"].on:
+            # The valve and its pump are switched in the same pass, one write after the other on the bus.
+            while time.monotonic() < deadline and not all(
+                s.sim.state(GH).actuators[a].on for a in ("valve-a", "pump")
+            ):
                 time.sleep(0.1)
             opened_at = s.clock.now()
             assert s.sim.state(GH).actuators["valve-a"].on, "the rule watered zone A with the broker down"
