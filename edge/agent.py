@@ -239,6 +239,9 @@ class EdgeAgent:
                 self._no_answer(node_id, detail)
         for alert in news.alerts:
             self._alert(now, alert.severity, alert.reason, alert.params, alert.raised)
+            if alert.reason in (Reason.NODE_QUARANTINED, Reason.NODE_ANSWERING):
+                # The status carries each node's figures: told now, for the technician, not at the next heartbeat.
+                self._next_heartbeat = now
 
     def _polled(self, reads: list[NodeRead], now: datetime) -> None:
         """A poll is in: assess every reading, send them as one batch, and run the rules on them."""

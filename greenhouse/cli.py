@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from contract.clock import Clock
 from contract.config_file import ConfigError
 from contract.mqtt import BrokerUrl
-from contract.site import Greenhouse, SiteConfig
+from contract.site import Bus, Greenhouse, ModbusTcpBus, MqttBus, RtuSerialBus, RtuTcpBus, SiteConfig
 from contract.site_file import load_site
 from contract.topics import ID_PATTERN
 from gateway.accounts.roles import Role
@@ -346,7 +346,26 @@ def run_site_check(args: argparse.Namespace) -> int:
         f"{args.file}: OK — {site.cooperative.id}: {len(site.greenhouses)} greenhouses, "
         f"{n_sensors} sensors, {n_actuators} actuators"
     )
+    for gh in site.greenhouses:
+        for bus in gh.buses:
+            devices = [n for n in gh.nodes if gh.bus_of(n).id == bus.id]
+            named = ", ".join(
+                f"{n.id}@{n.address or n.topic}" + (f" ({n.profile})" if n.profile else "") for n in devices
+            )
+            print(f"  {gh.id} · {bus.id} ({_bus_words(bus)}): {named or 'no devices'}")
     return 0
+
+
+def _bus_words(bus: Bus) -> str:
+    match bus:
+        case RtuSerialBus():
+            return f"RTU {bus.port} {bus.baud} 8{bus.parity.value}{bus.stop_bits}"
+        case RtuTcpBus():
+            return f"RTU over TCP {bus.host}:{bus.port}"
+        case ModbusTcpBus():
+            return f"Modbus TCP {bus.host}:{bus.port}"
+        case MqttBus():
+            return f"MQTT {bus.broker}"
 
 
 def _rules_targets(args: argparse.Namespace) -> tuple[SiteConfig | None, list[Greenhouse]]:

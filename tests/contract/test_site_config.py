@@ -139,7 +139,11 @@ def test_cli_site_check_exits_2_with_every_problem(tmp_path: Path, capsys: pytes
     err = capsys.readouterr().err
     assert "configuration error in" in err and "max_on_sec: unknown field" in err
     assert main(["site", "check", str(EXAMPLE_SITE)]) == 0
-    assert "3 greenhouses" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "3 greenhouses" in out
+    # Each bus with its devices, as a technician wires them.
+    assert "ca-chua-1 · dat (RTU /dev/ttyUSB1 4800 8N1): soil-1@1 (cwt-soil-3in1), soil-2@2 (cwt-soil-3in1)" in out
+    assert "ca-chua-1 · role (RTU over TCP 192.168.1.50:8899): relays@1 (eletechsup-r4d3b16), positioners@2" in out
 
 
 def test_cli_rejects_bad_arguments_with_the_option_named(capsys: pytest.CaptureFixture[str]) -> None:

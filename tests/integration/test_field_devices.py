@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from contract.devices.profile import Baud
 from contract.kinds import Quality
 from contract.messages import Event, EventKind
 from contract.reasons import Reason
-from contract.site import SiteConfig
+from contract.site import RtuTcpBus, SiteConfig
 from firmware_sim.faults import DeadNodeFault, IgnoredWriteFault, MotorStallFault
 from tests.support.mosquitto import Mosquitto
 from tests.support.stack import EdgeProcess, EdgeThread, one_greenhouse_site, rules_yaml, stack
@@ -128,8 +129,10 @@ def test_a_motorised_curtain_reaches_twenty_positions_and_its_fail_safe(tmp_path
     site = one_greenhouse_site(tmp_path, rules=rules_yaml([]))
     curtain = site.greenhouses[0].actuators["side-curtain"]
     assert curtain.motor is not None
-    # At 10× a full stroke takes 9 s: the bus's few tens of milliseconds stay a small part of a move, as on site.
-    with stack(tmp_path, mosquitto, site, START, speed=10) as s:
+    # At 20× a full stroke takes 4.5 s, and the relay board's line runs at 38400 baud: the agent's pass and the bus's
+    # few milliseconds stay a small part of a move, as they are on site at 1×.
+    site = _relays_at(site, Baud.B38400)
+    with stack(tmp_path, mosquitto, site, START, speed=20) as s:
         edge = EdgeThread(s)
         p = s.probe
         try:
@@ -138,20 +141,27 @@ def test_a_motorised_curtain_reaches_twenty_positions_and_its_fail_safe(tmp_path
             for target in targets:
                 ack = p.command(GH, "side-curtain", s.clock.now(), duration_s=3600, position_pct=target)
                 assert ack.outcome == "accepted", ack
-                # A full stroke is 90 simulated seconds (9 s here), plus dead time, homing and the bus.
-                deadline = time.monotonic() + 25
+                # A full stroke is 90 simulated seconds (4.5 s here), plus dead time, homing and the bus.
+                deadline = time.monotonic() + 15
                 while time.monotonic() < deadline:
                     moving = s.sim.state(GH).actuators["side-curtain"]
                     if abs(moving.position_pct - target) <= 5:
                         break
                     time.sleep(0.05)
-                time.sleep(1.0)  # it must stop there, not pass through
+                time.sleep(0.5)  # it must stop there, not pass through
                 where = s.sim.state(GH).actuators["side-curtain"].position_pct
                 assert abs(where - target) <= 5, f"commanded {target} %, the curtain is at {where:.1f} %"
             assert set(s.sim.motor_conflicts(GH).values()) == {0}, "both relays were never on together"
         finally:
             edge.stop()  # the agent drives it to its fail-safe position (closed) before it stops
         assert s.sim.state(GH).actuators["side-curtain"].position_pct <= 1
+
+
+def _relays_at(site: SiteConfig, baud: Baud) -> SiteConfig:
+    """The site with the relay board's line (RTU over TCP) at ``baud``."""
+    gh = site.greenhouses[0]
+    buses = [b.model_copy(update={"baud": baud}) if isinstance(b, RtuTcpBus) else b for b in gh.buses]
+    return site.model_copy(update={"greenhouses": [gh.model_copy(update={"buses": buses})]})
 
 
 def _with_limit_switch(site: SiteConfig) -> SiteConfig:
@@ -167,8 +177,8 @@ def _with_limit_switch(site: SiteConfig) -> SiteConfig:
 def test_a_curtain_with_a_limit_switch_stops_on_it_and_a_stalled_one_is_told(
     tmp_path: Path, mosquitto: Mosquitto
 ) -> None:
-    site = _with_limit_switch(one_greenhouse_site(tmp_path, rules=rules_yaml([])))
-    with stack(tmp_path, mosquitto, site, START, speed=10) as s:
+    site = _relays_at(_with_limit_switch(one_greenhouse_site(tmp_path, rules=rules_yaml([]))), Baud.B38400)
+    with stack(tmp_path, mosquitto, site, START, speed=20) as s:
         edge = EdgeThread(s)
         p = s.probe
         try:
