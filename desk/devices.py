@@ -327,7 +327,7 @@ def pulse_output(
     with opened(bus) as link:
         try:
             if timed is not None and seconds <= timed.max_units * timed.unit_s:
-                _write(link, Request.write(address, timed.table, timed.address, timed.value(seconds)), "on")
+                _write(link, Request.timed(address, timed, seconds), "on")
             else:
                 _write(link, Request.write(address, switch.table, switch.address, switch.on_value), "on")
             steps.append(Step(True, _follows(link, address, actuator, True)))

@@ -84,9 +84,10 @@ class Switch(Strict):
 
 class TimedOn(Strict):
     """A run the device times itself (written value = ``base`` + duration ÷ ``unit_s``), so that an output ends on
-    time even if the edge's computer dies mid-run."""
+    time even if the edge's computer dies mid-run: a holding register (function 06), or a coil address written
+    with function 05 and the time as its value instead of on/off (Waveshare's "flash on")."""
 
-    table: Literal[Table.HOLDING_REGISTER] = Table.HOLDING_REGISTER
+    table: Literal[Table.COIL, Table.HOLDING_REGISTER] = Table.HOLDING_REGISTER
     address: int = Field(ge=0, le=65535)
     base: int = Field(default=0, ge=0, le=0xFFFF)
     unit_s: float = Field(gt=0, le=3600)

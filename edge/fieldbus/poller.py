@@ -369,8 +369,7 @@ class BusPoller:
             return request, _Check(Request.read(address, Table.HOLDING_REGISTER, target.register, 1), value)
         switch = target.switch
         if target.on and target.timed_on is not None and target.run_s is not None:
-            timed = target.timed_on
-            request = Request.write(address, timed.table, timed.address, timed.value(target.run_s))
+            request = Request.timed(address, target.timed_on, target.run_s)
         else:
             value = switch.on_value if target.on else switch.off_value
             request = Request.write(address, switch.table, switch.address, value)

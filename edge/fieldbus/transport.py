@@ -25,9 +25,10 @@ import logging
 import os
 import select
 import socket
+import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from pathlib import Path
 
@@ -38,8 +39,10 @@ from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOEx
 from pymodbus.framer import FramerType
 from pymodbus.framer.rtu import FramerRTU
 from pymodbus.pdu import ModbusPDU
+from pymodbus.pdu.bit_message import WriteSingleCoilRequest
 
 from contract.devices.encoding import Table
+from contract.devices.profile import TimedOn
 from contract.reasons import Lang, pick
 from contract.site import Bus, ModbusTcpBus, RtuSerialBus
 
@@ -178,6 +181,8 @@ class Request:
     address: int
     count: int = 1  # reads: bits or registers
     value: int = 0  # writes: the coil (0/1) or register word
+    # A coil write whose value is the word itself, not on/off (a board's own timed command).
+    raw: bool = False
 
     @classmethod
     def read(cls, device: int, table: Table, address: int, count: int) -> Request:
@@ -188,9 +193,27 @@ class Request:
         fn = Fn.WRITE_COIL if table is Table.COIL else Fn.WRITE_REGISTER
         return cls(fn, device, address, value=value)
 
+    @classmethod
+    def timed(cls, device: int, timed_on: TimedOn, run_s: float) -> Request:
+        """A run the device times itself: a register written its word, or a coil written its word instead of on/off."""
+        request = cls.write(device, timed_on.table, timed_on.address, timed_on.value(run_s))
+        return replace(request, raw=timed_on.table is Table.COIL)
+
     @property
     def reads_bits(self) -> bool:
         return self.fn in (Fn.READ_COILS, Fn.READ_DISCRETE_INPUTS)
+
+
+class _CoilWord(WriteSingleCoilRequest):
+    """Function 05 with a word of the device's own instead of on (0xFF00) or off: Waveshare's "flash on", whose
+    word is the time the relay stays on. The answer echoes it, and is read as pymodbus reads any coil echo."""
+
+    def __init__(self, word: int, address: int, dev_id: int) -> None:
+        super().__init__(address=address, dev_id=dev_id, bits=[bool(word)])
+        self.word = word
+
+    def encode(self) -> bytes:
+        return struct.pack(">HH", self.address, self.word)
 
 
 class Outcome(StrEnum):
@@ -437,6 +460,8 @@ class Link:
                 return c.read_holding_registers(r.address, count=r.count, device_id=device)
             case Fn.READ_INPUT_REGISTERS:
                 return c.read_input_registers(r.address, count=r.count, device_id=device)
+            case Fn.WRITE_COIL if r.raw:
+                return c.execute(False, _CoilWord(r.value, address=r.address, dev_id=device))
             case Fn.WRITE_COIL:
                 return c.write_coil(r.address, bool(r.value), device_id=device)
             case Fn.WRITE_REGISTER:
@@ -485,7 +510,8 @@ class Link:
                 problem = f"{len(pdu.registers)} registers answered a read of {r.count}"
         else:
             echoed = int(pdu.bits[0]) if r.fn is Fn.WRITE_COIL else next(iter(pdu.registers), None)
-            if pdu.address != r.address or echoed != r.value:
+            wanted = int(bool(r.value)) if r.raw else r.value  # pymodbus reads a coil echo as on or off
+            if pdu.address != r.address or echoed != wanted:
                 problem = f"the echo ({pdu.address}: {echoed}) is not the write ({r.address}: {r.value})"
         if problem:
             # Most likely an earlier request's late answer: the node's own, since the address matched.

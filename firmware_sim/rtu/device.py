@@ -293,6 +293,13 @@ class TableDevice:
             raise _Refused(ExcCodes.ILLEGAL_VALUE)
         address, value = struct.unpack(">HH", data)
         if code == _WRITE_COIL:
+            cell = self._cells[Table.COIL].get(address)
+            timed = cell.timed_on if isinstance(cell, _Output) else None
+            if timed is not None and timed.table is Table.COIL and address == timed.address:
+                meaning = _meaning(cell, address, value)  # a run the board times: the time is the value
+                if meaning is None:
+                    raise _Refused(ExcCodes.ILLEGAL_VALUE)
+                return [partial(self._run, cell.key, *meaning)]
             if value not in (_COIL_ON, _COIL_OFF):
                 raise _Refused(ExcCodes.ILLEGAL_VALUE)
             return self._writable(Table.COIL, address, [int(value == _COIL_ON)])

@@ -99,10 +99,14 @@ def problems_of(link: NodeLink | None) -> list[LinkProblem]:
         LinkProblem.CRC_ERRORS: link.crc_errors,
         LinkProblem.LATE_ANSWERS: link.late_answers,
     }
-    found = [LinkProblem.QUARANTINED] if link.quarantined else []
-    return found + [
+    found = [
         p for p, n in counts.items() if n >= PROBLEM_AT_LEAST and n >= PROBLEM_SHARE * max(link.requests, 1)
     ]
+    if link.quarantined:
+        # Set aside after two silent reads: what to check is what silence means, however few the timeouts yet.
+        silent = [LinkProblem.TIMEOUTS] if link.timeouts and LinkProblem.TIMEOUTS not in found else []
+        return [LinkProblem.QUARANTINED, *silent, *found]
+    return found
 
 
 def _device(

@@ -137,7 +137,10 @@ def test_the_waveshare_board_numbers_its_relays_from_coil_0() -> None:
         ("relay-1", Table.COIL, 0),
         ("relay-8", Table.COIL, 7),
     ]
-    assert all(o.timed_on is None for o in board.outputs)  # its flash command is not a holding-register write
+    # Its "flash on": function 05 to 0x0200 + n with the time in 100 ms units, 60 s at a time at most.
+    relay_8 = board.outputs[7].timed_on
+    assert relay_8 is not None and (relay_8.table, relay_8.address) == (Table.COIL, 0x0207)
+    assert (relay_8.value(0.7), relay_8.value(30), relay_8.value(600)) == (7, 300, 600)
 
 
 SHIPPED_PROFILES = load_profiles([SHIPPED])

@@ -259,24 +259,29 @@ def test_read_back_catches_a_board_that_acknowledges_a_write_and_ignores_it(tmp_
         assert devices[1].is_on("relay-1") and devices[2].is_on("relay-5")
 
 
-def test_a_timed_run_is_written_so_that_the_board_ends_it_itself(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("profile", "run_s", "board_times_s"),
+    # Eletechsup: 0x06NN in the relay's register, NN seconds. Waveshare: function 05 to 0x0200+n with the time in
+    # 100 ms units (its "flash on"), sent 60 s at a time at most and renewed by the edge at each poll.
+    [("eletechsup-r4d3b16", 90, 90), ("waveshare-relay-8", 90, 60)],
+)
+def test_a_timed_run_is_written_so_that_the_board_ends_it_itself(
+    tmp_path: Path, profile: str, run_s: float, board_times_s: float
+) -> None:
     link = tmp_path / "ttyUSB0"
-    gh = greenhouse(
-        [serial_bus(link)],
-        [relays_node("relays", 1, "eletechsup-r4d3b16", {"valve": "relay-3"})],
-    )
+    gh = greenhouse([serial_bus(link)], [relays_node("relays", 1, profile, {"valve": "relay-3"})])
     valve = gh.actuators["valve"]
     assert valve.on_off is not None and valve.timed_on is not None
     board_now = [0.0]
-    board = device("eletechsup-r4d3b16", now=lambda: board_now[0])
+    board = device(profile, now=lambda: board_now[0])
     with pty_line(link, {1: board}), FieldIO(gh) as io:
-        run = SwitchWrite(key="valve", switch=valve.on_off, on=True, timed_on=valve.timed_on, run_s=90)
+        run = SwitchWrite(key="valve", switch=valve.on_off, on=True, timed_on=valve.timed_on, run_s=run_s)
         result = write(io, gh.nodes[0], run)
         assert (result.ok, result.verified) == (True, True)
         assert one_poll(io)["relays"].outputs == {"valve": True}
-        board_now[0] += 89
+        board_now[0] += board_times_s - 1
         assert one_poll(io)["relays"].outputs == {"valve": True}
-        board_now[0] += 1  # 90 s: the board switches off by itself, nobody wrote to it
+        board_now[0] += 1  # the board switches off by itself, nobody wrote to it
         assert one_poll(io)["relays"].outputs == {"valve": False}
         # Without a run time it is switched on for good.
         result = write(io, gh.nodes[0], run.model_copy(update={"run_s": None}))
