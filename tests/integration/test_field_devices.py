@@ -201,3 +201,24 @@ def test_a_curtain_with_a_limit_switch_stops_on_it_and_a_stalled_one_is_told(
         finally:
             s.sim.clear_faults()
             edge.stop()
+
+
+def test_a_valve_closes_on_time_while_a_device_on_its_line_is_dead(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    site = one_greenhouse_site(tmp_path, rules=rules_yaml([]))
+    with stack(tmp_path, mosquitto, site, START, speed=60) as s:
+        edge = EdgeThread(s)
+        p = s.probe
+        try:
+            p.wait(lambda: p.latest_state(GH) is not None, 20, "state published")
+            # The roof vent's positioner shares the relay board's line; it stops answering.
+            s.sim.inject(DeadNodeFault(greenhouse=GH, node="positioners"))
+            assert p.command(GH, "valve-a", s.clock.now(), duration_s=300).outcome == "accepted"
+            p.wait(lambda: s.sim.state(GH).actuators["valve-a"].on, 10, "the valve opens")
+            ends = next(a for a in p.latest_state(GH).actuators if a.actuator == "valve-a").until
+            assert ends is not None
+            p.wait(lambda: not s.sim.state(GH).actuators["valve-a"].on, 20, "the valve closes")
+            # Within a poll of its end, the dead positioner's timeouts notwithstanding.
+            assert s.clock.now() <= ends + timedelta(seconds=site.greenhouses[0].poll_interval_s)
+            p.wait(lambda: _alerts(p.events, Reason.NODE_QUARANTINED) != [], 10, "the positioner is set aside")
+        finally:
+            edge.stop()
