@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from contract.clock import Clock
 from contract.config_file import ConfigError
+from contract.devices.profile import ProfileBook
 from contract.mqtt import BrokerUrl
 from contract.site import Bus, Greenhouse, ModbusTcpBus, MqttBus, RtuSerialBus, RtuTcpBus, SiteConfig
 from contract.site_file import load_site
@@ -325,7 +326,9 @@ def run_sim(args: argparse.Namespace) -> int:
 
     site = load_site(args.config)
     faults = load_fault_plan(args.faults) if args.faults else None
-    simulator = Simulator(site, _clock(args), seed=args.seed, faults=faults)
+    # The site's own profiles too: the simulated devices serve every point of their profile, as the real ones do.
+    profiles = ProfileBook.for_site(args.config.resolve().parent).profiles
+    simulator = Simulator(site, _clock(args), seed=args.seed, faults=faults, profiles=profiles)
 
     async def _main() -> None:
         stop = asyncio.Event()
@@ -334,7 +337,10 @@ def run_sim(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         await simulator.run(stop)
 
-    asyncio.run(_main())
+    try:
+        asyncio.run(_main())
+    except (ValueError, OSError) as exc:  # a port it may not take, or one in use
+        raise UsageError(f"cannot serve the site's buses here: {exc}") from None
     return 0
 
 

@@ -350,6 +350,12 @@ class RtuLine:
 
 
 def _place_link(link: Path, target: str) -> None:
+    # /dev holds the real adapters' names and udev's links (/dev/serial/by-id/…): never replaced by a simulation.
+    if link.absolute().is_relative_to("/dev"):
+        raise ValueError(
+            f"{link}: a simulated serial port is not put under /dev, where real adapters are; give the bus a port in "
+            "a folder of its own (greenhouse demo does)"
+        )
     link.parent.mkdir(parents=True, exist_ok=True)
     if link.is_symlink():
         link.unlink()  # left by a run that died

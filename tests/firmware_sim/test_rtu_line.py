@@ -3,6 +3,7 @@ RS485 converters carry RTU), read and written by pymodbus's own serial client, w
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -184,3 +185,16 @@ def test_closing_the_line_removes_its_link(line: RtuLine, tmp_path: Path) -> Non
     link.write_text("a real file")
     with pytest.raises(FileExistsError, match="not a link"):
         LineThread(line, link=link).start()
+
+
+def test_a_simulated_port_never_replaces_a_name_under_dev() -> None:
+    async def serve() -> None:
+        line = RtuLine({})
+        try:
+            await line.serve_pty(Path("/dev/serial/by-id/usb-FTDI_simulated-if00-port0"))
+        finally:
+            await line.close()
+
+    with pytest.raises(ValueError, match="not put under /dev"):
+        asyncio.run(serve())
+    assert not Path("/dev/serial/by-id/usb-FTDI_simulated-if00-port0").exists()
