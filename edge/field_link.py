@@ -307,8 +307,8 @@ def _renewed(out: _Output, want: bool | float) -> bool:
     or when it is a run its board times (renewed so that it goes on)."""
     if want is True and out.actuator.timed_on is not None and out.actuator.motor is None:
         return True
-    if out.actuator.holding_register is not None and out.actuator.motor is None:
-        return False  # a positioner reports its position
+    if out.actuator.motor is None and (out.actuator.holding_register is not None or out.actuator.channel is not None):
+        return False  # a positioner reports its position, an MQTT node its state
     return _switch_of(out).reads_on is None
 
 

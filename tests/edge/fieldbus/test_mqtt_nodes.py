@@ -373,6 +373,7 @@ def test_an_mqtt_node_through_the_edge_agent(tmp_path: Path, mosquitto: Mosquitt
             p.wait(lambda: not s.sim.state(GH).actuators["wifi-fan"].on, 15, "the relay, back, in its fail-safe state")
             lost = [e for e in p.events if e.reason is Reason.NODE_UNREACHABLE]
             assert [(e.action, e.reason_params) for e in lost] == [("raised", {"node": "wifi-climate"})]
+            assert edge.agent.errors == 0, "no pass of the agent failed along the way"
         finally:
             edge.stop()
 
