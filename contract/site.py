@@ -236,6 +236,14 @@ class Actuator(Strict):
             return self.switch
         return None if self.coil is None else Switch(table=Table.COIL, address=self.coil)
 
+    @property
+    def switches(self) -> dict[str, Switch]:
+        """The Modbus outputs it drives, by the key writes and read-backs name them: its id for an on/off actuator,
+        "<id>:open" and "<id>:close" for a motor's two relays; none for a positioner or an MQTT node's output."""
+        if self.motor is not None:
+            return {f"{self.id}:open": self.motor.open, f"{self.id}:close": self.motor.close}
+        return {self.id: self.on_off} if self.on_off is not None else {}
+
 
 class Node(Strict):
     """One field device (an RS485 sensor or relay board) at ``address`` on one of the greenhouse's buses."""
@@ -296,7 +304,7 @@ class Node(Strict):
         ]
         outputs: Counter[tuple[str, int]] = Counter()
         for a in self.actuators:
-            for switch in _switches(a):
+            for switch in a.switches.values():
                 outputs[(switch.table.value, switch.address)] += 1
         problems += [f"{n} actuators drive {table} {address}" for (table, address), n in outputs.items() if n > 1]
         if problems:
@@ -311,12 +319,6 @@ def _overlaps(points: Any) -> dict[tuple[str, int], list[str]]:
         for address in range(enc.address, enc.address + enc.count):
             users.setdefault((enc.table.value, address), []).append(point_id)
     return {where: ids for where, ids in users.items() if len(ids) > 1}
-
-
-def _switches(actuator: Actuator) -> list[Switch]:
-    if actuator.motor is not None:
-        return [actuator.motor.open, actuator.motor.close]
-    return [actuator.on_off] if actuator.on_off is not None else []
 
 
 def _filled_sensor(raw: Any, profile: DeviceProfile) -> Any:

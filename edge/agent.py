@@ -147,7 +147,7 @@ class EdgeAgent:
 
     # --- main loop ------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
-        self._drive(self.clock.now(), every=True)
+        self.field.drive(self.controller, self.clock.now(), every=True)
         self.link.start()
         try:
             while not stop.is_set():
@@ -183,8 +183,8 @@ class EdgeAgent:
         # Safety judges readings: before the first poll is in it has none, and would stop a resumed run for that.
         if self._sensed:
             self.controller.tick(self.latest, now)
-        # At each poll every output is rewritten: it feeds the relay boards' watchdogs and shows contact.
-        changed = self._drive(now, every=polled)
+        # At each poll, what cannot be read back is written again, and the runs the boards time are renewed.
+        changed = self.field.drive(self.controller, now, every=polled)
         if news.poll is not None or changed or commands:
             self.memory.save(
                 EdgeMemory(
@@ -251,8 +251,8 @@ class EdgeAgent:
         by_node = {r.node_id: r for r in reads}
         for node in self.gh.nodes:
             read = by_node.get(node.id)
-            raw = read.values if read is not None and read.values is not None else {}
-            answered = read is not None and read.values is not None
+            values = read.values if read is not None else None
+            answered, raw = values is not None, values or {}
             for sensor in node.sensors:
                 reading = self.quality.assess(sensor.id, raw.get(sensor.id), now, answered)
                 readings.append(reading)
@@ -270,11 +270,7 @@ class EdgeAgent:
             self.controller.decide(result.decisions, self.latest, now)
         self._check_contact(now)
 
-    # --- actuators ------------------------------------------------------------------------------
-    def _drive(self, now: datetime, every: bool) -> bool:
-        """Queue actuator outputs: all of them when ``every`` (feeds node watchdogs), else only changes."""
-        return self.field.drive(self.controller, now, every)
-
+    # --- nodes ----------------------------------------------------------------------------------
     def _no_answer(self, node_id: str, detail: str) -> None:
         if node_id not in self._silent_nodes:
             self._silent_nodes.add(node_id)
@@ -342,7 +338,7 @@ class EdgeAgent:
         log.info("command", extra={"command": ack.command_id, "outcome": ack.outcome, "reason": ack.reason})
         self.link.publish_now(self._topic[topics.Channel.ACK], ack.to_json())
         # What the command changed is told at once, not at the next heartbeat: the phone shows the valve open.
-        if self._drive(now, every=False):
+        if self.field.drive(self.controller, now, every=False):
             self._publish_state(now)
 
     def _on_rules(self, payload: bytes, now: datetime) -> None:

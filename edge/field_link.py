@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 
 from contract.clock import Clock
-from contract.devices.profile import Switch
 from contract.messages import NodeLink, Severity
 from contract.reasons import Reason
 from contract.site import Actuator, Greenhouse, Node
@@ -27,8 +26,6 @@ from edge.fieldbus.models import ChannelWrite, NodeRead, PositionWrite, SwitchWr
 
 log = logging.getLogger(__name__)
 
-# The ends of a motor, as the keys of its two relays.
-_ENDS = ("open", "close")
 # How often a closing curtain's limit switch is read.
 _LIMIT_READ_EVERY = timedelta(seconds=1)
 # What the status tells of a node's record on its bus.
@@ -148,7 +145,7 @@ class FieldLink:
                 self._alerts.append(FieldAlert(Severity.WARNING, Reason.CURTAIN_STALLED, {"actuator": label}))
         probed: set[str] = set()
         for key, out in self._outputs.items():
-            want = self._wanted(controller, out, relays, now)
+            want = self._wanted(controller, out, relays)
             if key in self._pending:
                 continue
             if out.node.id in self._dead_nodes:
@@ -157,9 +154,7 @@ class FieldLink:
                     continue
                 probed.add(out.node.id)
             differs = self._written.get(key) != want
-            if not (differs or every) or (key in self._retry_at_poll and not every and not differs):
-                continue
-            if every and not differs and key not in self._retry_at_poll and not _renewed(out, want):
+            if not differs and not (every and (key in self._retry_at_poll or _renewed(out, want))):
                 continue
             changed |= differs
             self._retry_at_poll.discard(key)
@@ -178,11 +173,11 @@ class FieldLink:
             self.io.read(self.gh.node_of(actuator_id))
 
     @staticmethod
-    def _wanted(controller: Controller, out: _Output, relays: dict[str, Relays], now: datetime) -> bool | float:
-        on, position = controller.output(out.actuator.id)
+    def _wanted(controller: Controller, out: _Output, relays: dict[str, Relays]) -> bool | float:
         if out.actuator.motor is not None:
             motor = relays[out.actuator.id]
             return motor.open_on if out.key.endswith(":open") else motor.close_on
+        on, position = controller.output(out.actuator.id)
         if out.actuator.holding_register is not None:
             return position if position is not None else (100.0 if on else 0.0)
         return on
@@ -195,7 +190,7 @@ class FieldLink:
         elif isinstance(want, float) and actuator.holding_register is not None:
             target = PositionWrite(key=out.key, register=actuator.holding_register, position_pct=want)
         else:
-            switch = _switch_of(out)
+            switch = out.actuator.switches[out.key]
             run_s = controller.remaining_s(actuator.id, now) if want and actuator.timed_on else None
             target = SwitchWrite(key=out.key, switch=switch, on=bool(want), timed_on=actuator.timed_on, run_s=run_s)
             if run_s is not None and actuator.timed_on is not None:
@@ -309,7 +304,7 @@ def _renewed(out: _Output, want: bool | float) -> bool:
         return True
     if out.actuator.motor is None and (out.actuator.holding_register is not None or out.actuator.channel is not None):
         return False  # a positioner reports its position, an MQTT node its state
-    return _switch_of(out).reads_on is None
+    return out.actuator.switches[out.key].reads_on is None
 
 
 def _local(at: time | None, tz: tzinfo) -> time | None:
@@ -317,18 +312,5 @@ def _local(at: time | None, tz: tzinfo) -> time | None:
 
 
 def _outputs_of(greenhouse: Greenhouse) -> list[_Output]:
-    outputs: list[_Output] = []
-    for node in greenhouse.nodes:
-        for a in node.actuators:
-            keys = [f"{a.id}:{end}" for end in _ENDS] if a.motor is not None else [a.id]
-            outputs += [_Output(node, a, key) for key in keys]
-    return outputs
-
-
-def _switch_of(out: _Output) -> Switch:
-    motor = out.actuator.motor
-    if motor is not None:
-        return motor.open if out.key.endswith(":open") else motor.close
-    switch = out.actuator.on_off
-    assert switch is not None  # an on/off actuator (Actuator._addressed)
-    return switch
+    """Every output written: each switch by its key, and a positioner or an MQTT node's output by its actuator."""
+    return [_Output(n, a, key) for n in greenhouse.nodes for a in n.actuators for key in a.switches or [a.id]]

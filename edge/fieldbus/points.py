@@ -74,12 +74,6 @@ class Block:
         return out
 
 
-def switch_key(actuator_id: str, end: str | None = None) -> str:
-    """How a switch is named in writes and read-backs: the actuator's id, or "<id>:open" / "<id>:close" for a
-    motor's two relays."""
-    return actuator_id if end is None else f"{actuator_id}:{end}"
-
-
 def readback(switch: Switch) -> Encoding:
     """Where a switch is read back: its own coil, or its register as a plain 16-bit word."""
     data_type = DataType.BIT if switch.table is Table.COIL else DataType.UINT16
@@ -93,18 +87,12 @@ def node_points(node: Node) -> list[Point]:
         if actuator.holding_register is not None:
             position = Encoding(table=Table.HOLDING_REGISTER, address=actuator.holding_register)
             points.append(Point(actuator.id, Use.POSITION, position))
-        switches: list[tuple[str, Switch]] = []
-        if actuator.on_off is not None:
-            switches.append((switch_key(actuator.id), actuator.on_off))
-        if actuator.motor is not None:
-            switches += [
-                (switch_key(actuator.id, "open"), actuator.motor.open),
-                (switch_key(actuator.id, "close"), actuator.motor.close),
-            ]
-            if actuator.motor.closed_limit is not None:
-                points.append(Point(f"{actuator.id}:closed_limit", Use.CLOSED_LIMIT, actuator.motor.closed_limit))
+        if actuator.motor is not None and actuator.motor.closed_limit is not None:
+            points.append(Point(f"{actuator.id}:closed_limit", Use.CLOSED_LIMIT, actuator.motor.closed_limit))
         points += [
-            Point(key, Use.SWITCH, readback(switch), switch) for key, switch in switches if switch.reads_on is not None
+            Point(key, Use.SWITCH, readback(switch), switch)
+            for key, switch in actuator.switches.items()
+            if switch.reads_on is not None
         ]
     return points
 

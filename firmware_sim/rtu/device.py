@@ -26,7 +26,7 @@ from pymodbus.pdu.utils import pack_bitstring, unpack_bitstring
 
 from contract.devices.encoding import DataType, Encoding, Table, encode
 from contract.devices.profile import DeviceProfile, Switch, TimedOn
-from contract.site import Actuator, Node
+from contract.site import Node
 
 _READS = {1: Table.COIL, 2: Table.DISCRETE_INPUT, 3: Table.HOLDING_REGISTER, 4: Table.INPUT_REGISTER}
 _WRITE_COIL, _WRITE_REGISTER, _WRITE_COILS, _WRITE_REGISTERS = 5, 6, 15, 16
@@ -154,7 +154,7 @@ class TableDevice:
         profile: DeviceProfile | None = None,
     ) -> TableDevice:
         """A site node: its profile's points and outputs (if given), and whatever else the node describes —
-        sensors by id, on/off actuators by id, a motor's relays as ``<id>/open`` and ``<id>/close`` and its
+        sensors by id, on/off actuators by id, a motor's relays as ``<id>:open`` and ``<id>:close`` and its
         limit switch as ``<id>/closed-limit``, positioners by id."""
         points = {s.key: s.encoding for s in profile.sensors} if profile else {}
         outputs = {o.key: o.switch for o in profile.outputs} if profile else {}
@@ -165,7 +165,7 @@ class TableDevice:
                 points[sensor.id] = sensor.encoding
         served = {(s.table, s.address) for s in outputs.values()}
         for actuator in node.actuators if node else []:
-            for key, switch in _switches(actuator):
+            for key, switch in actuator.switches.items():
                 if (switch.table, switch.address) not in served:
                     outputs[key] = switch
                     if actuator.timed_on is not None:
@@ -356,13 +356,6 @@ def _meaning(output: _Output, address: int, value: int) -> tuple[bool, float | N
         if value == output.switch.off_value:
             return False, None
     return None
-
-
-def _switches(actuator: Actuator) -> list[tuple[str, Switch]]:
-    """The outputs a node's actuator drives, by the key ``TableDevice.from_node`` gives them."""
-    if actuator.motor is not None:
-        return [(f"{actuator.id}/open", actuator.motor.open), (f"{actuator.id}/close", actuator.motor.close)]
-    return [(actuator.id, actuator.on_off)] if actuator.on_off is not None else []
 
 
 def _raw_words(encoding: Encoding, value: float) -> list[int]:
