@@ -17,7 +17,7 @@ from contract.reasons import Reason
 from contract.site import RtuTcpBus, SiteConfig
 from firmware_sim.faults import DeadNodeFault, IgnoredWriteFault, MotorStallFault
 from tests.support.mosquitto import Mosquitto
-from tests.support.stack import EdgeProcess, EdgeThread, one_greenhouse_site, rules_yaml, stack
+from tests.support.stack import EdgeProcess, EdgeThread, Stack, one_greenhouse_site, rules_yaml, stack
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 GH = "ca-chua-1"
@@ -26,6 +26,17 @@ START = datetime(2026, 3, 10, 9, 0, tzinfo=TZ)
 
 def _alerts(events: list[Event], reason: Reason) -> list[Event]:
     return [e for e in events if e.kind is EventKind.ALERT and e.reason is reason]
+
+
+def _run_valve_a(s: Stack, duration_s: float) -> datetime:
+    """Valve A opened from the phone for ``duration_s``: when its run is to end, as the edge says."""
+    p = s.probe
+    assert p.command(GH, "valve-a", s.clock.now(), duration_s=duration_s).outcome == "accepted"
+    p.wait(lambda: s.sim.state(GH).actuators["valve-a"].on, 10, "the valve opens")
+    state = p.latest_state(GH)
+    ends = next(a for a in state.actuators if a.actuator == "valve-a").until if state is not None else None
+    assert ends is not None
+    return ends
 
 
 def test_a_dead_probe_is_set_aside_told_and_taken_back_while_the_rest_keeps_its_pace(
@@ -112,10 +123,7 @@ def test_a_valve_run_ends_on_time_on_the_board_itself_when_the_edge_dies(tmp_pat
         p = s.probe
         try:
             p.wait(lambda: p.latest_state(GH) is not None, 30, "state published")
-            assert p.command(GH, "valve-a", s.clock.now(), duration_s=180).outcome == "accepted"
-            p.wait(lambda: s.sim.state(GH).actuators["valve-a"].on, 10, "the valve opens")
-            ends = next(a for a in p.latest_state(GH).actuators if a.actuator == "valve-a").until
-            assert ends is not None
+            ends = _run_valve_a(s, 180)
             edge.kill()  # mid-run: nothing on the edge will close it
             p.wait(lambda: not s.sim.state(GH).actuators["valve-a"].on, 20, "the board closes the valve itself")
             closed_at = s.clock.now()
@@ -212,10 +220,7 @@ def test_a_valve_closes_on_time_while_a_device_on_its_line_is_dead(tmp_path: Pat
             p.wait(lambda: p.latest_state(GH) is not None, 20, "state published")
             # The roof vent's positioner shares the relay board's line; it stops answering.
             s.sim.inject(DeadNodeFault(greenhouse=GH, node="positioners"))
-            assert p.command(GH, "valve-a", s.clock.now(), duration_s=300).outcome == "accepted"
-            p.wait(lambda: s.sim.state(GH).actuators["valve-a"].on, 10, "the valve opens")
-            ends = next(a for a in p.latest_state(GH).actuators if a.actuator == "valve-a").until
-            assert ends is not None
+            ends = _run_valve_a(s, 300)
             p.wait(lambda: not s.sim.state(GH).actuators["valve-a"].on, 20, "the valve closes")
             # Within a poll of its end, the dead positioner's timeouts notwithstanding.
             assert s.clock.now() <= ends + timedelta(seconds=site.greenhouses[0].poll_interval_s)
