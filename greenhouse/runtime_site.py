@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from contract.site import Bus, Greenhouse, RtuSerialBus, SiteConfig
+from contract.site import Bus, Greenhouse, MqttBus, RtuSerialBus, SiteConfig
 from greenhouse.net import free_port
 
 
@@ -21,6 +21,8 @@ def on_free_ports(site: SiteConfig, serial_dir: Path) -> SiteConfig:
 def _here(greenhouse: Greenhouse, bus: Bus, serial_dir: Path) -> Bus:
     if isinstance(bus, RtuSerialBus):
         return bus.model_copy(update={"port": str(serial_dir / f"tty-{greenhouse.id}-{bus.id}")})
+    if isinstance(bus, MqttBus):
+        return bus  # the MQTT nodes' own broker, which the simulator's nodes publish on as it is
     return bus.model_copy(update={"host": "127.0.0.1", "port": free_port()})
 
 

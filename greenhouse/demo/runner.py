@@ -24,7 +24,7 @@ from rich.live import Live
 
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl, make_client
-from contract.site import RtuSerialBus
+from contract.site import MqttBus, RtuSerialBus
 from contract.site_file import load_site
 from greenhouse.demo.admin import DEMO_ADMIN, demo_admin
 from greenhouse.demo.broker import EmbeddedBroker
@@ -117,7 +117,7 @@ def run_demo(args: argparse.Namespace) -> int:
         for bus in (b for g in runtime_site.greenhouses for b in g.buses):
             if isinstance(bus, RtuSerialBus):
                 wait_for_path(Path(bus.port), timeout_s=30)
-            else:
+            elif not isinstance(bus, MqttBus):  # the MQTT nodes' broker is not the simulator's to open
                 wait_for_port(bus.port, timeout_s=30)
         if args.http_port and not port_is_free(args.http_port):
             taken, args.http_port = args.http_port, free_port()
