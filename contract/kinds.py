@@ -37,6 +37,12 @@ class SensorKind(StrEnum):
     def unit(self) -> str:
         return _UNITS[self]
 
+    @property
+    def digits(self) -> int:
+        """Decimals a reader is shown: one figure, one meaning — a value that decides anything is compared as
+        rounded to these, so the tile, the refusal and the interlock agree at the boundary."""
+        return _DIGITS.get(self, 0)
+
 
 _UNITS: dict[SensorKind, str] = {
     SensorKind.AIR_TEMP_C: "°C",
@@ -62,6 +68,20 @@ _UNITS: dict[SensorKind, str] = {
     SensorKind.SOIL_K_MG_KG: "mg/kg",
     SensorKind.ILLUMINANCE_LUX: "lux",
     SensorKind.WIND_DIRECTION_DEG: "°",
+}
+
+
+# Anything not listed is read in whole units (%, ppm, lux, mg/kg, µS/cm, °, W/m², µmol/m²/s).
+_DIGITS: dict[SensorKind, int] = {
+    SensorKind.AIR_TEMP_C: 1,
+    SensorKind.LEAF_TEMP_C: 1,
+    SensorKind.SOIL_TEMP_C: 1,
+    SensorKind.OUTDOOR_TEMP_C: 1,
+    SensorKind.WATER_FLOW_L_MIN: 1,
+    SensorKind.RAIN_MM_H: 1,
+    SensorKind.RAIN_TOTAL_MM: 1,
+    SensorKind.WIND_M_S: 1,
+    SensorKind.SOIL_PH: 1,
 }
 
 

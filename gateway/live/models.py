@@ -69,6 +69,7 @@ class GreenhouseNow(BaseModel):
     greenhouse: str
     name: str
     crop: str
+    timezone: str  # the greenhouse's own (IANA name): every time on the phone is shown in it, not the phone's
     availability: Availability | None  # None: never heard from
     last_seen: AwareDatetime | None
     silent: bool  # nothing heard for several polls

@@ -17,6 +17,7 @@ from gateway.registry import GreenhouseHealth, SensorHealth
 
 def greenhouse_now(
     gh: Greenhouse,
+    timezone: str,
     health: GreenhouseHealth,
     state_ts: datetime | None,
     states: list[ActuatorState],
@@ -31,6 +32,7 @@ def greenhouse_now(
         greenhouse=gh.id,
         name=gh.label,
         crop=gh.crop,
+        timezone=timezone,
         availability=health.availability,
         last_seen=health.last_seen,
         silent=health.silent,

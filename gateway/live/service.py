@@ -47,7 +47,7 @@ class Live:
         health = self.registry.house_health(greenhouse_id, self.clock.now())
         state_ts, states = self.registry.actuators(greenhouse_id)
         active = sum(1 for a in self.board.alerts(greenhouse_id, health) if a.active)
-        return greenhouse_now(gh, health, state_ts, states, active)
+        return greenhouse_now(gh, self.site.cooperative.timezone, health, state_ts, states, active)
 
     def pictures(self, greenhouse_ids: list[str]) -> list[GreenhouseNow]:
         """Each greenhouse now. One whose picture cannot be built is left out, and logged, not the others with it:
