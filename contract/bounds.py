@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from contract.validation_words import Mistake, number
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -17,7 +19,10 @@ class PhysicalRange(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> PhysicalRange:
         if self.min >= self.max:
-            raise ValueError(f"min ({self.min}) must be below max ({self.max})")
+            raise Mistake(
+                f"min ({number(self.min, 'vi')}) phải nhỏ hơn max ({number(self.max, 'vi')})",
+                f"min ({self.min}) must be below max ({self.max})",
+            )
         return self
 
     def contains(self, value: float) -> bool:

@@ -120,7 +120,7 @@ PROFILES: dict[Crop, CropProfile] = {
         air_temp_c_damage_below=1,
         air_temp_c_damage_above=35,
     ),
-    # [RED] grows under forest canopy at 1,400–2,200 m: 15–20 °C mean, rarely above 25, RH 80–90 %, under
+    # [RED] grows under forest canopy, high up (see above): 15–20 °C mean, rarely above 25, RH 80–90 %, under
     # 70–80 % shade; leaves scorch in full sun and above 30 °C; the root survives light frost in dormancy.
     Crop.GINSENG: CropProfile(
         crop=Crop.GINSENG,

@@ -1,20 +1,28 @@
 """Why an actuator did or did not do something, as codes with Vietnamese and English text.
 
-Messages carry the code and its parameters; every user-facing surface renders
-the text here, so the wording is the same on the phone, in the terminal and in logs.
+Messages carry the code and its parameters as machine values (ids, numbers); every user-facing surface renders
+the text here, given the greenhouse and the reader's language, so the wording is the same on the phone, in the
+terminal and in logs. ``contract.wording`` says how each parameter key is read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING
 
-Lang = Literal["vi", "en"]
+from contract.wording import Lang, Words, pick
+
+if TYPE_CHECKING:  # contract.site imports contract.messages, which imports this module
+    from contract.site import Greenhouse
+
+__all__ = ["Lang", "Reason", "pick", "render"]
 
 
 class Reason(StrEnum):
     # command handling
     ACCEPTED = "accepted"
+    MANUAL_RUN = "manual_run"
     CLIPPED_MAX_ON = "clipped_max_on"
     BAD_PAYLOAD = "bad_payload"
     WRONG_TARGET = "wrong_target"
@@ -80,6 +88,7 @@ class Reason(StrEnum):
     RULE_INPUT_RESTORED = "rule_input_restored"
     RULE_FALLBACK = "rule_fallback"
     RUN_FINISHED = "run_finished"
+    NO_ZONE_WATERING = "no_zone_watering"
     # local stores and numbering
     OUTBOX_DAMAGED = "outbox_damaged"
     OUTBOX_LOST = "outbox_lost"
@@ -88,18 +97,23 @@ class Reason(StrEnum):
 
 
 _TEXT: dict[Reason, tuple[str, str]] = {
-    Reason.ACCEPTED: ("Đã nhận lệnh", "Command accepted"),
+    Reason.ACCEPTED: ("Đã nhận lệnh của {by}", "Command from {by} accepted"),
+    Reason.MANUAL_RUN: ("Điều khiển tay: {by}", "Manual control by {by}"),
     Reason.CLIPPED_MAX_ON: (
-        "Đã rút ngắn còn {max_on_min} phút (giới hạn an toàn)",
-        "Shortened to {max_on_min} min (safety limit)",
+        "Đã nhận lệnh của {by}, nhưng chỉ chạy {duration_s} (giới hạn an toàn)",
+        "Command from {by} accepted, but it runs only {duration_s} (safety limit)",
     ),
-    Reason.BAD_PAYLOAD: ("Lệnh không hợp lệ: {detail}", "Invalid command: {detail}"),
+    # What was wrong stays in the parameters, for a technician's log: a farmer's phone never sends such a command.
+    Reason.BAD_PAYLOAD: ("Lệnh không đọc được — không thực hiện", "The command could not be read — not carried out"),
     Reason.WRONG_TARGET: (
-        "Lệnh gửi nhầm thiết bị ({detail})",
-        "Command addressed to the wrong device ({detail})",
+        "Lệnh gửi nhầm thiết bị — không thực hiện",
+        "Command addressed to the wrong device — not carried out",
     ),
-    Reason.UNKNOWN_ACTUATOR: ("Không có thiết bị '{actuator}'", "No actuator named '{actuator}'"),
-    Reason.EXPIRED: ("Lệnh đã hết hạn", "Command expired before it arrived"),
+    Reason.UNKNOWN_ACTUATOR: (
+        "Nhà màng này không có thiết bị '{actuator}'",
+        "This greenhouse has no device '{actuator}'",
+    ),
+    Reason.EXPIRED: ("Lệnh đến khi đã hết hạn — hãy gửi lại", "The command arrived after it expired — send it again"),
     Reason.EXPIRY_TOO_FAR: (
         "Lệnh có hạn quá xa (tối đa {max_min} phút): không thực hiện",
         "Command valid for too long (at most {max_min} min): not carried out",
@@ -113,17 +127,20 @@ _TEXT: dict[Reason, tuple[str, str]] = {
         "This command was already carried out: not repeated",
     ),
     Reason.INVALID_DURATION: (
-        "Thời gian không hợp lệ: {detail}",
-        "Invalid duration: {detail}",
+        "Cần cho biết chạy bao lâu, tối đa {max_h} giờ",
+        "Say how long to run, at most {max_h} h",
     ),
-    Reason.INVALID_POSITION: ("Vị trí không hợp lệ: {detail}", "Invalid position: {detail}"),
+    Reason.INVALID_POSITION: (
+        "Cần cho biết mở bao nhiêu, từ 0 đến 100 % (chỉ cửa, rèm và lưới có vị trí)",
+        "Say how far to open, from 0 to 100 % (only vents, curtains and screens have a position)",
+    ),
     Reason.INTERLOCK_SENSOR: (
-        "{sensor_name} là {value}, cần {condition} — không thể bật",
-        "{sensor_name} is {value}, needs {condition} — cannot start",
+        "{sensor} đang {value}, {op} ngưỡng an toàn {limit} — không chạy được",
+        "{sensor} is {value}, {op} its safe limit of {limit} — cannot run",
     ),
     Reason.INTERLOCK_SENSOR_UNKNOWN: (
-        "Không có số liệu mới từ {sensor_name} — không thể bật",
-        "No fresh reading from {sensor_name} — cannot start",
+        "Không có số liệu mới từ {sensor} — không chạy được",
+        "No fresh reading from {sensor} — cannot run",
     ),
     Reason.INTERLOCK_ACTUATOR: (
         "Cần mở {actuators} trước",
@@ -170,13 +187,13 @@ _TEXT: dict[Reason, tuple[str, str]] = {
     ),
     Reason.OVERRIDE_ENDED: ("Hết thời gian điều khiển tay", "Manual control ended"),
     Reason.RULE_THRESHOLD: (
-        "{rule}: {metric} = {value} {op} {threshold} trong {for_min} phút",
-        "{rule}: {metric} = {value} {op} {threshold} for {for_min} min",
+        "{rule}: {metric} {value}, {op} {threshold} đã {for_min} phút",
+        "{rule}: {metric} {value}, {op} {threshold} for {for_min} min",
     ),
     Reason.RULE_SCHEDULE: ("{rule}: theo lịch {at}", "{rule}: scheduled at {at}"),
     Reason.RULE_SCHEDULE_SKIPPED: (
-        "{rule}: bỏ qua lịch {at} vì {metric} = {value} {op} {threshold}",
-        "{rule}: skipped {at} because {metric} = {value} {op} {threshold}",
+        "{rule}: bỏ qua lịch {at} vì {metric} {value}, {op} {threshold}",
+        "{rule}: skipped {at} because {metric} is {value}, {op} {threshold}",
     ),
     Reason.RULE_SEQUENCE_STEP: (
         "{rule}: bước {step}/{steps} của lượt tưới bắt đầu lúc {at}",
@@ -241,22 +258,24 @@ _TEXT: dict[Reason, tuple[str, str]] = {
         "{rule}: sun {solar_w_m2} W/m² below {limit_w_m2} W/m² again: shade screen opened",
     ),
     Reason.RULE_VPD_MISTING: (
-        "{rule}: không khí khô, VPD {vpd_kpa} kPa trên {limit_kpa} kPa: phun sương {on_s} giây",
-        "{rule}: dry air, VPD {vpd_kpa} kPa above {limit_kpa} kPa: misting for {on_s} s",
+        "{rule}: không khí quá khô (độ khô VPD {vpd_kpa} kPa, trên {limit_kpa} kPa): phun sương {on_s} giây",
+        "{rule}: air too dry (VPD, the air's drying power, {vpd_kpa} kPa, above {limit_kpa} kPa): misting for {on_s} s",
     ),
     Reason.RULE_VPD_VENTING: (
-        "{rule}: không khí quá ẩm, VPD {vpd_kpa} kPa dưới {limit_kpa} kPa: mở cửa {position_pct} % để thoát ẩm",
-        "{rule}: air too humid, VPD {vpd_kpa} kPa below {limit_kpa} kPa: vents to {position_pct} % to let it out",
+        "{rule}: không khí quá ẩm (độ khô VPD {vpd_kpa} kPa, dưới {limit_kpa} kPa):"
+        " mở cửa {position_pct} % cho thoát ẩm",
+        "{rule}: air too humid (VPD {vpd_kpa} kPa, below {limit_kpa} kPa): vents to {position_pct} % to let it out",
     ),
+    # Alerts say what is happening; the rule that saw it is on the event, not in the farmer's sentence.
     Reason.RULE_FROST_RISK: (
-        "{rule}: nguy cơ sương muối, {value} °C dưới {limit} °C",
-        "{rule}: frost risk, {value} °C below {limit} °C",
+        "Nguy cơ sương muối: {value} °C, dưới {limit} °C",
+        "Frost risk: {value} °C, below {limit} °C",
     ),
     Reason.RULE_FROST_PROTECTING: (
-        "{rule}: sương muối, {value} °C dưới {limit} °C — đang chống rét",
-        "{rule}: frost, {value} °C below {limit} °C — protection on",
+        "Sương muối: {value} °C, dưới {limit} °C — đang chống rét",
+        "Frost: {value} °C, below {limit} °C — protection on",
     ),
-    Reason.RULE_FROST_CLEARED: ("{rule}: hết nguy cơ sương muối ({value} °C)", "{rule}: frost risk over ({value} °C)"),
+    Reason.RULE_FROST_CLEARED: ("Hết nguy cơ sương muối ({value} °C)", "Frost risk over ({value} °C)"),
     Reason.RULE_FROST_HEATING: (
         "{rule}: chống sương muối ({value} °C dưới {limit} °C): bật sưởi",
         "{rule}: frost protection ({value} °C below {limit} °C): heating on",
@@ -286,17 +305,17 @@ _TEXT: dict[Reason, tuple[str, str]] = {
         "{rule}: frost wash-off ({at}) dropped: air still {temp_c} °C, below {min_temp_c} °C",
     ),
     Reason.RULE_ALERT: (
-        "{rule}: {metric} = {value} {op} {threshold} từ {since}",
-        "{rule}: {metric} = {value} {op} {threshold} since {since}",
+        "{metric} {value} — {op} {threshold}, từ {since}",
+        "{metric} {value} — {op} {threshold}, since {since}",
     ),
     Reason.RULE_ALERT_REPEATED: (
-        "{rule}: vẫn còn, {metric} = {value} {op} {threshold} từ {since}",
-        "{rule}: still on, {metric} = {value} {op} {threshold} since {since}",
+        "Vẫn còn: {metric} {value} — {op} {threshold}, từ {since}",
+        "Still so: {metric} {value} — {op} {threshold}, since {since}",
     ),
-    Reason.RULE_ALERT_CLEARED: ("{rule}: đã hết ({metric} = {value})", "{rule}: over ({metric} = {value})"),
+    Reason.RULE_ALERT_CLEARED: ("Đã hết: {metric} {value}", "Over: {metric} back to {value}"),
     Reason.RULE_INPUT_UNUSABLE: (
-        "{rule}: không dùng được số liệu {metric} ({why})",
-        "{rule}: input {metric} unusable ({why})",
+        "{rule}: chưa dùng được số liệu của {unusable}",
+        "{rule}: cannot use the reading of {unusable}",
     ),
     Reason.RULE_INPUT_RESTORED: ("{rule}: số liệu đã dùng được trở lại", "{rule}: inputs usable again"),
     Reason.RULE_FALLBACK: (
@@ -304,6 +323,7 @@ _TEXT: dict[Reason, tuple[str, str]] = {
         "{rule}: fallback timer, sensor inputs unusable",
     ),
     Reason.RUN_FINISHED: ("Đã chạy đủ thời gian", "Run finished"),
+    Reason.NO_ZONE_WATERING: ("Không còn khu nào đang tưới — tắt bơm", "No zone is being watered — pump off"),
     Reason.OUTBOX_DAMAGED: (
         "Tệp dữ liệu chờ gửi của bộ điều khiển bị hỏng: đã cứu được {saved} bản ghi, phần còn lại có thể đã mất",
         "The controller's file of data waiting to be sent was damaged: {saved} records were saved,"
@@ -328,18 +348,29 @@ _TEXT: dict[Reason, tuple[str, str]] = {
 }
 
 
-def pick(texts: tuple[str, str], lang: Lang) -> str:
-    """The Vietnamese or English one of a (vi, en) pair: how every surface keeps its words in both."""
-    return texts[0] if lang == "vi" else texts[1]
+# Who did something, for an event written before commands carried it.
+_UNNAMED = ("không rõ", "unknown")
 
 
-def render(reason: Reason, params: dict[str, str] | None = None, lang: Lang = "vi") -> str:
-    """The reason as a sentence; a missing parameter shows as its name rather than failing."""
-    vi, en = _TEXT[reason]
-    template = vi if lang == "vi" else en
-    return template.format_map(_Defaulting(params or {}))
+def render(
+    reason: Reason, params: Mapping[str, str] | None = None, lang: Lang = "vi", site: Greenhouse | None = None
+) -> str:
+    """The reason as a sentence in ``lang``: ids named as ``site`` names them (ids themselves without a site),
+    numbers in the reader's locale; a missing parameter shows as its name rather than failing."""
+    words = Words(params or {}, lang, site)
+    text = pick(_TEXT[reason], lang).format_map(_Resolving(words, lang))
+    # A sentence may open with a name put in words ("the controller of …"); an id, without a site, stays as it is.
+    return text[:1].upper() + text[1:] if site is not None else text
 
 
-class _Defaulting(dict[str, str]):
+class _Resolving(dict[str, str]):
+    def __init__(self, words: Words, lang: Lang) -> None:
+        super().__init__()
+        self._words = words
+        self._lang = lang
+
     def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+        said = self._words(key)
+        if said is not None:
+            return said
+        return pick(_UNNAMED, self._lang) if key == "by" else "{" + key + "}"

@@ -19,16 +19,19 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     ValidationInfo,
+    field_validator,
     model_serializer,
     model_validator,
 )
 
 from contract.bounds import PhysicalRange, Strict
+from contract.crops import Crop
 from contract.devices.encoding import DataType, Encoding, Table
 from contract.devices.profile import Baud, DeviceProfile, Parity, ProfileBook, Switch, TimedOn, shipped_profiles
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import MAX_DURATION_S, Id
 from contract.mqtt import BrokerUrl
+from contract.validation_words import Mistake, Mistakes
 
 Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S)]
 # A name inside MQTT topics or JSON: printable, no wildcards or separators that would change the topic's meaning.
@@ -47,7 +50,10 @@ def _known_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Ho_Chi_Minh)") from None
+        raise Mistake(
+            f"không có múi giờ {value!r} (dùng tên IANA, ví dụ Asia/Ho_Chi_Minh)",
+            f"unknown time zone {value!r} (use an IANA name such as Asia/Ho_Chi_Minh)",
+        ) from None
     return value
 
 
@@ -93,7 +99,10 @@ class Sensor(Strict):
             return data
         layout = {"table": Table.INPUT_REGISTER.value, "address": data["input_register"], "data_type": "float32"}
         if "encoding" in data and Encoding.model_validate(data["encoding"]) != Encoding.model_validate(layout):
-            raise ValueError("give 'input_register' (the generic float32 layout) or 'encoding', not both")
+            raise Mistake(
+                "ghi 'input_register' (kiểu float32 thông dụng) hoặc 'encoding', không ghi cả hai",
+                "give 'input_register' (the generic float32 layout) or 'encoding', not both",
+            )
         return {**data, "encoding": layout}
 
     @model_serializer(mode="wrap")
@@ -108,9 +117,11 @@ class Sensor(Strict):
     @model_validator(mode="after")
     def _located(self) -> Sensor:
         if (self.encoding is None) == (self.field is None):
-            raise ValueError(
+            raise Mistake(
+                "cho biết giá trị nằm ở đâu: 'point' (theo hồ sơ của nút), 'encoding' hoặc 'input_register' trên bus "
+                "Modbus; 'field' trên bus MQTT",
                 "say where the value is: 'point' (of the node's profile), 'encoding' or 'input_register' on a Modbus "
-                "bus; 'field' on an MQTT bus"
+                "bus; 'field' on an MQTT bus",
             )
         return self
 
@@ -129,7 +140,7 @@ class SensorInterlock(Strict):
     @model_validator(mode="after")
     def _bounded(self) -> SensorInterlock:
         if self.min is None and self.max is None:
-            raise ValueError("an interlock needs min, max or both")
+            raise Mistake("khóa liên động cần min, max hoặc cả hai", "an interlock needs min, max or both")
         return self
 
 
@@ -144,8 +155,12 @@ class FailSafe(Strict):
     position_pct: float | None = Field(default=None, ge=0, le=100)
 
 
+# A heater may rightly run through a cold spell of several days; a time limit longer than this protects nothing.
+MAX_ON_S = 7 * 86400
+
+
 class Safety(Strict):
-    max_on_s: Seconds = 3600
+    max_on_s: float = Field(default=3600, ge=0, le=MAX_ON_S)
     min_off_s: Seconds = 0
     max_starts_per_hour: int = Field(default=60, ge=1, le=3600)
     sensor_interlocks: list[SensorInterlock] = Field(default_factory=list)
@@ -173,9 +188,12 @@ class Motor(Strict):
     @model_validator(mode="after")
     def _distinct(self) -> Motor:
         if (self.open.table, self.open.address) == (self.close.table, self.close.address):
-            raise ValueError("open and close must be two different outputs")
+            raise Mistake("open và close phải là hai đầu ra khác nhau", "open and close must be two different outputs")
         if self.closed_limit is not None and self.closed_limit.data_type is not DataType.BIT:
-            raise ValueError("closed_limit is a bit: a discrete_input or a coil")
+            raise Mistake(
+                "closed_limit là một bit: một discrete_input hoặc một coil",
+                "closed_limit is a bit: a discrete_input or a coil",
+            )
         return self
 
 
@@ -198,6 +216,8 @@ class Actuator(Strict):
     channel: MqttName | None = None
     # Nominal flow when open, for the simulator and for water accounting.
     flow_l_min: float | None = Field(default=None, gt=0)
+    # A heater's rated heat output, from its plate: the simulator heats by it and the simulation reports energy.
+    power_kw: float | None = Field(default=None, gt=0, le=10_000)
     safety: Safety = Safety()
 
     @model_validator(mode="after")
@@ -205,14 +225,18 @@ class Actuator(Strict):
         on_off = [x for x in (self.switch, self.coil, self.channel) if x is not None]
         if self.kind.positional:
             if (self.holding_register is None) == (self.motor is None) or on_off:
-                raise ValueError(
+                raise Mistake(
+                    f"{self.kind.value} là thiết bị theo vị trí: cho nó một 'motor' (hai rơ-le) hoặc một "
+                    "'holding_register' (nút MQTT chỉ bật và tắt)",
                     f"a {self.kind.value} is positional: give it a 'motor' (two relays) or a 'holding_register' "
-                    "(MQTT nodes only switch on and off)"
+                    "(MQTT nodes only switch on and off)",
                 )
         elif len(on_off) != 1 or self.holding_register is not None or self.motor is not None:
-            raise ValueError(
+            raise Mistake(
+                f"{self.kind.value} chỉ bật và tắt: cho nó một 'output' theo hồ sơ của nút, một 'coil', hoặc "
+                "'channel' của một nút MQTT",
                 f"a {self.kind.value} switches on and off: give it an 'output' of the node's profile, a 'coil', or "
-                "the 'channel' of an MQTT node"
+                "the 'channel' of an MQTT node",
             )
         return self
 
@@ -279,7 +303,11 @@ class Node(Strict):
         profile = book.profiles.get(profile_id)
         if profile is None:
             known = ", ".join(sorted(book.profiles))
-            raise ValueError(f"no device profile {profile_id!r} (known: {known})")
+            raise Mistake(
+                f"không có hồ sơ thiết bị {profile_id!r} (có: {known})",
+                f"no device profile {profile_id!r} (known: {known})",
+                about=profile_id,
+            )
         data["sensors"] = [_filled_sensor(s, profile) for s in data.get("sensors") or []]
         data["actuators"] = [_filled_actuator(a, profile) for a in data.get("actuators") or []]
         return data
@@ -291,24 +319,47 @@ class Node(Strict):
     @model_validator(mode="after")
     def _addresses_unique(self) -> Node:
         if (self.address is None) == (self.firmware is None) or (self.firmware is None) != (self.topic is None):
-            raise ValueError("a node has an 'address' (Modbus) or a 'firmware' and a 'topic' (MQTT)")
+            raise Mistake(
+                "một nút có 'address' (Modbus), hoặc 'firmware' và 'topic' (MQTT)",
+                "a node has an 'address' (Modbus) or a 'firmware' and a 'topic' (MQTT)",
+            )
         if self.on_mqtt and (self.profile is not None or any(s.field is None for s in self.sensors)):
-            raise ValueError("an MQTT node names each sensor's 'field' (no profile, no registers)")
+            raise Mistake(
+                "nút MQTT ghi 'field' cho từng cảm biến (không có hồ sơ, không có thanh ghi)",
+                "an MQTT node names each sensor's 'field' (no profile, no registers)",
+            )
         if self.on_mqtt and any(a.channel is None for a in self.actuators):
-            raise ValueError("an MQTT node names each actuator's 'channel'")
+            raise Mistake(
+                "nút MQTT ghi 'channel' cho từng thiết bị chấp hành", "an MQTT node names each actuator's 'channel'"
+            )
         if not self.on_mqtt and (any(s.field for s in self.sensors) or any(a.channel for a in self.actuators)):
-            raise ValueError("'field' and 'channel' are for nodes on an MQTT bus")
+            raise Mistake(
+                "'field' và 'channel' chỉ dành cho nút trên bus MQTT",
+                "'field' and 'channel' are for nodes on an MQTT bus",
+            )
         problems = [
-            f"sensors {', '.join(ids)} read the same {table} {address}"
+            Mistake(
+                f"các cảm biến {', '.join(ids)} cùng đọc {table} {address}",
+                f"sensors {', '.join(ids)} read the same {table} {address}",
+                about=ids[-1],
+            )
             for (table, address), ids in _overlaps((s.id, s.encoding) for s in self.sensors if s.encoding).items()
         ]
-        outputs: Counter[tuple[str, int]] = Counter()
+        drivers: dict[tuple[str, int], list[str]] = {}
         for a in self.actuators:
             for switch in a.switches.values():
-                outputs[(switch.table.value, switch.address)] += 1
-        problems += [f"{n} actuators drive {table} {address}" for (table, address), n in outputs.items() if n > 1]
+                drivers.setdefault((switch.table.value, switch.address), []).append(a.id)
+        problems += [
+            Mistake(
+                f"các thiết bị {', '.join(ids)} cùng điều khiển {table} {address}",
+                f"{len(ids)} actuators drive {table} {address}: {', '.join(ids)}",
+                about=ids[-1],
+            )
+            for (table, address), ids in drivers.items()
+            if len(ids) > 1
+        ]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise Mistakes(problems)
         return self
 
 
@@ -327,19 +378,28 @@ def _filled_sensor(raw: Any, profile: DeviceProfile) -> Any:
     point = next((p for p in profile.sensors if p.key == raw["point"]), None)
     if point is None:
         known = ", ".join(p.key for p in profile.sensors) or "none"
-        raise ValueError(
-            f"sensor {raw.get('id')!r}: profile {profile.id!r} has no point {raw['point']!r} (has: {known})"
+        raise Mistake(
+            f"cảm biến {raw.get('id')!r}: hồ sơ {profile.id!r} không có điểm {raw['point']!r} (có: {known})",
+            f"sensor {raw.get('id')!r}: profile {profile.id!r} has no point {raw['point']!r} (has: {known})",
+            about=raw["point"],
         )
     # Where a device is placed may change what it measures in name only: an XY-MD02 outside gives outdoor_temp_c.
     given_kind = raw.get("kind", point.kind.value)
     if given_kind not in {k.value for k in SensorKind if k.unit == point.kind.unit}:
-        raise ValueError(
+        raise Mistake(
+            f"cảm biến {raw.get('id')!r}: điểm {point.key!r} của {profile.id!r} đo {point.kind.value} "
+            f"({point.kind.unit}), không phải {given_kind}",
             f"sensor {raw.get('id')!r}: point {point.key!r} of {profile.id!r} measures {point.kind.value} "
-            f"({point.kind.unit}), not {given_kind}"
+            f"({point.kind.unit}), not {given_kind}",
+            about=str(given_kind),
         )
     given = raw.get("encoding")
     if given is not None and Encoding.model_validate(given) != point.encoding:
-        raise ValueError(f"sensor {raw.get('id')!r}: give 'point' (the profile says how it is read) or 'encoding'")
+        raise Mistake(
+            f"cảm biến {raw.get('id')!r}: ghi 'point' (hồ sơ đã nói cách đọc) hoặc 'encoding', không cả hai",
+            f"sensor {raw.get('id')!r}: give 'point' (the profile says how it is read) or 'encoding'",
+            about=str(raw.get("id")),
+        )
     filled = {**raw, "kind": given_kind, "encoding": point.encoding.model_dump(mode="json")}
     filled.setdefault("range", point.range.model_dump())
     return filled
@@ -371,7 +431,11 @@ def _profile_output(profile: DeviceProfile, key: str, actuator_id: Any) -> Any:
     output = next((o for o in profile.outputs if o.key == key), None)
     if output is None:
         known = ", ".join(o.key for o in profile.outputs) or "none"
-        raise ValueError(f"actuator {actuator_id!r}: profile {profile.id!r} has no output {key!r} (has: {known})")
+        raise Mistake(
+            f"thiết bị {actuator_id!r}: hồ sơ {profile.id!r} không có đầu ra {key!r} (có: {known})",
+            f"actuator {actuator_id!r}: profile {profile.id!r} has no output {key!r} (has: {known})",
+            about=key,
+        )
     return output
 
 
@@ -422,7 +486,13 @@ class MqttBus(Strict):
 
     @model_validator(mode="after")
     def _url(self) -> MqttBus:
-        BrokerUrl.parse(self.url)  # raises ValueError naming the URL
+        try:
+            BrokerUrl.parse(self.url)
+        except ValueError:
+            raise Mistake(
+                f"địa chỉ broker {self.url!r} phải có dạng mqtt://host:1883 hoặc mqtts://host:8883",
+                f"broker URL {self.url!r} must look like mqtt://host:1883 or mqtts://host:8883",
+            ) from None
         return self
 
     @property
@@ -461,6 +531,17 @@ class Greenhouse(Strict):
     nodes: list[Node] = Field(min_length=1)
     rules_file: Path | None = None
 
+    @field_validator("crop")
+    @classmethod
+    def _known_crop(cls, crop: str, info: ValidationInfo) -> str:
+        """A crop we hold bands for (contract/crops.py), or "" for none: a typo would silently judge the house
+        against generic bands."""
+        if crop and crop not in {c.value for c in Crop}:
+            known = ", ".join(c.value for c in Crop)
+            house = info.data.get("id", "?")
+            raise ValueError(f"greenhouse {house!r}: unknown crop {crop!r} (known: {known}; or leave it empty)")
+        return crop
+
     @property
     def label(self) -> str:
         return self.name or self.id
@@ -492,72 +573,148 @@ class Greenhouse(Strict):
         if not isinstance(data, dict) or ("buses" in data and "fieldbus" not in data):
             return data
         if "buses" in data:
-            raise ValueError("give 'buses' (several) or the older 'fieldbus' (one), not both")
+            raise Mistake(
+                "ghi 'buses' (nhiều bus) hoặc 'fieldbus' kiểu cũ (một bus), không ghi cả hai",
+                "give 'buses' (several) or the older 'fieldbus' (one), not both",
+            )
         old = data.get("fieldbus", {})
         bus = {"protocol": "modbus_tcp", **old} if isinstance(old, dict) else old
         return {**{k: v for k, v in data.items() if k != "fieldbus"}, "buses": [bus]}
 
     @model_validator(mode="after")
     def _references(self) -> Greenhouse:
-        problems: list[str] = []
+        # Every cross-reference problem at once, each naming the id where it is written.
+        problems: list[Mistake] = []
         ids = Counter(
             [n.id for n in self.nodes]
             + [s.id for n in self.nodes for s in n.sensors]
             + [a.id for n in self.nodes for a in n.actuators]
             + [z.id for z in self.zones]
         )
-        problems += [f"id {i!r} is used {c} times" for i, c in ids.items() if c > 1]
+        problems += [
+            Mistake(f"id {i!r} được dùng {c} lần", f"id {i!r} is used {c} times", i) for i, c in ids.items() if c > 1
+        ]
         bus_ids = Counter(b.id for b in self.buses)
-        problems += [f"bus id {b!r} is used {c} times" for b, c in bus_ids.items() if c > 1]
+        problems += [
+            Mistake(f"mã bus {b!r} được dùng {c} lần", f"bus id {b!r} is used {c} times", b)
+            for b, c in bus_ids.items()
+            if c > 1
+        ]
         for n in self.nodes:
             if n.bus is None and len(self.buses) > 1:
-                problems.append(f"node {n.id!r}: say which bus it is on ({', '.join(bus_ids)})")
+                problems.append(
+                    Mistake(
+                        f"nút {n.id!r}: ghi nó nằm trên bus nào ({', '.join(bus_ids)})",
+                        f"node {n.id!r}: say which bus it is on ({', '.join(bus_ids)})",
+                        n.id,
+                    )
+                )
             elif n.bus is not None and n.bus not in bus_ids:
-                problems.append(f"node {n.id!r}: no bus {n.bus!r} in this greenhouse (have: {', '.join(bus_ids)})")
+                problems.append(
+                    Mistake(
+                        f"nút {n.id!r}: nhà này không có bus {n.bus!r} (có: {', '.join(bus_ids)})",
+                        f"node {n.id!r}: no bus {n.bus!r} in this greenhouse (have: {', '.join(bus_ids)})",
+                        n.bus,
+                    )
+                )
         kinds = {b.id: b.protocol for b in self.buses}
         for n in self.nodes:
             bus_kind = kinds.get(n.bus or self.buses[0].id)
             if bus_kind is not None and (bus_kind == "mqtt") != n.on_mqtt:
                 problems.append(
-                    f"node {n.id!r} is on an MQTT bus: give it a 'firmware' and a 'topic', not an 'address'"
+                    Mistake(
+                        f"nút {n.id!r} nằm trên bus MQTT: cho nó 'firmware' và 'topic', không phải 'address'",
+                        f"node {n.id!r} is on an MQTT bus: give it a 'firmware' and a 'topic', not an 'address'",
+                        n.id,
+                    )
                     if bus_kind == "mqtt"
-                    else f"node {n.id!r} has a 'firmware' (MQTT) but its bus {bus_kind!r} is Modbus"
+                    else Mistake(
+                        f"nút {n.id!r} có 'firmware' (MQTT) nhưng bus của nó ({bus_kind!r}) là Modbus",
+                        f"node {n.id!r} has a 'firmware' (MQTT) but its bus {bus_kind!r} is Modbus",
+                        n.id,
+                    )
                 )
-        addresses = Counter(
-            (self.bus_of(n).id, n.address or n.topic) for n in self.nodes if n.bus is None or n.bus in bus_ids
-        )
+        sharing: dict[tuple[str, int | str | None], list[str]] = {}
+        for n in self.nodes:
+            if n.bus is None or n.bus in bus_ids:
+                sharing.setdefault((self.bus_of(n).id, n.address or n.topic), []).append(n.id)
         problems += [
-            f"{c} nodes share address {address} on bus {bus!r}: one address per device on a bus"
-            for (bus, address), c in addresses.items()
-            if c > 1
+            Mistake(
+                f"{len(nodes)} nút ({', '.join(nodes)}) cùng địa chỉ {address} trên bus {bus!r}: mỗi thiết bị trên "
+                "một bus cần một địa chỉ riêng",
+                f"{len(nodes)} nodes share address {address} on bus {bus!r}: one address per device on a bus",
+                nodes[-1],
+            )
+            for (bus, address), nodes in sharing.items()
+            if len(nodes) > 1
         ]
         sensors, actuators = self.sensors, self.actuators
         for z in self.zones:
             valve = actuators.get(z.valve)
             if valve is None:
-                problems.append(f"zone {z.id!r}: valve {z.valve!r} is not an actuator of this greenhouse")
+                problems.append(
+                    Mistake(
+                        f"khu {z.id!r}: van {z.valve!r} không phải thiết bị của nhà này",
+                        f"zone {z.id!r}: valve {z.valve!r} is not an actuator of this greenhouse",
+                        z.valve,
+                    )
+                )
             elif valve.kind is not ActuatorKind.VALVE:
-                problems.append(f"zone {z.id!r}: {z.valve!r} is a {valve.kind.value}, not a valve")
+                problems.append(
+                    Mistake(
+                        f"khu {z.id!r}: {z.valve!r} là {valve.kind.value}, không phải van",
+                        f"zone {z.id!r}: {z.valve!r} is a {valve.kind.value}, not a valve",
+                        z.valve,
+                    )
+                )
             if z.pump is not None and getattr(actuators.get(z.pump), "kind", None) is not ActuatorKind.PUMP:
-                problems.append(f"zone {z.id!r}: pump {z.pump!r} is not a pump of this greenhouse")
+                problems.append(
+                    Mistake(
+                        f"khu {z.id!r}: {z.pump!r} không phải máy bơm của nhà này",
+                        f"zone {z.id!r}: pump {z.pump!r} is not a pump of this greenhouse",
+                        z.pump,
+                    )
+                )
             for sid in z.soil_sensors:
                 s = sensors.get(sid)
                 if s is None:
-                    problems.append(f"zone {z.id!r}: soil sensor {sid!r} is not a sensor of this greenhouse")
+                    problems.append(
+                        Mistake(
+                            f"khu {z.id!r}: cảm biến đất {sid!r} không phải cảm biến của nhà này",
+                            f"zone {z.id!r}: soil sensor {sid!r} is not a sensor of this greenhouse",
+                            sid,
+                        )
+                    )
                 elif s.kind is not SensorKind.SOIL_VWC_PCT:
-                    problems.append(f"zone {z.id!r}: {sid!r} measures {s.kind.value}, not soil_vwc_pct")
+                    problems.append(
+                        Mistake(
+                            f"khu {z.id!r}: {sid!r} đo {s.kind.value}, không phải soil_vwc_pct",
+                            f"zone {z.id!r}: {sid!r} measures {s.kind.value}, not soil_vwc_pct",
+                            sid,
+                        )
+                    )
         for a in actuators.values():
             for il in a.safety.sensor_interlocks:
                 if il.sensor not in sensors:
-                    problems.append(f"actuator {a.id!r}: interlock sensor {il.sensor!r} does not exist")
+                    problems.append(
+                        Mistake(
+                            f"thiết bị {a.id!r}: không có cảm biến khóa liên động {il.sensor!r}",
+                            f"actuator {a.id!r}: interlock sensor {il.sensor!r} does not exist",
+                            il.sensor,
+                        )
+                    )
             for al in a.safety.actuator_interlocks:
                 problems += [
-                    f"actuator {a.id!r}: interlock actuator {other!r} does not exist"
+                    Mistake(
+                        f"thiết bị {a.id!r}: không có thiết bị khóa liên động {other!r}",
+                        f"actuator {a.id!r}: interlock actuator {other!r} does not exist",
+                        other,
+                    )
                     for other in al.any_on
                     if other not in actuators
                 ]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise Mistakes(problems)
         return self
 
 
@@ -583,7 +740,12 @@ class SiteConfig(Strict):
     def _unique_greenhouses(self) -> SiteConfig:
         dup = [g for g, c in Counter(g.id for g in self.greenhouses).items() if c > 1]
         if dup:
-            raise ValueError(f"greenhouse ids used more than once: {dup}")
+            raise Mistakes(
+                [
+                    Mistake(f"mã nhà kính {g!r} được dùng nhiều lần", f"greenhouse id {g!r} is used more than once", g)
+                    for g in dup
+                ]
+            )
         return self
 
     def greenhouse(self, greenhouse_id: str) -> Greenhouse:

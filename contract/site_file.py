@@ -8,6 +8,7 @@ from pathlib import Path
 from contract.config_file import ConfigError, ConfigIssue, line_in, load_text, parse_model, problems_of
 from contract.devices.profile import ProfileBook, ProfileError
 from contract.site import SiteConfig
+from contract.validation_words import Words
 
 
 def load_site(path: Path) -> SiteConfig:
@@ -25,8 +26,12 @@ def parse_site(text: str, path: Path) -> SiteConfig:
     try:
         book = ProfileBook.for_site(folder)
     except (ConfigError, ProfileError) as exc:
+        # A profile's problems are in English: they quote the maker's manual, which is.
+        details = str(exc).splitlines()
         raise ConfigError(
-            path, [f"{path}: the site's own device profiles cannot be used:", *str(exc).splitlines()]
+            path,
+            [f"{path}: the site's own device profiles cannot be used:", *details],
+            problems_vi=[f"{path}: không dùng được các hồ sơ thiết bị riêng của khu này:", *details],
         ) from None
     site = parse_model(text, path, SiteConfig, context=book)
     greenhouses = []
@@ -38,11 +43,17 @@ def parse_site(text: str, path: Path) -> SiteConfig:
         resolved = (folder / g.rules_file).resolve()
         if not resolved.is_relative_to(folder):
             loc: tuple[int | str, ...] = ("greenhouses", index, "rules_file")
-            issues.append(ConfigIssue(line_in(text, loc), loc, "path_outside_folder", OUTSIDE_FOLDER))
+            line = line_in(text, loc)
+            # Greenhouses that take the path from one block (``<<: *name``) share its one mistake.
+            if all(i.line != line for i in issues):
+                issues.append(ConfigIssue(line, loc, "path_outside_folder", OUTSIDE_FOLDER))
         greenhouses.append(g.model_copy(update={"rules_file": resolved}))
     if issues:
         raise ConfigError(path, problems_of(path, issues), issues)
     return site.model_copy(update={"greenhouses": greenhouses})
 
 
-OUTSIDE_FOLDER = "must name a file in the site file's folder (e.g. rules/tomato.yaml)"
+OUTSIDE_FOLDER = Words(
+    "phải là một tệp trong thư mục của tệp cài đặt (ví dụ rules/ca-chua.yaml)",
+    "must name a file in the site file's folder (e.g. rules/tomato.yaml)",
+)

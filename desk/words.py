@@ -136,3 +136,16 @@ HA_SKIP_TOPICS = (
     "# chưa nhập {what}: chủ đề '{detail}' không theo kiểu Tasmota, ESPHome hay Zigbee2MQTT",
     "# not imported {what}: the topic '{detail}' is laid out as neither Tasmota, ESPHome nor Zigbee2MQTT does",
 )
+
+# -- site check ------------------------------------------------------------------------------------------------
+SITE_OK = (
+    "{file}: Hợp lệ — {cooperative}: {greenhouses} nhà kính, {sensors} cảm biến, {actuators} thiết bị chấp hành",
+    "{file}: OK — {cooperative}: {greenhouses} greenhouses, {sensors} sensors, {actuators} actuators",
+)
+SITE_NO_DEVICES = ("không có thiết bị", "no devices")
+CONFIG_ERROR = (
+    "greenhouse {command}: lỗi cấu hình trong {path}:",
+    "greenhouse {command}: configuration error in {path}:",
+)
+PROBLEM_COUNT = ("{n} lỗi", "{n} problems")
+ONE_PROBLEM = ("1 lỗi", "1 problem")

@@ -23,6 +23,7 @@ MAX_PAYLOAD_BYTES = 4096
 # A manual command is meant for now: the phone asks for 2 minutes (default_command_expiry). One that claims to
 # stay valid for longer is a replay waiting to happen, or a clock gone wrong.
 MAX_LIFETIME = timedelta(minutes=15)
+_MAX_H = f"{MAX_DURATION_S / 3600:g}"
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,9 @@ def check_command(
         if cmd.problem is WireProblem.TOO_LARGE:
             return Refusal("?", actuator_id, Reason.BAD_PAYLOAD, {"detail": f"{len(payload)} bytes is too large"})
         if cmd.field == "duration_s":
-            return _refuse(
-                payload, actuator_id, Reason.INVALID_DURATION, detail=f"must be between 0 and {MAX_DURATION_S} s"
-            )
+            return _refuse(payload, actuator_id, Reason.INVALID_DURATION, max_h=_MAX_H)
         if cmd.field == "position_pct":
-            return _refuse(payload, actuator_id, Reason.INVALID_POSITION, detail="must be between 0 and 100 %")
+            return _refuse(payload, actuator_id, Reason.INVALID_POSITION)
         detail = cmd.detail if cmd.problem is WireProblem.INVALID else f"not JSON ({cmd.detail})"
         return _refuse(payload, actuator_id, Reason.BAD_PAYLOAD, detail=detail)
     if retained:
@@ -81,10 +80,11 @@ def check_command(
         return Refusal(cmd.id, actuator_id, Reason.EXPIRED, {})
     if cmd.expires_at > now + MAX_LIFETIME:
         return Refusal(cmd.id, actuator_id, Reason.EXPIRY_TOO_FAR, {"max_min": str(_minutes(MAX_LIFETIME))})
+    # What was wrong stays in ``detail`` for a technician's log; the text the sender reads says what to give.
     if cmd.action is not CommandAction.AUTO and cmd.duration_s is None:
-        return Refusal(cmd.id, actuator_id, Reason.INVALID_DURATION, {"detail": "duration_s is required"})
+        return Refusal(cmd.id, actuator_id, Reason.INVALID_DURATION, {"max_h": _MAX_H, "detail": "no duration_s"})
     if cmd.action is CommandAction.ON and actuator.kind.positional and cmd.position_pct is None:
-        return Refusal(cmd.id, actuator_id, Reason.INVALID_POSITION, {"detail": "position_pct is required"})
+        return Refusal(cmd.id, actuator_id, Reason.INVALID_POSITION, {"detail": "no position_pct"})
     if cmd.position_pct is not None and not actuator.kind.positional:
         detail = f"a {actuator.kind.value} has no position"
         return Refusal(cmd.id, actuator_id, Reason.INVALID_POSITION, {"detail": detail})

@@ -4,7 +4,9 @@ Priority, highest first: actuator safety (``edge.safety``) > manual override wit
 expiry > rules by priority > default (the fail-safe state). Pure: time and the
 latest readings are inputs; the result is the desired output of every actuator
 plus the audit events explaining each change. A zone's pump follows the zone
-valves: it starts with the first valve and stops after the last.
+valves: it starts with the first valve and stops after the last, saying that no zone is
+being watered any more — not a safety stop. A manual act names who did it (``by`` in its
+reason's parameters), through the actuator's state and its events to the audit trail.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Run:
     params: dict[str, str] = field(default_factory=dict)
     rule: str | None = None
     priority: int = 0  # of the rule, so that a running rule is not cut short by a lower one
+    follows: bool = False  # a pump running because a valve it feeds is open, whoever opened that valve
 
 
 class SavedRun(BaseModel):
@@ -62,6 +65,7 @@ class SavedRun(BaseModel):
     params: dict[str, str]
     rule: str | None
     priority: int = 0  # absent from memories saved before priorities were kept
+    follows: bool = False
 
 
 class ControllerMemory(BaseModel):
@@ -93,7 +97,7 @@ class Controller:
         self.greenhouse = greenhouse
         self._actuators = greenhouse.actuators
         sensors = greenhouse.sensors
-        self._guards = {a.id: ActuatorGuard(a, sensors, actuators=self._actuators) for a in self._actuators.values()}
+        self._guards = {a.id: ActuatorGuard(a, sensors) for a in self._actuators.values()}
         self._pump_of = {z.valve: z.pump for z in greenhouse.zones if z.pump}
         self.runs: dict[str, Run] = {}
         self.events: list[Event] = []
@@ -132,7 +136,7 @@ class Controller:
         for valve, pump in self._pump_of.items():
             if valve in resumed and self.runs[valve].on and pump not in resumed:
                 run = self.runs[valve]
-                self.runs[pump] = replace(run, until=None)
+                self.runs[pump] = replace(run, until=None, follows=True)
                 self._guards[pump].record_on(now)
                 resumed.add(pump)
         return resumed
@@ -193,27 +197,26 @@ class Controller:
     def command(self, cmd: Command, latest: Mapping[str, Reading], now: datetime) -> CommandResult:
         """A manual override, already checked by ``edge.commands``; safety may still refuse or clip it."""
         actuator = self._actuators[cmd.actuator]
+        by = {"by": cmd.issued_by}
         if cmd.action is CommandAction.AUTO:
-            self._to_default(actuator, now, Reason.OVERRIDE_ENDED)
-            return CommandResult(AckOutcome.ACCEPTED, Reason.ACCEPTED, {}, None)
+            self._to_default(actuator, now, Reason.OVERRIDE_ENDED, by)
+            return CommandResult(AckOutcome.ACCEPTED, Reason.ACCEPTED, by, None)
         assert cmd.duration_s is not None  # edge.commands guarantees it for on and off
         if cmd.action is CommandAction.OFF:
             until = now + timedelta(seconds=cmd.duration_s)
-            self._set(
-                actuator, Run(False, _closed(actuator), now, until, ControlSource.OVERRIDE, Reason.ACCEPTED, {}), now
-            )
+            held = Run(False, _closed(actuator), now, until, ControlSource.OVERRIDE, Reason.MANUAL_RUN, by)
+            self._set(actuator, held, now)
             self._stop_followers(now)
-            return CommandResult(AckOutcome.ACCEPTED, Reason.ACCEPTED, {}, cmd.duration_s)
+            return CommandResult(AckOutcome.ACCEPTED, Reason.ACCEPTED, by, cmd.duration_s)
         verdict = self._start(
-            actuator, cmd.duration_s, cmd.position_pct, ControlSource.OVERRIDE, Reason.ACCEPTED, {}, None, latest, now
+            actuator, cmd.duration_s, cmd.position_pct, ControlSource.OVERRIDE, Reason.MANUAL_RUN, by, None, latest, now
         )
         if not verdict.allowed:
-            self._event(
-                now, EventKind.SAFETY, Severity.WARNING, actuator.id, "refused", verdict.reason, verdict.reason_params
-            )
+            said = verdict.reason_params | by
+            self._event(now, EventKind.SAFETY, Severity.WARNING, actuator.id, "refused", verdict.reason, said)
             return CommandResult(AckOutcome.REFUSED, verdict.reason, verdict.reason_params, None)
         outcome = AckOutcome.CLIPPED if verdict.reason is Reason.CLIPPED_MAX_ON else AckOutcome.ACCEPTED
-        return CommandResult(outcome, verdict.reason, verdict.reason_params, verdict.duration_s)
+        return CommandResult(outcome, verdict.reason, verdict.reason_params | by, verdict.duration_s)
 
     def report(self, suppressions: list[Suppression], alerts: list[Alert], now: datetime) -> None:
         """The rule engine's suppressions and alerts, into the audit trail."""
@@ -295,8 +298,9 @@ class Controller:
         for a in self._actuators.values():
             run = self.runs[a.id]
             if run.until is not None and now >= run.until:
-                ended = Reason.OVERRIDE_ENDED if run.source is ControlSource.OVERRIDE else Reason.RUN_FINISHED
-                self._to_default(a, now, ended)
+                # A run that did its time finished; a device held off by hand is handed back to the rules.
+                held_off = run.source is ControlSource.OVERRIDE and not run.on
+                self._to_default(a, now, Reason.OVERRIDE_ENDED if held_off else Reason.RUN_FINISHED)
         # Pumps whose valves just closed stop as planned, before safety would call it an interlock.
         self._stop_followers(now)
         for a in self._actuators.values():
@@ -352,7 +356,7 @@ class Controller:
         self._set(actuator, Run(on, position_pct, now, until, source, reason, params, rule, priority), now)
         if pump_id is not None and pump_id not in running:
             pump = self._actuators[pump_id]
-            self._set(pump, Run(True, None, now, None, source, reason, params, rule, priority), now)
+            self._set(pump, Run(True, None, now, None, source, reason, params, rule, priority, follows=True), now)
         return verdict
 
     def _to_default(
@@ -367,14 +371,15 @@ class Controller:
         self._set(actuator, Run(on, position, now, None, source, reason, params or {}), now)
 
     def _stop_followers(self, now: datetime) -> None:
-        """A pump that feeds zones runs only while one of their valves is open."""
+        """A pump that feeds zones runs only while one of their valves is open; one switched on by hand for
+        itself runs its own time."""
         fed: dict[str, bool] = {}
         for valve, pump in self._pump_of.items():
             fed[pump] = fed.get(pump, False) or self.runs[valve].on
         for pump, any_open in fed.items():
             run = self.runs[pump]
-            if run.on and not any_open and run.source is not ControlSource.OVERRIDE:
-                self._to_default(self._actuators[pump], now, Reason.RUN_FINISHED)
+            if run.on and not any_open and (run.follows or run.source is not ControlSource.OVERRIDE):
+                self._to_default(self._actuators[pump], now, Reason.NO_ZONE_WATERING)
 
     def _set(self, actuator: Actuator, run: Run, now: datetime) -> None:
         previous = self.runs.get(actuator.id)

@@ -5,6 +5,12 @@ which the spike and flat-line checks need. Flags, highest priority first:
 ``stale`` (node did not answer), ``missing`` (dropout), ``out_of_range``,
 ``spike``, ``flatline``, else ``good``. Flagged values other than stale and
 missing are kept, so agronomists can see what the sensor said.
+
+One figure, one meaning: a reading leaves here rounded to the digits its kind is
+shown in (``SensorKind.digits``), so that the tile, an interlock and a rule's
+alert all judge and say the same number — a tank at 14.96 % is 15 % everywhere,
+never "15 %" on the phone and "below 15" at the pump. Flags are judged on the
+value before rounding, which is what the sensor said.
 """
 
 from __future__ import annotations
@@ -81,4 +87,5 @@ class QualityChecker:
 
     @staticmethod
     def _reading(sensor: Sensor, value: float | None, now: datetime, quality: Quality) -> Reading:
-        return Reading(sensor=sensor.id, kind=sensor.kind, value=value, ts=now, quality=quality)
+        shown = None if value is None else round(value, sensor.kind.digits) or 0.0  # `or 0.0`: no -0
+        return Reading(sensor=sensor.id, kind=sensor.kind, value=shown, ts=now, quality=quality)

@@ -61,8 +61,8 @@ class ActuatorGuard:
     to its fail-safe state at start-up and records that with ``record_on`` or
     ``record_off``. Pass ``started_at`` when the actuator may have been running
     just before (an agent restart): if its fail-safe state is off, min off-time
-    then counts from ``started_at``. ``actuators`` only provides the names shown
-    in an actuator-interlock refusal; without it, ids are shown.
+    then counts from ``started_at``. Refusals name sensors and actuators by id:
+    ``contract.reasons.render`` puts them in the site's words.
     """
 
     def __init__(
@@ -70,7 +70,6 @@ class ActuatorGuard:
         actuator: Actuator,
         sensors: Mapping[str, Sensor],
         *,
-        actuators: Mapping[str, Actuator] | None = None,
         started_at: datetime | None = None,
     ) -> None:
         self.actuator = actuator
@@ -81,12 +80,6 @@ class ActuatorGuard:
             if interlock.sensor not in sensors:
                 raise KeyError(f"actuator {actuator.id!r}: interlock sensor {interlock.sensor!r} is not configured")
             self._sensor_interlocks.append((interlock, sensors[interlock.sensor]))
-        others = actuators or {}
-        self._labels = {
-            other: others[other].label if other in others else other
-            for group in self._limits.actuator_interlocks
-            for other in group.any_on
-        }
         self._on_since: datetime | None = None
         self._off_since = started_at if started_at is not None and not self._limits.fail_safe.on else None
         self._starts: deque[datetime] = deque()
@@ -155,12 +148,12 @@ class ActuatorGuard:
                 return _refusal(Reason.MAX_STARTS, starts=str(starts), max_starts=str(limits.max_starts_per_hour))
             budget_s = limits.max_on_s
         if duration_s > budget_s:
-            # The text reads "shortened to N min", so N is what is left of the run, not the configured limit.
+            # The text says what the run was shortened to: what is left of max on-time, not the configured limit.
             return SafetyVerdict(
                 allowed=True,
                 duration_s=budget_s,
                 reason=Reason.CLIPPED_MAX_ON,
-                reason_params={"max_on_min": _minutes(budget_s)},
+                reason_params={"duration_s": repr(budget_s)},
             )
         return SafetyVerdict(allowed=True, duration_s=duration_s, reason=Reason.ACCEPTED)
 
@@ -179,24 +172,24 @@ class ActuatorGuard:
             reading = latest.get(sensor.id)
             value = reading.usable(now, sensor.max_age_s) if reading is not None else None
             if value is None:
-                return _refusal(Reason.INTERLOCK_SENSOR_UNKNOWN, sensor_name=sensor.label)
-            condition = _unmet_condition(interlock, value)
-            if condition is not None:
-                return _refusal(
-                    Reason.INTERLOCK_SENSOR, sensor_name=sensor.label, value=f"{value:.1f}", condition=condition
-                )
+                return _refusal(Reason.INTERLOCK_SENSOR_UNKNOWN, sensor=sensor.id)
+            broken = _broken_bound(interlock, value)
+            if broken is not None:
+                op, limit = broken
+                said = {"sensor": sensor.id, "kind": sensor.kind.value, "value": repr(value), "op": op, "limit": limit}
+                return _refusal(Reason.INTERLOCK_SENSOR, **said)
         for group in self._limits.actuator_interlocks:
             if not any(other in running for other in group.any_on):
-                return _refusal(Reason.INTERLOCK_ACTUATOR, actuators=" / ".join(self._labels[o] for o in group.any_on))
+                return _refusal(Reason.INTERLOCK_ACTUATOR, actuators=",".join(group.any_on))
         return None
 
 
-def _unmet_condition(interlock: SensorInterlock, value: float) -> str | None:
-    """The bound ``value`` breaks, written as the condition it should meet ("≥ 15")."""
+def _broken_bound(interlock: SensorInterlock, value: float) -> tuple[str, str] | None:
+    """The bound ``value`` breaks, as ("<", its minimum) or (">", its maximum)."""
     if interlock.min is not None and value < interlock.min:
-        return f"≥ {interlock.min:g}"
+        return "<", repr(interlock.min)
     if interlock.max is not None and value > interlock.max:
-        return f"≤ {interlock.max:g}"
+        return ">", repr(interlock.max)
     return None
 
 

@@ -250,6 +250,18 @@ class GreenhousePhysics:
             by_kind.setdefault(a.kind, []).append(a.id)
         return by_kind
 
+    def _heater_w(self, actuators: Mapping[str, ActuatorState]) -> float:
+        """Heat from the heaters that are on: each by its rated power, or a share of the site's default per m²."""
+        ids = self._by_kind.get(ActuatorKind.HEATER, [])
+        default_w = self.params.heater_w_m2 * self.greenhouse.area_m2 / max(len(ids), 1)
+        total_w = 0.0
+        for i in ids:
+            state = actuators.get(i)
+            if state is not None and state.on:
+                power_kw = self.greenhouse.actuators[i].power_kw
+                total_w += power_kw * 1000 if power_kw is not None else default_w
+        return total_w
+
     def _mean(self, kind: ActuatorKind, actuators: Mapping[str, ActuatorState]) -> float:
         """Mean drive (0–1) over the actuators of one kind: several vents share the full opening."""
         ids = self._by_kind.get(kind)
@@ -297,7 +309,7 @@ class GreenhousePhysics:
         # Sensible heat balance: sun and heater in; cover, ventilation and evaporating mist out.
         heat_in_w = (
             p.solar_to_air_fraction * inside_w_m2 * area
-            + self._mean(ActuatorKind.HEATER, actuators) * p.heater_w_m2 * area
+            + self._heater_w(actuators)
             - mist_evaporated_kg_s * _LATENT_HEAT_J_KG
         )
         cover_w_k = p.cover_u_w_m2_k * p.cover_to_floor_ratio * area

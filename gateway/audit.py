@@ -3,9 +3,10 @@
 Every rule decision, suppression, safety verdict, alert and actuator change reaches
 the store as an ``event`` point (gateway.points). This module reads them back for one
 actuator, zone or rule around a time, with each reason rendered in Vietnamese and
-English and the input values it was based on, and names the entry that answers the
-question: the last change of the actuator at or before that time and the decision
-behind it.
+English (names from the site file, numbers in each reader's locale) and the input
+values it was based on, and names the entry that answers the question: the last change
+of the actuator at or before that time, the decision behind it, and — for a manual act —
+who did it.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class AuditEntry(BaseModel):
     text_vi: str
     text_en: str
     inputs: dict[str, float]
+    by: str | None = None  # who did it, for a manual act
 
 
 class AuditAnswer(BaseModel):
@@ -60,6 +62,8 @@ class AuditAnswer(BaseModel):
     # The last change of the actuator(s) at or before ``at``, and the rule decision that caused it, if any.
     change: AuditEntry | None
     decided_by: AuditEntry | None
+    # Who made that change by hand; None when a rule, safety or the default state made it.
+    who: str | None = None
     entries: list[AuditEntry]  # everything in the window, oldest first
 
 
@@ -73,7 +77,7 @@ def audit(store: Store, gh: Greenhouse, q: AuditQuery) -> AuditAnswer:
     if q.rule is not None:
         tag_sets = [{**t, "rule": q.rule} for t in tag_sets] if tag_sets else [{"greenhouse": gh.id, "rule": q.rule}]
     rows = [p for tags in tag_sets for p in store.rows(points.EVENT, tags, start, end, MAX_ENTRIES)]
-    entries = sorted((_entry(p) for p in rows), key=lambda e: e.ts)
+    entries = sorted((_entry(p, gh) for p in rows), key=lambda e: e.ts)
     changes = [e for e in entries if e.kind == "actuation" and e.ts <= q.at]
     # For a zone the question is about its valve; the pump only follows it.
     primary = [e for e in changes if e.actuator == actuators[0]] if actuators else []
@@ -86,7 +90,10 @@ def audit(store: Store, gh: Greenhouse, q: AuditQuery) -> AuditAnswer:
             if e.kind == "decision" and e.rule == change.rule and e.actuator == change.actuator and e.ts <= change.ts
         ]
         decided_by = decisions[-1] if decisions else None
-    return AuditAnswer(greenhouse=gh.id, actuators=actuators, change=change, decided_by=decided_by, entries=entries)
+    who = change.by if change is not None else None
+    return AuditAnswer(
+        greenhouse=gh.id, actuators=actuators, change=change, decided_by=decided_by, who=who, entries=entries
+    )
 
 
 def _actuators(gh: Greenhouse, q: AuditQuery) -> list[str]:
@@ -105,12 +112,12 @@ def _actuators(gh: Greenhouse, q: AuditQuery) -> list[str]:
     return []
 
 
-def _entry(p: Point) -> AuditEntry:
+def _entry(p: Point, gh: Greenhouse) -> AuditEntry:
     f = p.fields
     params = json.loads(str(f.get("params", "{}")))
     try:
         reason = Reason(str(f["reason"]))
-        text_vi, text_en = render(reason, params, "vi"), render(reason, params, "en")
+        text_vi, text_en = render(reason, params, "vi", gh), render(reason, params, "en", gh)
     except ValueError:  # a reason from a newer agent: show its code rather than fail
         text_vi = text_en = str(f["reason"])
     return AuditEntry(
@@ -124,4 +131,5 @@ def _entry(p: Point) -> AuditEntry:
         text_vi=text_vi,
         text_en=text_en,
         inputs=json.loads(str(f.get("inputs", "{}"))),
+        by=params.get("by"),
     )

@@ -19,9 +19,10 @@ from pydantic import BaseModel
 
 from contract.config_file import ConfigError, ConfigIssue, dotted, line_in, parse_model
 from contract.durable import write_atomically
+from contract.reasons import Lang, pick
 from contract.site import Greenhouse, SiteConfig
 from contract.site_file import parse_site
-from rules.model import RuleSet, rule_site_problems
+from rules.model import RuleSet, rule_misfits
 from rules.tools.check import text_sha256
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ RulesOf = Callable[[Greenhouse], str | None]
 class SiteProblem(BaseModel):
     line: int | None
     field: str  # dotted: ``greenhouses[0].nodes[1].actuators[0].safety.max_on_s``
-    message: str  # what the model says, exactly
+    message: str  # what is wrong, in the language asked for
     hint_vi: str | None = None  # what to do, in the technician's words
     hint_en: str | None = None
     greenhouse: str | None = None  # for a rule that would no longer fit
@@ -91,31 +92,33 @@ class SiteFile:
         writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
         return SiteFileNow(yaml=text, sha256=sha256, running=sha256 == self._running_sha256, writable=writable)
 
-    def check(self, text: str) -> SiteCheck:
+    def check(self, text: str, lang: Lang) -> SiteCheck:
+        """Every problem of ``text`` at once, sorted by line, worded in ``lang``."""
         try:
             site = parse_site(text, self.path)
         except ConfigError as exc:
-            return SiteCheck(ok=False, problems=_problems_of(exc))
-        problems = self._cooperative_kept(site, text) + [
-            p for i, gh in enumerate(site.greenhouses) for p in self._greenhouse_problems(i, gh, text)
+            return SiteCheck(ok=False, problems=_problems_of(exc, lang))
+        problems = self._cooperative_kept(site, text, lang) + [
+            p for i, gh in enumerate(site.greenhouses) for p in self._greenhouse_problems(i, gh, text, lang)
         ]
+        problems.sort(key=lambda p: p.line or 0)
         return SiteCheck(ok=not problems, problems=problems)
 
-    def save(self, text: str, base_sha256: str, by: str) -> SiteCheck:
+    def save(self, text: str, base_sha256: str, by: str, lang: Lang) -> SiteCheck:
         """Checks ``text`` and, if good, writes it in place of the file the page started from (``base_sha256``).
         Raises SiteFileChanged if that is no longer the file, OSError if it cannot be written."""
         with self._saving:
             old = self.path.read_text(encoding="utf-8")
             if text_sha256(old) != base_sha256:
                 raise SiteFileChanged
-            checked = self.check(text)
+            checked = self.check(text, lang)
             if checked.ok:
                 write_atomically(self.path.with_name(self.path.name + ".prev"), old.encode())
                 write_atomically(self.path, text.encode())
                 log.info("site file saved", extra={"by": by, "sha256": text_sha256(text), "path": str(self.path)})
             return checked
 
-    def _cooperative_kept(self, site: SiteConfig, text: str) -> list[SiteProblem]:
+    def _cooperative_kept(self, site: SiteConfig, text: str, lang: Lang) -> list[SiteProblem]:
         kept = self._running.cooperative.id
         if site.cooperative.id == kept:
             return []
@@ -124,20 +127,26 @@ class SiteFile:
             SiteProblem(
                 line=line_in(text, loc),
                 field=dotted(loc),
-                message=f"must stay {kept!r}: the file belongs to its cooperative, and the users and history with it",
+                message=pick(
+                    (
+                        f"phải giữ là {kept!r}: tệp thuộc về hợp tác xã của nó, cùng tài khoản và lịch sử",
+                        f"must stay {kept!r}: the file belongs to its cooperative, and the users and history with it",
+                    ),
+                    lang,
+                ),
                 hint_vi=f"Giữ mã hợp tác xã là {kept}: tài khoản và lịch sử số liệu đi theo mã này",
                 hint_en=f"Keep the cooperative id {kept}: the accounts and the history go with it",
             )
         ]
 
-    def _greenhouse_problems(self, index: int, gh: Greenhouse, text: str) -> list[SiteProblem]:
+    def _greenhouse_problems(self, index: int, gh: Greenhouse, text: str, lang: Lang) -> list[SiteProblem]:
         if gh.rules_file is not None and not gh.rules_file.is_file():
             loc = ("greenhouses", index, "rules_file")
             return [
                 SiteProblem(
                     line=line_in(text, loc),
                     field=dotted(loc),
-                    message=f"no such file: {gh.rules_file}",
+                    message=pick((f"không có tệp này: {gh.rules_file}", f"no such file: {gh.rules_file}"), lang),
                     hint_vi="Không có tệp luật này trên gateway: sửa đường dẫn, hoặc bỏ mục này",
                     hint_en="The gateway has no such rules file: correct the path, or remove the field",
                 )
@@ -156,21 +165,27 @@ class SiteFile:
                 field=dotted(loc),
                 greenhouse=gh.id,
                 rule=rule.id,
-                message=f"the rule {rule.id!r} it runs would no longer fit: {problem}",
+                message=pick(
+                    (
+                        f"luật {rule.id!r} nhà này đang chạy sẽ không còn khớp: {problem.vi}",
+                        f"the rule {rule.id!r} it runs would no longer fit: {problem.en}",
+                    ),
+                    lang,
+                ),
                 hint_vi=f"Nhà {gh.id} đang chạy luật {rule.id}: sửa luật đó trước, rồi mới bỏ thiết bị nó dùng",
                 hint_en=f"{gh.id} runs the rule {rule.id}: change that rule first, then take away what it uses",
             )
             for rule in ruleset.rules
-            for problem in rule_site_problems(rule, gh)
+            for problem in rule_misfits(rule, gh)
         ]
 
 
-def _problems_of(error: ConfigError) -> list[SiteProblem]:
+def _problems_of(error: ConfigError, lang: Lang) -> list[SiteProblem]:
     if not error.issues:
-        return [SiteProblem(line=None, field="(file)", message=p) for p in error.problems]
-    return [_problem(issue) for issue in error.issues]
+        return [SiteProblem(line=None, field="(file)", message=p) for p in error.lines(lang)]
+    return [_problem(issue, lang) for issue in error.issues]
 
 
-def _problem(issue: ConfigIssue) -> SiteProblem:
+def _problem(issue: ConfigIssue, lang: Lang) -> SiteProblem:
     vi, en = (words.format(limit=issue.limit) or None for words in _HINTS.get(issue.error_type, ("", "")))
-    return SiteProblem(line=issue.line, field=dotted(issue.loc), message=issue.message, hint_vi=vi, hint_en=en)
+    return SiteProblem(line=issue.line, field=dotted(issue.loc), message=issue.text(lang), hint_vi=vi, hint_en=en)

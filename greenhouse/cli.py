@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import re
 import signal
@@ -22,15 +21,13 @@ from contract.mqtt import BrokerUrl
 from contract.site import Bus, Greenhouse, ModbusTcpBus, MqttBus, RtuSerialBus, RtuTcpBus, SiteConfig
 from contract.site_file import load_site
 from contract.topics import ID_PATTERN
-from gateway.accounts.roles import Role
-from greenhouse import devices_commands, logs
+from greenhouse import devices_commands, gateway_files, logs, users_commands
 from greenhouse.deploy import commands as deploy_commands
 from greenhouse.deploy import mqtt_ca
 from greenhouse.errors import UsageError
 from greenhouse.grafana import commands as grafana_commands
 
 if TYPE_CHECKING:
-    from gateway.accounts.service import Accounts
     from rules.tools.simulate import Band
 
 EXAMPLE_SITE = Path(__file__).parent / "examples" / "cooperative.yaml"
@@ -127,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--start", type=_start_time, help="simulated start time (default: 05:45 local, mid-January)")
     demo.add_argument("--seed", type=int, default=7, help="weather and physics seed")
     demo.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the screen (default vi)")
-    demo.add_argument("--data-dir", type=Path, help="where outboxes are kept (default: a temporary folder)")
+    demo.add_argument(
+        "--data-dir", type=Path, help="where outboxes and logs are kept (default: a temporary folder, removed after)"
+    )
+    demo.add_argument("--keep", action="store_true", help="keep the temporary folder at the end (its path is printed)")
     demo.add_argument("--plain", action="store_true", help="print lines instead of the live view")
     demo.add_argument("--http-port", type=int, default=8080, help="history API port (default 8080, 0: none)")
 
@@ -141,10 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_clock(edge)
 
     gw = sub.add_parser("gateway", help="run the central gateway: MQTT ingest into the history store")
-    gw.add_argument("--config", type=Path, required=True, help="site file")
+    gw.add_argument("--config", type=Path, help=f"site file (default: ${gateway_files.SITE_ENV}, the stack's)")
     gw.add_argument("--mqtt-url", type=_broker_url, default=BrokerUrl.parse("mqtt://127.0.0.1:1883"))
     mqtt_ca.add_option(gw)
-    gw.add_argument("--data-dir", type=Path, default=Path("gateway-data"), help="spool folder (default ./gateway-data)")
+    gw.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"spool and accounts folder (default: ${gateway_files.DATA_DIR_ENV}, the stack's, or ./gateway-data)",
+    )
     gw.add_argument("--influx-url", type=_http_url, help="InfluxDB base URL; without it history goes to SQLite")
     gw.add_argument("--influx-db", default="greenhouse", help="InfluxDB database (1.x) or bucket mapping (2.x/3.x)")
     gw.add_argument(
@@ -179,8 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     site = sub.add_parser("site", help="site configuration tools")
     site_sub = site.add_subparsers(dest="site_command", required=True, metavar="SUBCOMMAND")
-    check = site_sub.add_parser("check", help="validate a site file")
+    check = site_sub.add_parser("check", help="validate a site file: every problem at once, by line")
     check.add_argument("file", type=Path)
+    check.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
 
     rules = sub.add_parser("rules", help="rule-file tools for technicians")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
@@ -209,8 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     rules_sim.add_argument("--days", type=_positive, default=7.0, help="simulated days (default 7)")
     rules_sim.add_argument("--start", type=_start_time, help="start (default: 00:00 local, 15 January this year)")
     rules_sim.add_argument("--seed", type=int, default=7, help="weather seed")
-    rules_sim.add_argument("--temp-band", type=_band, default="16:28", help="target air °C, LOW:HIGH (16:28)")
-    rules_sim.add_argument("--vpd-band", type=_band, default="0.5:1.2", help="target VPD kPa, LOW:HIGH (0.5:1.2)")
+    rules_sim.add_argument(
+        "--temp-band", type=_band, help="target air °C, LOW:HIGH (default: the crop's by day and night)"
+    )
+    rules_sim.add_argument("--vpd-band", type=_band, help="target VPD kPa, LOW:HIGH (default: the crop's)")
     rules_sim.add_argument("--json", action="store_true", help="print the report as JSON")
     rules_sim.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     rules_bt = rules_sub.add_parser("backtest", help="replay stored telemetry through a rule file")
@@ -233,8 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     rules_diff.add_argument("--days", type=_positive, default=3.0, help="simulated days per side (default 3)")
     rules_diff.add_argument("--start", type=_start_time, help="start (default: 00:00 local, 15 January this year)")
     rules_diff.add_argument("--seed", type=int, default=7, help="weather seed")
-    rules_diff.add_argument("--temp-band", type=_band, default="16:28", help="target air °C, LOW:HIGH (16:28)")
-    rules_diff.add_argument("--vpd-band", type=_band, default="0.5:1.2", help="target VPD kPa, LOW:HIGH (0.5:1.2)")
+    rules_diff.add_argument(
+        "--temp-band", type=_band, help="target air °C, LOW:HIGH (default: the crop's by day and night)"
+    )
+    rules_diff.add_argument("--vpd-band", type=_band, help="target VPD kPa, LOW:HIGH (default: the crop's)")
     rules_diff.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     rules_why = rules_sub.add_parser("why", help="why an actuator or a zone's valve did what it did (audit trail)")
     rules_why.add_argument("--gateway", type=_http_url, default="http://127.0.0.1:8080", help="gateway API URL")
@@ -255,32 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from the first line of standard input"
     )
 
-    users = sub.add_parser("users", help="accounts of the gateway: who may sign in, in which role")
-    users_sub = users.add_subparsers(dest="users_command", required=True, metavar="SUBCOMMAND")
-    users_add = users_sub.add_parser("add", help="add a user (the first admin too); the password is asked twice")
-    users_add.add_argument("name", type=_id, help="user name: lowercase letters, digits, '-' and '_'")
-    users_add.add_argument("--role", required=True, choices=[r.value for r in Role])
-    users_add.add_argument("--cooperative", type=_id, required=True, help="cooperative id, as in the site file")
-    users_add.add_argument(
-        "--greenhouse", type=_id, action="append", help="farmers only: limit to this greenhouse (repeatable)"
-    )
-    users_list = users_sub.add_parser("list", help="list users")
-    users_list.add_argument("--cooperative", type=_id, help="only this cooperative's users")
-    users_passwd = users_sub.add_parser("passwd", help="give a user a new password (asked twice)")
-    users_passwd.add_argument("name", type=_id)
-    users_disable = users_sub.add_parser("disable", help="disable a user: no sign-in, open sessions end")
-    users_disable.add_argument("name", type=_id)
-    users_unlock = users_sub.add_parser("unlock", help="let a user held off by failed sign-ins sign in from anywhere")
-    users_unlock.add_argument("name", type=_id)
-    for p in (users_add, users_list, users_passwd, users_disable, users_unlock):
-        p.add_argument(
-            "--data-dir",
-            type=Path,
-            default=Path("gateway-data"),
-            help="the gateway's data dir (default ./gateway-data)",
-        )
-    for p in (users_add, users_passwd):
-        p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    users_commands.add_parsers(sub, _id)
     deploy_commands.add_parsers(sub, _id, _http_url)
     devices_commands.add_parsers(sub)
     grafana_commands.add_parsers(sub, _http_url)
@@ -315,6 +299,11 @@ def run_edge(args: argparse.Namespace) -> int:
 def run_gateway(args: argparse.Namespace) -> int:
     from gateway.main import serve
 
+    site_file = gateway_files.site_file(args.config, os.environ, Path.cwd())
+    if site_file is None:
+        raise UsageError(f"--config: no site file given (nor ${gateway_files.SITE_ENV}, nor a stack in this folder)")
+    args.config = site_file.path
+    args.data_dir = gateway_files.data_dir(args.data_dir, os.environ, Path.cwd()).path
     return serve(args, load_site(args.config), _stop_on_signals(), _clock(args))
 
 
@@ -345,12 +334,27 @@ def run_sim(args: argparse.Namespace) -> int:
 
 
 def run_site_check(args: argparse.Namespace) -> int:
-    site = load_site(args.file)
-    n_sensors = sum(len(g.sensors) for g in site.greenhouses)
-    n_actuators = sum(len(g.actuators) for g in site.greenhouses)
+    from contract.reasons import pick
+    from desk import words
+
+    try:
+        site = load_site(args.file)
+    except ConfigError as exc:
+        lines = exc.lines(args.lang)
+        count = pick(words.ONE_PROBLEM, args.lang) if len(lines) == 1 else pick(words.PROBLEM_COUNT, args.lang)
+        header = pick(words.CONFIG_ERROR, args.lang).format(command=args.command, path=exc.path)
+        print(f"{header} {count.format(n=len(lines))}", file=sys.stderr)
+        for line in lines:
+            print(f"  {line}", file=sys.stderr)
+        return 2
     print(
-        f"{args.file}: OK — {site.cooperative.id}: {len(site.greenhouses)} greenhouses, "
-        f"{n_sensors} sensors, {n_actuators} actuators"
+        pick(words.SITE_OK, args.lang).format(
+            file=args.file,
+            cooperative=site.cooperative.id,
+            greenhouses=len(site.greenhouses),
+            sensors=sum(len(g.sensors) for g in site.greenhouses),
+            actuators=sum(len(g.actuators) for g in site.greenhouses),
+        )
     )
     for gh in site.greenhouses:
         for bus in gh.buses:
@@ -358,7 +362,7 @@ def run_site_check(args: argparse.Namespace) -> int:
             named = ", ".join(
                 f"{n.id}@{n.address or n.topic}" + (f" ({n.profile})" if n.profile else "") for n in devices
             )
-            print(f"  {gh.id} · {bus.id} ({_bus_words(bus)}): {named or 'no devices'}")
+            print(f"  {gh.id} · {bus.id} ({_bus_words(bus)}): {named or pick(words.SITE_NO_DEVICES, args.lang)}")
     return 0
 
 
@@ -517,79 +521,6 @@ def run_rules_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _password(args: argparse.Namespace, confirm: bool) -> str:
-    """From stdin's first line with --password-stdin (for scripts), else from a prompt, twice for a new one."""
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    password = getpass.getpass("password: ")
-    if confirm and getpass.getpass("password again: ") != password:
-        raise UsageError("the two passwords differ; nothing changed")
-    return password
-
-
-def _new_password(args: argparse.Namespace) -> str:
-    from pydantic import TypeAdapter, ValidationError
-
-    from gateway.accounts.models import Password
-
-    password = _password(args, confirm=True)
-    try:
-        return TypeAdapter(Password).validate_python(password)
-    except ValidationError as exc:
-        raise UsageError(f"password: {exc.errors()[0]['msg'].lower()}; nothing changed") from None
-
-
-def _accounts(args: argparse.Namespace, *, create: bool) -> Accounts:
-    from gateway.accounts.db import accounts_path
-    from gateway.accounts.service import Accounts
-
-    path = accounts_path(args.data_dir)
-    if not create and not path.is_file():
-        raise UsageError(f"--data-dir {args.data_dir}: no accounts file {path}; add the first user with 'users add'")
-    return Accounts(args.data_dir, Clock().now)
-
-
-def run_users(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from gateway.accounts.errors import AccountError
-    from gateway.accounts.models import UserSpec
-
-    spec = None
-    if args.users_command == "add":
-        try:
-            greenhouses = None if args.greenhouse is None else frozenset(args.greenhouse)
-            spec = UserSpec(name=args.name, role=args.role, cooperative=args.cooperative, greenhouses=greenhouses)
-        except ValidationError as exc:
-            # The only rule the parser has not already checked: which roles take greenhouses.
-            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            raise UsageError(message.replace("greenhouses:", "--greenhouse:", 1)) from None
-    password = _new_password(args) if args.users_command in ("add", "passwd") else ""
-    accounts = _accounts(args, create=spec is not None)
-    try:
-        if spec is not None:
-            user = accounts.users.add(spec, password)
-            print(f"added {user.name}: {user.role} of {user.cooperative}")
-        elif args.users_command == "passwd":
-            accounts.users.set_password(args.name, password)
-            print(f"new password for {args.name}")
-        elif args.users_command == "disable":
-            accounts.users.disable(args.name)
-            print(f"disabled {args.name}; their sessions have ended")
-        elif args.users_command == "unlock":
-            print(f"unlocked {args.name}: {accounts.unlock(args.name)} failed sign-ins no longer count")
-        else:
-            for u in accounts.users.all(args.cooperative):
-                where = "every greenhouse" if u.greenhouses is None else ", ".join(sorted(u.greenhouses))
-                state = "  (disabled)" if u.disabled else ""
-                print(f"{u.name:<20} {u.role:<11} {u.cooperative:<20} {where}{state}")
-    except AccountError as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        accounts.close()
-    return 0
-
-
 def run_rules_why(args: argparse.Namespace) -> int:
     import httpx
 
@@ -599,7 +530,7 @@ def run_rules_why(args: argparse.Namespace) -> int:
     if not args.user:
         raise UsageError("--user: the gateway needs a user to sign in as (or set $GREENHOUSE_USER)")
     try:
-        with signed_in(args.gateway, args.user, _password(args, confirm=False), args.lang) as api:
+        with signed_in(args.gateway, args.user, users_commands.read_password(args, confirm=False), args.lang) as api:
             lines = why(api, args.greenhouse, args.at, args.lang, zone=args.zone, actuator=args.actuator)
     except SignInRefused as exc:
         raise UsageError(f"the gateway refused to sign in {args.user}: {exc}") from None
@@ -628,8 +559,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_sim(args)
         if args.command == "gateway":
             return run_gateway(args)
-        if args.command == "users":
-            return run_users(args)
         if args.command == "rules":
             runners = {
                 "check": run_rules_check,

@@ -12,6 +12,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from contract.messages import MAX_DURATION_S, Id
 from contract.site import Greenhouse, Strict
+from contract.validation_words import Mistake
 from rules.timing import Crontab
 
 Duration = Annotated[float, Field(gt=0, le=MAX_DURATION_S)]
@@ -42,7 +43,7 @@ class Metric(Strict):
     @classmethod
     def _distinct(cls, sensors: list[str]) -> list[str]:
         if len(set(sensors)) != len(sensors):
-            raise ValueError("a sensor is listed more than once")
+            raise Mistake("một cảm biến được ghi nhiều lần", "a sensor is listed more than once")
         return sensors
 
     @cached_property
@@ -66,13 +67,13 @@ class Comparison(Strict):
     @classmethod
     def _not_both(cls, above: float | None, info: ValidationInfo) -> float | None:
         if above is not None and info.data.get("below") is not None:
-            raise ValueError("give either below or above, not both")
+            raise Mistake("ghi below hoặc above, không ghi cả hai", "give either below or above, not both")
         return above
 
     @model_validator(mode="after")
     def _one_limit(self) -> Comparison:
         if self.below is None and self.above is None:
-            raise ValueError("give a limit: below or above")
+            raise Mistake("ghi một ngưỡng: below hoặc above", "give a limit: below or above")
         return self
 
     @property
@@ -125,7 +126,10 @@ def distinct_actuators(actions: list[Action]) -> None:
     used = [a.actuator for a in actions]
     twice = sorted({a for a in used if used.count(a) > 1})
     if twice:
-        raise ValueError(f"actuator(s) {', '.join(twice)} named in more than one part of the rule")
+        raise Mistake(
+            f"thiết bị {', '.join(twice)} được ghi ở nhiều phần của luật",
+            f"actuator(s) {', '.join(twice)} named in more than one part of the rule",
+        )
 
 
 class Fallback(Strict):
@@ -139,7 +143,7 @@ class Fallback(Strict):
     @model_validator(mode="after")
     def _one_timer(self) -> Fallback:
         if (self.cron is None) == (self.every_s is None):
-            raise ValueError("give the fallback one timer: cron or every_s")
+            raise Mistake("cho fallback một mốc giờ: cron hoặc every_s", "give the fallback one timer: cron or every_s")
         return self
 
 
@@ -158,7 +162,10 @@ class RuleBase(Strict):
     @model_validator(mode="after")
     def _fallback_has_action(self) -> RuleBase:
         if self.fallback is not None and self.fallback.action is None and len(self.actions()) != 1:
-            raise ValueError("fallback: this rule has no single action to fall back on; give fallback.action")
+            raise Mistake(
+                "fallback: luật này không có đúng một hành động để dựa vào; ghi fallback.action",
+                "fallback: this rule has no single action to fall back on; give fallback.action",
+            )
         return self
 
     def fallback_action(self) -> Action | None:

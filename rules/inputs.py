@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from contract.kinds import Quality
+from contract.kinds import Quality, SensorKind
 from contract.messages import Reading
 from rules.base import Metric
 
@@ -21,6 +21,9 @@ class MetricValue:
     value: float | None  # the aggregate of the usable values; None when there are none
     unusable: dict[str, str]  # sensor id → why not: a quality flag, too_old or no_reading
     rejected: dict[str, float]  # values the unusable readings carried, for the audit trail
+    sensors: tuple[str, ...] = ()  # the metric's sensors, as the rule names them
+    kind: SensorKind | None = None  # what they measure, from their readings; None before any reading
+    aggregate: str = "mean"  # how several sensors' values are combined (rules.base.Aggregate)
 
     @property
     def inputs(self) -> dict[str, float]:
@@ -31,7 +34,8 @@ class MetricValue:
 
     @property
     def why_unusable(self) -> str:
-        return ", ".join(f"{sensor}: {why}" for sensor, why in self.unusable.items())
+        """Each unusable sensor and why, as ``contract.wording`` reads it: ``id:why`` pairs."""
+        return ",".join(f"{sensor}:{why}" for sensor, why in self.unusable.items())
 
 
 def read_metric(metric: Metric, latest: Mapping[str, Reading], now: datetime, max_age_s: float) -> MetricValue:
@@ -48,7 +52,9 @@ def read_metric(metric: Metric, latest: Mapping[str, Reading], now: datetime, ma
         if reading is not None and reading.value is not None:
             rejected[sensor] = reading.value
     aggregate = metric.aggregate.of(list(usable.values())) if usable else None
-    return MetricValue(metric.label, usable, aggregate, unusable, rejected)
+    kind = next((latest[s].kind for s in metric.sensors if s in latest), None)
+    sensors = tuple(metric.sensors)
+    return MetricValue(metric.label, usable, aggregate, unusable, rejected, sensors, kind, metric.aggregate.value)
 
 
 def _why(reading: Reading | None) -> str:

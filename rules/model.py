@@ -16,6 +16,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from contract.config_file import load_model
 from contract.site import Actuator, Greenhouse, Sensor, Strict
+from contract.validation_words import Words
 from rules.base import Action, Metric
 from rules.kinds.alert import AlertRule
 from rules.kinds.climate import ClimateRule
@@ -45,7 +46,8 @@ def _errors_at_fields(data: object, handler: ValidatorFunctionWrapHandler) -> ob
             elif error_type in ("union_tag_invalid", "union_tag_not_found"):
                 loc = ("kind",)
                 error_type = "missing" if error_type == "union_tag_not_found" else error_type
-            error = PydanticCustomError(error_type, err["msg"])
+            # The context goes along: the bound a number broke, our own words in both languages.
+            error = PydanticCustomError(error_type, err["msg"], err.get("ctx"))
             errors.append(InitErrorDetails(type=error, loc=loc, input=err["input"]))
         raise ValidationError.from_exception_data(exc.title, errors) from None
 
@@ -95,44 +97,82 @@ def check_against_site(ruleset: RuleSet, greenhouse: Greenhouse) -> list[str]:
 
 
 def rule_site_problems(rule: Rule, greenhouse: Greenhouse) -> list[str]:
-    """What in one rule does not fit ``greenhouse``, one line each, without naming the rule."""
+    """What in one rule does not fit ``greenhouse``, one line each (English), without naming the rule."""
+    return [words.en for words in rule_misfits(rule, greenhouse)]
+
+
+def rule_misfits(rule: Rule, greenhouse: Greenhouse) -> list[Words]:
+    """``rule_site_problems`` in both languages."""
     sensors, actuators = greenhouse.sensors, greenhouse.actuators
     zone_pumps = {z.pump for z in greenhouse.zones if z.pump}
-    problems: list[str] = []
+    problems: list[Words] = []
     for metric in rule.metrics():
         problems += _metric_problems(metric, sensors, greenhouse.id)
-    problems += rule.site_problems(greenhouse)
+    # A kind's own checks are worded in English only (rules/kinds/).
+    problems += [Words(p, p) for p in rule.site_problems(greenhouse)]
     fallback = rule.fallback.action if rule.fallback is not None else None
     for action in [*rule.actions(), *([fallback] if fallback else [])]:
         actuator = actuators.get(action.actuator)
         if actuator is None:
-            problems.append(f"actuator {action.actuator!r} is not in greenhouse {greenhouse.id!r}")
+            problems.append(
+                Words(
+                    f"nhà {greenhouse.id!r} không có thiết bị {action.actuator!r}",
+                    f"actuator {action.actuator!r} is not in greenhouse {greenhouse.id!r}",
+                )
+            )
         elif actuator.id in zone_pumps:
-            problems.append(f"pump {actuator.id!r} follows its zones' valves; name a valve instead")
+            problems.append(
+                Words(
+                    f"máy bơm {actuator.id!r} chạy theo van của các khu; hãy ghi một van",
+                    f"pump {actuator.id!r} follows its zones' valves; name a valve instead",
+                )
+            )
         else:
             problems += _action_problems(action, actuator)
     return problems
 
 
-def _metric_problems(metric: Metric, sensors: dict[str, Sensor], greenhouse_id: str) -> list[str]:
+def _metric_problems(metric: Metric, sensors: dict[str, Sensor], greenhouse_id: str) -> list[Words]:
     unknown = [s for s in metric.sensors if s not in sensors]
-    problems = [f"sensor {s!r} is not in greenhouse {greenhouse_id!r}" for s in unknown]
+    problems = [
+        Words(f"nhà {greenhouse_id!r} không có cảm biến {s!r}", f"sensor {s!r} is not in greenhouse {greenhouse_id!r}")
+        for s in unknown
+    ]
     kinds = sorted({sensors[s].kind.value for s in metric.sensors if s in sensors})
     if len(kinds) > 1:
-        problems.append(f"{metric.label} mixes sensor kinds ({', '.join(kinds)})")
+        problems.append(
+            Words(
+                f"{metric.label} trộn các loại cảm biến khác nhau ({', '.join(kinds)})",
+                f"{metric.label} mixes sensor kinds ({', '.join(kinds)})",
+            )
+        )
     return problems
 
 
-def _action_problems(action: Action, actuator: Actuator) -> list[str]:
-    problems: list[str] = []
+def _action_problems(action: Action, actuator: Actuator) -> list[Words]:
+    problems: list[Words] = []
     if actuator.kind.positional and action.position_pct is None:
-        problems.append(f"{actuator.id!r} is a {actuator.kind.value}: give action.position_pct")
+        problems.append(
+            Words(
+                f"{actuator.id!r} là {actuator.kind.value}: ghi action.position_pct",
+                f"{actuator.id!r} is a {actuator.kind.value}: give action.position_pct",
+            )
+        )
     elif not actuator.kind.positional and action.position_pct is not None:
-        problems.append(f"{actuator.id!r} switches on and off: remove action.position_pct")
+        problems.append(
+            Words(
+                f"{actuator.id!r} chỉ bật và tắt: bỏ action.position_pct",
+                f"{actuator.id!r} switches on and off: remove action.position_pct",
+            )
+        )
     if not actuator.kind.positional and action.on_for_s > actuator.safety.max_on_s:
         # Safety would clip every run: the rule cannot mean what it says. (A position is not timed by safety.)
+        on_for, max_on = f"{action.on_for_s:g}", f"{actuator.safety.max_on_s:g}"
         problems.append(
-            f"action.on_for_s {action.on_for_s:g} s is longer than {actuator.id!r} may run "
-            f"(safety max_on_s {actuator.safety.max_on_s:g} s)"
+            Words(
+                f"action.on_for_s {on_for.replace('.', ',')} giây dài hơn thời gian {actuator.id!r} được chạy "
+                f"(safety max_on_s {max_on.replace('.', ',')} giây)",
+                f"action.on_for_s {on_for} s is longer than {actuator.id!r} may run (safety max_on_s {max_on} s)",
+            )
         )
     return problems

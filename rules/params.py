@@ -1,4 +1,5 @@
-"""Reason parameters, exactly those that each reason's text in contract.reasons uses, formatted for people."""
+"""Reason parameters, exactly those that each reason's text in contract.reasons uses, as machine values: ids and
+numbers, which ``contract.wording`` puts in words for each reader (names from the site, the reader's locale)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,19 @@ from rules.base import Comparison, RuleBase
 from rules.inputs import MetricValue
 
 
-def number(value: float, unlike: float | None = None) -> str:
-    """One decimal at most (26.43 → "26.4", 28.0 → "28"), more if one would make ``value``
-    look equal to the limit it is compared with (27.96 against 28 → "27.96", not "28 < 28")."""
-    for decimals in (1, 2, 3):
-        text = f"{round(value, decimals) or 0.0:.{decimals}f}".rstrip("0").rstrip(".")  # `or 0.0`: no "-0"
-        if unlike is None or text != number(unlike):
-            return text
-    return repr(value)
+def number(value: float) -> str:
+    """The value as a machine reads it back; the reader's digits are chosen when it is put in words."""
+    return repr(round(value, 6) or 0.0).removesuffix(".0")  # `or 0.0`: no "-0"
+
+
+def metric(value: MetricValue) -> dict[str, str]:
+    """Which sensors a metric reads, how they are combined and what they measure: said as "Khu A average"."""
+    said = {"metric": ",".join(value.sensors)}
+    if len(value.sensors) > 1:
+        said["aggregate"] = value.aggregate
+    if value.kind is not None:
+        said["kind"] = value.kind.value
+    return said
 
 
 def local_time(at: datetime, tz: tzinfo) -> str:
@@ -26,16 +32,17 @@ def schedule(rule: RuleBase, at: str) -> dict[str, str]:
     return {"rule": rule.label, "at": at}
 
 
-def schedule_skipped(rule: RuleBase, at: str, condition: Comparison, value: float) -> dict[str, str]:
+def schedule_skipped(rule: RuleBase, at: str, condition: Comparison, value: MetricValue) -> dict[str, str]:
+    assert value.value is not None  # only skipped on a usable value
     return {
         "rule": rule.label,
         "at": at,
-        "metric": condition.metric.label,
-        "value": number(value, unlike=condition.limit),
+        **metric(value),
+        "value": number(value.value),
         "op": condition.op,
         "threshold": number(condition.limit),
     }
 
 
-def input_unusable(rule: RuleBase, metric: MetricValue) -> dict[str, str]:
-    return {"rule": rule.label, "metric": metric.label, "why": metric.why_unusable}
+def input_unusable(rule: RuleBase, value: MetricValue) -> dict[str, str]:
+    return {"rule": rule.label, "unusable": value.why_unusable}

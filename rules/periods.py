@@ -14,6 +14,7 @@ from typing import NamedTuple
 from pydantic import ConfigDict, Field, model_validator
 
 from contract.site import Strict
+from contract.validation_words import Mistake, number
 from rules.context import Place
 from rules.triggers import ClockTime, SunTime, at_clock
 
@@ -27,7 +28,10 @@ class PeriodStart(Strict):
     @model_validator(mode="after")
     def _one_time(self) -> PeriodStart:
         if (self.clock is None) == (self.sun is None):
-            raise ValueError('give the period start one time: clock ("HH:MM") or sun (event and offset_min)')
+            raise Mistake(
+                'cho đầu mỗi giai đoạn một mốc: clock ("HH:MM") hoặc sun (event và offset_min)',
+                'give the period start one time: clock ("HH:MM") or sun (event and offset_min)',
+            )
         return self
 
     def on(self, day: date, place: Place) -> datetime | None:
@@ -58,8 +62,10 @@ class DayPeriod(Strict):
     def _heating_below_ventilation(self) -> DayPeriod:
         if self.heating_c >= self.ventilation_c:
             # Otherwise the heater and the vents work against each other.
-            raise ValueError(
-                f"heating_c ({self.heating_c:g} °C) must be below ventilation_c ({self.ventilation_c:g} °C)"
+            heating, venting = self.heating_c, self.ventilation_c
+            raise Mistake(
+                f"heating_c ({number(heating, 'vi')} °C) phải thấp hơn ventilation_c ({number(venting, 'vi')} °C)",
+                f"heating_c ({heating:g} °C) must be below ventilation_c ({venting:g} °C)",
             )
         return self
 

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Annotated
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import AfterValidator
 
+from rules.crontab import check_crontab
+
 _TICK = timedelta(microseconds=1)
 
 
-def check_cron(cron: str) -> str:
-    fields = cron.split()
-    if len(fields) == 5:
-        day, weekday = fields[2], fields[4]
-        # APScheduler 3 counts weekdays from Monday = 0, crontab from Sunday = 0: numbers would be misread.
-        if any(c.isdigit() for c in weekday):
-            raise ValueError("name the weekdays (mon, tue, … sun) rather than numbering them")
-        # crontab fires when either day field matches, APScheduler only when both do.
-        if day != "*" and weekday != "*":
-            raise ValueError("restrict the day of the month or the day of the week, not both")
-    try:
-        CronTrigger.from_crontab(cron, timezone=UTC)
-    except ValueError as exc:
-        raise ValueError(f"not a crontab line (minute hour day month weekday): {exc}") from None
-    return cron
-
-
-Crontab = Annotated[str, AfterValidator(check_cron)]
+# Each field checked in the technician's words before APScheduler reads it (rules.crontab).
+Crontab = Annotated[str, AfterValidator(check_crontab)]
 
 
 @lru_cache(maxsize=1024)

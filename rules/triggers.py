@@ -17,6 +17,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
 from contract.reasons import Reason
 from contract.site import Strict
+from contract.validation_words import Mistake
 from rules import params
 from rules.base import Comparison, Duration, RuleBase
 from rules.context import Context, Place
@@ -34,9 +35,15 @@ _GRID_ORIGIN = date(2000, 1, 1)
 def _clock_text(value: object) -> object:
     if isinstance(value, int):
         # YAML 1.1 reads an unquoted 17:00 as the base-60 number 1020.
-        raise ValueError('write the time of day in quotes, e.g. "17:00" (without them YAML reads it as a number)')
+        raise Mistake(
+            'viết giờ trong ngày trong dấu nháy, ví dụ "17:00" (không có dấu nháy YAML đọc nó thành một con số)',
+            'write the time of day in quotes, e.g. "17:00" (without them YAML reads it as a number)',
+        )
     if isinstance(value, str) and not _CLOCK.fullmatch(value):
-        raise ValueError('write the time of day as "HH:MM", from "00:00" to "23:59", e.g. "06:30"')
+        raise Mistake(
+            'viết giờ trong ngày dạng "HH:MM", từ "00:00" đến "23:59", ví dụ "06:30"',
+            'write the time of day as "HH:MM", from "00:00" to "23:59", e.g. "06:30"',
+        )
     return value
 
 
@@ -94,9 +101,11 @@ class DaylightWindow(Strict):
         order = list(SunEvent)
         opens, closes = order.index(self.from_.event), order.index(self.to.event)
         if opens > closes or (opens == closes and self.from_.offset_min >= self.to.offset_min):
-            raise ValueError(
+            raise Mistake(
+                f"from ({self.from_.event} {self.from_.offset_min:+d} phút) phải đến trước "
+                f"to ({self.to.event} {self.to.offset_min:+d} phút) trong ngày",
                 f"from ({self.from_.event} {self.from_.offset_min:+d} min) must come before "
-                f"to ({self.to.event} {self.to.offset_min:+d} min) in the day"
+                f"to ({self.to.event} {self.to.offset_min:+d} min) in the day",
             )
         return self
 
@@ -128,9 +137,11 @@ class NightWindow(Strict):
     def _evening_to_morning(self) -> NightWindow:
         evening, morning = (SunEvent.NOON, SunEvent.SUNSET, SunEvent.DUSK), (SunEvent.DAWN, SunEvent.SUNRISE)
         if self.from_.event not in evening or self.to.event not in morning:
-            raise ValueError(
+            raise Mistake(
+                f"đêm bắt đầu ở một mốc mặt trời buổi tối ({', '.join(evening)}) và kết thúc ở một mốc buổi sáng "
+                f"({', '.join(morning)}); ở đây là từ {self.from_.event} đến {self.to.event}",
                 f"a night runs from an evening sun time ({', '.join(evening)}) to a morning one "
-                f"({', '.join(morning)}); this one is from {self.from_.event} to {self.to.event}"
+                f"({', '.join(morning)}); this one is from {self.from_.event} to {self.to.event}",
             )
         return self
 
@@ -164,7 +175,10 @@ class DailyWindow(Strict):
     @model_validator(mode="after")
     def _in_one_day(self) -> DailyWindow:
         if self.from_ >= self.to:  # "HH:MM" texts sort as the times they name
-            raise ValueError(f"from {self.from_} must be earlier than to {self.to} (a window within one day)")
+            raise Mistake(
+                f"from {self.from_} phải sớm hơn to {self.to} (một khoảng trong cùng một ngày)",
+                f"from {self.from_} must be earlier than to {self.to} (a window within one day)",
+            )
         return self
 
 
@@ -180,11 +194,14 @@ class StartTime(Strict):
     def _one_timer(self) -> StartTime:
         timers = self._timers()
         given = [name for name, value in timers.items() if value is not None]
-        names = ", ".join(list(timers)[:-1]) + f" or {list(timers)[-1]}"
+        first, last = ", ".join(list(timers)[:-1]), list(timers)[-1]
         if not given:
-            raise ValueError(f"give the rule a timer: {names}")
+            raise Mistake(f"cho luật một mốc giờ: {first} hoặc {last}", f"give the rule a timer: {first} or {last}")
         if len(given) > 1:
-            raise ValueError(f"give only one timer of {names}; this rule has {' and '.join(given)}")
+            raise Mistake(
+                f"chỉ cho một mốc giờ trong {first} hoặc {last}; luật này có {' và '.join(given)}",
+                f"give only one timer of {first} or {last}; this rule has {' and '.join(given)}",
+            )
         return self
 
     def _timers(self) -> dict[str, object]:
@@ -218,7 +235,10 @@ class ScheduleTime(StartTime):
     @model_validator(mode="after")
     def _window_needs_interval(self) -> ScheduleTime:
         if self.between is not None and self.every_s is None:
-            raise ValueError("between: only for every_s; a cron line or a sun time already says the time of day")
+            raise Mistake(
+                "between chỉ dùng với every_s; một dòng cron hoặc mốc mặt trời đã nói giờ trong ngày rồi",
+                "between: only for every_s; a cron line or a sun time already says the time of day",
+            )
         return self
 
     def _timers(self) -> dict[str, object]:
@@ -256,7 +276,7 @@ def check_skips(rule: RuleBase, skip_if: list[Comparison], at: str, ctx: Context
             skipped = Suppression(
                 rule=rule.id,
                 reason=Reason.RULE_SCHEDULE_SKIPPED,
-                reason_params=params.schedule_skipped(rule, at, condition, metric.value),
+                reason_params=params.schedule_skipped(rule, at, condition, metric),
                 inputs=metric.inputs,
             )
             return SkipCheck(skipped, inputs)

@@ -21,6 +21,7 @@ from contract.config_file import ConfigError, load_model
 from contract.devices.encoding import Encoding, Table
 from contract.kinds import SensorKind
 from contract.messages import Id
+from contract.reasons import Lang
 
 SHIPPED = Path(__file__).parent / "profiles"
 
@@ -121,6 +122,7 @@ class DeviceProfile(Strict):
     id: Id
     version: int = Field(ge=1)
     name: str = Field(min_length=1, max_length=200)
+    name_vi: str | None = Field(default=None, min_length=1, max_length=200)  # for a Vietnamese reader; else name
     models: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=1)
     # Where the register map comes from: a manual, a datasheet, a well-used driver. At least one.
     sources: list[Annotated[str, Field(min_length=5, max_length=500)]] = Field(min_length=1)
@@ -129,6 +131,9 @@ class DeviceProfile(Strict):
     sensors: list[ProfileSensor] = Field(default_factory=list)
     outputs: list[ProfileOutput] = Field(default_factory=list)
     notes: str = ""
+
+    def label(self, lang: Lang) -> str:
+        return self.name_vi if lang == "vi" and self.name_vi else self.name
 
     @model_validator(mode="after")
     def _sound(self) -> DeviceProfile:

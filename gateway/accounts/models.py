@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from contract.messages import Id
 from gateway.accounts.roles import Role
@@ -32,6 +32,11 @@ class UserSpec(BaseModel):
         if self.greenhouses is not None and not self.greenhouses:
             raise ValueError("greenhouses: give at least one, or none at all for every greenhouse")
         return self
+
+    @field_serializer("greenhouses")
+    def _in_order(self, greenhouses: frozenset[str] | None) -> list[str] | None:
+        # A set has no order: every answer lists them the same way.
+        return None if greenhouses is None else sorted(greenhouses)
 
 
 class User(UserSpec):

@@ -13,14 +13,14 @@ from gateway.accounts.models import User
 from gateway.accounts.sessions import DEFAULT_TTL, Sessions
 from gateway.accounts.trust import Client
 from gateway.accounts.users import Users
-from gateway.accounts.words import BAD_CREDENTIALS, DISABLED, HELD_OFF, NO_USER
+from gateway.accounts.words import BAD_CREDENTIALS, DISABLED, HELD_OFF, NO_USER, wait_words
 
 
 class RateLimited(AccountError):
     """Held off by a sign-in limit: which one, and for how long."""
 
     def __init__(self, hold: Hold) -> None:
-        super().__init__(HELD_OFF[hold.limit], retry_after_s=hold.retry_after_s)
+        super().__init__(HELD_OFF[hold.limit], wait=wait_words(hold.retry_after_s))
         self.hold = hold
         self.retry_after_s = hold.retry_after_s
 

@@ -53,3 +53,11 @@ class Sessions:
     def end(self, token: str) -> None:
         with self._db.transaction() as db:
             db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
+
+    def end_all(self, name: str, keep: str | None = None) -> int:
+        """Every session of the user ends but ``keep``'s (a password reset: a lost phone stays signed in no
+        longer, while the admin who reset their own goes on)."""
+        kept = None if keep is None else token_hash(keep)
+        with self._db.transaction() as db:
+            ended = db.execute("DELETE FROM sessions WHERE user = ? AND token_hash IS NOT ?", (name, kept))
+            return ended.rowcount

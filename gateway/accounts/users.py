@@ -1,4 +1,5 @@
-"""Users of the accounts file: added, listed, given a new password, disabled, and checked at sign-in."""
+"""Users of the accounts file: added, listed, given a new password or greenhouses, disabled or enabled again,
+and checked at sign-in."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from gateway.accounts.db import AccountsDb
 from gateway.accounts.errors import AccountError
 from gateway.accounts.models import User, UserSpec
 from gateway.accounts.passwords import hash_password, verify
-from gateway.accounts.words import NO_USER, USER_EXISTS
+from gateway.accounts.roles import Role
+from gateway.accounts.words import NO_GREENHOUSE_GIVEN, NO_USER, ONLY_FARMERS_LIMITED, ROLES, USER_EXISTS
 
 _COLUMNS = "name, role, cooperative, greenhouses, disabled, created_at"
 
@@ -29,6 +31,14 @@ def user_from_row(row: tuple[object, ...]) -> User:
             "created_at": created_at,
         }
     )
+
+
+def check_limit(role: Role, greenhouses: frozenset[str] | None) -> None:
+    """What ``UserSpec`` insists on, as a refusal a person reads in their language."""
+    if greenhouses is not None and role is not Role.FARMER:
+        raise AccountError(ONLY_FARMERS_LIMITED, role=ROLES[role])
+    if greenhouses is not None and not greenhouses:
+        raise AccountError(NO_GREENHOUSE_GIVEN)
 
 
 class Users:
@@ -70,6 +80,20 @@ class Users:
     def disable(self, name: str) -> None:
         """The user can no longer sign in, and their open sessions stop working (sessions check this)."""
         self._update(name, "disabled = ?", 1)
+
+    def enable(self, name: str) -> None:
+        self._update(name, "disabled = ?", 0)
+
+    def set_greenhouses(self, name: str, greenhouses: frozenset[str] | None) -> User:
+        """The greenhouses the user may see (None: every one); checked as a new user's are (only a farmer's)."""
+        user = self.get(name)
+        if user is None:
+            raise AccountError(NO_USER, name=name)
+        check_limit(user.role, greenhouses)
+        spec = UserSpec(name=user.name, role=user.role, cooperative=user.cooperative, greenhouses=greenhouses)
+        stored = None if spec.greenhouses is None else json.dumps(sorted(spec.greenhouses))
+        self._update(name, "greenhouses = ?", stored)
+        return user.model_copy(update={"greenhouses": spec.greenhouses})
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user if the password is theirs, disabled or not; None otherwise (an unknown name takes as long)."""

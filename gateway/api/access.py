@@ -15,7 +15,7 @@ from contract.reasons import Lang, pick
 from contract.site import Greenhouse, SiteConfig
 from gateway.accounts.models import User
 from gateway.accounts.roles import Action, Role, may
-from gateway.accounts.words import FORBIDDEN
+from gateway.accounts.words import FORBIDDEN, ROLES
 
 
 class Principal(BaseModel):
@@ -31,7 +31,8 @@ class Principal(BaseModel):
 
 def require_action(principal: Principal, action: Action, lang: Lang) -> Principal:
     if not may(principal.role, action):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, pick(FORBIDDEN, lang).format(role=principal.role))
+        role = pick(ROLES[principal.role], lang)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, pick(FORBIDDEN, lang).format(role=role))
     return principal
 
 

@@ -179,7 +179,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     def get_csv(greenhouse: str, req: Req, who: Reader) -> StreamingResponse:
         gh = require_greenhouse(ctx.site, who, greenhouse)
         try:
-            lines = csv_rows(ctx.store, gh, req, ctx.now(), CSV_ROW_LIMIT)
+            lines = csv_rows(ctx.store, gh, req, ctx.now(), CSV_ROW_LIMIT, tz=ctx.site.cooperative.tz)
             first = next(lines)  # validates the request before the 200 is sent
         except HistoryError as exc:
             raise HTTPException(UNPROCESSABLE, str(exc)) from None

@@ -9,17 +9,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, BaseModel
 
 from contract.config_file import ConfigError
 from contract.devices.profile import DeviceProfile, ProfileBook, ProfileError, shipped_profiles
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import Availability, NodeLink
+from contract.reasons import Lang
 from contract.site import Bus, Greenhouse, Node, SiteConfig
 from gateway.accounts.roles import Action
 from gateway.api.access import Principal, require_greenhouse
-from gateway.api.auth import Auth
+from gateway.api.auth import Auth, request_lang
 from gateway.registry import Registry
 from gateway.site_setup import SiteFile
 
@@ -110,7 +111,12 @@ def problems_of(link: NodeLink | None) -> list[LinkProblem]:
 
 
 def _device(
-    node_id: str, address: int | None, node: Node | None, link: NodeLink | None, profiles: Mapping[str, DeviceProfile]
+    node_id: str,
+    address: int | None,
+    node: Node | None,
+    link: NodeLink | None,
+    profiles: Mapping[str, DeviceProfile],
+    lang: Lang,
 ) -> FieldDevice:
     profile = profiles.get(node.profile) if node is not None and node.profile else None
     return FieldDevice(
@@ -118,7 +124,7 @@ def _device(
         address=address,
         topic=node.topic if node is not None else None,
         profile=node.profile if node is not None else None,
-        profile_name=profile.name if profile is not None else None,
+        profile_name=profile.label(lang) if profile is not None else None,
         in_site=node is not None,
         sensors=[FieldSensor(id=s.id, name=s.label, kind=s.kind) for s in (node.sensors if node else [])],
         actuators=[FieldActuator(id=a.id, name=a.label, kind=a.kind) for a in (node.actuators if node else [])],
@@ -129,7 +135,7 @@ def _device(
 
 
 def field_devices(
-    gh: Greenhouse, links: list[NodeLink], profiles: Mapping[str, DeviceProfile]
+    gh: Greenhouse, links: list[NodeLink], profiles: Mapping[str, DeviceProfile], lang: Lang = "en"
 ) -> tuple[list[FieldBus], list[FieldDevice]]:
     """Each bus with its devices, and the devices the edge reported that the site file does not have."""
     by_node = {link.node: link for link in links}
@@ -137,7 +143,7 @@ def field_devices(
         FieldBus(
             bus=bus,
             devices=[
-                _device(n.id, n.address, n, by_node.get(n.id), profiles)
+                _device(n.id, n.address, n, by_node.get(n.id), profiles, lang)
                 for n in sorted(gh.nodes, key=lambda n: (n.address or 0, n.topic or ""))
                 if gh.bus_of(n).id == bus.id
             ],
@@ -145,7 +151,9 @@ def field_devices(
         for bus in gh.buses
     ]
     known = {n.id for n in gh.nodes}
-    unknown = [_device(link.node, link.address, None, link, profiles) for link in links if link.node not in known]
+    unknown = [
+        _device(link.node, link.address, None, link, profiles, lang) for link in links if link.node not in known
+    ]
     return buses, unknown
 
 
@@ -165,10 +173,10 @@ def field_router(
         response_model=FieldDevices,
         summary="Each bus, each device on it and how it answers (timeouts, CRC errors, late answers, quarantine)",
     )
-    def get_field_devices(greenhouse: str, who: Setup) -> FieldDevices:
+    def get_field_devices(greenhouse: str, who: Setup, request: Request) -> FieldDevices:
         gh = require_greenhouse(site, who, greenhouse)
         health = registry.house_health(gh.id, now())
-        buses, unknown = field_devices(gh, health.nodes, profiles)
+        buses, unknown = field_devices(gh, health.nodes, profiles, request_lang(request))
         return FieldDevices(
             greenhouse=gh.id,
             name=gh.label,

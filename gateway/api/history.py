@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -30,6 +30,9 @@ DERIVED_UNITS: dict[str, str] = {
     "gdd_c_day": "°C·d",
     "eto_mm_h": "mm/h",
 }
+# Where a derived metric cannot go (air VPD with RH at most 100 %, a daily sum of light): the charts' axes stop
+# there. Leaf VPD, dew point, wet bulb and an hour's ETo (dew at night) may be negative.
+_DERIVED_FLOORS: dict[str, float] = {"vpd_kpa": 0, "abs_humidity_g_m3": 0, "dli_mol_m2_d": 0, "gdd_c_day": 0}
 
 
 class HistoryError(ValueError):
@@ -42,12 +45,20 @@ class Window(BaseModel):
     bucket_s: int
 
 
+class Limits(BaseModel):
+    """What a value can physically be (None: no limit that side): a chart's axis does not run past it."""
+
+    min: float | None = None
+    max: float | None = None
+
+
 class Series(BaseModel):
     name: str
     label: str
     unit: str
     kind: SensorKind | None = None
     zone: str | None = None
+    range: Limits = Limits()
     buckets: list[Bucket]
 
 
@@ -105,6 +116,26 @@ def sensors(gh: Greenhouse, req: HistoryRequest) -> list[Sensor]:
     return chosen
 
 
+def sensor_limits(sensor: Sensor) -> Limits:
+    """The site's range for the sensor, within what its kind can be: a percentage stays in 0–100, a light level,
+    a concentration or a flow does not go below 0."""
+    kind = sensor.kind
+    if kind.unit == "%":
+        low, high = 0.0, 100.0
+    elif kind.unit == "°C":
+        low, high = None, None
+    elif kind is SensorKind.SOIL_PH:
+        low, high = 0.0, 14.0
+    elif kind is SensorKind.WIND_DIRECTION_DEG:
+        low, high = 0.0, 360.0
+    else:
+        low, high = 0.0, None
+    return Limits(
+        min=sensor.range.min if low is None else max(low, sensor.range.min),
+        max=sensor.range.max if high is None else min(high, sensor.range.max),
+    )
+
+
 def history(store: Store, gh: Greenhouse, req: HistoryRequest, now: datetime) -> History:
     w = window(req, now)
     unknown = [m for m in req.metric if m not in DERIVED_UNITS]
@@ -130,6 +161,7 @@ def history(store: Store, gh: Greenhouse, req: HistoryRequest, now: datetime) ->
                     unit=s.kind.unit,
                     kind=s.kind,
                     zone=zone_of.get(s.id),
+                    range=sensor_limits(s),
                     buckets=store.buckets(q),
                 )
             )
@@ -142,34 +174,61 @@ def history(store: Store, gh: Greenhouse, req: HistoryRequest, now: datetime) ->
             end=w.end,
             bucket_s=w.bucket_s,
         )
-        series.append(Series(name=metric, label=metric, unit=DERIVED_UNITS[metric], buckets=store.buckets(q)))
+        series.append(
+            Series(
+                name=metric,
+                label=metric,
+                unit=DERIVED_UNITS[metric],
+                range=Limits(min=_DERIVED_FLOORS.get(metric)),
+                buckets=store.buckets(q),
+            )
+        )
     return History(greenhouse=gh.id, window=w, series=series)
 
 
-CSV_COLUMNS = ("time_utc", "greenhouse", "zone", "sensor", "kind", "unit", "value", "quality")
+# Ids for scripts, names and units as the site gives them for people; "time" in the greenhouse's zone with its
+# offset, so that a spreadsheet shows the hour the farmer lived and a script still knows the instant.
+CSV_COLUMNS = ("time", "greenhouse", "zone", "zone_name", "sensor", "sensor_name", "kind", "unit", "value", "quality")
+# Spreadsheet programs (Excel above all) read a file without it in the system's code page: "°C" comes out as "Â°C".
+BOM = "\ufeff"
 
 
-def csv_rows(store: Store, gh: Greenhouse, req: HistoryRequest, now: datetime, limit: int) -> Iterator[str]:
-    """Every reading in the window, flagged ones included with their flag, as CSV lines."""
+def csv_value(kind: SensorKind, value: object) -> str:
+    """A reading as the CSV writes it: one decimal more than the tile shows, which keeps a probe's resolution
+    (19.9 % soil water) without the float's noise; "" when there is none."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return ""
+    digits = kind.digits + 1
+    return f"{round(value, digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.0"
+
+
+def csv_rows(
+    store: Store, gh: Greenhouse, req: HistoryRequest, now: datetime, limit: int, *, tz: tzinfo
+) -> Iterator[str]:
+    """Every reading in the window, flagged ones included with their flag, as CSV lines; times in ``tz``."""
     w = window(req, now)
     chosen = sensors(gh, req)
-    zone_of = {s: z.id for z in gh.zones for s in z.soil_sensors}
+    zone_of = {s: z for z in gh.zones for s in z.soil_sensors}
     buffer = io.StringIO()
     out = csv.writer(buffer)
+    buffer.write(BOM)
     out.writerow(CSV_COLUMNS)
     yield _flush(buffer)
     for s in chosen:
+        zone = zone_of.get(s.id)
         for p in store.rows(points.READING, {"greenhouse": gh.id, "sensor": s.id}, w.start, w.end, limit):
-            value = p.fields.get(points.VALUE, p.fields.get(points.RAW_VALUE, ""))
+            value = p.fields.get(points.VALUE, p.fields.get(points.RAW_VALUE))
             out.writerow(
                 (
-                    p.ts.isoformat(),
+                    p.ts.astimezone(tz).isoformat(timespec="seconds"),
                     gh.id,
-                    zone_of.get(s.id, ""),
+                    zone.id if zone else "",
+                    zone.label if zone else "",
                     s.id,
+                    s.label,
                     s.kind.value,
                     s.kind.unit,
-                    value,
+                    csv_value(s.kind, value),
                     p.fields.get("quality", ""),
                 )
             )

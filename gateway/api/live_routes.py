@@ -1,7 +1,6 @@
 """The phone's live endpoints: every greenhouse now, a stream of changes, manual commands, the alerts list."""
 
 # No `from __future__ import annotations`: FastAPI reads these signatures at run time.
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -12,9 +11,10 @@ from contract.site import SiteConfig
 from gateway.accounts.roles import Action
 from gateway.api.access import Principal, may_see, require_greenhouse
 from gateway.api.auth import Auth, request_lang
+from gateway.api.sse_gzip import accepted, compressed
 from gateway.live.models import AlertNow, CommandAnswer, CommandRequest, GreenhouseNow
 from gateway.live.service import Live, UnknownActuator
-from gateway.live.stream import changes
+from gateway.live.stream import events
 from gateway.live.words import NO_ACTUATOR, NO_ALERT
 
 # A comment line this often keeps proxies and phones from dropping a quiet stream.
@@ -38,21 +38,18 @@ def live_router(site: SiteConfig, live: Live, auth: Auth) -> APIRouter:
     @router.get(
         "/live/stream",
         response_class=StreamingResponse,
-        summary="Server-sent events: `greenhouse` with a GreenhouseNow each time one changes, all at the start",
+        summary="Server-sent events: `greenhouse` with each GreenhouseNow at the start, then `patch` with what "
+        "changed in one (gateway/live/patch.py), numbered by `id`; gzip when the client accepts it",
     )
-    def stream(who: Reader) -> StreamingResponse:
-        mine = visible(who)
-
-        async def events() -> AsyncIterator[str]:
-            async for changed in changes(live, mine, PING_S):
-                for now in changed:
-                    yield f"event: greenhouse\ndata: {now.model_dump_json()}\n\n"
-                if not changed:
-                    yield ": ping\n\n"
-
-        # No buffering by a proxy in front: each event must reach the phone when it happens.
-        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-        return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    def stream(who: Reader, request: Request) -> StreamingResponse:
+        text = events(live, visible(who), PING_S)
+        # No buffering or recompressing by a proxy in front: each event must reach the phone when it happens.
+        headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no", "Vary": "Accept-Encoding"}
+        encoding = accepted(request.headers.get("accept-encoding", ""))
+        if encoding is None:
+            return StreamingResponse(text, media_type="text/event-stream", headers=headers)
+        headers["Content-Encoding"] = encoding.value
+        return StreamingResponse(compressed(text, encoding), media_type="text/event-stream", headers=headers)
 
     @router.post(
         "/greenhouses/{greenhouse}/commands",

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
 
 from contract.messages import MAX_RULES_YAML_CHARS, RulesReport
 from contract.site import Greenhouse, SiteConfig
 from gateway.accounts.roles import Action
 from gateway.api.access import Principal, require_greenhouse
-from gateway.api.auth import Auth
+from gateway.api.auth import Auth, request_lang
 from gateway.live.rules import RulesNow
 from gateway.live.service import Live
 from gateway.storage.model import MAX_MS, MIN_MS, Store, StoreError, from_ms, to_ms
@@ -49,8 +49,9 @@ class RulesText(BaseModel):
 class SimulateRequest(RulesText):
     days: float = Field(default=3, gt=0, le=MAX_SIMULATED_DAYS)
     start: Moment | None = None  # midnight today at the site if not given
-    temp_band_c: tuple[float, float] = (16, 28)
-    vpd_band_kpa: tuple[float, float] = (0.5, 1.2)
+    # None: the greenhouse's crop bands, by day and by night.
+    temp_band_c: tuple[float, float] | None = None
+    vpd_band_kpa: tuple[float, float] | None = None
     seed: int = 7  # the weather's
 
 
@@ -88,45 +89,52 @@ def rules_router(site: SiteConfig, store: Store, live: Live, now: Callable[[], d
     Reader = Annotated[Principal, Depends(auth.allowed(Action.READ))]
     Editor = Annotated[Principal, Depends(auth.allowed(Action.EDIT_RULES))]
 
-    def checked(greenhouse: str, who: Principal, text: str) -> tuple[Greenhouse, RuleSet | None, CheckAnswer]:
+    def checked(
+        greenhouse: str, who: Principal, text: str, request: Request
+    ) -> tuple[Greenhouse, RuleSet | None, CheckAnswer]:
+        """Every problem of the text at once, sorted by line, in the caller's language."""
         gh = require_greenhouse(site, who, greenhouse)
-        ruleset, answer = check_text(text, [gh])
+        ruleset, answer = check_text(text, [gh], request_lang(request))
         return gh, ruleset, answer
 
-    def checked_to_deploy(greenhouse: str, who: Principal, text: str) -> tuple[Greenhouse, RuleSet | None, CheckAnswer]:
+    def checked_to_deploy(
+        greenhouse: str, who: Principal, text: str, request: Request
+    ) -> tuple[Greenhouse, RuleSet | None, CheckAnswer]:
         """As ``checked``, and a changed set must also carry a higher version than the one running (a simulation
         or a backtest of it need not)."""
-        gh, ruleset, answer = checked(greenhouse, who, text)
+        gh, ruleset, answer = checked(greenhouse, who, text, request)
         running = live.feed.rules.now(gh)
         if ruleset is None or running.report is None:
             return gh, ruleset, answer
-        stale = version_problem(ruleset, text, running.report, running.yaml)
+        stale = version_problem(ruleset, text, running.report, running.yaml, request_lang(request))
         if stale is None:
             return gh, ruleset, answer
-        return gh, None, answer.model_copy(update={"ok": False, "problems": [stale, *answer.problems]})
+        problems = sorted([stale, *answer.problems], key=lambda p: p.line or 0)
+        return gh, None, answer.model_copy(update={"ok": False, "problems": problems})
 
     @router.get("", response_model=RulesNow, summary="The rule set the greenhouse runs, and its text")
     def current(greenhouse: str, who: Reader) -> RulesNow:
         return live.feed.rules.now(require_greenhouse(site, who, greenhouse))
 
     @router.post("/check", response_model=CheckAnswer, summary="Every problem by rule, line and field, with hints")
-    def check(greenhouse: str, body: RulesText, who: Editor) -> CheckAnswer:
-        return checked_to_deploy(greenhouse, who, body.yaml)[2]
+    def check(greenhouse: str, body: RulesText, who: Editor, request: Request) -> CheckAnswer:
+        return checked_to_deploy(greenhouse, who, body.yaml, request)[2]
 
     @router.post("/simulate", response_model=SimulateAnswer, summary="The rules for days against the physics")
-    def simulate_rules(greenhouse: str, body: SimulateRequest, who: Editor) -> SimulateAnswer:
-        gh, ruleset, answer = checked(greenhouse, who, body.yaml)
+    def simulate_rules(greenhouse: str, body: SimulateRequest, who: Editor, request: Request) -> SimulateAnswer:
+        gh, ruleset, answer = checked(greenhouse, who, body.yaml, request)
         if ruleset is None:
             return SimulateAnswer(check=answer, report=None)
         tz = site.cooperative.tz
         start = body.start or now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-        temp, vpd = Band(*body.temp_band_c), Band(*body.vpd_band_kpa)
+        temp = Band(*body.temp_band_c) if body.temp_band_c else None
+        vpd = Band(*body.vpd_band_kpa) if body.vpd_band_kpa else None
         report = simulate(site, gh.id, ruleset, start, body.days, temp, vpd, body.seed)
         return SimulateAnswer(check=answer, report=report)
 
     @router.post("/backtest", response_model=BacktestAnswer, summary="The rules replayed over stored history")
-    def backtest_rules(greenhouse: str, body: BacktestRequest, who: Editor) -> BacktestAnswer:
-        gh, ruleset, answer = checked(greenhouse, who, body.yaml)
+    def backtest_rules(greenhouse: str, body: BacktestRequest, who: Editor, request: Request) -> BacktestAnswer:
+        gh, ruleset, answer = checked(greenhouse, who, body.yaml, request)
         if ruleset is None:
             return BacktestAnswer(check=answer, report=None)
         try:
@@ -136,8 +144,8 @@ def rules_router(site: SiteConfig, store: Store, live: Live, now: Callable[[], d
         return BacktestAnswer(check=answer, report=report)
 
     @router.post("/deploy", response_model=DeployAnswer, summary="Publish the rules and wait for the edge's answer")
-    def deploy_rules(greenhouse: str, body: RulesText, who: Editor) -> DeployAnswer:
-        gh, ruleset, answer = checked_to_deploy(greenhouse, who, body.yaml)
+    def deploy_rules(greenhouse: str, body: RulesText, who: Editor, request: Request) -> DeployAnswer:
+        gh, ruleset, answer = checked_to_deploy(greenhouse, who, body.yaml, request)
         if ruleset is None:
             return DeployAnswer(check=answer, published=False, report=None, text_vi=[], text_en=[])
         try:

@@ -75,13 +75,13 @@ def site_router(site: SiteConfig, grafana_url: str | None, auth: Auth, site_file
 
     @router.post("/site/file/check", response_model=SiteCheck, summary="Every problem of a site file, at its line")
     def site_file_check(body: SiteText, who: Setup, request: Request) -> SiteCheck:
-        return editable(who, request).check(body.yaml)
+        return editable(who, request).check(body.yaml, request_lang(request))
 
     @router.put("/site/file", response_model=SiteSaved, summary="Check and save the site file (runs from next start)")
     def site_file_save(body: SiteSave, who: Setup, request: Request) -> SiteSaved:
         lang = request_lang(request)
         try:
-            checked = editable(who, request).save(body.yaml, body.base_sha256, who.name)
+            checked = editable(who, request).save(body.yaml, body.base_sha256, who.name, lang)
         except SiteFileChanged:
             raise HTTPException(status.HTTP_409_CONFLICT, pick(CHANGED_MEANWHILE, lang)) from None
         except OSError as exc:  # a read-only mount, a full disk: said, and the old file stays

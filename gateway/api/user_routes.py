@@ -1,11 +1,12 @@
-"""User management for a cooperative's admin: list, create and disable the users of their own cooperative."""
+"""User management for a cooperative's admin: list, add, disable and enable again, give a new password, limit a
+farmer to some greenhouses, and let a user held off by failed sign-ins in again; their own cooperative's only."""
 
 # No `from __future__ import annotations`: FastAPI reads these signatures at run time.
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from contract.messages import Id
 from contract.site import SiteConfig
@@ -13,9 +14,11 @@ from gateway.accounts.errors import AccountError
 from gateway.accounts.limits import Hold
 from gateway.accounts.models import Password, User, UserSpec
 from gateway.accounts.roles import Action, Role
+from gateway.accounts.site_check import check_greenhouses
+from gateway.accounts.users import check_limit
 from gateway.accounts.words import NO_USER, NOT_YOURSELF
 from gateway.api.access import Principal, require_cooperative
-from gateway.api.auth import Auth, request_lang
+from gateway.api.auth import SESSION_COOKIE, Auth, request_lang
 
 UNPROCESSABLE = 422
 
@@ -29,6 +32,22 @@ class NewUserIn(BaseModel):
     role: Role
     password: Password
     greenhouses: list[Id] | None = None
+
+
+class NewPasswordIn(BaseModel):
+    """A password the admin sets and passes on to the user, who lost theirs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: Password
+
+
+class GreenhousesIn(BaseModel):
+    """The greenhouses a farmer may see; None: every greenhouse of the cooperative."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    greenhouses: list[Id] | None
 
 
 class Unlocked(BaseModel):
@@ -65,32 +84,67 @@ def user_router(site: SiteConfig, auth: Auth) -> APIRouter:
     def list_users(who: Admin) -> list[User]:
         return auth.accounts.users.all(who.cooperative)
 
+    def refused(exc: AccountError, request: Request, code: int = UNPROCESSABLE) -> HTTPException:
+        return HTTPException(code, exc.text(request_lang(request)))
+
+    def limit_of(role: Role, greenhouses: list[str] | None, request: Request) -> frozenset[str] | None:
+        """The greenhouses as given, if the role may be limited and the site has them; a refusal otherwise."""
+        chosen = None if greenhouses is None else frozenset(greenhouses)
+        try:
+            check_limit(role, chosen)
+            check_greenhouses(site, chosen)
+        except AccountError as exc:
+            raise refused(exc, request) from None
+        return chosen
+
     @router.post("/api/v1/users", response_model=User, status_code=status.HTTP_201_CREATED, summary="Add a user")
     def add_user(body: NewUserIn, who: Admin, request: Request) -> User:
-        unknown = sorted(set(body.greenhouses or ()) - {g.id for g in site.greenhouses})
-        if unknown:
-            raise HTTPException(UNPROCESSABLE, f"greenhouses: {', '.join(unknown)} not in {site.cooperative.id}")
-        try:
-            spec = UserSpec(
-                name=body.name,
-                role=body.role,
-                cooperative=who.cooperative,
-                greenhouses=None if body.greenhouses is None else frozenset(body.greenhouses),
-            )
-        except ValidationError as exc:
-            raise HTTPException(UNPROCESSABLE, "; ".join(e["msg"] for e in exc.errors())) from None
+        greenhouses = limit_of(body.role, body.greenhouses, request)
+        spec = UserSpec(name=body.name, role=body.role, cooperative=who.cooperative, greenhouses=greenhouses)
         try:
             return auth.accounts.users.add(spec, body.password)
         except AccountError as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, exc.text(request_lang(request))) from None
+            raise refused(exc, request, status.HTTP_409_CONFLICT) from None
 
     @router.post("/api/v1/users/{name}/disable", response_model=User, summary="Disable a user: sessions end too")
     def disable_user(name: str, who: Admin, request: Request) -> User:
         user = own_user(name, who, request)
         if user.name == who.name:  # the last admin must not lock the cooperative out by a slip
-            raise HTTPException(UNPROCESSABLE, AccountError(NOT_YOURSELF).text(request_lang(request)))
+            raise refused(AccountError(NOT_YOURSELF), request)
         auth.accounts.users.disable(name)
         return user.model_copy(update={"disabled": True})
+
+    @router.post("/api/v1/users/{name}/enable", response_model=User, summary="Let a disabled user sign in again")
+    def enable_user(name: str, who: Admin, request: Request) -> User:
+        user = own_user(name, who, request)
+        auth.accounts.users.enable(name)
+        return user.model_copy(update={"disabled": False})
+
+    @router.post(
+        "/api/v1/users/{name}/password",
+        response_model=User,
+        summary="Give a user a new password: their other sessions end",
+    )
+    def reset_password(name: str, body: NewPasswordIn, who: Admin, request: Request) -> User:
+        user = own_user(name, who, request)
+        auth.accounts.users.set_password(name, body.password)
+        # Whoever had the old one is signed out; an admin who reset their own stays signed in here.
+        keep = request.cookies.get(SESSION_COOKIE) if name == who.name else None
+        auth.accounts.sessions.end_all(name, keep=keep)
+        return user
+
+    @router.put(
+        "/api/v1/users/{name}/greenhouses",
+        response_model=User,
+        summary="The greenhouses a farmer may see (null: every one)",
+    )
+    def set_greenhouses(name: str, body: GreenhousesIn, who: Admin, request: Request) -> User:
+        user = own_user(name, who, request)
+        greenhouses = limit_of(user.role, body.greenhouses, request)
+        try:
+            return auth.accounts.users.set_greenhouses(name, greenhouses)
+        except AccountError as exc:
+            raise refused(exc, request) from None
 
     # Sign-in limits (accounts/limits.py): who is held off, and letting a name or an address in again.
     Unlocker = Annotated[Principal, Depends(of_this_site(Action.UNLOCK_SIGN_INS))]

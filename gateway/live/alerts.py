@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from contract.messages import Availability, Event, EventKind, Severity
 from contract.reasons import Reason, render
-from contract.site import SiteConfig
+from contract.site import Greenhouse, SiteConfig
 from gateway import points
 from gateway.live.models import AlertNow
 from gateway.live.words import NEVER_HEARD, OFFLINE, SILENT
@@ -98,17 +98,19 @@ def alert_id(greenhouse: str, source: str, raised_ms: int) -> str:
     return hashlib.sha256(f"{greenhouse}|{source}|{raised_ms}".encode()).hexdigest()[:16]
 
 
-def _texts(reason: str, params: dict[str, str]) -> tuple[str, str]:
+def _texts(reason: str, params: dict[str, str], greenhouse: Greenhouse | None = None) -> tuple[str, str]:
     try:
         known = Reason(reason)
     except ValueError:  # a reason from a newer agent: its code rather than nothing
         return reason, reason
-    return render(known, params, "vi"), render(known, params, "en")
+    return render(known, params, "vi", greenhouse), render(known, params, "en", greenhouse)
 
 
-def fold(records: Iterable[AlertRecord], acks: dict[str, tuple[str, datetime]]) -> list[AlertNow]:
+def fold(
+    records: Iterable[AlertRecord], acks: dict[str, tuple[str, datetime]], greenhouse: Greenhouse | None = None
+) -> list[AlertNow]:
     """Occurrences, newest first: a raise opens one (a further raise of the same source escalates or repeats
-    it), a clear ends it."""
+    it), a clear ends it. Texts name sensors, devices and zones as ``greenhouse`` does."""
     open_: dict[str, AlertNow] = {}
     done: list[AlertNow] = []
     for r in sorted(records, key=lambda r: r.ts_ms):
@@ -119,7 +121,7 @@ def fold(records: Iterable[AlertRecord], acks: dict[str, tuple[str, datetime]]) 
                 done.append(current.model_copy(update={"cleared_at": at, "active": False}))
                 del open_[r.source]
             continue
-        vi, en = _texts(r.reason, r.params)
+        vi, en = _texts(r.reason, r.params, greenhouse)
         if current is None:
             open_[r.source] = _raised(r.greenhouse, r.source, r.severity, r.ts_ms, (vi, en), acks)
         else:
@@ -255,7 +257,7 @@ class AlertBoard:
     def alerts(self, greenhouse: str, health: GreenhouseHealth) -> list[AlertNow]:
         with self._lock:
             records, acks = list(self._records[greenhouse]), dict(self._acks)
-        listed = fold(records, acks)
+        listed = fold(records, acks, self._site.greenhouse(greenhouse))
         tz = self._site.cooperative.tz
         own = [a for a in (offline_alert(health, acks, tz), renumbered_alert(health, acks, tz)) if a is not None]
         return [*own, *listed]

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from contract.messages import AckOutcome, Command, CommandAck, CommandAction
 from contract.reasons import render
+from contract.site import Greenhouse
 from gateway.live.models import CommandAnswer, CommandOutcome, CommandRequest
 from gateway.live.words import NO_ANSWER
 
@@ -41,13 +42,15 @@ def build_command(request: CommandRequest, issued_by: str, now: datetime) -> Com
     )
 
 
-def answer_of(ack: CommandAck) -> CommandAnswer:
+def answer_of(ack: CommandAck, greenhouse: Greenhouse | None = None) -> CommandAnswer:
+    """The edge's answer in words: who the command was from, and what was refused or shortened, named as the
+    site file names it (ids without ``greenhouse``)."""
     return CommandAnswer(
         command_id=ack.command_id,
         outcome=_OUTCOMES[ack.outcome],
         reason=ack.reason.value,
-        text_vi=render(ack.reason, ack.reason_params, "vi"),
-        text_en=render(ack.reason, ack.reason_params, "en"),
+        text_vi=render(ack.reason, ack.reason_params, "vi", greenhouse),
+        text_en=render(ack.reason, ack.reason_params, "en", greenhouse),
         effective_duration_s=ack.effective_duration_s,
     )
 

@@ -26,6 +26,37 @@ class Band(BaseModel):
     high: float
 
 
+class VerdictLevel(StrEnum):
+    """The one word that answers "is my greenhouse all right?", in the colour of its severity."""
+
+    OK = "ok"
+    ATTENTION = "attention"  # cần chú ý: look when you can
+    DANGER = "danger"  # nguy hiểm: the crop may be harmed within hours, or someone must act now
+
+
+class VerdictReason(BaseModel):
+    """One reason, in a farmer's words: names from the site file, numbers in the reader's locale with units."""
+
+    level: VerdictLevel
+    text_vi: str
+    text_en: str
+
+
+class Verdict(BaseModel):
+    level: VerdictLevel
+    reasons: list[VerdictReason]  # the one or two that matter most, worst first; none when all is well
+
+
+class CropBands(BaseModel):
+    """The bands of the greenhouse's crop (contract/crops.py), as new rules are prefilled with them."""
+
+    air_temp_c_day: Band
+    air_temp_c_night: Band
+    air_rh_pct: Band
+    vpd_kpa: Band
+    soil_vwc_pct: Band
+
+
 class SensorNow(BaseModel):
     sensor: str
     name: str
@@ -37,8 +68,10 @@ class SensorNow(BaseModel):
     ts: AwareDatetime | None
     quality: Quality | None
     age_s: float | None
-    level: Level
-    band: Band | None
+    level: Level  # judged on the value rounded to ``digits``, as the tile shows it
+    band: Band | None  # the crop's, by day or by night as it is now at the cooperative
+    digits: int  # decimals the value is shown with (SensorKind.digits)
+    tile: bool  # shown to the farmer (a tile, or a zone's soil water): the verdict names only these
 
 
 class ActuatorNow(BaseModel):
@@ -78,6 +111,8 @@ class GreenhouseNow(BaseModel):
     actuators: list[ActuatorNow]
     climate: ClimateNow
     active_alerts: int
+    verdict: Verdict
+    crop_bands: CropBands | None  # None: no crop profile (generic bands)
 
 
 class CommandRequest(BaseModel):

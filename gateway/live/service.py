@@ -44,10 +44,11 @@ class Live:
 
     def greenhouse(self, greenhouse_id: str) -> GreenhouseNow:
         gh = self.site.greenhouse(greenhouse_id)
-        health = self.registry.house_health(greenhouse_id, self.clock.now())
+        now = self.clock.now()
+        health = self.registry.house_health(greenhouse_id, now)
         state_ts, states = self.registry.actuators(greenhouse_id)
-        active = sum(1 for a in self.board.alerts(greenhouse_id, health) if a.active)
-        return greenhouse_now(gh, self.site.cooperative.timezone, health, state_ts, states, active)
+        active = [a for a in self.board.alerts(greenhouse_id, health) if a.active]
+        return greenhouse_now(gh, self.site.cooperative, health, state_ts, states, active, now)
 
     def pictures(self, greenhouse_ids: list[str]) -> list[GreenhouseNow]:
         """Each greenhouse now. One whose picture cannot be built is left out, and logged, not the others with it:
@@ -70,7 +71,7 @@ class Live:
         wait = self.feed.acks.expect(command.id)
         self.feed.publish(greenhouse_id, command)
         ack = wait(wait_s)
-        return answer_of(ack) if ack is not None else no_answer(command)
+        return answer_of(ack, self.site.greenhouse(greenhouse_id)) if ack is not None else no_answer(command)
 
     def alerts(self, greenhouse_id: str, include_cleared: bool) -> list[AlertNow]:
         now = self.clock.now()

@@ -2,13 +2,16 @@
 
 Every process is given the same clock (start, speed, wall origin), so they agree on
 simulated time without talking about it. Ctrl-C or --duration stops the edge agents
-first, which put every actuator in its fail-safe state and say so, then the rest.
+first, which put every actuator in its fail-safe state and say so, then the rest;
+each says that it stopped, in the language of --lang.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,8 +27,10 @@ from rich.live import Live
 
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl, make_client
+from contract.reasons import Lang, pick
 from contract.site import MqttBus, RtuSerialBus
 from contract.site_file import load_site
+from greenhouse.demo import words
 from greenhouse.demo.admin import DEMO_ADMIN, demo_admin
 from greenhouse.demo.broker import EmbeddedBroker
 from greenhouse.demo.view import Board
@@ -43,31 +48,49 @@ def _clock_args(clock: Clock) -> list[str]:
 
 
 class _Children:
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, lang: Lang) -> None:
         self.log_dir = log_dir
+        self.lang = lang
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.names: dict[str, str] = {}  # what each process is called on the console
 
-    def spawn(self, name: str, args: list[str]) -> None:
+    def spawn(self, name: str, who: str, args: list[str]) -> None:
         log = (self.log_dir / f"{name}.log").open("wb")
+        # Their own process group: Ctrl-C in the terminal reaches the demo alone, which stops them in order (the
+        # edges first, while the simulated devices still answer their fail-safe writes), never all at once.
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "greenhouse", *args], stdout=log, stderr=log, stdin=subprocess.DEVNULL
+            [sys.executable, "-m", "greenhouse", *args],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            process_group=0,
         )
+        self.names[name] = who
 
     def failed(self) -> list[str]:
         return [n for n, p in self.procs.items() if p.poll() not in (None, 0)]
 
-    def stop(self, names: list[str]) -> dict[str, int]:
-        for n in names:
-            if self.procs[n].poll() is None:
-                self.procs[n].send_signal(signal.SIGTERM)
-        codes = {}
+    def stop(self, names: list[str], console: Console) -> bool:
+        """Stops them, each saying that it stopped, or how it ended and the end of its log; True if all stopped."""
+        names = [n for n in names if n in self.procs]
+        asked = [n for n in names if self.procs[n].poll() is None]
+        for n in asked:
+            self.procs[n].send_signal(signal.SIGTERM)
+        clean = True
         for n in names:
             try:
-                codes[n] = self.procs[n].wait(timeout=_STOP_GRACE_S)
+                code = self.procs[n].wait(timeout=_STOP_GRACE_S)
             except subprocess.TimeoutExpired:
                 self.procs[n].kill()
-                codes[n] = self.procs[n].wait()
-        return codes
+                code = self.procs[n].wait()
+            # A process our SIGTERM found still starting, before its handler was set, stopped as asked too.
+            if code == 0 or (n in asked and code == -signal.SIGTERM):
+                console.print(pick(words.STOPPED, self.lang).format(who=self.names[n]), markup=False, highlight=False)
+                continue
+            clean = False
+            failed = pick(words.FAILED, self.lang).format(who=self.names[n], code=code, log=self.log_dir / f"{n}.log")
+            console.print(f"{failed}\n{self.tail(n)}", style="red", markup=False, highlight=False, soft_wrap=True)
+        return clean
 
     def tail(self, name: str) -> str:
         lines = (self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()
@@ -75,10 +98,29 @@ class _Children:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    site = load_site(args.config)
+    """The demo until Ctrl-C or --duration: 0 when everything stopped as asked and every greenhouse is safe.
+    A temporary data folder goes with it, unless --keep or something went wrong (its logs say what)."""
+    stop = threading.Event()
+    # At once: a Ctrl-C while the demo starts stops it too, in order.
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console = Console()
+    temporary = args.data_dir is None
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="greenhouse-demo-"))
     data_dir.mkdir(parents=True, exist_ok=True)
-    console = Console()
+    ok = _run(args, data_dir, stop, console)
+    if temporary and ok and not args.keep:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        console.print(pick(words.REMOVED, args.lang).format(dir=data_dir), markup=False, highlight=False)
+    elif temporary:
+        console.print(pick(words.KEPT, args.lang).format(dir=data_dir), markup=False, highlight=False)
+    return 0 if ok else 1
+
+
+def _run(args: argparse.Namespace, data_dir: Path, stop: threading.Event, console: Console) -> bool:
+    lang: Lang = args.lang
+    say = functools.partial(_say, console, lang)
+    site = load_site(args.config)
     start = args.start or datetime(*_DEFAULT_START_LOCAL, tzinfo=site.cooperative.tz)
     clock = Clock(origin=start, speed=args.speed)
     site_path = write_site(on_free_ports(site, data_dir), data_dir / "site.yaml")
@@ -90,11 +132,8 @@ def run_demo(args: argparse.Namespace) -> int:
         broker = EmbeddedBroker(free_port())
         broker.start()
         url = broker.url
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
-    board = Board(runtime_site, args.lang)
+    board = Board(runtime_site, lang)
     inbox: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
     viewer = make_client(url, client_id=f"demo-view-{int(time.time())}")
 
@@ -107,13 +146,13 @@ def run_demo(args: argparse.Namespace) -> int:
     viewer.connect(url.host, url.port)
     viewer.loop_start()
 
-    children = _Children(data_dir)
-    edges = [f"edge-{g.id}" for g in runtime_site.greenhouses]
-    console.print(
-        f"[bold]greenhouse demo[/] — {len(edges)} greenhouses, broker {url}, ×{clock.speed:g}, logs in {data_dir}"
-    )
+    children = _Children(data_dir, lang)
+    edges = {f"edge-{g.id}": g for g in runtime_site.greenhouses}
+    speed = f"{clock.speed:g}"
+    say(words.STARTED, n=len(edges), broker=url, speed=speed, logs=data_dir)
     try:
-        children.spawn("sim", ["sim", "--config", str(site_path), "--seed", str(args.seed), *_clock_args(clock)])
+        sim_args = ["sim", "--config", str(site_path), "--seed", str(args.seed), *_clock_args(clock)]
+        children.spawn("sim", pick(words.SIMULATOR, lang), sim_args)
         for bus in (b for g in runtime_site.greenhouses for b in g.buses):
             if isinstance(bus, RtuSerialBus):
                 wait_for_path(Path(bus.port), timeout_s=30)
@@ -121,7 +160,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 wait_for_port(bus.port, timeout_s=30)
         if args.http_port and not port_is_free(args.http_port):
             taken, args.http_port = args.http_port, free_port()
-            console.print(f"port {taken} is in use; the history API takes {args.http_port} instead")
+            say(words.PORT_TAKEN, taken=taken, port=args.http_port)
         gateway_args = [
             "gateway",
             "--config",
@@ -137,50 +176,38 @@ def run_demo(args: argparse.Namespace) -> int:
         ]
         password = demo_admin(data_dir, runtime_site.cooperative.id) if args.http_port else ""
         # The embedded broker speaks MQTT 3.1.1 only: no shared subscriptions there.
-        children.spawn("gateway", gateway_args + (["--no-share"] if broker is not None else []))
+        gateway_args += ["--no-share"] if broker is not None else []
+        children.spawn("gateway", pick(words.GATEWAY, lang), gateway_args)
         if args.http_port:
-            app = f"http://127.0.0.1:{args.http_port}"
-            console.print(f"phone web app: {app}/ (API: {app}/docs)", soft_wrap=True)
-            console.print(
-                f"  sign in (POST /api/v1/login) as {DEMO_ADMIN}, password {password} (new for this run)",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-        for g, name in zip(runtime_site.greenhouses, edges, strict=True):
-            children.spawn(
-                name,
-                [
-                    "edge",
-                    "--config",
-                    str(site_path),
-                    "--greenhouse",
-                    g.id,
-                    "--mqtt-url",
-                    str(url),
-                    "--data-dir",
-                    str(data_dir),
-                    *_clock_args(clock),
-                ],
-            )
+            say(words.APP, app=f"http://127.0.0.1:{args.http_port}")
+            say(words.SIGN_IN, user=DEMO_ADMIN, password=password)
+        for name, g in edges.items():
+            edge_args = ["edge", "--config", str(site_path), "--greenhouse", g.id, "--mqtt-url", str(url)]
+            edge_args += ["--data-dir", str(data_dir), *_clock_args(clock)]
+            children.spawn(name, pick(words.EDGE, lang).format(house=g.label), edge_args)
         _watch(board, inbox, stop, args, console, children)
     finally:
-        codes = children.stop(edges)
+        # In order: the edges put every actuator in its fail-safe state through devices that still answer, and
+        # the view hears them say so; then the gateway and the simulator; the broker, which all of them use, last.
+        say(words.STOPPING)
+        clean = children.stop(list(edges), console)
         _drain(board, inbox, console, plain=True, settle_s=1.0)
-        codes |= children.stop([n for n in ("gateway", "sim") if n in children.procs])
-        viewer.loop_stop()
+        clean = children.stop(["gateway", "sim"], console) and clean
         viewer.disconnect()
+        viewer.loop_stop()
         if broker is not None:
             broker.stop()
-    failed = {n: c for n, c in codes.items() if c != 0}
-    for name in failed:
-        console.print(f"[red]{name} exited with {failed[name]}:[/]\n{children.tail(name)}")
     safe = board.stopped_fail_safe()
     if not safe:
-        console.print("[red]not every greenhouse confirmed its fail-safe state at shutdown[/]")
-    ending = "; every actuator left in its fail-safe state." if safe else "."
-    console.print(f"{board.decisions} rule decisions{ending}")
-    return 1 if failed or not safe else 0
+        console.print(pick(words.NOT_SAFE, lang), style="red", markup=False, highlight=False)
+    ending = pick(words.ALL_SAFE, lang) if safe else "."
+    console.print(pick(words.DECISIONS, lang).format(n=board.decisions) + ending, markup=False, highlight=False)
+    return clean and safe
+
+
+def _say(console: Console, lang: Lang, text: tuple[str, str], **params: object) -> None:
+    # Plain text: a password or a path is not markup, and a URL must stay on one line to be copied.
+    console.print(pick(text, lang).format(**params), markup=False, highlight=False, soft_wrap=True)
 
 
 def _watch(
@@ -202,7 +229,8 @@ def _watch(
             if live is not None:
                 live.update(board.render())
             if children.failed():
-                console.print(f"[red]stopped: {', '.join(children.failed())} exited early[/]")
+                who = ", ".join(children.names[n] for n in children.failed())
+                console.print(pick(words.EXITED_EARLY, args.lang).format(who=who), style="red", markup=False)
                 break
     finally:
         if live is not None:

@@ -132,7 +132,7 @@ class Board:
         action = self._action(event.action or "")
         what = f"{self._actuator_label(greenhouse, event.actuator)} {action}".strip()
         why = render(event.reason, event.reason_params, self.lang)
-        line = f"[{when}] {greenhouse} · {label(event.kind, self.lang)} · {what} — {why}"
+        line = f"[{when}] {self.houses[greenhouse].name} · {label(event.kind, self.lang)} · {what} — {why}"
         self.events.append(line)
         return [line]
 
@@ -202,7 +202,6 @@ class Board:
         return Group(table, events)
 
     def stopped_fail_safe(self) -> bool:
-        """True when every greenhouse last reported every actuator in its shutdown fail-safe state."""
-        return all(
-            h.actuators and all(a.reason is Reason.FAIL_SAFE_STOP for a in h.actuators) for h in self.houses.values()
-        )
+        """True when every greenhouse that reported its actuators last reported each in its shutdown fail-safe
+        state. One stopped before it ever reported (a Ctrl-C as the demo starts) never moved one."""
+        return all(all(a.reason is Reason.FAIL_SAFE_STOP for a in h.actuators) for h in self.houses.values())

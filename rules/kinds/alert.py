@@ -98,14 +98,12 @@ class AlertRule(RuleBase, Trigger):
     def _alert(self, reason: Reason, metric: MetricValue, since: datetime | None, ctx: Context) -> Alert:
         assert metric.value is not None  # only alerted on a usable value
         raised = reason is not Reason.RULE_ALERT_CLEARED
-        why = {"rule": self.label, "metric": metric.label, "value": params.number(metric.value)}
+        why = {**params.metric(metric), "value": params.number(metric.value)}
         if raised:
             assert since is not None
-            limit = self.limit_in_force(metric.value)
             why |= {
-                "value": params.number(metric.value, unlike=limit),
                 "op": self.op,
-                "threshold": params.number(limit),
+                "threshold": params.number(self.limit_in_force(metric.value)),
                 "since": params.local_time(since, ctx.tz),
             }
         severity = self.severity if raised else Severity.INFO

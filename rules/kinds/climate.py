@@ -306,7 +306,7 @@ class ClimateRule(RuleBase):
             top = params.number(limit.max_position_pct)
             if metric.value is None:
                 # Unknown weather is treated as bad weather: a plastic film is torn faster than a crop overheats.
-                why = {"rule": self.label, "metric": metric.label, "position_pct": top}
+                why = {"rule": self.label, **params.metric(metric), "position_pct": top}
                 found.append(_Limit(max_position_pct=limit.max_position_pct, reason=_UNKNOWN, reason_params=why))
             elif until is not None and until > now:
                 reason, field = _LIMIT_REASONS[type(limit)]

@@ -218,15 +218,17 @@ class FrostRule(RuleBase):
             why = self._why(value, self.protect.below_c)
             alerts.append(self._alert(True, Severity.CRITICAL, Reason.RULE_FROST_PROTECTING, why, reading))
         if previous.alerted and not alerted:
-            why = {"rule": self.label, "value": params.number(value)}
+            why = {"value": params.number(value)}
             alerts.append(self._alert(False, Severity.INFO, Reason.RULE_FROST_CLEARED, why, reading))
         return tuple(alerts)
 
     def _alert(self, raised: bool, severity: Severity, reason: Reason, why: dict[str, str], r: _Reading) -> Alert:
-        return Alert(rule=self.id, raised=raised, severity=severity, reason=reason, reason_params=why, inputs=r.inputs)
+        # An alert says what is happening; which rule saw it is the event's own field.
+        said = {k: v for k, v in why.items() if k != "rule"}
+        return Alert(rule=self.id, raised=raised, severity=severity, reason=reason, reason_params=said, inputs=r.inputs)
 
     def _why(self, value: float, limit: float) -> dict[str, str]:
-        return {"rule": self.label, "value": params.number(value, unlike=limit), "limit": params.number(limit)}
+        return {"rule": self.label, "value": params.number(value), "limit": params.number(limit)}
 
     def _protect(
         self, protect: Protection, next_fog_at: datetime | None, reading: _Reading, now: datetime
@@ -272,7 +274,7 @@ class FrostRule(RuleBase):
         why = {
             "rule": self.label,
             "at": at,
-            "temp_c": params.number(reading.air_c, unlike=wash.min_air_temp_c),
+            "temp_c": params.number(reading.air_c),
             "min_temp_c": params.number(wash.min_air_temp_c),
         }
         done = state.model_copy(update={"frost_at": None, "night_min_c": None})

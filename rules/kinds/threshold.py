@@ -12,7 +12,7 @@ from contract.site import Strict
 from rules import params
 from rules.base import Action, Duration, Metric, RuleBase, Trigger
 from rules.context import Context
-from rules.inputs import read_metric
+from rules.inputs import MetricValue, read_metric
 from rules.outcome import Decision, RuleOutcome
 
 
@@ -67,17 +67,17 @@ class ThresholdRule(RuleBase, Trigger):
         if now - counting_from < timedelta(seconds=self.for_s):
             return RuleOutcome(state)
 
-        decision = Decision.run(self, self.action, Reason.RULE_THRESHOLD, self._params(value), metric.inputs)
+        decision = Decision.run(self, self.action, Reason.RULE_THRESHOLD, self._params(metric), metric.inputs)
         fired = state.model_copy(update={"blocked_until": now + timedelta(seconds=self.action.on_for_s)})
         return RuleOutcome(fired, decisions=(decision,))
 
-    def _params(self, value: float) -> dict[str, str]:
-        limit = self.limit_in_force(value)
+    def _params(self, metric: MetricValue) -> dict[str, str]:
+        assert metric.value is not None  # only fired on a usable value
         return {
             "rule": self.label,
-            "metric": self.metric.label,
-            "value": params.number(value, unlike=limit),
+            **params.metric(metric),
+            "value": params.number(metric.value),
             "op": self.op,
-            "threshold": params.number(limit),
+            "threshold": params.number(self.limit_in_force(metric.value)),
             "for_min": params.number(self.for_s / 60),
         }

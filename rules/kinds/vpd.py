@@ -140,7 +140,7 @@ class VpdRule(RuleBase):
         assert self.misting is not None
         why = {
             "rule": self.label,
-            "vpd_kpa": params.number(vpd_kpa, unlike=self.high_kpa),
+            "vpd_kpa": params.number(vpd_kpa),
             "limit_kpa": params.number(self.high_kpa),
             "on_s": params.number(self.misting.on_s),
         }
@@ -149,7 +149,7 @@ class VpdRule(RuleBase):
     def _vent(self, venting: HumidityVenting, vpd_kpa: float, inputs: dict[str, float]) -> list[Decision]:
         why = {
             "rule": self.label,
-            "vpd_kpa": params.number(vpd_kpa, unlike=self.low_kpa),
+            "vpd_kpa": params.number(vpd_kpa),
             "limit_kpa": params.number(self.low_kpa),
             "position_pct": params.number(venting.position_pct),
         }

@@ -14,11 +14,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from contract.config_file import ConfigError, ConfigIssue, dotted, parse_model
+from contract.config_file import ConfigError, ConfigIssue, dotted, line_in, load_text, parse_model
 from contract.messages import RulesReport
 from contract.reasons import Lang, pick
 from contract.site import Greenhouse
-from rules.model import Rule, RuleSet, check_against_site, load_rules, rule_site_problems
+from rules.model import Rule, RuleSet, rule_misfits
 
 _WORDS: dict[str, tuple[str, str]] = {
     "rule": ("Luật", "Rule"),
@@ -147,6 +147,9 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+_FILE = "(file)"  # the field of a problem with the file as a whole
+
+
 class Problem(BaseModel):
     """One problem of a rule file, as data: for a page that shows it next to the field it is about."""
 
@@ -155,14 +158,14 @@ class Problem(BaseModel):
     rule_name: str | None
     line: int | None
     field: str  # dotted, inside the rule when there is one: ``action.on_for_s``
-    message: str
+    message: str  # in the language asked for
     hint_vi: str | None
     hint_en: str | None
 
 
-def problems_of(error: ConfigError, text: str) -> list[Problem]:
-    """The field problems of ``error`` in the rule file ``text``; a file that could not be read or parsed
-    gives one problem for the file."""
+def problems_of(error: ConfigError, text: str, lang: Lang) -> list[Problem]:
+    """The field problems of ``error`` in the rule file ``text``, sorted by line, worded in ``lang``; a file that
+    could not be read or parsed gives one problem for the file."""
     if not error.issues:
         return [
             Problem(
@@ -170,12 +173,12 @@ def problems_of(error: ConfigError, text: str) -> list[Problem]:
                 rule_id=None,
                 rule_name=None,
                 line=None,
-                field="(file)",
+                field=_FILE,
                 message=p,
                 hint_vi=None,
                 hint_en=None,
             )
-            for p in error.problems
+            for p in error.lines(lang)
         ]
     names = _rule_names(text)
     problems = []
@@ -195,7 +198,7 @@ def problems_of(error: ConfigError, text: str) -> list[Problem]:
                 rule_name=name.name or None if name else None,
                 line=issue.line,
                 field=field,
-                message=issue.message,
+                message=issue.text(lang),
                 hint_vi=hint(issue, "vi", kind),
                 hint_en=hint(issue, "en", kind),
             )
@@ -205,10 +208,16 @@ def problems_of(error: ConfigError, text: str) -> list[Problem]:
 
 def explain(error: ConfigError, text: str, lang: Lang) -> list[str]:
     """The error's problems in the rule file ``text`` as blocks of lines, one block per problem."""
-    if not error.issues:
-        return list(error.problems)
+    return _blocks(problems_of(error, text, lang), lang)
+
+
+def _blocks(problems: list[Problem], lang: Lang) -> list[str]:
+    """Problems as a terminal shows them: where (rule, line, field), what is wrong, and a hint."""
     lines: list[str] = []
-    for p in problems_of(error, text):
+    for p in problems:
+        if p.field == _FILE:  # the file itself: its line already says where
+            lines.append(p.message)
+            continue
         where = f"{pick(_WORDS['line'], lang)} {p.line}, " if p.line else ""
         if p.rule_index is None:
             who = pick(_WORDS["file"], lang)
@@ -230,27 +239,29 @@ class CheckAnswer(BaseModel):
     problems: list[Problem]
 
 
-def check_text(text: str, greenhouses: list[Greenhouse]) -> tuple[RuleSet | None, CheckAnswer]:
-    """A rule file given as text (from a page): the rule set if it is good and fits every greenhouse, and
-    every problem as data, a rule that does not fit a greenhouse at that rule."""
+def check_text(
+    text: str, greenhouses: list[Greenhouse], lang: Lang, path: Path = Path("rules.yaml")
+) -> tuple[RuleSet | None, CheckAnswer]:
+    """A rule file given as text (from a page; ``path`` names it): the rule set if it is good and fits every
+    greenhouse, and every problem as data in ``lang``, a rule that does not fit a greenhouse at that rule's line."""
     try:
-        ruleset = parse_model(text, Path("rules.yaml"), RuleSet)
+        ruleset = parse_model(text, path, RuleSet)
     except ConfigError as exc:
-        return None, CheckAnswer(ok=False, version=None, kinds={}, problems=problems_of(exc, text))
+        return None, CheckAnswer(ok=False, version=None, kinds={}, problems=problems_of(exc, text, lang))
     problems = [
         Problem(
             rule_index=i,
             rule_id=rule.id,
             rule_name=rule.name or None,
-            line=None,
+            line=line_in(text, ("rules", i)),
             field="(rule)",
-            message=f"{g.id}: {problem}",
+            message=f"{g.id}: {misfit.pick(lang)}",
             hint_vi=None,
             hint_en=None,
         )
-        for g in greenhouses
         for i, rule in enumerate(ruleset.rules)
-        for problem in rule_site_problems(rule, g)
+        for g in greenhouses
+        for misfit in rule_misfits(rule, g)
     ]
     answer = CheckAnswer(ok=not problems, version=ruleset.version, kinds=_kinds(ruleset), problems=problems)
     return (None if problems else ruleset), answer
@@ -263,20 +274,16 @@ def _kinds(ruleset: RuleSet) -> dict[str, int]:
     return counts
 
 
-def site_problems(ruleset: RuleSet, greenhouses: list[Greenhouse]) -> list[str]:
-    return [f"✗ {g.id}: {p}" for g in greenhouses for p in check_against_site(ruleset, g)]
-
-
 def check(path: Path, greenhouses: list[Greenhouse], lang: Lang) -> tuple[bool, list[str]]:
-    """Whether the rule file is good (and fits each of ``greenhouses``), and what to print."""
+    """Whether the rule file is good (and fits each of ``greenhouses``), and what to print: every problem at once,
+    sorted by line."""
     try:
-        ruleset = load_rules(path)
+        text = load_text(path)
     except ConfigError as exc:
-        text = path.read_text(encoding="utf-8") if exc.issues else ""
-        return False, [f"{path}: {_count(len(exc.problems), lang)}", *explain(exc, text, lang)]
-    problems = site_problems(ruleset, greenhouses)
-    if problems:
-        return False, [f"{path}: {_count(len(problems), lang)}", *problems]
+        return False, [f"{path}: {_count(1, lang)}", *exc.lines(lang)]
+    ruleset, answer = check_text(text, greenhouses, lang, path)
+    if ruleset is None:
+        return False, [f"{path}: {_count(len(answer.problems), lang)}", *_blocks(answer.problems, lang)]
     summary = ", ".join(f"{kind} {n}" for kind, n in _kinds(ruleset).items())
     fits = f"; {pick(_WORDS['fits'], lang)} {', '.join(g.id for g in greenhouses)}" if greenhouses else ""
     return True, [
@@ -298,7 +305,9 @@ def _running_sha256(report: RulesReport, file_text: str | None) -> str | None:
     return text_sha256(file_text) if report.active_source == "file" and file_text is not None else None
 
 
-def version_problem(ruleset: RuleSet, text: str, running: RulesReport, file_text: str | None) -> Problem | None:
+def version_problem(
+    ruleset: RuleSet, text: str, running: RulesReport, file_text: str | None, lang: Lang = "en"
+) -> Problem | None:
     """A changed rule set must carry a higher version than the set the greenhouse runs (``running``, its report;
     ``file_text``: its rules file as known here): otherwise two different sets would show as the same version on
     every page and log. The very same text again needs no new one."""
@@ -314,7 +323,13 @@ def version_problem(ruleset: RuleSet, text: str, running: RulesReport, file_text
         rule_name=None,
         line=text.count("\n", 0, found.start()) + 1 if found else None,
         field="version",
-        message=f"must be above {running_version}, the version the greenhouse runs, since the text has changed",
+        message=pick(
+            (
+                f"phải lớn hơn {running_version}, phiên bản nhà kính đang chạy, vì nội dung đã thay đổi",
+                f"must be above {running_version}, the version the greenhouse runs, since the text has changed",
+            ),
+            lang,
+        ),
         hint_vi=f"Tăng phiên bản lên {running_version + 1}: nhà kính đang chạy phiên bản {running_version}",
         hint_en=f"Raise the version to {running_version + 1}: the greenhouse runs version {running_version}",
     )

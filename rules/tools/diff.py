@@ -60,8 +60,8 @@ def behaviour(
     new: RuleSet,
     start: datetime,
     days: float,
-    temp_band: Band,
-    vpd_band: Band,
+    temp_band: Band | None,
+    vpd_band: Band | None,
     seed: int,
     progress: Callable[[float], None] | None = None,
 ) -> BehaviourDiff:

@@ -29,7 +29,7 @@ def test_unlock_lets_a_held_off_user_sign_in_again(tmp_path: Path, capsys: pytes
         with pytest.raises(RateLimited):
             accounts.sign_in("nong-dan", PASSWORD, GUESSER.address)
 
-        assert main(["users", "unlock", "nong-dan", "--data-dir", str(tmp_path)]) == 0
+        assert main(["users", "unlock", "nong-dan", "--data-dir", str(tmp_path), "--lang", "en"]) == 0
         assert capsys.readouterr().out == "unlocked nong-dan: 5 failed sign-ins no longer count\n"
         user, _session = accounts.sign_in("nong-dan", PASSWORD, GUESSER.address)
         assert user.name == "nong-dan"
@@ -42,5 +42,5 @@ def test_unlock_lets_a_held_off_user_sign_in_again(tmp_path: Path, capsys: pytes
 def test_unlock_names_an_unknown_user(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     Accounts(tmp_path, Clock().now).close()
     assert main(["users", "unlock", "ai-do", "--data-dir", str(tmp_path)]) == 2
-    # The last line: before it, the log may say that the file was new.
-    assert capsys.readouterr().err.splitlines()[-1] == "greenhouse users: No user 'ai-do'"
+    # The last line: before it, which accounts file it opened (and the log may say that the file was new).
+    assert capsys.readouterr().err.splitlines()[-1] == "greenhouse users: Không có người dùng 'ai-do'"

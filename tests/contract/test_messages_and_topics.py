@@ -80,5 +80,6 @@ def test_every_reason_has_both_languages_and_fills_its_parameters() -> None:
     for reason in Reason:
         vi, en = render(reason, {}, "vi"), render(reason, {}, "en")
         assert vi and en
-    text = render(Reason.INTERLOCK_SENSOR, {"sensor_name": "Mực nước bể", "value": "8.0", "condition": "≥ 15"}, "vi")
-    assert text == "Mực nước bể là 8.0, cần ≥ 15 — không thể bật"
+    params = {"sensor": "tank-level", "kind": "tank_level_pct", "value": "8.0", "op": "<", "limit": "15"}
+    said = render(Reason.INTERLOCK_SENSOR, params, "vi")
+    assert said == "tank-level đang 8 %, dưới ngưỡng an toàn 15 % — không chạy được"

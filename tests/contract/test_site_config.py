@@ -135,10 +135,10 @@ def test_a_text_that_aliases_expand_to_billions_or_nests_too_deep_is_refused_bef
 
 def test_cli_site_check_exits_2_with_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _bad_site(tmp_path, "max_on_s: 2400", "max_on_sec: 2400")
-    assert main(["site", "check", str(path)]) == 2
+    assert main(["site", "check", str(path), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "configuration error in" in err and "max_on_sec: unknown field" in err
-    assert main(["site", "check", str(EXAMPLE_SITE)]) == 0
+    assert main(["site", "check", str(EXAMPLE_SITE), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "3 greenhouses" in out
     # Each bus with its devices, as a technician wires them.
@@ -181,7 +181,7 @@ def test_a_rules_file_outside_the_site_folder_is_refused_alike_whether_or_not_it
     with pytest.raises(ConfigError) as caught:
         load_site(site_path)
     line = 1 + EXAMPLE_SITE.read_text(encoding="utf-8").splitlines().index("    rules_file: rules/leafy.yaml")
-    assert caught.value.problems == [f"{site_path}:{line}: greenhouses[2].rules_file: {OUTSIDE_FOLDER}"]
+    assert caught.value.problems == [f"{site_path}:{line}: greenhouses[2].rules_file: {OUTSIDE_FOLDER.en}"]
 
 
 def test_a_rules_file_in_a_subfolder_of_the_site_folder_loads(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The demo's live view: each event as a line in the farmer's language, actions and reasons alike."""
+"""The demo's live view: each event as a line in the farmer's language, actions and reasons alike, the greenhouse
+by its name."""
 
 from __future__ import annotations
 
@@ -38,10 +39,10 @@ def _event(action: str, kind: EventKind = EventKind.SAFETY, **changes: object) -
 def test_a_refusal_reads_in_vietnamese_and_in_english() -> None:
     vi, en = Board(SITE, "vi"), Board(SITE, "en")
     assert _line(vi, _event("refused")) == [
-        "[06:36] rau-la-1 · an toàn · Van khu A bị từ chối — Đã bật 4 lần trong giờ qua (tối đa 4)"
+        "[06:36] Nhà màng rau ăn lá 1 · an toàn · Van khu A bị từ chối — Đã bật 4 lần trong giờ qua (tối đa 4)"
     ]
     assert _line(en, _event("refused")) == [
-        "[06:36] rau-la-1 · safety · Van khu A refused — Started 4 times in the last hour (max 4)"
+        "[06:36] Nhà màng rau ăn lá 1 · safety · Van khu A refused — Started 4 times in the last hour (max 4)"
     ]
 
 

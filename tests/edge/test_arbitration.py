@@ -32,10 +32,19 @@ def _ask(rule: str, actuator: str, priority: int, position_pct: float | None = N
     )
 
 
-def _poll(controller: Controller, now: datetime, *decisions: Decision) -> list[Event]:
-    controller.tick(NO_READINGS, now)
-    controller.decide(list(decisions), NO_READINGS, now)
+def _poll(
+    controller: Controller, now: datetime, *decisions: Decision, latest: dict[str, Reading] = NO_READINGS
+) -> list[Event]:
+    controller.tick(latest, now)
+    controller.decide(list(decisions), latest, now)
     return [e for e in controller.take_events() if e.kind is not EventKind.ACTUATION]
+
+
+def _cool_air(now: datetime) -> dict[str, Reading]:
+    """A fresh, good 15 °C: the example heater runs only on a trusted air temperature below its 30 °C interlock."""
+    return {
+        "air-temp": Reading(sensor="air-temp", kind=SensorKind.AIR_TEMP_C, value=15.0, ts=now, quality=Quality.GOOD)
+    }
 
 
 def _said(events: list[Event]) -> list[tuple[str | None, str | None, str | None]]:
@@ -125,16 +134,17 @@ def test_safety_refuses_rules_and_overrides_alike_and_a_refusal_is_reported_once
     controller = _controller()
     # The heater ran and stopped: its 300 s minimum off-time holds whoever asks.
     heat = _ask("climate", "heater", 60, hold_s=60)
-    _poll(controller, T0, heat)
-    assert _poll(controller, T0 + timedelta(seconds=60)) == []  # hold over, nobody asks: off
-    assert controller.output("heater") == (False, None)
+    _poll(controller, T0, heat, latest=_cool_air(T0))
+    assert _poll(controller, T0 + timedelta(seconds=60), latest=_cool_air(T0 + timedelta(seconds=60))) == []
+    assert controller.output("heater") == (False, None)  # hold over, nobody asks: off
 
-    refused = _poll(controller, T0 + timedelta(seconds=70), heat)
+    refused = _poll(controller, T0 + timedelta(seconds=70), heat, latest=_cool_air(T0 + timedelta(seconds=70)))
     assert [(e.kind, e.action, e.reason) for e in refused] == [
         (EventKind.DECISION, "on", Reason.RULE_THRESHOLD),
         (EventKind.SAFETY, "refused", Reason.MIN_OFF_TIME),
     ]
-    assert _poll(controller, T0 + timedelta(seconds=80), heat)[1:] == [], "the same refusal is not repeated"
+    at_80 = T0 + timedelta(seconds=80)
+    assert _poll(controller, at_80, heat, latest=_cool_air(at_80))[1:] == [], "the same refusal is not repeated"
     cmd = Command(
         id="c-2",
         actuator="heater",
@@ -143,10 +153,11 @@ def test_safety_refuses_rules_and_overrides_alike_and_a_refusal_is_reported_once
         issued_at=T0 + timedelta(seconds=90),
         expires_at=T0 + timedelta(minutes=5),
     )
-    assert controller.command(cmd, NO_READINGS, T0 + timedelta(seconds=90)).outcome is AckOutcome.REFUSED
+    at_90 = T0 + timedelta(seconds=90)
+    assert controller.command(cmd, _cool_air(at_90), at_90).reason is Reason.MIN_OFF_TIME
     assert controller.output("heater") == (False, None)
     # Rested: the rule's next ask starts it.
-    _poll(controller, T0 + timedelta(seconds=360), heat)
+    _poll(controller, T0 + timedelta(seconds=360), heat, latest=_cool_air(T0 + timedelta(seconds=360)))
     assert controller.output("heater") == (True, None)
 
 

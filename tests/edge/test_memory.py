@@ -59,7 +59,7 @@ def test_a_run_resumes_after_a_restart_and_ends_when_it_was_due() -> None:
     assert after.running() == {"valve-a", "pump"}
     after.tick(_tank_full(T0 + timedelta(seconds=600)), T0 + timedelta(seconds=600))
     assert after.running() == set()
-    assert after.runs["valve-a"].reason is Reason.OVERRIDE_ENDED
+    assert after.runs["valve-a"].reason is Reason.RUN_FINISHED  # a manual watering that did its time
 
 
 def test_a_run_that_ended_during_the_restart_is_not_resumed() -> None:

@@ -40,11 +40,12 @@ def _full(at_s: float = 0) -> dict[str, Reading]:
 
 
 def _pump_guard(started_at: datetime | None = None) -> ActuatorGuard:
-    return ActuatorGuard(PUMP, SENSORS, actuators=ACTUATORS, started_at=started_at)
+    return ActuatorGuard(PUMP, SENSORS, started_at=started_at)
 
 
 def _texts(verdict: SafetyVerdict) -> tuple[str, str]:
-    return render(verdict.reason, verdict.reason_params, "vi"), render(verdict.reason, verdict.reason_params, "en")
+    reason, params = verdict.reason, verdict.reason_params
+    return render(reason, params, "vi", GH), render(reason, params, "en", GH)
 
 
 def _start_pump(guard: ActuatorGuard, at_s: float, latest: Mapping[str, Reading] | None = None) -> SafetyVerdict:
@@ -59,16 +60,16 @@ def test_a_start_within_every_limit_is_accepted_as_asked() -> None:
 def test_a_run_longer_than_max_on_is_clipped() -> None:
     verdict = _pump_guard().check_start(T0, 3600, _full(), VALVE_OPEN)
     assert (verdict.allowed, verdict.duration_s, verdict.reason) == (True, 2400, Reason.CLIPPED_MAX_ON)
-    assert verdict.reason_params == {"max_on_min": "40"}
+    assert verdict.reason_params == {"duration_s": "2400.0"}
     vi, en = _texts(verdict)
-    assert "40 phút" in vi and "40 min" in en
+    assert "chỉ chạy 40 phút" in vi and "runs only 40 min" in en
 
 
 def test_extending_a_run_is_clipped_to_what_is_left_of_max_on_and_refused_once_it_is_used_up() -> None:
     guard = _pump_guard()
     guard.record_on(T0)
     extended = guard.check_start(_at(1800), 1800, _full(1800), VALVE_OPEN)
-    assert (extended.allowed, extended.duration_s, extended.reason_params) == (True, 600, {"max_on_min": "10"})
+    assert (extended.allowed, extended.duration_s, extended.reason_params) == (True, 600, {"duration_s": "600.0"})
     used_up = guard.check_start(_at(2400), 60, _full(2400), VALVE_OPEN)
     assert (used_up.allowed, used_up.reason, used_up.reason_params) == (
         False,
@@ -143,10 +144,16 @@ def test_check_start_changes_nothing() -> None:
 def test_the_pump_is_refused_when_the_tank_is_below_its_minimum() -> None:
     verdict = _start_pump(_pump_guard(), 0, _tank(8.0))
     assert (verdict.allowed, verdict.reason) == (False, Reason.INTERLOCK_SENSOR)
-    assert verdict.reason_params == {"sensor_name": "Mực nước bể", "value": "8.0", "condition": "≥ 15"}
+    assert verdict.reason_params == {
+        "sensor": "tank-level",
+        "kind": "tank_level_pct",
+        "value": "8.0",
+        "op": "<",
+        "limit": "15.0",
+    }
     vi, en = _texts(verdict)
-    assert vi == "Mực nước bể là 8.0, cần ≥ 15 — không thể bật"
-    assert "is 8.0, needs ≥ 15" in en
+    assert vi == "Mực nước bể đang 8 %, dưới ngưỡng an toàn 15 % — không chạy được"
+    assert en == "Mực nước bể is 8 %, below its safe limit of 15 % — cannot run"
 
 
 def test_a_tank_exactly_at_its_minimum_is_enough() -> None:
@@ -168,7 +175,7 @@ def test_the_pump_is_refused_without_a_usable_tank_reading(latest: dict[str, Rea
     assert (verdict.allowed, verdict.reason, verdict.reason_params) == (
         False,
         Reason.INTERLOCK_SENSOR_UNKNOWN,
-        {"sensor_name": "Mực nước bể"},
+        {"sensor": "tank-level"},
     )
     vi, en = _texts(verdict)
     assert "Mực nước bể" in vi and "Mực nước bể" in en
@@ -183,7 +190,7 @@ def test_an_upper_bound_interlock_names_its_condition() -> None:
     )
     hot = {"air-temp": Reading(sensor="air-temp", kind=SensorKind.AIR_TEMP_C, value=36.44, ts=T0, quality=Quality.GOOD)}
     verdict = ActuatorGuard(heater, SENSORS).check_start(T0, 600, hot, set())
-    assert verdict.reason_params == {"sensor_name": "Nhiệt độ", "value": "36.4", "condition": "≤ 35"}
+    assert _texts(verdict)[1] == "Nhiệt độ is 36.4 °C, above its safe limit of 35.0 °C — cannot run"
 
 
 def test_the_pump_is_refused_without_an_open_valve() -> None:
@@ -191,15 +198,15 @@ def test_the_pump_is_refused_without_an_open_valve() -> None:
     assert (verdict.allowed, verdict.reason, verdict.reason_params) == (
         False,
         Reason.INTERLOCK_ACTUATOR,
-        {"actuators": "Van khu A / Van khu B"},
+        {"actuators": "valve-a,valve-b"},
     )
-    assert _texts(verdict)[0] == "Cần mở Van khu A / Van khu B trước"
+    assert _texts(verdict) == ("Cần mở Van khu A hoặc Van khu B trước", "Needs Van khu A or Van khu B running first")
     assert _pump_guard().check_start(T0, 600, _full(), {"valve-b"}).allowed
 
 
-def test_without_the_actuator_map_the_interlock_names_ids() -> None:
+def test_without_a_site_the_interlock_names_ids() -> None:
     verdict = ActuatorGuard(PUMP, SENSORS).check_start(T0, 600, _full(), set())
-    assert verdict.reason_params == {"actuators": "valve-a / valve-b"}
+    assert render(verdict.reason, verdict.reason_params, "en") == "Needs valve-a or valve-b running first"
 
 
 def test_an_interlock_on_an_unconfigured_sensor_fails_at_construction() -> None:
@@ -258,10 +265,8 @@ def test_positional_actuators_get_interlocks_but_no_timing_limits() -> None:
     wind_shy = vent.model_copy(update={"safety": Safety(sensor_interlocks=[SensorInterlock(sensor="wind", max=10)])})
     gale = {"wind": Reading(sensor="wind", kind=SensorKind.WIND_M_S, value=14.0, ts=T0, quality=Quality.GOOD)}
     verdict = ActuatorGuard(wind_shy, SENSORS).check_start(T0, 600, gale, set())
-    assert (verdict.allowed, verdict.reason_params) == (
-        False,
-        {"sensor_name": "Gió", "value": "14.0", "condition": "≤ 10"},
-    )
+    assert not verdict.allowed
+    assert _texts(verdict)[0] == "Gió đang 14,0 m/s, trên ngưỡng an toàn 10,0 m/s — không chạy được"
 
 
 def test_fail_safe_commands() -> None:

@@ -90,8 +90,8 @@ def test_the_audit_names_the_rule_and_the_soil_readings_behind_a_valve_opening(
             assert (why["kind"], why["rule"], why["reason"]) == ("decision", "dry-soil-khu-b", "rule_threshold")
             soil = why["inputs"]["mean(soil-b1, soil-b2)"]
             assert soil < 28 and set(why["inputs"]) == {"soil-b1", "soil-b2", "mean(soil-b1, soil-b2)"}
-            assert why["text_vi"].startswith("Đất khô khu B: mean(soil-b1, soil-b2) = ")
-            assert why["text_en"].endswith("< 28 for 1 min")
+            assert why["text_vi"].startswith("Đất khô khu B: độ ẩm đất trung bình Khu B ")
+            assert why["text_en"].endswith(", below 28 % for 1 min") and "soil-b1" not in why["text_en"]
             # The pump went on with the valve, for the same rule.
             assert any(e["actuator"] == "pump" and e["action"] == "on" for e in answer["entries"])
 
@@ -102,7 +102,7 @@ def test_the_audit_names_the_rule_and_the_soil_readings_behind_a_valve_opening(
             assert main([*ask, "--zone", "khu-b", "--at", at_local]) == 0
             printed = capsys.readouterr().out.splitlines()
             assert printed[1].startswith(f"Thay đổi: {opened_at.astimezone(TZ):%Y-%m-%d %H:%M:%S} actuation  valve-b")
-            assert printed[2].startswith("Vì: ") and "Đất khô khu B: mean(soil-b1, soil-b2) = " in printed[2]
+            assert printed[2].startswith("Vì: ") and "Đất khô khu B: độ ẩm đất trung bình Khu B " in printed[2]
             assert printed[3].startswith("Số liệu: ") and "soil-b1 = " in printed[3] and "soil-b2 = " in printed[3]
             monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
             assert main([*ask, "--actuator", "valve-z", "--at", at_local]) == 2

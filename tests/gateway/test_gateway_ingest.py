@@ -163,9 +163,10 @@ def test_api_reports_rejects_and_serves_history(tmp_path: Path, mosquitto: Mosqu
                 f"/api/v1/greenhouses/{GH}/history.csv",
                 params={"sensor": "soil-a1", "start": (s.clock.now() - timedelta(hours=1)).isoformat()},
             )
-            lines = csv_text.text.strip().splitlines()
-            assert lines[0] == "time_utc,greenhouse,zone,sensor,kind,unit,value,quality"
-            assert len(lines) >= 16 and all(",khu-a,soil-a1,soil_vwc_pct,%," in line for line in lines[1:])
+            lines = csv_text.content.decode("utf-8-sig").strip().splitlines()
+            assert lines[0] == "time,greenhouse,zone,zone_name,sensor,sensor_name,kind,unit,value,quality"
+            soil = ",khu-a,Khu A,soil-a1,Ẩm đất A1,soil_vwc_pct,%,"
+            assert len(lines) >= 16 and all(soil in line for line in lines[1:])
             assert api.get("/api/v1/greenhouses/nha-khac/history").status_code == 404
             bad = api.get(
                 f"/api/v1/greenhouses/{GH}/history",

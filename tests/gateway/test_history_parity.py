@@ -91,8 +91,8 @@ def test_history_is_the_same_from_both_stores(stores: tuple[InfluxV1Store, Sqlit
 def test_csv_export_is_the_same_from_both_stores(stores: tuple[InfluxV1Store, SqliteStore]) -> None:
     influx, sqlite = stores
     req = HistoryRequest(sensor=["soil-a1", "air-temp"], start=T0, end=T0 + timedelta(hours=3))
-    a = "".join(csv_rows(influx, GH, req, NOW, 100_000))
-    b = "".join(csv_rows(sqlite, GH, req, NOW, 100_000))
+    a = "".join(csv_rows(influx, GH, req, NOW, 100_000, tz=SITE.cooperative.tz))
+    b = "".join(csv_rows(sqlite, GH, req, NOW, 100_000, tz=SITE.cooperative.tz))
     assert a == b
     lines = a.splitlines()
     assert len(lines) == 1 + 2 * 179  # polls 1..179; poll 180 lands just after the window ends

@@ -100,8 +100,9 @@ def test_pump_refused_when_the_tank_is_low(tmp_path: Path, mosquitto: Mosquitto)
             )
             pump = p.command(GH, "pump", s.clock.now(), duration_s=600)
             assert pump.outcome is AckOutcome.REFUSED and pump.reason is Reason.INTERLOCK_SENSOR
-            assert render(pump.reason, pump.reason_params, "vi").startswith("Mực nước bể là 8")
-            assert "cannot start" in render(pump.reason, pump.reason_params, "en")
+            gh = site.greenhouse(GH)
+            assert render(pump.reason, pump.reason_params, "vi", gh).startswith("Mực nước bể đang 8 %, dưới")
+            assert "cannot run" in render(pump.reason, pump.reason_params, "en", gh)
             # Watering the zone needs the pump too, so the farmer is told why it cannot happen.
             valve = p.command(GH, "valve-a", s.clock.now(), duration_s=600)
             assert valve.outcome is AckOutcome.REFUSED and valve.reason is Reason.INTERLOCK_SENSOR

@@ -24,7 +24,7 @@ def _demo_admin_password(out: Path) -> str:
     """The password the demo printed next to the API URL, for the admin it made."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        found = re.search(r"sign in \(POST /api/v1/login\) as demo-admin, password (\S+) ", out.read_text())
+        found = re.search(r"đăng nhập với tên demo-admin, mật khẩu (\S+) ", out.read_text())
         if found:
             return found.group(1)
         time.sleep(0.2)
@@ -88,13 +88,13 @@ def test_demo_runs_the_closed_loop_and_stops_fail_safe(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     out = result.stdout
     # A decision line names the greenhouse, the valve and why, in Vietnamese by default.
-    decisions = re.findall(r"\[\d\d:\d\d\] (\S+) · quyết định · (Van khu [AB]) BẬT — (.+)", out)
+    decisions = re.findall(r"\[\d\d:\d\d\] (Nhà màng [^·]+) · quyết định · (Van khu [AB]) BẬT — (.+)", out)
     assert decisions, out[-3000:]
     assert any("theo lịch 06:00" in why or "trong 5 phút" in why for _, _, why in decisions)
     assert re.search(r"(\S+) · thiết bị · Bơm BẬT", out)
-    assert "every actuator left in its fail-safe state" in out
+    assert "mọi thiết bị ở trạng thái an toàn" in out
     # Each edge agent really stopped in the fail-safe state, and said so.
-    for gh in ("ca-chua-1", "ca-chua-2", "rau-la-1"):
-        assert gh in out
+    for house in ("Nhà màng cà chua 1", "Nhà màng cà chua 2", "Nhà màng rau ăn lá 1"):
+        assert f"Bộ điều khiển {house}: đã dừng" in out
     logs = {p.name for p in tmp_path.glob("*.log")}
     assert {"sim.log", "edge-ca-chua-1.log"} <= logs

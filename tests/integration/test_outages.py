@@ -88,7 +88,7 @@ def test_sigkilled_agent_keeps_its_outbox_and_its_irrigation_ends_on_time(tmp_pa
             assert on == {"valve-a", "pump"}, "the zone pump follows its valve; the rest restart fail-safe"
 
             def ends() -> list[Event]:
-                return [e for e in p.events if e.actuator == "valve-a" and e.reason is Reason.OVERRIDE_ENDED]
+                return [e for e in p.events if e.actuator == "valve-a" and e.reason is Reason.RUN_FINISHED]
 
             p.wait(lambda: ends() != [], 30, "the run ends")
             [ended] = ends()

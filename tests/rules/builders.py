@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from contract.kinds import Quality, SensorKind
 from contract.messages import Reading
 from contract.reasons import Reason, render
+from contract.wording import MODIFIERS
 from rules.engine import Alert, Decision, EngineState, Evaluation, Place, Suppression, evaluate
 from rules.model import RuleSet
 
@@ -100,4 +101,4 @@ def template_fields(reason: Reason) -> set[str]:
 
 
 def assert_exact_params(outcome: Decision | Suppression | Alert) -> None:
-    assert set(outcome.reason_params) == template_fields(outcome.reason)
+    assert set(outcome.reason_params) - MODIFIERS == template_fields(outcome.reason)

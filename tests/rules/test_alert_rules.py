@@ -65,10 +65,11 @@ def test_raised_after_its_delay_repeated_while_it_lasts_and_cleared_past_the_hys
     ]
     raised, repeated, cleared = (a for e in evaluations for a in e.alerts)
     assert (raised.raised, raised.severity) == (True, Severity.CRITICAL)
-    assert render(raised.reason, raised.reason_params) == "Quá nóng: air-temp = 36 > 35 từ 12:00"
-    assert render(repeated.reason, repeated.reason_params, "en") == "Quá nóng: still on, air-temp = 36 > 35 since 12:00"
+    assert render(raised.reason, raised.reason_params) == "air-temp 36,0 °C — trên 35,0 °C, từ 12:00"
+    said = render(repeated.reason, repeated.reason_params, "en")
+    assert said == "Still so: air-temp 36.0 °C — above 35.0 °C, since 12:00"
     assert (cleared.raised, cleared.severity) == (False, Severity.INFO)
-    assert render(cleared.reason, cleared.reason_params, "en") == "Quá nóng: over (air-temp = 32)"
+    assert render(cleared.reason, cleared.reason_params, "en") == "Over: air-temp back to 32.0 °C"
     assert raised.inputs == {"air-temp": 36.0}
     for alert in (raised, repeated, cleared):
         assert_exact_params(alert)
@@ -107,7 +108,7 @@ def test_a_clear_condition_of_its_own_keeps_the_alert_until_it_holds() -> None:
     ]
     assert evaluations[0].alerts[0].severity is Severity.WARNING  # the default
     assert render(evaluations[0].alerts[0].reason, evaluations[0].alerts[0].reason_params, "en") == (
-        "Bể nước sắp cạn: tank-level = 15 < 20 since 12:00"
+        "tank-level 15 % — below 20 %, since 12:00"
     )
 
 

@@ -62,7 +62,7 @@ def test_the_good_file_loads(tmp_path: Path) -> None:
     ("old", "new", "line", "field", "why"),
     [
         ("    below: 28\n", "    belo: 28\n", 6, "rules[0].belo", "unknown field"),
-        ('"0 6,16 * * *"', '"0 25 * * *"', 11, "rules[1].cron", "not a crontab line"),
+        ('"0 6,16 * * *"', '"0 25 * * *"', 11, "rules[1].cron", "the hour must be from 0 to 23: '25'"),
         ('"0 6,16 * * *"', '"0 6 * *"', 11, "rules[1].cron", "not a crontab line"),
         ('"0 6,16 * * *"', '"0 6 * * 1-5"', 11, "rules[1].cron", "name the weekdays"),
         ('"0 6,16 * * *"', '"0 6 1 * mon"', 11, "rules[1].cron", "not both"),

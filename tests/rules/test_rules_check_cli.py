@@ -76,7 +76,13 @@ def test_rules_that_do_not_fit_the_greenhouse_are_named(tmp_path: Path, capsys: 
     )
     code = main(["rules", "check", str(path), "--site", str(EXAMPLE_SITE), "--greenhouse", "rau-la-1"])
     assert code == 1
-    assert "✗ rau-la-1: rule 'water': actuator 'valve-z' is not in greenhouse 'rau-la-1'" in capsys.readouterr().err
+    assert "✗ Luật 'water' — dòng 3, mục (rule):\n    rau-la-1: nhà 'rau-la-1' không có thiết bị 'valve-z'" in (
+        capsys.readouterr().err
+    )
+    args = ["rules", "check", str(path), "--site", str(EXAMPLE_SITE), "--greenhouse", "rau-la-1", "--lang", "en"]
+    assert main(args) == 1
+    english = "✗ Rule 'water' — line 3, field (rule):\n    rau-la-1: actuator 'valve-z' is not in greenhouse 'rau-la-1'"
+    assert english in capsys.readouterr().err
 
 
 def test_an_unknown_greenhouse_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,6 +95,8 @@ def test_a_file_that_is_not_yaml_says_where(tmp_path: Path, capsys: pytest.Captu
     path = tmp_path / "rules.yaml"
     path.write_text("version: 1\nrules: [\n", encoding="utf-8")
     assert main(["rules", "check", str(path)]) == 1
+    assert f"{path}:3: không phải YAML hợp lệ" in capsys.readouterr().err
+    assert main(["rules", "check", str(path), "--lang", "en"]) == 1
     assert f"{path}:3: not valid YAML" in capsys.readouterr().err
 
 

@@ -74,4 +74,4 @@ def test_a_new_file_that_does_not_fit_is_refused_before_anything_runs(
     old = _load(tmp_path, "old.yaml", OLD)
     new = _load(tmp_path, "new.yaml", NEW.replace("actuator: mister", "actuator: phun-suong"))
     assert main(["rules", "diff", str(old), str(new), "--greenhouse", "ca-chua-1", "--days", "1"]) == 1
-    assert "actuator 'phun-suong' is not in greenhouse 'ca-chua-1'" in capsys.readouterr().err
+    assert "nhà 'ca-chua-1' không có thiết bị 'phun-suong'" in capsys.readouterr().err

@@ -118,7 +118,9 @@ def test_wet_soil_skips_the_watering_with_a_reason() -> None:
     assert skipped.reason_params == {
         "rule": "morning-water-khu-a",
         "at": "06:00",
-        "metric": "mean(soil-a1, soil-a2)",
+        "metric": "soil-a1,soil-a2",
+        "aggregate": "mean",
+        "kind": "soil_vwc_pct",
         "value": "39.5",
         "op": ">",
         "threshold": "38",
@@ -238,14 +240,14 @@ def test_a_sun_time_missed_within_grace_is_caught_up_after_a_restart_and_one_mis
 @pytest.mark.parametrize(
     ("weather_now", "metric", "value", "op", "threshold"),
     [
-        ({"soil_vwc_pct": 41.0}, "mean(soil-a1, soil-a2)", "41", ">", "38"),
-        ({"rain_mm_h": 0.4}, "rain", "0.4", ">", "0"),
-        ({"air_temp_c": 2.5}, "air-temp", "2.5", "<", "4"),
+        ({"soil_vwc_pct": 41.0}, {"metric": "soil-a1,soil-a2", "aggregate": "mean"}, "41", ">", "38"),
+        ({"rain_mm_h": 0.4}, {"metric": "rain"}, "0.4", ">", "0"),
+        ({"air_temp_c": 2.5}, {"metric": "air-temp"}, "2.5", "<", "4"),
     ],
     ids=["soil-wet", "raining", "frost"],
 )
 def test_wet_soil_rain_and_frost_each_skip_a_sun_timed_watering(
-    weather_now: dict[str, float], metric: str, value: str, op: str, threshold: str
+    weather_now: dict[str, float], metric: dict[str, str], value: str, op: str, threshold: str
 ) -> None:
     replay = _timed(sun={"event": "sunrise", "offset_min": 30}, skip_if=[SOIL_WET, RAINING, FROST])
     replay.step(local(1, 15, 7), weather(local(1, 15, 7)))
@@ -257,7 +259,8 @@ def test_wet_soil_rain_and_frost_each_skip_a_sun_timed_watering(
     assert skipped.reason_params == {
         "rule": "morning-water-khu-a",
         "at": "07:12",
-        "metric": metric,
+        **metric,
+        "kind": next(iter(weather_now)),
         "value": value,
         "op": op,
         "threshold": threshold,

@@ -9,7 +9,7 @@ import pytest
 
 from contract.kinds import Quality, SensorKind
 from contract.messages import Reading, Severity
-from contract.reasons import Reason
+from contract.reasons import Reason, render
 from tests.rules.builders import DRY_SOIL_A, Replay, assert_exact_params, at, every, reading, ruleset, soil_a
 
 
@@ -29,13 +29,19 @@ def test_acts_once_the_soil_has_been_dry_for_for_s_with_the_reason_and_inputs() 
     assert decision.reason is Reason.RULE_THRESHOLD
     assert decision.reason_params == {
         "rule": "Đất khô khu A",
-        "metric": "mean(soil-a1, soil-a2)",
+        "metric": "soil-a1,soil-a2",
+        "aggregate": "mean",
+        "kind": "soil_vwc_pct",
         "value": "26.4",
         "op": "<",
         "threshold": "28",
         "for_min": "5",
     }
     assert_exact_params(decision)
+    # Without a site the sensors go by their ids; the number is in the reader's locale, as the tile shows it.
+    assert render(decision.reason, decision.reason_params) == (
+        "Đất khô khu A: độ ẩm đất trung bình soil-a1 và soil-a2 26 %, dưới 28 % đã 5 phút"
+    )
     assert decision.inputs == pytest.approx({"soil-a1": 26.0, "soil-a2": 26.8, "mean(soil-a1, soil-a2)": 26.4})
     assert result.suppressions == []
 
@@ -72,13 +78,14 @@ def test_inside_the_band_the_reason_names_the_release_limit_so_it_reads_true() -
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(27.96, ("27.96", "28")), (29.96, ("29.96", "30")), (-0.01, ("0", "28")), (27.0, ("27", "28"))],
+    [(27.96, ("27.96 %", "28 %")), (29.96, ("29.96 %", "30 %")), (-0.01, ("0 %", "28 %")), (27.0, ("27 %", "28 %"))],
 )
 def test_a_value_is_never_shown_equal_to_the_limit_it_passed(value: float, shown: tuple[str, str]) -> None:
     replay = _dry_soil()
     replay.step(at(0), soil_a(27.0, 27.0, at(0)))
     [decision] = replay.step(at(300), soil_a(value, value, at(300))).decisions
-    assert (decision.reason_params["value"], decision.reason_params["threshold"]) == shown
+    said = render(decision.reason, decision.reason_params, "en")
+    assert f" {shown[0]}, below {shown[1]} " in said, said
 
 
 def test_pulses_while_dry_with_for_s_counted_from_the_end_of_each_pulse() -> None:
@@ -143,15 +150,15 @@ def test_a_single_unusable_sensor_is_left_out_of_the_aggregate() -> None:
 @pytest.mark.parametrize(
     ("latest_at", "why"),
     [
-        (lambda now: soil_a(20.0, 20.0, now - timedelta(seconds=301)), "soil-a1: too_old, soil-a2: too_old"),
-        (lambda now: soil_a(20.0, 20.0, now, Quality.SPIKE), "soil-a1: spike, soil-a2: spike"),
-        (lambda now: soil_a(20.0, 20.0, now, Quality.OUT_OF_RANGE), "soil-a1: out_of_range, soil-a2: out_of_range"),
-        (lambda now: soil_a(20.0, 20.0, now, Quality.FLATLINE), "soil-a1: flatline, soil-a2: flatline"),
+        (lambda now: soil_a(20.0, 20.0, now - timedelta(seconds=301)), "soil-a1:too_old,soil-a2:too_old"),
+        (lambda now: soil_a(20.0, 20.0, now, Quality.SPIKE), "soil-a1:spike,soil-a2:spike"),
+        (lambda now: soil_a(20.0, 20.0, now, Quality.OUT_OF_RANGE), "soil-a1:out_of_range,soil-a2:out_of_range"),
+        (lambda now: soil_a(20.0, 20.0, now, Quality.FLATLINE), "soil-a1:flatline,soil-a2:flatline"),
         (
             lambda now: {"soil-a1": reading("soil-a1", None, now, Quality.STALE)},
-            "soil-a1: stale, soil-a2: no_reading",
+            "soil-a1:stale,soil-a2:no_reading",
         ),
-        (lambda now: {}, "soil-a1: no_reading, soil-a2: no_reading"),
+        (lambda now: {}, "soil-a1:no_reading,soil-a2:no_reading"),
     ],
     ids=["too-old", "spike", "out-of-range", "flatline", "stale-and-absent", "absent"],
 )
@@ -165,7 +172,7 @@ def test_unusable_inputs_never_act_and_are_reported_once(
     [alert] = [a for r in results for a in r.alerts]
     assert (alert.rule, alert.raised, alert.severity) == ("dry-soil-khu-a", True, Severity.WARNING)
     assert alert.reason is Reason.RULE_INPUT_UNUSABLE
-    assert alert.reason_params == {"rule": "Đất khô khu A", "metric": "mean(soil-a1, soil-a2)", "why": why}
+    assert alert.reason_params == {"rule": "Đất khô khu A", "unusable": why}
     assert_exact_params(alert)
     assert results[0].alerts == [alert]
 

@@ -51,11 +51,17 @@ def test_the_vpd_is_fao_56_es_minus_ea_and_dry_air_is_misted_in_pulses() -> None
         None,
         Reason.RULE_VPD_MISTING,
     )
-    assert pulse.reason_params == {"rule": "vpd", "vpd_kpa": "1.3", "limit_kpa": "1.2", "on_s": "20"}
+    assert pulse.reason_params["vpd_kpa"] == "1.267111"
+    assert {k: v for k, v in pulse.reason_params.items() if k != "vpd_kpa"} == {
+        "rule": "vpd",
+        "limit_kpa": "1.2",
+        "on_s": "20",
+    }
     assert pulse.inputs["vpd_kpa"] == pytest.approx(1.267, abs=0.001)
     assert_exact_params(pulse)
     assert (
-        render(pulse.reason, pulse.reason_params, "en") == "vpd: dry air, VPD 1.3 kPa above 1.2 kPa: misting for 20 s"
+        render(pulse.reason, pulse.reason_params, "en")
+        == "vpd: air too dry (VPD, the air's drying power, 1.27 kPa, above 1.20 kPa): misting for 20 s"
     )
 
 
@@ -96,7 +102,8 @@ def test_humid_air_holds_the_vents_open_until_the_vpd_is_back_past_the_hysteresi
     assert [_asked(e) for e in evaluations] == [{}, {"roof-vent": 20}, {"roof-vent": 20}, {}]
     vent = evaluations[1].decisions[0]
     assert (vent.duration_s, vent.reason) == (120, Reason.RULE_VPD_VENTING)
-    assert vent.reason_params == {"rule": "vpd", "vpd_kpa": "0.2", "limit_kpa": "0.4", "position_pct": "20"}
+    assert (vent.reason_params["limit_kpa"], vent.reason_params["position_pct"]) == ("0.4", "20")
+    assert render(vent.reason, vent.reason_params, "vi").startswith("vpd: không khí quá ẩm (độ khô VPD 0,23 kPa")
     assert_exact_params(vent)
 
 
@@ -112,7 +119,9 @@ def test_an_unusable_humidity_reading_stops_the_rule_and_the_cycle_starts_afresh
     assert replay.step(NOON, air(NOON, 25.0, 50.0)).decisions
     broken = replay.step(NOON + timedelta(minutes=1), air(NOON + timedelta(minutes=1), 25.0, None))
     assert broken.decisions == []
-    assert [(a.reason, a.reason_params["metric"]) for a in broken.alerts] == [(Reason.RULE_INPUT_UNUSABLE, "air-rh")]
+    assert [(a.reason, a.reason_params["unusable"]) for a in broken.alerts] == [
+        (Reason.RULE_INPUT_UNUSABLE, "air-rh:no_reading")
+    ]
     back = replay.step(NOON + timedelta(minutes=2), air(NOON + timedelta(minutes=2), 25.0, 50.0))
     assert _asked(back) == {"mister": None}
     assert [a.reason for a in back.alerts] == [Reason.RULE_INPUT_RESTORED]

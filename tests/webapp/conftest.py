@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,7 +65,7 @@ class Demo:
 def _printed_password(out: Path, proc: subprocess.Popen[bytes]) -> str:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        found = re.search(r"as demo-admin, password (\S+) ", out.read_text())
+        found = re.search(r"demo-admin, (?:password|mật khẩu) (\S+) ", out.read_text())
         if found:
             return found.group(1)
         time.sleep(0.2)
@@ -118,14 +119,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             proc.wait()
 
 
-@pytest.fixture
-def phone(tmp_path: Path) -> Iterator[BrowserContext]:
-    """A phone-size Chromium with a fresh profile, in Vietnam's time zone and language."""
+@contextmanager
+def phone_context(profile: Path, timezone_id: str = "Asia/Ho_Chi_Minh") -> Iterator[BrowserContext]:
+    """A phone-size Chromium with a fresh profile, in Vietnamese, set to ``timezone_id`` (Vietnam's unless a test
+    gives its owner another)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
+            str(profile),
             executable_path=str(CHROMIUM),
             args=CHROMIUM_ARGS,
             viewport=PHONE,
@@ -133,11 +135,20 @@ def phone(tmp_path: Path) -> Iterator[BrowserContext]:
             is_mobile=True,
             has_touch=True,
             locale="vi-VN",
-            timezone_id="Asia/Ho_Chi_Minh",
+            timezone_id=timezone_id,
         )
         context.set_default_timeout(20_000)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def phone(tmp_path: Path) -> Iterator[BrowserContext]:
+    """A phone-size Chromium with a fresh profile, in Vietnam's time zone and language."""
+    with phone_context(tmp_path / "profile") as context:
         yield context
-        context.close()
 
 
 @pytest.fixture(scope="session")

@@ -56,7 +56,7 @@ def test_an_agronomist_charts_a_sensor_and_a_derived_metric_and_downloads_the_cs
     assert href and href.startswith("/api/v1/greenhouses/ca-chua-1/history.csv?")
     with page.expect_download() as download:
         page.locator("#hist-csv").click()
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
     assert rows, "no readings in the CSV"
     assert {r["sensor"] for r in rows} == {"soil-a1"}
     assert {r["quality"] for r in rows} <= {q.value for q in Quality}

@@ -123,7 +123,10 @@ def test_a_wrong_rule_is_shown_at_its_field_then_fixed_simulated_and_deployed(
     expect(sim.locator("h3")).to_have_text("Mô phỏng 1 ngày", timeout=60_000)
     for zone in ("Khu A", "Khu B"):
         expect(sim.locator(".water li", has_text=zone)).to_contain_text(re.compile(r"\d+ lít, \d+ lần tưới"))
-    expect(sim.locator(".bands")).to_contain_text(re.compile(r"Nhiệt độ 16,0–28,0 °C: dưới [\d,]+ giờ"))
+    # Judged against the tomato's own bands, by day and by night, and what the heater and vents did for it.
+    expect(sim.locator(".bands")).to_contain_text(re.compile(r"Nhiệt độ ban ngày 18,0–30,0 °C: dưới [\d,]+ giờ"))
+    expect(sim.locator(".bands")).to_contain_text(re.compile(r"Nhiệt độ ban đêm 12,0–20,0 °C: dưới [\d,]+ giờ"))
+    expect(sim.locator('.use li[data-actuator="heater"]')).to_contain_text(re.compile(r"bật [\d,]+ giờ, \d+ lần.*kWh"))
     screenshot(page, "22-rules-simulated", full_page=True)
 
     page.get_by_role("button", name="Triển khai").click()
@@ -165,6 +168,12 @@ def test_rules_made_with_the_forms_pass_the_check(phone: BrowserContext, demo: D
     _set_yaml(page, "version: 3\nrules:\n")
     form = page.locator('.rule-form[data-form="threshold"]')
     form.locator("summary").click()
+    # The limit starts from the tomato's bands (contract/crops.py): the day's 18 °C below, 30 °C above.
+    limit = form.locator("input[name=limit]")
+    expect(limit).to_have_value("18")
+    form.locator("select[name=op]").select_option("above")
+    expect(limit).to_have_value("30")
+    limit.fill("")
     form.get_by_role("button", name="Thêm vào bộ luật").click()
     expect(form.locator('.form-error[data-for="id"]')).to_have_text("Cần mã: chữ thường, số, gạch ngang")
     expect(form.locator('.form-error[data-for="limit"]')).to_have_text("Cần một số hợp lệ")
@@ -174,7 +183,7 @@ def test_rules_made_with_the_forms_pass_the_check(phone: BrowserContext, demo: D
     form.get_by_label("Ẩm đất B1 (Khu B) · Độ ẩm đất").check()
     form.get_by_label("Ẩm đất B2 (Khu B) · Độ ẩm đất").check()
     form.locator("select[name=op]").select_option("below")
-    form.locator("input[name=limit]").fill("28")
+    limit.fill("28")
     form.locator("select[name=actuator]").select_option(label="Van khu B")
     screenshot(page, "25-rules-threshold-form", full_page=True)
     form.get_by_role("button", name="Thêm vào bộ luật").click()
@@ -194,10 +203,21 @@ def test_rules_made_with_the_forms_pass_the_check(phone: BrowserContext, demo: D
     assert 'cron: "30 6,16 * * *"' in yaml
     assert "skip_if: [{metric: {sensors: [soil-a1, soil-a2]}, above: 38}]" in yaml
 
+    # The air's VPD between the tomato's limits, venting by the roof vent and misting.
+    vpd = page.locator('.rule-form[data-form="vpd"]')
+    vpd.locator("summary").click()
+    expect(vpd.locator("input[name=low]")).to_have_value("0.4")
+    expect(vpd.locator("input[name=high]")).to_have_value("1.3")
+    vpd.locator("input[name=id]").fill("vpd-ca-chua")
+    vpd.get_by_role("button", name="Thêm vào bộ luật").click()
+    yaml = page.locator("#rules-yaml").input_value()
+    assert "    low_kpa: 0.4\n    high_kpa: 1.3\n    misting: {actuators: [mister]}\n" in yaml
+    assert "    venting: {actuators: [roof-vent]}" in yaml
+
     page.get_by_role("button", name="Kiểm tra").click()
     ok = page.locator('.result[data-result="check"]')
     expect(ok).to_have_class(re.compile(r"\bok\b"))
-    expect(ok).to_have_text("Bộ luật hợp lệ: phiên bản 3, 1 threshold, 1 schedule.")
+    expect(ok).to_have_text("Bộ luật hợp lệ: phiên bản 3, 1 threshold, 1 schedule, 1 vpd.")
     screenshot(page, "26-rules-form-checked")
 
 

@@ -45,14 +45,16 @@ def test_each_bus_lists_its_devices_by_profile_name_with_what_they_read_and_driv
     assert (buses["role"]["bus"]["protocol"], buses["role"]["bus"]["host"]) == ("rtu_over_tcp", "192.168.1.50")
     assert [d["address"] for d in buses["cam-bien"]["devices"]] == [1, 2, 3, 4, 45]  # in address order
     climate = devices_of(answer)["climate"]
-    assert climate["profile_name"] == "XY-MD02 air temperature and humidity (SHT20/SHT40)"
+    assert climate["profile_name"] == "Cảm biến nhiệt độ và độ ẩm không khí XY-MD02 (SHT20/SHT40)"
+    in_english = devices_of(field_answer(api.login(TECHNICIAN, "en")))["climate"]["profile_name"]
+    assert in_english == "XY-MD02 air temperature and humidity (SHT20/SHT40)"
     assert [(s["id"], s["name"], s["kind"]) for s in climate["sensors"]] == [
         ("air-temp", "Nhiệt độ", "air_temp_c"),
         ("air-rh", "Độ ẩm", "air_rh_pct"),
     ]
     assert (climate["link"], climate["problems"], climate["in_site"]) == (None, [], True)
     relays = devices_of(answer)["relays"]
-    assert relays["profile_name"].startswith("Eletechsup R4D3B16")
+    assert relays["profile_name"].startswith("Bo rơ-le 16 kênh Eletechsup R4D3B16")
     assert "side-curtain" in [a["id"] for a in relays["actuators"]]
     assert devices_of(answer)["canopy"]["profile_name"] is None  # registers given in the site file
     assert answer["unknown"] == []

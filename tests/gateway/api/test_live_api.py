@@ -4,7 +4,6 @@ now, the event stream, manual commands and alert acknowledgements, each for the 
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import threading
 import time
@@ -18,6 +17,7 @@ from firmware_sim.physics import InitialConditions
 from gateway.accounts.roles import Role
 from tests.support.mosquitto import Mosquitto
 from tests.support.phone import Phone, serve_phone
+from tests.support.sse import Pictures, events
 
 GH = "ca-chua-1"
 USERS = {
@@ -55,24 +55,23 @@ def test_a_farmer_waters_a_zone_from_the_phone_and_the_stream_shows_it(phone: Ph
     p.wait(lambda: _greenhouse(farmer)["state_ts"] is not None, 20, "the greenhouse's state reaches the gateway")
     with farmer.stream("GET", "/api/v1/live/stream") as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
-        lines = stream.iter_lines()
-        assert next(lines) == "event: greenhouse"
-        first = json.loads(next(lines).removeprefix("data: "))
-        assert first["greenhouse"] == GH
+        received = events(stream.iter_lines())
+        pictures = Pictures()
+        assert pictures.take(next(received)) == GH
         answer = farmer.post(
             f"/api/v1/greenhouses/{GH}/commands", json={"actuator": "valve-a", "action": "on", "duration_s": 300}
         )
         assert answer.status_code == 200, answer.text
-        assert (answer.json()["outcome"], answer.json()["text_vi"]) == ("accepted", "Đã nhận lệnh")
+        assert (answer.json()["outcome"], answer.json()["text_vi"]) == ("accepted", "Đã nhận lệnh của nong-dan")
         # The stream sends the valve open, without the phone asking.
         opened = None
-        for line in lines:
-            if line.startswith("data: "):
-                gh = json.loads(line.removeprefix("data: "))
-                valve = next(a for a in gh["actuators"] if a["actuator"] == "valve-a")
-                if valve["on"]:
-                    opened = valve
-                    break
+        for event in received:
+            actuators = pictures.by_id[pictures.take(event)]["actuators"]
+            assert isinstance(actuators, list)
+            valve = next(a for a in actuators if isinstance(a, dict) and a["actuator"] == "valve-a")
+            if valve["on"]:
+                opened = valve
+                break
         assert opened is not None and opened["source"] == "override" and opened["until"] is not None
     assert _valve_on(farmer)
 
@@ -84,13 +83,29 @@ def test_a_refusal_comes_back_in_the_phones_language_and_bad_requests_are_named(
     pump = {"actuator": "pump", "action": "on", "duration_s": 60}
     refused = farmer.post(f"/api/v1/greenhouses/{GH}/commands", json=pump).json()
     assert (refused["outcome"], refused["reason"]) == ("refused", "interlock_actuator")
-    assert refused["text_en"] == "Needs Van khu A / Van khu B running first"
+    assert refused["text_en"] == "Needs Van khu A or Van khu B running first"
     unknown = farmer.post(f"/api/v1/greenhouses/{GH}/commands", json={"actuator": "sprinkler", "action": "on"})
     assert (unknown.status_code, unknown.json()["detail"]) == (422, "No actuator 'sprinkler'")
     absurd = farmer.post(
         f"/api/v1/greenhouses/{GH}/commands", json={"actuator": "valve-a", "action": "on", "duration_s": 10**9}
     )
     assert absurd.status_code == 422 and "duration_s" in absurd.text
+
+
+def test_the_audit_says_which_farmer_watered(phone: Phone) -> None:
+    farmer, agronomist = phone.login("nong-dan"), phone.login("nong-hoc", lang="en")
+    phone.stack.probe.wait(lambda: _greenhouse(farmer)["state_ts"] is not None, 20, "state")
+    run = {"actuator": "valve-a", "action": "on", "duration_s": 300}
+    assert farmer.post(f"/api/v1/greenhouses/{GH}/commands", json=run).json()["outcome"] == "accepted"
+    valve = next(a for a in _greenhouse(farmer)["actuators"] if a["actuator"] == "valve-a")  # type: ignore[union-attr]
+    assert valve["text_vi"] == "Điều khiển tay: nong-dan"
+
+    def who() -> str | None:
+        at = phone.stack.clock.now().isoformat()
+        answer = agronomist.get(f"/api/v1/greenhouses/{GH}/audit", params={"zone": "khu-a", "at": at})
+        return answer.json().get("who") if answer.status_code == 200 else None
+
+    phone.stack.probe.wait(lambda: who() == "nong-dan", 20, "the audit names who watered zone A")
 
 
 def test_who_may_see_command_and_acknowledge(phone: Phone) -> None:
@@ -123,7 +138,7 @@ def test_an_alert_is_listed_and_acknowledged_by_name(phone: Phone) -> None:
     [alert] = [a for a in listed() if a["source"] == "rule:tank-low"]
     assert (alert["active"], alert["severity"], alert["acked_by"]) == (True, "warning", None)
     # The tank is at about 60 % (the simulated level moves a little with the water drawn).
-    assert re.fullmatch(r"Bể thấp: tank-level = \d+(\.\d+)? < 70 từ \d\d:\d\d", str(alert["text_vi"]))
+    assert re.fullmatch(r"Mực nước bể \d+ % — dưới 70 %, từ \d\d:\d\d", str(alert["text_vi"]))
     assert _greenhouse(farmer)["active_alerts"] == 1
     acked = farmer.post(f"/api/v1/greenhouses/{GH}/alerts/{alert['id']}/ack")
     assert acked.status_code == 200, acked.text
@@ -143,7 +158,7 @@ def test_open_streams_hold_no_worker_thread(phone: Phone) -> None:
     with contextlib.ExitStack() as streams:
         for _ in range(30):
             stream = streams.enter_context(farmer.stream("GET", "/api/v1/live/stream"))
-            assert next(stream.iter_lines()) == "event: greenhouse"
+            assert next(events(stream.iter_lines())).name == "greenhouse"
         time.sleep(1)
         assert threading.active_count() - before < 5
         answer = farmer.get("/api/v1/live/greenhouses", timeout=5)

@@ -56,15 +56,17 @@ def test_fifty_failures_for_a_name_from_one_address_hold_off_that_address_not_th
         answers.append(sign_in(api, "nong-dan", WRONG, ATTACKER))
         api.clock.advance(timedelta(seconds=2))
     assert [a.status for a in answers] == [401] * 3 + [429] * 47
-    # Even the right password, from there: the first failure leaves the 15-minute window in 900 - 100 s.
+    # Even the right password, from there: the first failure leaves the 15-minute window in 900 - 100 s, which a
+    # person reads as the minutes to wait, rounded up so that trying again then works.
     held = sign_in(api, "nong-dan", api.passwords["nong-dan"], ATTACKER)
     assert (held.status, held.retry_after) == (429, "800")
     assert held.detail == (
-        "Đăng nhập sai quá nhiều lần với tên này từ địa chỉ này — thử lại sau 800 giây, hoặc nhờ quản trị viên mở khóa"
+        "Đăng nhập sai quá nhiều lần với tên này từ địa chỉ này — thử lại sau 14 phút, hoặc nhờ quản trị viên mở khóa"
     )
     english = sign_in(api, "nong-dan", api.passwords["nong-dan"], ATTACKER, "en").detail
     assert english == (
-        "Too many failed sign-ins for this name from this address — try again in 800 s, or ask an admin to unlock it"
+        "Too many failed sign-ins for this name from this address — try again in 14 minutes,"
+        " or ask an admin to unlock it"
     )
 
     # The owner: from the address they signed in from, from their phone elsewhere, and from an address new to them.
@@ -93,7 +95,7 @@ def test_failures_from_many_addresses_slow_strangers_down_and_pass_the_owners_ad
     stranger = sign_in(api, "ky-thuat", api.passwords["ky-thuat"], "127.0.2.1", "en")
     assert (stranger.status, stranger.retry_after) == (429, "16")
     assert stranger.detail == (
-        "This name has had many failed sign-ins from elsewhere — try again in 16 s,"
+        "This name has had many failed sign-ins from elsewhere — try again in 16 seconds,"
         " or sign in from a device you have used before"
     )
     assert sign_in(api, "ky-thuat", WRONG, "127.0.2.2").status == 429  # the next attacker too
@@ -140,7 +142,7 @@ def test_six_failures_from_one_address_over_many_names_hold_it_off_but_not_a_pho
     held = sign_in(api, "quan-tri", api.passwords["quan-tri"], lang="en")
     assert (held.status, held.retry_after) == (429, "900")
     assert held.detail == (
-        "Too many failed sign-ins from this address — try again in 900 s, or ask an admin to unlock it"
+        "Too many failed sign-ins from this address — try again in 15 minutes, or ask an admin to unlock it"
     )
     assert sign_in(api, "quan-tri", api.passwords["quan-tri"], device=phone.device).status == 200
     api.clock.advance(timedelta(minutes=15))

@@ -85,7 +85,7 @@ def test_a_404_for_another_cooperative_reads_the_same_as_for_a_greenhouse_that_d
 
 
 def test_a_forbidden_role_is_told_which_role_in_its_language(api: Api) -> None:
-    assert api.login("nong-dan").get("/api/v1/ingest").json()["detail"] == "Vai trò farmer không được làm việc này"
+    assert api.login("nong-dan").get("/api/v1/ingest").json()["detail"] == "Vai trò nông dân không được làm việc này"
     assert api.login("nong-hoc", "en").get("/api/v1/users").json()["detail"] == "The agronomist role may not do this"
 
 

@@ -59,7 +59,7 @@ def test_a_rule_file_is_checked_at_its_fields_and_against_the_greenhouse(phone: 
         6,
         "action.on_for_s",
     )
-    assert problem["message"] == "Input should be greater than 0 (got -5)"
+    assert problem["message"] == "must be greater than 0 (got -5)"
     assert problem["hint_vi"] == "tính bằng giây: 300 = 5 phút, 3600 = 1 giờ"
     elsewhere = V2.replace("valve-a", "valve-z")
     [misfit] = tech.post(f"{_rules(phone)}/check", json={"yaml": elsewhere}).json()["problems"]

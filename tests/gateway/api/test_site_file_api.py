@@ -24,7 +24,7 @@ USERS: dict[str, tuple[Role, str, list[str] | None]] = {
 HOT = {
     "id": "qua-nong",
     "kind": "threshold",
-    "metric": {"sensors": ["air-temp"]},
+    "metric": {"sensors": ["leaf-temp"]},  # read by this rule only (the heater's interlock reads air-temp)
     "above": 35,
     "for_s": 300,
     "action": {"actuator": "fan", "on_for_s": 600},
@@ -87,10 +87,10 @@ def test_taking_away_a_sensor_a_running_rule_reads_or_changing_the_cooperative_i
     tech = phone.login("ky-thuat", lang="en")
     phone.stack.probe.wait(lambda: tech.get(f"/api/v1/greenhouses/{GH}/rules").json()["report"] is not None, 20, "")
     old = tech.get("/api/v1/site/file").json()["yaml"]
-    check = tech.post("/api/v1/site/file/check", json={"yaml": _without_sensor(old, "air-temp")}).json()
+    check = tech.post("/api/v1/site/file/check", json={"yaml": _without_sensor(old, "leaf-temp")}).json()
     [problem] = check["problems"]
     assert (problem["greenhouse"], problem["rule"], problem["field"]) == (GH, "qua-nong", "greenhouses[0]")
-    assert "air-temp" in problem["message"] and "no longer fit" in problem["message"]
+    assert "leaf-temp" in problem["message"] and "no longer fit" in problem["message"]
 
     moved = old.replace("id: htx-moc-chau", "id: htx-khac", 1)
     [problem] = tech.post("/api/v1/site/file/check", json={"yaml": moved}).json()["problems"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.accounts.words import ROLES
 from tests.gateway.api.conftest import USERS, Api
 from tests.gateway.api.test_login_limits import ATTACKER, WRONG, sign_in
 
@@ -64,7 +65,7 @@ def test_other_roles_and_cooperatives_may_neither_see_nor_unlock(api: Api, user:
     ]
     assert [r.status_code for r in requests] == [status] * 3
     if status == 403:
-        assert requests[0].json()["detail"] == f"Vai trò {USERS[user][0]} không được làm việc này"
+        assert requests[0].json()["detail"] == f"Vai trò {ROLES[USERS[user][0]][0]} không được làm việc này"
     # Nothing was unlocked.
     assert sign_in(api, "nong-dan", api.passwords["nong-dan"], ATTACKER).status == 429
 

@@ -36,14 +36,17 @@ def test_the_list_has_the_admins_cooperative_only_and_no_password_hash(api: Api)
 def test_bad_new_users_are_refused_naming_what_is_wrong(api: Api) -> None:
     admin = api.login("quan-tri", "en")
     cases = [
-        (_farmer(greenhouses=["ca-chua-9"]), 422, "greenhouses: ca-chua-9 not in htx-moc-chau"),
-        (_farmer(role="technician"), 422, "only a farmer is limited to some greenhouses, not a technician"),
-        (_farmer(greenhouses=[]), 422, "give at least one"),
+        (_farmer(greenhouses=["ca-chua-9"]), 422, "No greenhouse ca-chua-9 in htx-moc-chau (it has: ca-chua-1"),
+        (_farmer(role="technician"), 422, "Only a farmer is limited to some greenhouses, not a technician"),
+        (_farmer(greenhouses=[]), 422, "Choose at least one greenhouse, or none for every greenhouse"),
         (_farmer(name="quan-tri"), 409, "User 'quan-tri' already exists"),
     ]
     for body, status, detail in cases:
         response = admin.post("/api/v1/users", json=body)
         assert response.status_code == status and detail in response.json()["detail"], response.text
+    # In Vietnamese for a Vietnamese admin, the role in words too.
+    vi = api.login("quan-tri").post("/api/v1/users", json=_farmer(role="technician"))
+    assert vi.json()["detail"] == "Chỉ tài khoản nông dân mới giới hạn theo nhà màng, không phải kỹ thuật viên"
     short = admin.post("/api/v1/users", json=_farmer(password="ngan"))
     assert short.status_code == 422 and short.json()["detail"][0]["loc"] == ["body", "password"]
     bad_name = admin.post("/api/v1/users", json=_farmer(name="Nông Dân"))
@@ -73,3 +76,71 @@ def test_only_an_admin_of_this_cooperative_manages_users(api: Api) -> None:
         assert client.post("/api/v1/users/nong-hoc/disable").status_code == status, user
     assert api.accounts.users.get("nong-dan-2") is None
     assert api.accounts.users.get("nong-hoc").disabled is False
+
+
+def test_an_admin_limits_a_farmer_to_other_greenhouses_and_back_to_every_one(api: Api) -> None:
+    admin = api.login("quan-tri", "en")
+    farmer = api.login("nong-dan")
+    assert [h["greenhouse"] for h in farmer.get("/api/v1/status").json()] == ["ca-chua-1"]
+    changed = admin.put("/api/v1/users/nong-dan/greenhouses", json={"greenhouses": ["rau-la-1", "ca-chua-2"]})
+    assert changed.status_code == 200 and changed.json()["greenhouses"] == ["ca-chua-2", "rau-la-1"]
+    # Taken at the farmer's next request, in the session they already have.
+    assert [h["greenhouse"] for h in farmer.get("/api/v1/status").json()] == ["ca-chua-2", "rau-la-1"]
+    assert farmer.get("/api/v1/greenhouses/ca-chua-1/history").status_code == 404
+    every = admin.put("/api/v1/users/nong-dan/greenhouses", json={"greenhouses": None})
+    assert every.status_code == 200 and every.json()["greenhouses"] is None
+    assert len(farmer.get("/api/v1/status").json()) == 3
+
+    refusals = [
+        ("nong-dan", ["ca-chua-9"], "No greenhouse ca-chua-9 in htx-moc-chau"),
+        ("nong-dan", [], "Choose at least one greenhouse"),
+        ("ky-thuat", ["ca-chua-1"], "Only a farmer is limited to some greenhouses, not a technician"),
+    ]
+    for name, greenhouses, detail in refusals:
+        refused = admin.put(f"/api/v1/users/{name}/greenhouses", json={"greenhouses": greenhouses})
+        assert refused.status_code == 422 and detail in refused.json()["detail"], refused.text
+    assert api.accounts.users.get("nong-dan").greenhouses is None
+    assert api.accounts.users.get("ky-thuat").greenhouses is None
+
+
+def test_a_new_password_from_the_admin_signs_the_user_out_everywhere(api: Api) -> None:
+    admin = api.login("quan-tri", "en")
+    farmer = api.login("nong-dan")
+    reset = admin.post("/api/v1/users/nong-dan/password", json={"password": "mat-khau-moi-123"})
+    assert reset.status_code == 200 and reset.json()["name"] == "nong-dan"
+    assert farmer.get("/api/v1/status").status_code == 401  # the phone with the old one is signed out
+    api.passwords["nong-dan"] = "mat-khau-moi-123"
+    assert api.login("nong-dan").get("/api/v1/status").status_code == 200
+    short = admin.post("/api/v1/users/nong-dan/password", json={"password": "ngan"})
+    assert short.status_code == 422 and short.json()["detail"][0]["loc"] == ["body", "password"]
+    # Their own: the admin's other sessions end, this one goes on.
+    other_tab = api.login("quan-tri")
+    assert admin.post("/api/v1/users/quan-tri/password", json={"password": "quan-tri-moi-456"}).status_code == 200
+    assert admin.get("/api/v1/users").status_code == 200
+    assert other_tab.get("/api/v1/users").status_code == 401
+
+
+def test_a_disabled_user_is_enabled_again_and_signs_in(api: Api) -> None:
+    admin = api.login("quan-tri", "en")
+    assert admin.post("/api/v1/users/nong-dan/disable").json()["disabled"] is True
+    sign_in = {"user": "nong-dan", "password": api.passwords["nong-dan"]}
+    assert api.anonymous("en").post("/api/v1/login", json=sign_in).status_code == 401
+    enabled = admin.post("/api/v1/users/nong-dan/enable")
+    assert enabled.status_code == 200 and enabled.json()["disabled"] is False
+    assert api.login("nong-dan").get("/api/v1/status").status_code == 200
+
+
+def test_only_an_admin_of_this_cooperative_resets_enables_and_limits(api: Api) -> None:
+    api.accounts.users.disable("nong-hoc")
+    for user, status in (("ky-thuat", 403), ("nong-dan", 403), (None, 401), ("bac-ha-admin", 404)):
+        client = api.anonymous() if user is None else api.login(user)
+        assert client.post("/api/v1/users/nong-dan/password", json={"password": "doan-mo-123456"}).status_code == status
+        assert client.post("/api/v1/users/nong-hoc/enable").status_code == status, user
+        limited = client.put("/api/v1/users/nong-dan/greenhouses", json={"greenhouses": ["rau-la-1"]})
+        assert limited.status_code == status, user
+    assert api.accounts.users.get("nong-dan").greenhouses == frozenset({"ca-chua-1"})
+    assert api.accounts.users.get("nong-hoc").disabled is True
+    assert api.accounts.users.authenticate("nong-dan", api.passwords["nong-dan"]) is not None
+    # Another cooperative's admin does not reach this cooperative's users even by name.
+    other = api.login("bac-ha-admin", "en")
+    assert other.post("/api/v1/users/bac-ha-ky-thuat/enable").status_code == 404

@@ -13,16 +13,25 @@ import pytest
 from contract.clock import Clock
 from gateway.accounts.service import Accounts
 from greenhouse.cli import main
+from tests.conftest import EXAMPLE_SITE
 from tests.support.stack import REPO
 
 PASSWORD = "mat-khau-quan-tri"
+
+
+@pytest.fixture(autouse=True)
+def _nowhere_else(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No data dir or site file but those the tests name: none from the environment or a stack in the folder."""
+    monkeypatch.delenv("GREENHOUSE_DATA_DIR", raising=False)
+    monkeypatch.delenv("GREENHOUSE_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
 
 
 def _users(args: list[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch, password: str | None = None) -> int:
     if password is not None:
         monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
         args = [*args, "--password-stdin"]
-    return main(["users", *args, "--data-dir", str(data_dir)])
+    return main(["users", *args, "--data-dir", str(data_dir), "--lang", "en"])
 
 
 def _authenticates(data_dir: Path, name: str, password: str) -> bool:
@@ -37,7 +46,7 @@ def test_the_first_admin_is_created_from_a_script_in_a_real_process(tmp_path: Pa
     data_dir = tmp_path / "gateway-data"
     add = [sys.executable, "-m", "greenhouse", "users", "add", "quan-tri", "--role", "admin"]
     done = subprocess.run(
-        [*add, "--cooperative", "htx-moc-chau", "--data-dir", str(data_dir), "--password-stdin"],
+        [*add, "--cooperative", "htx-moc-chau", "--data-dir", str(data_dir), "--password-stdin", "--lang", "en"],
         input=PASSWORD + "\n",
         capture_output=True,
         text=True,
@@ -56,6 +65,7 @@ def test_add_list_passwd_disable(
     coop = ["--cooperative", "htx-moc-chau"]
     assert _users(["add", "quan-tri", "--role", "admin", *coop], tmp_path, monkeypatch, PASSWORD) == 0
     farmer = ["add", "nong-dan", "--role", "farmer", *coop, "--greenhouse", "ca-chua-1", "--greenhouse", "rau-la-1"]
+    farmer += ["--config", str(EXAMPLE_SITE)]  # the site file the greenhouses are checked against
     assert _users(farmer, tmp_path, monkeypatch, "mat-khau-nong-dan") == 0
     other = ["add", "bac-ha", "--role", "technician", "--cooperative", "htx-bac-ha"]
     assert _users(other, tmp_path, monkeypatch, "mat-khau-bac-ha") == 0
@@ -91,7 +101,6 @@ def test_add_list_passwd_disable(
         (["add", "x1", "--role", "boss", "--cooperative", "htx"], "argument --role: invalid choice: 'boss'"),
         (["add", "Nông-Dân", "--role", "farmer", "--cooperative", "htx"], "'Nông-Dân' is not an id"),
         (["add", "x1", "--role", "farmer", "--cooperative", "HTX Mộc Châu"], "--cooperative: 'HTX Mộc Châu'"),
-        (["add", "x1", "--role", "admin"], "the following arguments are required: --cooperative"),
         (["passwd"], "the following arguments are required: name"),
     ],
 )
@@ -108,13 +117,18 @@ def test_bad_values_are_refused_naming_what_is_wrong_and_nothing_changes(
 ) -> None:
     coop = ["--cooperative", "htx-moc-chau"]
     assert _users(["list"], tmp_path, monkeypatch) == 2
-    assert "no accounts file" in capsys.readouterr().err and not (tmp_path / "accounts.sqlite3").exists()
+    assert "No accounts file" in capsys.readouterr().err and not (tmp_path / "accounts.sqlite3").exists()
 
     tech = ["add", "ky-thuat", "--role", "technician", *coop, "--greenhouse", "ca-chua-1"]
     assert _users(tech, tmp_path, monkeypatch, PASSWORD) == 2
-    assert "greenhouse users: --greenhouse: only a farmer is limited" in capsys.readouterr().err
+    assert "greenhouse users: --greenhouse: Only a farmer is limited to some greenhouses, not a technician" in (
+        capsys.readouterr().err
+    )
+    # No site file: the cooperative must be named.
+    assert _users(["add", "quan-tri", "--role", "admin"], tmp_path, monkeypatch, PASSWORD) == 2
+    assert "--cooperative: name the cooperative (no site file of the gateway was found)" in capsys.readouterr().err
     assert _users(["add", "quan-tri", "--role", "admin", *coop], tmp_path, monkeypatch, "ngan") == 2
-    assert "password: string should have at least 10 characters; nothing changed" in capsys.readouterr().err
+    assert "the password needs 10 to 256 characters; nothing changed" in capsys.readouterr().err
     answers = iter(["mat-khau-quan-tri", "mat-khau-khac-han"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
     assert _users(["add", "quan-tri", "--role", "admin", *coop], tmp_path, monkeypatch) == 2

@@ -60,6 +60,7 @@ const DESK = {
   rules: { load: () => import("./desk/rules.js"), make: "rulesView", needs: "edit_rules" },
   history: { load: () => import("./desk/history.js"), make: "historyView", needs: "read" },
   devices: { load: () => import("./desk/devices.js"), make: "devicesView", needs: "setup" },
+  users: { load: () => import("./desk/users.js"), make: "usersView", needs: "manage_users" },
 };
 
 function deskView(name, ghId) {
@@ -81,7 +82,7 @@ function deskView(name, ghId) {
 function route() {
   const path = location.hash.slice(1) || "/";
   const found = path.match(/^\/gh\/([^/]+)(?:\/(charts|alerts))?$/);
-  const desk = path.match(/^\/(setup|rules|history|devices)(?:\/([^/]+))?$/);
+  const desk = path.match(/^\/(setup|rules|history|devices|users)(?:\/([^/]+))?$/);
   let next;
   if (!me) next = loginView(signedIn, notice);
   else if (found) next = greenhouseView(decodeURIComponent(found[1]), found[2] ?? "now");
@@ -149,6 +150,7 @@ function labelBar() {
   const other = currentLang() === "vi" ? "en" : "vi";
   setText($("lang"), t("lang.switch"));
   $("lang").setAttribute("aria-label", t("lang.switch_label"));
+  $("lang").setAttribute("lang", currentLang() === "vi" ? "en" : "vi"); // said in the language it switches to
   $("lang").dataset.to = other;
   setText($("signout"), t("signout"));
   $("back").setAttribute("aria-label", t("back"));

@@ -1,8 +1,13 @@
-// Numbers, durations and times in the user's language.
+// Numbers, durations and times in the user's language; times on the greenhouse's wall clock (clock.js).
 
+import { wallTime } from "./clock.js";
 import { currentLang, t } from "./lang.js";
 
 const locale = () => (currentLang() === "vi" ? "vi-VN" : "en-GB");
+
+// Units are written as symbols in both languages, except where Vietnamese writes the time in its own word.
+const UNIT_VI = { "L/min": "L/phút", "mm/h": "mm/giờ" };
+export const unit = (symbol) => (currentLang() === "vi" ? UNIT_VI[symbol] ?? symbol : symbol);
 
 export function number(value, digits = 1) {
   if (value === null || value === undefined) return "–";
@@ -22,14 +27,18 @@ export function duration(ms) {
 
 export const ago = (ms) => (ms < 30_000 ? t("ago.now") : t("ago", { d: duration(ms) }));
 
+const pad = (n) => String(n).padStart(2, "0");
+
+// "05:45": 24 hours in both languages.
 export function clockTime(ms) {
-  return new Date(ms).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit", hour12: false });
+  const w = wallTime(ms);
+  return `${pad(w.hour)}:${pad(w.minute)}`;
 }
 
 // "15/01" in both languages: Vietnam writes day before month, and so does the English a cooperative reads.
 export function dayLabel(ms) {
-  const d = new Date(ms);
-  return `${String(d.getDate()).padStart(2, "0")}/${String(d.getMonth() + 1).padStart(2, "0")}`;
+  const w = wallTime(ms);
+  return `${pad(w.day)}/${pad(w.month)}`;
 }
 
 export const dateTime = (ms) => `${clockTime(ms)} ${dayLabel(ms)}`;

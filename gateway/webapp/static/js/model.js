@@ -4,17 +4,6 @@ import { serverNow } from "./clock.js";
 import { duration } from "./format.js";
 import { currentLang, t } from "./lang.js";
 
-// What a farmer reads first, in this order, each with its icon; a tile only where the greenhouse has the sensor.
-export const KEY_VALUES = [
-  { kind: "air_temp_c", icon: "temp", digits: 1 },
-  { kind: "air_rh_pct", icon: "drop", digits: 0 },
-  { kind: "par_umol_m2_s", icon: "sun", digits: 0 },
-  { kind: "illuminance_lux", icon: "sun", digits: 0 },
-  { kind: "tank_level_pct", icon: "tank", digits: 0 },
-  { kind: "soil_ec_us_cm", icon: "sprout", digits: 0 },
-  { kind: "soil_ph", icon: "sprout", digits: 1 },
-];
-const OUT_OF_BAND = new Set(["low", "high"]);
 // Switched devices a farmer may run for some minutes; vents, curtains and screens are set to a position for
 // some minutes (closed before a storm, open on a hot noon). Either way the rules take over again after.
 const SWITCHED = new Set(["valve", "pump", "fan", "mister", "heater"]);
@@ -23,24 +12,6 @@ const POSITIONAL = new Set(["vent", "side_curtain", "shade_screen"]);
 export const kindLabel = (kind) => t(`kind.${kind}`);
 export const sensorOf = (gh, kind) => gh.sensors.find((s) => s.kind === kind) ?? null;
 export const msOf = (iso) => (iso ? Date.parse(iso) : null);
-
-export function offline(gh) {
-  return gh.availability !== "online" || gh.silent;
-}
-
-// What is out of its band or too old to trust, once per kind of value ("Độ ẩm đất" for any soil sensor).
-export function problems(gh) {
-  const kinds = gh.sensors.filter((s) => OUT_OF_BAND.has(s.level) || (s.level === "stale" && s.band)).map((s) => s.kind);
-  const out = [...new Set(kinds)].map(kindLabel);
-  if (OUT_OF_BAND.has(gh.climate.vpd_level)) out.push(t("v.vpd"));
-  return out;
-}
-
-// "ok", "attention" or "offline": the one word that answers "is it OK?".
-export function verdict(gh) {
-  if (offline(gh)) return "offline";
-  return problems(gh).length || gh.active_alerts ? "attention" : "ok";
-}
 
 export function zones(gh) {
   const byZone = new Map();

@@ -9,12 +9,27 @@ export const loading = () => h("p", { class: "empty", text: t("list.loading") })
 export const failed = (err) => h("p", { class: "error", text: err.status ? err.message : t("desk.offline") });
 
 // Label and value pairs, one under the other on a phone; a pair without a value is left out.
+// A value is a text, or a list of texts and elements (ids shown as the site file writes them).
 export function facts(pairs) {
+  const dd = (v) => (Array.isArray(v) ? h("dd", {}, ...v) : h("dd", { text: v }));
   return h(
     "dl",
     { class: "facts" },
-    pairs.filter(([, v]) => v !== null && v !== "").flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]),
+    pairs.filter(([, v]) => v !== null && v !== "" && v.length !== 0).flatMap(([k, v]) => [h("dt", { text: k }), dd(v)]),
   );
+}
+
+// An id as the technician writes it in the site file: set apart, so it reads as a name to type, not a word.
+export const idOf = (id) => h("code", { class: "id", text: id });
+
+// A sentence from the strings with some of its parameters shown as ids: ["Đường dây ", <code>role</code>, …].
+export function withIds(key, params, idKeys) {
+  const marked = { ...params };
+  for (const k of idKeys) marked[k] = `\u0001${k}\u0001`;
+  return t(key, marked)
+    .split("\u0001")
+    .map((part, i) => (i % 2 ? idOf(params[part]) : part))
+    .filter((part) => part !== "");
 }
 
 // A field with its label above it, and a place for what is wrong with it just below.

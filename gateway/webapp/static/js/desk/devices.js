@@ -8,7 +8,7 @@ import { t } from "../lang.js";
 import { live } from "../live.js";
 import { msOf } from "../model.js";
 import * as desk from "./api.js";
-import { facts, failed, greenhousePicker, loading } from "./common.js";
+import { facts, failed, greenhousePicker, idOf, loading, withIds } from "./common.js";
 
 const REFRESH_MS = 30_000;
 
@@ -44,15 +44,15 @@ function counts(d) {
 
 function deviceCard(d) {
   const names = (items) => items.map((i) => i.name).join(", ");
-  const title = d.profile_name ?? t(d.in_site ? "field.no_profile" : "field.not_in_site", { node: d.node });
+  const title = d.profile_name ?? withIds(d.in_site ? "field.no_profile" : "field.not_in_site", { node: d.node }, ["node"]);
   return h(
     "section",
     { class: `item field-device ${stateOf(d)}`, "data-node": d.node },
-    h("h4", { text: title }),
+    h("h4", {}, title),
     h("div", { class: "field-state", text: statusText(d) }),
     facts([
-      [t("field.address"), t("field.address_value", { address: d.address ?? d.topic, node: d.node })],
-      [t("field.bus_id"), d.in_site ? "" : d.link.bus],
+      [t("field.address"), withIds("field.address_value", { address: d.address ?? d.topic, node: d.node }, ["node"])],
+      [t("field.bus_id"), d.in_site ? "" : [idOf(d.link.bus)]],
       [t("field.reads"), names(d.sensors)],
       [t("field.drives"), names(d.actuators)],
       ...counts(d),
@@ -73,7 +73,7 @@ function busPart(b) {
     "section",
     { class: "field-bus", "data-bus": b.bus.id },
     h("h3", { text: busText(b.bus) }),
-    h("p", { class: "hint", text: t("field.bus_of", { id: b.bus.id, n: b.devices.length }) }),
+    h("p", { class: "hint" }, withIds("field.bus_of", { id: b.bus.id, n: b.devices.length }, ["id"])),
     b.devices.map(deviceCard),
   );
 }

@@ -6,7 +6,7 @@ import * as api from "../api.js";
 import { legend, lineChart } from "../chart.js";
 import { serverNow } from "../clock.js";
 import { h, setText } from "../dom.js";
-import { clockTime, dayLabel } from "../format.js";
+import { unit as unitWord } from "../format.js";
 import { t } from "../lang.js";
 import { live } from "../live.js";
 import * as desk from "./api.js";
@@ -48,23 +48,14 @@ function rangePicker(onChange) {
   };
 }
 
-// As many decimals as the values' spread needs: a VPD moves in hundredths, a PAR in hundreds.
-function digitsFor(series) {
-  const values = series.flatMap((s) => s.buckets.flatMap((b) => [b.min, b.max]));
-  const spread = Math.max(...values) - Math.min(...values);
-  return spread < 1 ? 2 : spread < 10 ? 1 : 0;
-}
-
 function chartsOf(hist) {
-  const span = Date.parse(hist.window.end) - Date.parse(hist.window.start);
-  const timeLabel = span > 36 * HOUR_MS ? dayLabel : clockTime;
   const byUnit = new Map();
   for (const s of hist.series.filter((x) => x.buckets.length)) byUnit.set(s.unit, [...(byUnit.get(s.unit) ?? []), s]);
   if (!byUnit.size) return [h("p", { class: "empty", text: t("charts.no_data") })];
   return [...byUnit].map(([unit, series]) => {
-    const chart = lineChart({ series, window: hist.window, band: null, digits: digitsFor(series), timeLabel });
+    const chart = lineChart({ series, window: hist.window, band: null });
     return h("section", { class: "chart-card", "data-unit": unit, "data-series": series.map((s) => s.name).join(" ") },
-      h("h2", { text: unit }), chart, legend(series.map(seriesLabel)));
+      h("h2", { text: unitWord(unit) }), chart, legend(series.map(seriesLabel)));
   });
 }
 

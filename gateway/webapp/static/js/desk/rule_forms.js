@@ -1,5 +1,6 @@
-// Forms for the two common rules — water when a metric passes a limit, water at times of day — each writing
-// its rule as YAML into the editor, where it is checked like any other.
+// Forms for the common rules — water (or run a device) when a metric passes a limit, water at times of day, keep
+// the air's VPD in band — each writing its rule as YAML into the editor, where it is checked like any other.
+// Limits start from the greenhouse's crop (GreenhouseNow.crop_bands, contract/crops.py), as the verdict judges it.
 
 import { h, setText } from "../dom.js";
 import { t } from "../lang.js";
@@ -57,18 +58,34 @@ const num = (input, { optional = false, positive = false, signed = false } = {})
   return [v, bad ? "form.need_number" : null];
 };
 
-// The id, name, actuator and minutes every watering rule has.
-function common(gh, actuators, defaults) {
-  const id = h("input", { name: "id", value: defaults.id, autocapitalize: "off", spellcheck: "false" });
-  const name = h("input", { name: "name", value: defaults.name });
-  const actuator = select("actuator", actuators.map((a) => [a.actuator, a.name]));
-  const minutes = numberInput("minutes", defaults.minutes);
+// The id and name every rule has.
+function identity() {
+  const id = h("input", { name: "id", value: "", autocapitalize: "off", spellcheck: "false" });
+  const name = h("input", { name: "name", value: "" });
   return {
     id: [t("form.id"), id, text(id, (v) => (ID.test(v) ? null : "form.need_id"))],
     name: [t("form.name"), name, text(name, () => null)],
+  };
+}
+
+// The id, name, actuator and minutes every watering rule has.
+function common(gh, actuators, defaults) {
+  const actuator = select("actuator", actuators.map((a) => [a.actuator, a.name]));
+  const minutes = numberInput("minutes", defaults.minutes);
+  return {
+    ...identity(),
     actuator: [t("form.actuator"), actuator, () => [actuator.value, null]],
     minutes: [t("form.minutes"), minutes, num(minutes, { positive: true })],
   };
+}
+
+// Which of the crop's bands a limit on this kind of value starts from; the day's for the air (rules run by day).
+const CROP_BAND = { soil_vwc_pct: "soil_vwc_pct", air_rh_pct: "air_rh_pct", air_temp_c: "air_temp_c_day" };
+
+function cropLimit(gh, sensorId, op) {
+  const kind = gh.sensors.find((s) => s.sensor === sensorId)?.kind;
+  const band = gh.crop_bands?.[CROP_BAND[kind]];
+  return band ? String(op === "below" ? band.low : band.high) : "";
 }
 
 function thresholdForm(gh, onAdd) {
@@ -77,10 +94,18 @@ function thresholdForm(gh, onAdd) {
     (item, i) => i === 0,
   );
   const op = select("op", [["below", t("form.below")], ["above", t("form.above")]]);
-  const limit = numberInput("limit", "");
+  const limit = numberInput("limit", cropLimit(gh, sensors.values()[0], "below"));
+  // The crop's limit follows the sensor and the side chosen, until the technician types one.
+  let typed = false;
+  limit.addEventListener("input", () => (typed = true));
+  const follow = () => {
+    if (!typed) limit.value = cropLimit(gh, sensors.values()[0], op.value);
+  };
+  op.addEventListener("change", follow);
+  sensors.el.addEventListener("change", follow);
   const hysteresis = numberInput("hysteresis", "2");
   const forMinutes = numberInput("for", "5");
-  const base = common(gh, gh.actuators.filter(controllable), { id: "", name: "", minutes: "8" });
+  const base = common(gh, gh.actuators.filter(controllable), { minutes: "8" });
   return ruleForm(
     "threshold",
     {
@@ -102,11 +127,59 @@ function thresholdForm(gh, onAdd) {
   );
 }
 
+// The air's VPD between the crop's limits: vent when too damp, mist when too dry.
+function vpdYaml(r) {
+  const ids = (xs) => `[${xs.join(", ")}]`;
+  return [
+    `  - id: ${r.id}`,
+    `    name: ${JSON.stringify(r.name)}`,
+    "    kind: vpd",
+    `    air_temp: {sensors: [${r.air}]}`,
+    `    air_rh: {sensors: [${r.rh}]}`,
+    `    low_kpa: ${r.low}`,
+    `    high_kpa: ${r.high}`,
+    r.misters.length ? `    misting: {actuators: ${ids(r.misters)}}` : null,
+    r.vents.length ? `    venting: {actuators: ${ids(r.vents)}}` : null,
+  ].filter(Boolean);
+}
+
+function vpdForm(gh, onAdd) {
+  const air = gh.sensors.find((s) => s.kind === "air_temp_c");
+  const rh = gh.sensors.find((s) => s.kind === "air_rh_pct");
+  if (!air || !rh) return null;
+  const band = gh.crop_bands?.vpd_kpa ?? gh.climate.vpd_band;
+  const low = numberInput("low", String(band.low));
+  const high = numberInput("high", String(band.high));
+  const devices = (kinds) =>
+    gh.actuators.filter((a) => kinds.includes(a.kind)).map((a) => ({ value: a.actuator, label: a.name, kind: a.kind }));
+  // Every mister, and the roof vents rather than the side curtains: damp air leaves at the top.
+  const misters = checkList(devices(["mister"]), () => true);
+  const vents = checkList(devices(["vent", "side_curtain"]), (item) => item.kind === "vent");
+  return ruleForm(
+    "vpd",
+    {
+      ...identity(),
+      low: [t("form.vpd_low"), low, num(low, { positive: true })],
+      high: [t("form.vpd_high"), high, () => {
+        const [v, problem] = num(high, { positive: true })();
+        return [v, problem ?? (v > Number(low.value) ? null : "form.need_order")];
+      }],
+      misters: [t("form.misters"), misters, () => [misters.values(), null]],
+      vents: [t("form.vents"), vents, () => {
+        const none = !vents.values().length && !misters.values().length;
+        return [vents.values(), none ? "form.need_device" : null];
+      }],
+    },
+    (v) => vpdYaml({ ...v, air: air.sensor, rh: rh.sensor }),
+    onAdd,
+  );
+}
+
 function scheduleForm(gh, onAdd) {
   const valves = gh.actuators.filter((a) => a.kind === "valve");
   const times = h("input", { name: "times", value: "06:00, 16:00", inputmode: "numeric" });
   const skip = numberInput("skip", "38");
-  const base = common(gh, valves, { id: "", name: "", minutes: "6" });
+  const base = common(gh, valves, { minutes: "6" });
   // The zone's own soil sensors judge "already wet": those of the zone the chosen valve waters.
   const soilOf = (valve) => {
     const zone = valves.find((a) => a.actuator === valve)?.zone;
@@ -135,5 +208,5 @@ function scheduleForm(gh, onAdd) {
 }
 
 export function ruleForms(gh, onAdd) {
-  return h("div", { class: "rule-forms" }, thresholdForm(gh, onAdd), scheduleForm(gh, onAdd));
+  return h("div", { class: "rule-forms" }, thresholdForm(gh, onAdd), scheduleForm(gh, onAdd), vpdForm(gh, onAdd));
 }

@@ -40,8 +40,18 @@ function bandLine(label, band, unit, below, inside, above) {
   );
 }
 
+// What one device did and cost: hours on and starts (and energy where the site gives its power), or how often
+// and how far a vent or curtain moved; and how often safety held it back.
+function useLine(u, name) {
+  const did = u.moves || u.travel_pct
+    ? t("rules.use_moved", { moves: u.moves, travel: number(u.travel_pct, 0), hours: hours(u.on_h) })
+    : t("rules.use_switched", { starts: u.starts, hours: hours(u.on_h), longest: hours(u.longest_on_h) });
+  const energy = u.energy_kwh === null ? [] : [t("rules.use_energy", { kwh: number(u.energy_kwh, 0) })];
+  const held = u.safety_stops || u.safety_refusals ? [t("rules.use_safety", { stops: u.safety_stops, refusals: u.safety_refusals })] : [];
+  return h("li", { "data-actuator": u.actuator }, h("b", { text: `${name(u.actuator)}: ` }), [did, ...energy, ...held].join(" · "));
+}
+
 export function simulationResult(r, name) {
-  const starts = Object.entries(r.starts).map(([a, n]) => `${name(a)} ${n}`).join(", ") || t("setup.none");
   return h(
     "div",
     { class: "result", "data-result": "simulate" },
@@ -59,12 +69,14 @@ export function simulationResult(r, name) {
     h(
       "ul",
       { class: "bands" },
-      bandLine(t("kind.air_temp_c"), r.temp_band_c, "°C", r.hours_temp_below, r.hours_temp_in, r.hours_temp_above),
+      bandLine(t("rules.temp_day"), r.temp_band_c, "°C", r.temp_day.below, r.temp_day.inside, r.temp_day.above),
+      bandLine(t("rules.temp_night"), r.temp_band_night_c, "°C", r.temp_night.below, r.temp_night.inside, r.temp_night.above),
       bandLine(t("v.vpd"), r.vpd_band_kpa, "kPa", r.hours_vpd_below, r.hours_vpd_in, r.hours_vpd_above),
       h("li", { text: t("rules.temp_range", { min: number(r.min_air_temp_c, 1), max: number(r.max_air_temp_c, 1) }) }),
-      h("li", { text: `${t("rules.starts")}: ${starts}` }),
       h("li", { text: t("rules.counts", { alerts: r.alerts, safety: r.safety_events, decisions: r.decisions }) }),
     ),
+    r.actuators.length ? h("h4", { text: t("rules.devices_use") }) : null,
+    h("ul", { class: "use" }, r.actuators.map((u) => useLine(u, name))),
   );
 }
 

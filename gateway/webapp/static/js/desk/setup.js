@@ -3,12 +3,12 @@
 // site file itself to edit.
 
 import { h } from "../dom.js";
-import { duration, number } from "../format.js";
+import { duration, number, unit as unitWord } from "../format.js";
 import { t } from "../lang.js";
 import { live } from "../live.js";
 import { kindLabel } from "../model.js";
 import * as desk from "./api.js";
-import { facts, failed, loading } from "./common.js";
+import { facts, failed, idOf, loading, withIds } from "./common.js";
 import { siteFileEditor } from "./site_edit.js";
 
 const minutes = (s) => duration(s * 1000);
@@ -30,6 +30,9 @@ function failSafeText(fs) {
   return t(fs.on ? "setup.fail_on" : "setup.fail_off");
 }
 
+// "valve-a · nút relays (địa chỉ 1)": the ids the rules and the site file use, and where the device sits.
+const idRow = (id, node) => [idOf(id), " · ", ...withIds("setup.node_of", { node: node.id, address: node.address }, ["node"])];
+
 function actuatorCard(a, node, names, unitOf) {
   const s = a.safety;
   const locks = interlockTexts(s, names, unitOf);
@@ -38,7 +41,7 @@ function actuatorCard(a, node, names, unitOf) {
     { class: "item", "data-actuator": a.id },
     h("h4", { text: `${a.name || a.id} · ${t(`akind.${a.kind}`)}` }),
     facts([
-      [t("setup.id"), `${a.id} · ${t("setup.node_of", { node: node.id, address: node.address })}`],
+      [t("setup.id"), idRow(a.id, node)],
       [t("setup.max_on"), minutes(s.max_on_s)],
       [t("setup.min_off"), minutes(s.min_off_s)],
       [t("setup.starts"), t("setup.starts_value", { n: s.max_starts_per_hour })],
@@ -56,7 +59,7 @@ function sensorCard(s, node, unitOf) {
     { class: "item", "data-sensor": s.id },
     h("h4", { text: `${s.name || s.id} · ${kindLabel(s.kind)}` }),
     facts([
-      [t("setup.id"), `${s.id} · ${t("setup.node_of", { node: node.id, address: node.address })}`],
+      [t("setup.id"), idRow(s.id, node)],
       [t("setup.unit"), unit],
       [t("setup.range"), `${number(s.range.min, 0)} … ${number(s.range.max, 0)} ${unit}`],
       [t("setup.max_age"), minutes(s.max_age_s)],
@@ -87,7 +90,7 @@ function greenhouseCard(gh, open) {
   const byId = new Map(nodes.flatMap((n) => [...n.sensors, ...n.actuators]).map((d) => [d.id, d.name || d.id]));
   const names = (id) => byId.get(id) ?? id;
   const liveSensors = live.greenhouses.get(gh.id)?.sensors ?? [];
-  const unitOf = (id) => liveSensors.find((s) => s.sensor === id)?.unit ?? "";
+  const unitOf = (id) => unitWord(liveSensors.find((s) => s.sensor === id)?.unit ?? "");
   return h(
     "details",
     { class: "site-gh", open, "data-greenhouse": gh.id },

@@ -5,36 +5,36 @@ import * as api from "../api.js";
 import { legend, lineChart } from "../chart.js";
 import { serverNow } from "../clock.js";
 import { h } from "../dom.js";
-import { clockTime, dayLabel, duration } from "../format.js";
+import { duration, unit as unitWord } from "../format.js";
 import { keptOr } from "../kept.js";
 import { t } from "../lang.js";
 import { kindLabel } from "../model.js";
 
 // Bucket sizes for 144 to 240 points a chart.
 const RANGES = {
-  day: { span_h: 24, bucket_s: 600, label: clockTime },
-  week: { span_h: 7 * 24, bucket_s: 3600, label: dayLabel },
-  season: { span_h: 120 * 24, bucket_s: 12 * 3600, label: dayLabel }, // a tomato season: about four months
+  day: { span_h: 24, bucket_s: 600 },
+  week: { span_h: 7 * 24, bucket_s: 3600 },
+  season: { span_h: 120 * 24, bucket_s: 12 * 3600 }, // a tomato season: about four months
 };
 const CHARTS = [
-  { kind: "air_temp_c", digits: 0 },
-  { kind: "air_rh_pct", digits: 0 },
-  { metric: "vpd_kpa", digits: 1 },
-  { kind: "soil_vwc_pct", digits: 0 },
-  { kind: "par_umol_m2_s", digits: 0 },
+  { kind: "air_temp_c" },
+  { kind: "air_rh_pct" },
+  { metric: "vpd_kpa" },
+  { kind: "soil_vwc_pct" },
+  { kind: "par_umol_m2_s" },
   // Only for a greenhouse with such a sensor: few have a lux meter or a soil EC/pH probe.
-  { kind: "illuminance_lux", digits: 0, optional: true },
-  { kind: "soil_ec_us_cm", digits: 0, optional: true },
-  { kind: "soil_ph", digits: 1, optional: true },
+  { kind: "illuminance_lux", optional: true },
+  { kind: "soil_ec_us_cm", optional: true },
+  { kind: "soil_ph", optional: true },
 ];
 
-function chartCard(def, series, hist, gh, range) {
+function chartCard(def, series, hist, gh) {
   const sensor = def.kind ? gh.sensors.find((s) => s.kind === def.kind) : null;
   const band = def.metric ? gh.climate.vpd_band : sensor?.band;
-  const unit = series[0]?.unit ?? "";
+  const unit = unitWord(series[0]?.unit ?? "");
   const drawn = series.filter((s) => s.buckets.length);
   const body = drawn.length
-    ? lineChart({ series: drawn, window: hist.window, band, digits: def.digits, timeLabel: range.label })
+    ? lineChart({ series: drawn, window: hist.window, band })
     : h("p", { class: "empty", text: t("charts.no_data") });
   const names = drawn.length > 1 ? legend(drawn.map((s) => s.label)) : null;
   return h(
@@ -77,14 +77,13 @@ export function chartsView(ghId, gh) {
       return;
     }
     if (ask !== asked) return; // another range was chosen meanwhile
-    const age = keptAt === null ? null : t("charts.kept", { ago: duration(serverNow() - keptAt) });
-    box.replaceChildren(
-      age ? h("p", { class: "kept", text: age }) : null,
-      ...charts.map((def) => {
-        const series = hist.series.filter((s) => (def.metric ? s.name === def.metric : s.kind === def.kind));
-        return chartCard(def, series, hist, gh, range);
-      }),
-    );
+    const cards = charts.map((def) => {
+      const series = hist.series.filter((s) => (def.metric ? s.name === def.metric : s.kind === def.kind));
+      return chartCard(def, series, hist, gh);
+    });
+    const kept = keptAt === null ? null : t("charts.kept", { ago: duration(serverNow() - keptAt) });
+    const age = kept === null ? [] : [h("p", { class: "kept", text: kept })];
+    box.replaceChildren(...age, ...cards); // not a null for "no age": replaceChildren() would write it as "null"
   }
 
   for (const key of Object.keys(RANGES)) {

@@ -2,13 +2,14 @@
 
 import { h, icon, keyed, setClass, setText } from "../dom.js";
 import { number } from "../format.js";
-import { t } from "../lang.js";
+import { serverText, t } from "../lang.js";
 import { live } from "../live.js";
-import { doingNow, may, sensorOf, verdict } from "../model.js";
+import { doingNow, may, sensorOf } from "../model.js";
 
 function card(gh) {
   const name = h("div", { class: "name" });
   const state = h("div", { class: "state" });
+  const why = h("div", { class: "reason" });
   const temp = h("span", { class: "num" });
   const rh = h("span", { class: "num" });
   const doing = h("div", { class: "doing" });
@@ -18,22 +19,26 @@ function card(gh) {
     { class: "card", href: `#/gh/${encodeURIComponent(gh.greenhouse)}` },
     h("div", { class: "card-head" }, name, alerts),
     state,
+    why,
     h("div", { class: "card-values" }, icon("temp"), temp, icon("drop"), rh),
     doing,
   );
   return {
     el,
     update(gh) {
-      const v = verdict(gh);
-      setClass(el, `card ${v}`);
+      const v = gh.verdict;
+      setClass(el, `card ${v.level}`);
       setText(name, gh.name);
-      setText(state, t(`verdict.${v}`));
+      setText(state, t(`verdict.${v.level}`));
+      // The worst reason only: the card is a glance, the greenhouse's screen says the rest.
+      setText(why, v.reasons.length ? serverText(v.reasons[0]) : "");
       const air = sensorOf(gh, "air_temp_c");
       const hum = sensorOf(gh, "air_rh_pct");
-      setText(temp, air ? `${number(air.value, 1)} ${air.unit}` : "–");
-      setText(rh, hum ? `${number(hum.value, 0)} ${hum.unit}` : "–");
+      setText(temp, air ? `${number(air.value, air.digits)} ${air.unit}` : "–");
+      setText(rh, hum ? `${number(hum.value, hum.digits)} ${hum.unit}` : "–");
       setText(doing, doingNow(gh));
-      setText(alerts, gh.active_alerts ? t("list.alerts", { n: gh.active_alerts }) : "");
+      const n = gh.active_alerts;
+      setText(alerts, n ? t(n === 1 ? "list.alert_one" : "list.alerts", { n }) : "");
       alerts.hidden = !gh.active_alerts;
     },
   };
@@ -43,7 +48,8 @@ function card(gh) {
 // and the field devices (ids, addresses, wiring) for those who set the site up.
 function deskLinks(me) {
   const setup = may(me, "setup") ? ["setup", "devices"] : [];
-  const pages = ["history", ...(may(me, "edit_rules") ? ["rules"] : []), ...setup];
+  const users = may(me, "manage_users") ? ["users"] : [];
+  const pages = ["history", ...(may(me, "edit_rules") ? ["rules"] : []), ...setup, ...users];
   return h("nav", { class: "desk-links" }, pages.map((p) => h("a", { class: "chip-link", href: `#/${p}`, "data-page": p, text: t(`desk.${p}`) })));
 }
 

@@ -2,9 +2,9 @@
 
 import { serverNow } from "../clock.js";
 import { h, icon, keyed, setClass, setText } from "../dom.js";
-import { ago, clockTime, number } from "../format.js";
+import { ago, clockTime, number, unit as unitWord } from "../format.js";
 import { serverText, t } from "../lang.js";
-import { KEY_VALUES, controllable, doingNow, kindLabel, manual, may, msOf, positional, problems, runningText, sensorOf, verdict, zones } from "../model.js";
+import { controllable, doingNow, kindLabel, manual, may, msOf, positional, runningText, zones } from "../model.js";
 import { openCommand } from "./command.js";
 
 const age = (ts) => (ts ? t("updated", { ago: ago(serverNow() - msOf(ts)) }) : t("never"));
@@ -20,7 +20,7 @@ function tile(item) {
     el,
     update({ value, digits, unit: unitText, level, ts }) {
       setText(num, number(value, digits));
-      setText(unit, unitText);
+      setText(unit, unitWord(unitText));
       setText(word, t(`level.${level}`));
       setText(when, age(ts));
       setClass(el, `tile level-${level}`);
@@ -28,16 +28,23 @@ function tile(item) {
   };
 }
 
-// The big numbers: the key sensors, with the air's VPD (derived at the gateway) after temperature and humidity.
+// The big numbers, in this order, each with its icon: the sensors the gateway puts on the farmer's tiles (and
+// names in the verdict). No VPD nor PAR: kPa and µmol/m²/s mean nothing to a farmer; the verdict says it in words.
+const TILE_ICONS = {
+  air_temp_c: "temp",
+  air_rh_pct: "drop",
+  tank_level_pct: "tank",
+  illuminance_lux: "sun",
+  soil_ec_us_cm: "sprout",
+  soil_ph: "sprout",
+};
+const TILE_ORDER = Object.keys(TILE_ICONS);
+
 function tileItems(gh) {
-  const items = KEY_VALUES.map((def) => [def, sensorOf(gh, def.kind)])
-    .filter(([, s]) => s)
-    .map(([def, s]) => ({ key: def.kind, icon: def.icon, label: kindLabel(def.kind), digits: def.digits, ...s }));
-  const c = gh.climate;
-  const ts = sensorOf(gh, "air_temp_c")?.ts ?? null;
-  const vpd = { key: "vpd", icon: "leaf", label: t("v.vpd"), digits: 2, unit: "kPa", value: c.vpd_kpa, level: c.vpd_level, ts };
-  items.splice(2, 0, vpd);
-  return items;
+  return gh.sensors
+    .filter((s) => s.tile && TILE_ICONS[s.kind])
+    .sort((a, b) => TILE_ORDER.indexOf(a.kind) - TILE_ORDER.indexOf(b.kind))
+    .map((s) => ({ key: s.sensor, icon: TILE_ICONS[s.kind], label: kindLabel(s.kind), ...s }));
 }
 
 // A device: what it does now and why, until when a manual run lasts, and the button to run or stop it.
@@ -90,36 +97,35 @@ function soilValue() {
     el,
     update(s) {
       setText(name, s.name);
-      setText(value, `${number(s.value, 0)} ${s.unit}`);
+      setText(value, `${number(s.value, s.digits)} ${unitWord(s.unit)}`);
       setText(when, age(s.ts));
       setClass(el, `soil-value level-${s.level}`);
     },
   };
 }
 
+// The gateway's verdict (gateway/live/verdict.py): OK, attention or danger, and the one or two reasons why.
 function verdictBox() {
   const title = h("div", { class: "title" });
-  const detail = h("div", { class: "detail" });
+  const reasons = h("ul", { class: "reasons" });
   const doing = h("div", { class: "doing" });
-  const el = h("div", { class: "verdict", role: "status" }, title, detail, doing);
+  const el = h("div", { class: "verdict", role: "status" }, title, reasons, doing);
   return {
     el,
     update(gh) {
-      const v = verdict(gh);
-      setClass(el, `verdict ${v}`);
-      setText(title, t(`verdict.${v}`));
-      const seen = msOf(gh.last_seen);
-      const lines = {
-        offline: seen ? t("verdict.offline_since", { at: clockTime(seen) }) : t("verdict.never_heard"),
-        attention: [...problems(gh), gh.active_alerts ? t("verdict.alerts", { n: gh.active_alerts }) : ""]
-          .filter(Boolean)
-          .join(", "),
-        ok: t("verdict.ok_detail"),
-      };
-      setText(detail, lines[v]);
+      const v = gh.verdict;
+      setClass(el, `verdict ${v.level}`);
+      setText(title, t(`verdict.${v.level}`));
+      const lines = v.reasons.length ? v.reasons.map(serverText) : [t("verdict.ok_detail")];
+      keyed(reasons, lines.map((text, i) => ({ i, text })), (line) => line.i, reasonLine);
       setText(doing, doingNow(gh));
     },
   };
+}
+
+function reasonLine() {
+  const el = h("li");
+  return { el, update: (line) => setText(el, line.text) };
 }
 
 export function nowView(ghId, me) {
