@@ -89,6 +89,7 @@ class Reason(StrEnum):
     RULE_FALLBACK = "rule_fallback"
     RUN_FINISHED = "run_finished"
     NO_ZONE_WATERING = "no_zone_watering"
+    NOT_NEEDED = "not_needed"
     # local stores and numbering
     OUTBOX_DAMAGED = "outbox_damaged"
     OUTBOX_LOST = "outbox_lost"
@@ -324,6 +325,8 @@ _TEXT: dict[Reason, tuple[str, str]] = {
     ),
     Reason.RUN_FINISHED: ("Đã chạy đủ thời gian", "Run finished"),
     Reason.NO_ZONE_WATERING: ("Không còn khu nào đang tưới — tắt bơm", "No zone is being watered — pump off"),
+    # At rest because no rule asks for it: after the start, and when a rule stops holding it (heat, a vent).
+    Reason.NOT_NEEDED: ("Chưa cần lúc này", "Not needed now"),
     Reason.OUTBOX_DAMAGED: (
         "Tệp dữ liệu chờ gửi của bộ điều khiển bị hỏng: đã cứu được {saved} bản ghi, phần còn lại có thể đã mất",
         "The controller's file of data waiting to be sent was damaged: {saved} records were saved,"

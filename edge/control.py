@@ -48,6 +48,7 @@ class Run:
     rule: str | None = None
     priority: int = 0  # of the rule, so that a running rule is not cut short by a lower one
     follows: bool = False  # a pump running because a valve it feeds is open, whoever opened that valve
+    held: bool = False  # renewed by its rule while wanted: ``until`` is a lease, not when it ends
 
 
 class SavedRun(BaseModel):
@@ -66,6 +67,7 @@ class SavedRun(BaseModel):
     rule: str | None
     priority: int = 0  # absent from memories saved before priorities were kept
     follows: bool = False
+    held: bool = False  # absent from memories saved before held runs were told apart
 
 
 class ControllerMemory(BaseModel):
@@ -172,7 +174,7 @@ class Controller:
                 on=self.runs[a.id].on,
                 position_pct=where.get(a.id, self.runs[a.id].position_pct),
                 since=self.runs[a.id].since,
-                until=self.runs[a.id].until,
+                until=None if self.runs[a.id].held else self.runs[a.id].until,
                 source=self.runs[a.id].source,
                 reason=self.runs[a.id].reason,
                 reason_params=self.runs[a.id].params,
@@ -263,11 +265,21 @@ class Controller:
                 latest,
                 now,
                 priority=d.priority,
+                held=d.held,
             )
             if not verdict.allowed or verdict.reason is Reason.CLIPPED_MAX_ON:
                 action = "refused" if not verdict.allowed else "clipped"
                 self._tell(told, d, now, EventKind.SAFETY, action, verdict)
         self._told = told
+        self._at_rest_since_start(set(taken))
+
+    def _at_rest_since_start(self, asked: set[str]) -> None:
+        """Once the rules have spoken, a device still in the state it started in is at rest because no rule wants
+        it, not because the controller just started: said so, without an event (nothing changed)."""
+        for a in self._actuators.values():
+            run = self.runs[a.id]
+            if a.id not in asked and not run.on and run.reason is Reason.FAIL_SAFE_START:
+                self.runs[a.id] = replace(run, reason=Reason.NOT_NEEDED, params={}, source=ControlSource.DEFAULT)
 
     def _tell(
         self,
@@ -298,9 +310,11 @@ class Controller:
         for a in self._actuators.values():
             run = self.runs[a.id]
             if run.until is not None and now >= run.until:
-                # A run that did its time finished; a device held off by hand is handed back to the rules.
+                # A run that did its time finished; a device held off by hand is handed back to the rules; one a
+                # rule held while it wanted it (heat, a vent) is no longer needed.
                 held_off = run.source is ControlSource.OVERRIDE and not run.on
-                self._to_default(a, now, Reason.OVERRIDE_ENDED if held_off else Reason.RUN_FINISHED)
+                ended = Reason.NOT_NEEDED if run.held else Reason.RUN_FINISHED
+                self._to_default(a, now, Reason.OVERRIDE_ENDED if held_off else ended)
         # Pumps whose valves just closed stop as planned, before safety would call it an interlock.
         self._stop_followers(now)
         for a in self._actuators.values():
@@ -337,6 +351,7 @@ class Controller:
         latest: Mapping[str, Reading],
         now: datetime,
         priority: int = 0,
+        held: bool = False,
     ) -> SafetyVerdict:
         running = self.running()
         verdict = self._guards[actuator.id].check_start(now, duration_s, latest, running)
@@ -353,7 +368,7 @@ class Controller:
         until = now + timedelta(seconds=effective)
         # A positional actuator driven to 0 % is closed: off, as its fail-safe state counts it.
         on = position_pct is None or position_pct > 0
-        self._set(actuator, Run(on, position_pct, now, until, source, reason, params, rule, priority), now)
+        self._set(actuator, Run(on, position_pct, now, until, source, reason, params, rule, priority, held=held), now)
         if pump_id is not None and pump_id not in running:
             pump = self._actuators[pump_id]
             self._set(pump, Run(True, None, now, None, source, reason, params, rule, priority, follows=True), now)

@@ -27,6 +27,9 @@ class Decision(Strict):
     reason_params: dict[str, str]
     # The usable sensor values it was based on, by sensor id, and each metric under its label.
     inputs: dict[str, float]
+    # Asked again at every evaluation while the rule wants it (a heater, a vent position): its duration is only
+    # how long it lasts if the asking stops, not when it ends, so no end time is shown for it.
+    held: bool = False
 
     @classmethod
     def run(
@@ -39,6 +42,7 @@ class Decision(Strict):
         *,
         duration_s: float | None = None,
         position_pct: float | None = None,
+        held: bool = False,
     ) -> Decision:
         """``action`` as ``rule`` asks for it, with why; duration and position default to the action's."""
         return cls(
@@ -50,6 +54,7 @@ class Decision(Strict):
             reason=reason,
             reason_params=reason_params,
             inputs=inputs,
+            held=held,
         )
 
 

@@ -40,6 +40,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "events": ("Quyết định và sự kiện", "Decisions and events"),
     "on": ("BẬT", "ON"),
     "off": ("TẮT", "OFF"),
+    "position": ("MỞ {pct} %", "OPEN {pct} %"),  # a vent or curtain driven to a position
     # What else an event's action says: a refusal, a clip, an alert raised or cleared, a rule that lost.
     "refused": ("bị từ chối", "refused"),
     "clipped": ("bị rút ngắn", "clipped"),
@@ -140,6 +141,9 @@ class Board:
         """The event's action in the board's language; an action this view does not know, as it came."""
         if action.startswith("lost to "):
             return f"{label('lost to', self.lang)} {action.removeprefix('lost to ')}"
+        if action.startswith("position ") and action.endswith("%"):
+            pct = action.removeprefix("position ").removesuffix("%")
+            return label("position", self.lang).format(pct=pct) if pct != "0" else label("off", self.lang)
         return label(action, self.lang) if action in _LABELS else action
 
     def _actuator_label(self, greenhouse: str, actuator: str | None) -> str:

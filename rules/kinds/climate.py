@@ -259,7 +259,8 @@ class ClimateRule(RuleBase):
     def _switch_on(
         self, actuators: list[Id], reason: Reason, why: dict[str, str], inputs: dict[str, float]
     ) -> list[Decision]:
-        return [Decision.run(self, Action(actuator=a, on_for_s=self.hold_s), reason, why, inputs) for a in actuators]
+        ask = [Action(actuator=a, on_for_s=self.hold_s) for a in actuators]
+        return [Decision.run(self, action, reason, why, inputs, held=True) for action in ask]
 
     def _heating(self, was_on: bool, temp_c: float, setpoints: Setpoints) -> bool:
         if self.heating is None:
@@ -352,7 +353,9 @@ class ClimateRule(RuleBase):
                 "position_pct": params.number(position),
             }
         decisions = [
-            Decision.run(self, Action(actuator=a, on_for_s=self.hold_s, position_pct=position), reason, why, inputs)
+            Decision.run(
+                self, Action(actuator=a, on_for_s=self.hold_s, position_pct=position), reason, why, inputs, held=True
+            )
             for a in vent.actuators
         ]
         return position, decisions
@@ -375,7 +378,7 @@ class ClimateRule(RuleBase):
         reason = Reason.RULE_CLIMATE_SHADE if drawn else Reason.RULE_CLIMATE_SHADE_OPEN
         position = shade.position_pct if drawn else 0.0
         action = Action(actuator=shade.actuator, on_for_s=self.hold_s, position_pct=position)
-        return drawn, [Decision.run(self, action, reason, why, inputs)]
+        return drawn, [Decision.run(self, action, reason, why, inputs, held=True)]
 
 
 _UNKNOWN = Reason.RULE_CLIMATE_WEATHER_UNKNOWN

@@ -245,7 +245,12 @@ class FrostRule(RuleBase):
         if fog and (next_fog_at is None or now >= next_fog_at):
             asks += [(Action(actuator=a, on_for_s=fog.on_s), Reason.RULE_FROST_FOGGING) for a in fog.actuators]
             next_fog_at = now + timedelta(seconds=fog.on_s + fog.off_s)
-        return [Decision.run(self, action, reason, why, inputs) for action, reason in asks], next_fog_at
+        # Fogging pulses for its own time; the rest is held while the risk lasts.
+        decisions = [
+            Decision.run(self, action, reason, why, inputs, held=reason is not Reason.RULE_FROST_FOGGING)
+            for action, reason in asks
+        ]
+        return decisions, next_fog_at
 
     # --- wash-off ---------------------------------------------------------------------------------
     def _wash_off(

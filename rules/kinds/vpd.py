@@ -153,7 +153,8 @@ class VpdRule(RuleBase):
             "limit_kpa": params.number(self.low_kpa),
             "position_pct": params.number(venting.position_pct),
         }
-        return [Decision.run(self, a, Reason.RULE_VPD_VENTING, why, inputs) for a in venting.asks(self.hold_s)]
+        asks = venting.asks(self.hold_s)
+        return [Decision.run(self, a, Reason.RULE_VPD_VENTING, why, inputs, held=True) for a in asks]
 
 
 def _warm_enough(temp_c: float, min_temp_c: float | None) -> bool:

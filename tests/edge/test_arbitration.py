@@ -19,7 +19,14 @@ T0 = datetime(2026, 1, 15, 5, 0, tzinfo=UTC)
 NO_READINGS: dict[str, Reading] = {}
 
 
-def _ask(rule: str, actuator: str, priority: int, position_pct: float | None = None, hold_s: float = 120) -> Decision:
+def _ask(
+    rule: str,
+    actuator: str,
+    priority: int,
+    position_pct: float | None = None,
+    hold_s: float = 120,
+    held: bool = False,
+) -> Decision:
     return Decision(
         rule=rule,
         actuator=actuator,
@@ -29,6 +36,7 @@ def _ask(rule: str, actuator: str, priority: int, position_pct: float | None = N
         reason=Reason.RULE_THRESHOLD,
         reason_params={},
         inputs={},
+        held=held,
     )
 
 
@@ -182,3 +190,31 @@ def test_a_reading_of_the_tank_interlock_is_needed_before_a_rule_waters() -> Non
         (EventKind.DECISION, "on"),
         (EventKind.SAFETY, "refused"),
     ]
+
+
+def _state(controller: Controller, actuator: str) -> tuple[bool, Reason, datetime | None]:
+    state = next(s for s in controller.states(set()) if s.actuator == actuator)
+    return state.on, state.reason, state.until
+
+
+def test_once_the_rules_have_spoken_a_device_at_rest_is_not_needed_rather_than_just_started() -> None:
+    controller = _controller()
+    assert _state(controller, "fan") == (False, Reason.FAIL_SAFE_START, None)
+    assert _poll(controller, T0 + timedelta(seconds=30)) == []  # nothing changed, nothing to tell
+    assert _state(controller, "fan") == (False, Reason.NOT_NEEDED, None)
+    assert [e for e in controller.take_events() if e.actuator == "fan"] == []
+
+
+def test_a_run_a_rule_holds_shows_no_end_and_ends_as_not_needed_a_timed_one_as_finished() -> None:
+    controller = _controller()
+    now = T0 + timedelta(seconds=30)
+    heat = _ask("climate", "heater", 60, held=True)
+    airing = _ask("fan-timer", "fan", 50, hold_s=480)  # a timed run, as a watering is
+    _poll(controller, now, heat, airing, latest=_cool_air(now))
+    # The heater runs while the rule wants it: "Sưởi đang chạy", not "còn 2 phút" that the next ask renews.
+    assert _state(controller, "heater") == (True, Reason.RULE_THRESHOLD, None)
+    assert _state(controller, "fan") == (True, Reason.RULE_THRESHOLD, now + timedelta(seconds=480))
+    later = now + timedelta(seconds=600)  # the climate rule stopped asking, the fan did its time
+    _poll(controller, later, latest=_cool_air(later))
+    assert _state(controller, "heater") == (False, Reason.NOT_NEEDED, None)
+    assert _state(controller, "fan") == (False, Reason.RUN_FINISHED, None)

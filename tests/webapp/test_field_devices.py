@@ -96,15 +96,20 @@ def test_a_technician_sees_the_dead_and_the_noisy_device_with_what_to_check(
     _sign_in(page, field, TECHNICIAN)
     page.locator(".desk-links a", has_text="Thiết bị trên dây").click()
     soil_port = next(str(b.port) for b in field.stack.gh.buses if b.id == "dat")  # the simulator's, for the test
-    # Devices are named by their profiles, which are in English whatever the language of the page.
-    expect(page.locator(f'[data-node="{NOISY}"] h4')).to_have_text(
-        "ComWinTop CWT-Soil-THC-S soil moisture, temperature and EC probe (3-in-1)"
-    )
+    # Devices are named by their profiles, in the language of the page.
+    profile_names = {
+        "vi": ("Đầu dò đất ComWinTop CWT-Soil-THC-S: độ ẩm, nhiệt độ và EC (3 trong 1)",
+               "Cảm biến nhiệt độ và độ ẩm không khí XY-MD02 (SHT20/SHT40)"),
+        "en": ("ComWinTop CWT-Soil-THC-S soil moisture, temperature and EC probe (3-in-1)",
+               "XY-MD02 air temperature and humidity (SHT20/SHT40)"),
+    }
     expect(page.locator(f'[data-node="{NOISY}"]')).to_contain_text("Ẩm đất A1")
-    expect(page.locator('[data-node="climate"] h4')).to_have_text("XY-MD02 air temperature and humidity (SHT20/SHT40)")
     for lang in ("vi", "en"):
         if lang == "en":
             page.click("#lang")
+        soil_name, climate_name = profile_names[lang]
+        expect(page.locator(f'[data-node="{NOISY}"] h4')).to_have_text(soil_name)
+        expect(page.locator('[data-node="climate"] h4')).to_have_text(climate_name)
         _shows(page, WORDS[lang], soil_port)
         _keep(page, screenshot, f"fielddevices-{lang}")
 

@@ -206,7 +206,7 @@ def test_a_refused_run_says_why_in_plain_words(phone: BrowserContext, demo: Demo
     answer = dialog.locator(".answer")
     expect(answer).to_have_attribute("data-outcome", "refused")
     expect(answer.locator("h2")).to_have_text("Không thực hiện được")
-    expect(answer).to_contain_text("Cần mở Van khu A / Van khu B trước")
+    expect(answer).to_contain_text("Cần mở Van khu A hoặc Van khu B trước")
     screenshot(page, "08-refused")
 
 
@@ -353,7 +353,9 @@ def test_the_list_shows_a_greenhouse_going_silent_without_reloading(phone: Brows
     with _paused_edge(demo, "rau-la-1"):
         _wait_silent(page, "rau-la-1")
         card = page.locator(".card", has_text="Nhà màng rau ăn lá 1")
-        expect(card.locator(".state")).to_have_text("Mất kết nối với nhà màng", timeout=10_000)
+        # "Cần chú ý", and why: "Mất kết nối với nhà màng từ 6 giờ 10 sáng", on the greenhouse's clock.
+        expect(card.locator(".state")).to_have_text("Cần chú ý", timeout=10_000)
+        expect(card.locator(".reason")).to_contain_text("Mất kết nối với nhà màng từ")
 
 
 def test_a_greenhouse_gone_silent_is_an_alert_to_acknowledge(
@@ -364,10 +366,10 @@ def test_a_greenhouse_gone_silent_is_an_alert_to_acknowledge(
     with _paused_edge(demo, "rau-la-1"):
         _wait_silent(page, "rau-la-1")
         card = page.locator(".card", has_text="Nhà màng rau ăn lá 1")
-        expect(card.locator(".state")).to_have_text("Mất kết nối với nhà màng")
+        expect(card.locator(".reason")).to_contain_text("Mất kết nối với nhà màng từ", timeout=10_000)
         expect(card.locator(".badge")).to_have_text("1 cảnh báo")
         for other in ("Nhà màng cà chua 1", "Nhà màng cà chua 2"):
-            expect(page.locator(".card", has_text=other).locator(".state")).not_to_have_text("Mất kết nối với nhà màng")
+            expect(page.locator(".card", has_text=other).locator(".reason")).not_to_contain_text("Mất kết nối")
         screenshot(page, "13-list-one-silent")
         page.goto(f"{demo.url}/#/gh/rau-la-1/alerts")
         alert = page.locator(".alert.active", has_text="Nhà màng im lặng từ")

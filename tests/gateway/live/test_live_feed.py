@@ -65,9 +65,9 @@ def test_the_picture_now_has_every_sensor_with_its_band_and_every_actuator_with_
         assert soil.age_s is not None and soil.age_s < 120
         assert now.climate.vpd_kpa is not None and now.climate.vpd_level is not Level.STALE
         valve = next(a for a in now.actuators if a.actuator == "valve-a")
-        # Started in its fail-safe state, and the phone is told so in both languages.
+        # At rest once the rules have spoken (it started in its fail-safe state), and the phone is told so.
         assert (valve.zone, valve.zone_name, valve.on) == ("khu-a", "Khu A", False)
-        assert valve.text_en == "Start-up: fail-safe state"
+        assert valve.text_en == "Not needed now"
         assert {a.actuator for a in now.actuators} == set(live.site.greenhouse(GH).actuators)
 
 

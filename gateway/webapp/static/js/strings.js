@@ -131,6 +131,8 @@ export const STRINGS = {
     "charts.season": "Cả vụ",
     "charts.loading": "Đang tải biểu đồ…",
     "charts.no_data": "Chưa có số liệu trong khoảng này",
+    "charts.note.vpd": "Độ khô của không khí đối với lá: thấp quá thì nấm bệnh dễ lây, cao quá thì cây héo và ngừng lớn.",
+    "charts.note.par": "Ánh sáng cây dùng để lớn (quang hợp): nhiều hơn vào buổi trưa nắng, bằng 0 vào ban đêm.",
     "charts.offline": "Mất kết nối — không tải được biểu đồ",
     "charts.kept": "Mất kết nối — biểu đồ tải cách đây {ago}",
 
@@ -495,6 +497,8 @@ export const STRINGS = {
     "charts.season": "Season",
     "charts.loading": "Loading charts…",
     "charts.no_data": "No readings in this range yet",
+    "charts.note.vpd": "How dry the air is for the leaves: too low and mould spreads, too high and plants wilt and stop growing.",
+    "charts.note.par": "The light plants grow by (photosynthesis): most at a sunny noon, none at night.",
     "charts.offline": "Connection lost — cannot load the charts",
     "charts.kept": "Connection lost — charts fetched {ago} ago",
 

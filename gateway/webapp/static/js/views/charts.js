@@ -19,9 +19,9 @@ const RANGES = {
 const CHARTS = [
   { kind: "air_temp_c" },
   { kind: "air_rh_pct" },
-  { metric: "vpd_kpa" },
+  { metric: "vpd_kpa", note: "charts.note.vpd" },
   { kind: "soil_vwc_pct" },
-  { kind: "par_umol_m2_s" },
+  { kind: "par_umol_m2_s", note: "charts.note.par" },
   // Only for a greenhouse with such a sensor: few have a lux meter or a soil EC/pH probe.
   { kind: "illuminance_lux", optional: true },
   { kind: "soil_ec_us_cm", optional: true },
@@ -41,6 +41,8 @@ function chartCard(def, series, hist, gh) {
     "section",
     { class: "chart-card", "data-chart": def.kind ?? def.metric },
     h("h2", { text: `${def.kind ? kindLabel(def.kind) : t("v.vpd")} (${unit})` }),
+    // What a farmer has no word for is said in one line: what it is and when to worry.
+    def.note ? h("p", { class: "hint", text: t(def.note) }) : null,
     body,
     names,
   );
