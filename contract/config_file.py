@@ -59,7 +59,7 @@ class ConfigError(Exception):
         super().__init__("\n".join(problems))
 
     def lines(self, lang: Lang) -> list[str]:
-        """The problems in ``lang``; in English where a problem came without Vietnamese words (a device profile's)."""
+        """The problems in ``lang``; in English only where a problem came without Vietnamese words."""
         if lang == "vi" and self._problems_vi is not None:
             return self._problems_vi
         if self.issues:

@@ -23,6 +23,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from contract.bounds import Strict
+from contract.validation_words import Mistake, number
 
 
 class Crop(StrEnum):
@@ -40,7 +41,10 @@ class CropBand(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> CropBand:
         if self.low >= self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+            raise Mistake(
+                f"low ({number(self.low, 'vi')}) phải nhỏ hơn high ({number(self.high, 'vi')})",
+                f"low ({self.low}) must be below high ({self.high})",
+            )
         return self
 
     def holds(self, value: float) -> bool:

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 from contract.kinds import ActuatorKind, ControlSource, Quality, SensorKind
 from contract.reasons import Reason
 from contract.topics import ID_PATTERN
+from contract.validation_words import Mistake
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # Free text bounded, so that a peer cannot make every view and every stored series carry megabytes: a name or a
@@ -31,7 +32,7 @@ MAX_DURATION_S = 24 * 3600
 def _whole_number(value: object) -> object:
     # A Literal compares by equality, so JSON true and 1.0 would pass for 1, strict mode or not.
     if type(value) is not int:
-        raise ValueError("the version is a whole number, e.g. 1")
+        raise Mistake("version là một số nguyên, ví dụ 1", "the version is a whole number, e.g. 1")
     return value
 
 

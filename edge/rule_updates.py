@@ -23,7 +23,7 @@ from contract.durable import write_atomically
 from contract.messages import MAX_RULES_YAML_CHARS, RuleSetOffer, RulesOutcome, RulesReport
 from contract.site import Greenhouse
 from contract.wire import WireError, decode
-from rules.model import RuleSet, check_against_site
+from rules.model import RuleSet, ruleset_misfits
 from rules.tools.check import explain, text_sha256
 
 log = logging.getLogger(__name__)
@@ -88,8 +88,10 @@ class RuleUpdates:
 
     def _check(self, offer: RuleSetOffer) -> RuleSet | _Refusal:
         if (offer.site, offer.greenhouse) != (self._site_id, self._gh.id):
-            wrong = f"offer is for {offer.site}/{offer.greenhouse}, this is {self._site_id}/{self._gh.id}"
-            return _Refusal([wrong], [wrong])
+            offered, here = f"{offer.site}/{offer.greenhouse}", f"{self._site_id}/{self._gh.id}"
+            return _Refusal(
+                [f"bản luật gửi cho {offered}, máy này là {here}"], [f"offer is for {offered}, this is {here}"]
+            )
         if text_sha256(offer.rules_yaml) != offer.sha256:
             damaged = _Refusal(["sha256 không khớp: bản luật bị hỏng khi truyền"], ["sha256 mismatch: text damaged"])
             return damaged
@@ -99,10 +101,12 @@ class RuleUpdates:
         except ConfigError as exc:
             return _Refusal(explain(exc, offer.rules_yaml, "vi"), explain(exc, offer.rules_yaml, "en"))
         if ruleset.version != offer.version:
-            mismatch = f"the file says version {ruleset.version}, the offer {offer.version}"
-            return _Refusal([mismatch], [mismatch])
-        misfits = check_against_site(ruleset, self._gh)
-        return _Refusal(misfits, misfits) if misfits else ruleset
+            return _Refusal(
+                [f"tệp ghi version {ruleset.version}, còn bản gửi đến là {offer.version}"],
+                [f"the file says version {ruleset.version}, the offer {offer.version}"],
+            )
+        misfits = ruleset_misfits(ruleset, self._gh)
+        return _Refusal([m.vi for m in misfits], [m.en for m in misfits]) if misfits else ruleset
 
     def _write(self, offer: RuleSetOffer) -> None:
         write_atomically(self._path, offer.to_json())  # a power cut leaves the old set or the new one

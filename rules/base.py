@@ -12,7 +12,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from contract.messages import MAX_DURATION_S, Id
 from contract.site import Greenhouse, Strict
-from contract.validation_words import Mistake
+from contract.validation_words import Mistake, Words
 from rules.timing import Crontab
 
 Duration = Annotated[float, Field(gt=0, le=MAX_DURATION_S)]
@@ -177,8 +177,9 @@ class RuleBase(Strict):
         """Every metric the rule reads, so that its sensors can be checked against the site."""
         return []
 
-    def site_problems(self, greenhouse: Greenhouse) -> list[str]:
-        """What else in this rule does not fit ``greenhouse``, beyond its sensors and actuators existing."""
+    def site_problems(self, greenhouse: Greenhouse) -> list[Words]:
+        """What else in this rule does not fit ``greenhouse``, beyond its sensors and actuators existing (both
+        languages)."""
         return []
 
     def actions(self) -> list[Action]:

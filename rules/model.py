@@ -92,24 +92,27 @@ def load_rules(path: Path) -> RuleSet:
 
 
 def check_against_site(ruleset: RuleSet, greenhouse: Greenhouse) -> list[str]:
-    """What in ``ruleset`` does not fit ``greenhouse``, one line each; empty when it all fits."""
-    return [f"rule {rule.id!r}: {p}" for rule in ruleset.rules for p in rule_site_problems(rule, greenhouse)]
+    """What in ``ruleset`` does not fit ``greenhouse``, one line each (English); empty when it all fits."""
+    return [words.en for words in ruleset_misfits(ruleset, greenhouse)]
 
 
-def rule_site_problems(rule: Rule, greenhouse: Greenhouse) -> list[str]:
-    """What in one rule does not fit ``greenhouse``, one line each (English), without naming the rule."""
-    return [words.en for words in rule_misfits(rule, greenhouse)]
+def ruleset_misfits(ruleset: RuleSet, greenhouse: Greenhouse) -> list[Words]:
+    """``check_against_site`` in both languages, each line naming its rule."""
+    return [
+        Words(f"luật {rule.id!r}: {p.vi}", f"rule {rule.id!r}: {p.en}")
+        for rule in ruleset.rules
+        for p in rule_misfits(rule, greenhouse)
+    ]
 
 
 def rule_misfits(rule: Rule, greenhouse: Greenhouse) -> list[Words]:
-    """``rule_site_problems`` in both languages."""
+    """What in one rule does not fit ``greenhouse``, one line each in both languages, without naming the rule."""
     sensors, actuators = greenhouse.sensors, greenhouse.actuators
     zone_pumps = {z.pump for z in greenhouse.zones if z.pump}
     problems: list[Words] = []
     for metric in rule.metrics():
         problems += _metric_problems(metric, sensors, greenhouse.id)
-    # A kind's own checks are worded in English only (rules/kinds/).
-    problems += [Words(p, p) for p in rule.site_problems(greenhouse)]
+    problems += rule.site_problems(greenhouse)
     fallback = rule.fallback.action if rule.fallback is not None else None
     for action in [*rule.actions(), *([fallback] if fallback else [])]:
         actuator = actuators.get(action.actuator)

@@ -16,6 +16,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contract.validation_words import Mistake
+
 
 class Table(StrEnum):
     """The four Modbus tables (Modbus Application Protocol V1.1b3 §4.3)."""
@@ -85,12 +87,20 @@ class Encoding(BaseModel):
     @model_validator(mode="after")
     def _fits_its_table(self) -> Encoding:
         if self.scale == 0:
-            raise ValueError("scale 0 would read every value as the offset")
+            raise Mistake(
+                "scale 0 sẽ đọc mọi giá trị thành đúng offset", "scale 0 would read every value as the offset"
+            )
         if self.table.bits != (self.data_type is DataType.BIT):
-            what = "a bit" if self.table.bits else "a register value"
-            raise ValueError(f"a {self.table.value} holds {what}, not {self.data_type.value}")
+            what = ("một bit", "a bit") if self.table.bits else ("một giá trị thanh ghi", "a register value")
+            raise Mistake(
+                f"{self.table.value} chứa {what[0]}, không phải {self.data_type.value}",
+                f"a {self.table.value} holds {what[1]}, not {self.data_type.value}",
+            )
         if self.address + self.count > 65536:
-            raise ValueError(f"{self.data_type.value} at {self.address} runs past the last address 65535")
+            raise Mistake(
+                f"{self.data_type.value} tại địa chỉ {self.address} vượt quá địa chỉ cuối cùng 65535",
+                f"{self.data_type.value} at {self.address} runs past the last address 65535",
+            )
         return self
 
     @property

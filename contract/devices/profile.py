@@ -22,6 +22,7 @@ from contract.devices.encoding import Encoding, Table
 from contract.kinds import SensorKind
 from contract.messages import Id
 from contract.reasons import Lang
+from contract.validation_words import Mistake, Words
 
 SHIPPED = Path(__file__).parent / "profiles"
 
@@ -73,13 +74,16 @@ class Switch(Strict):
     @model_validator(mode="after")
     def _values(self) -> Switch:
         if self.on_value == self.off_value:
-            raise ValueError("on_value and off_value must differ")
+            raise Mistake("on_value và off_value phải khác nhau", "on_value and off_value must differ")
         if self.table is Table.COIL and {self.on_value, self.off_value} != {0, 1}:
-            raise ValueError("a coil is written 1 (on) and 0 (off)")
+            raise Mistake("coil được ghi 1 (bật) và 0 (tắt)", "a coil is written 1 (on) and 0 (off)")
         if (self.reads_on is None) != (self.reads_off is None):
-            raise ValueError("give both reads_on and reads_off, or neither (the device cannot be read back)")
+            raise Mistake(
+                "ghi cả reads_on và reads_off, hoặc không ghi cả hai (khi thiết bị không đọc lại được)",
+                "give both reads_on and reads_off, or neither (the device cannot be read back)",
+            )
         if self.reads_on is not None and self.reads_on == self.reads_off:
-            raise ValueError("reads_on and reads_off must differ")
+            raise Mistake("reads_on và reads_off phải khác nhau", "reads_on and reads_off must differ")
         return self
 
 
@@ -97,7 +101,10 @@ class TimedOn(Strict):
     @model_validator(mode="after")
     def _fits(self) -> TimedOn:
         if self.base + self.max_units > 0xFFFF:
-            raise ValueError(f"base {self.base} + max_units {self.max_units} does not fit a register")
+            raise Mistake(
+                f"base {self.base} + max_units {self.max_units} vượt quá giá trị một thanh ghi chứa được",
+                f"base {self.base} + max_units {self.max_units} does not fit a register",
+            )
         return self
 
     def value(self, duration_s: float) -> int:
@@ -112,10 +119,10 @@ class ProfileOutput(Strict):
     timed_on: TimedOn | None = None
 
 
-def _unique(keys: Iterable[str], what: str) -> None:
-    repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
+def _unique(keys: Iterable[str], what: Words) -> None:
+    repeated = ", ".join(sorted(k for k, n in Counter(keys).items() if n > 1))
     if repeated:
-        raise ValueError(f"{what} {', '.join(repeated)} given more than once")
+        raise Mistake(f"{what.vi} {repeated} được ghi nhiều lần", f"{what.en} {repeated} given more than once")
 
 
 class DeviceProfile(Strict):
@@ -138,11 +145,17 @@ class DeviceProfile(Strict):
     @model_validator(mode="after")
     def _sound(self) -> DeviceProfile:
         if not self.sensors and not self.outputs:
-            raise ValueError("a profile gives at least one sensor or one output")
-        _unique([*(s.key for s in self.sensors), *(o.key for o in self.outputs)], "key")
+            raise Mistake(
+                "một hồ sơ thiết bị phải có ít nhất một cảm biến (sensors) hoặc một đầu ra (outputs)",
+                "a profile gives at least one sensor or one output",
+            )
+        _unique([*(s.key for s in self.sensors), *(o.key for o in self.outputs)], Words("key", "key"))
         for o in self.outputs:
             if not o.switch.table.writable:
-                raise ValueError(f"output {o.key}: a {o.switch.table.value} cannot be written")
+                raise Mistake(
+                    f"đầu ra {o.key}: không ghi được vào {o.switch.table.value}",
+                    f"output {o.key}: a {o.switch.table.value} cannot be written",
+                )
         return self
 
 

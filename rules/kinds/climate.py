@@ -23,13 +23,19 @@ from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import Id
 from contract.reasons import Reason
 from contract.site import Greenhouse, Strict
+from contract.validation_words import Mistake, Words
 from rules import params
 from rules.base import Action, Duration, Metric, Percent, RuleBase, distinct_actuators
 from rules.context import Context
 from rules.inputs import MetricValue, read_metric
 from rules.outcome import Alert, Decision, RuleOutcome
 from rules.periods import DayPeriod, Setpoints, setpoints_at
-from rules.site_checks import actuator_kind_problems, hold_problems, sensor_kind_problems
+from rules.site_checks import AIR_TEMP, actuator_kind_problems, hold_problems, sensor_kind_problems
+
+# What needs a rain, wind or sun sensor, for a sensor of the wrong kind.
+_RAIN = Words("giới hạn mưa (rain)", "the rain limit")
+_WIND = Words("giới hạn gió (wind)", "the wind limit")
+_SHADE = Words("lưới che nắng (shade)", "the shade screen")
 
 
 class Heating(Strict):
@@ -135,13 +141,19 @@ class ClimateRule(RuleBase):
     def _stages_in_order(cls, fans: list[FanStage]) -> list[FanStage]:
         offsets = [stage.above_c for stage in fans]
         if offsets != sorted(offsets):
-            raise ValueError("list the fan stages from the lowest above_c to the highest")
+            raise Mistake(
+                "xếp các cấp quạt theo above_c từ thấp nhất đến cao nhất",
+                "list the fan stages from the lowest above_c to the highest",
+            )
         return fans
 
     @model_validator(mode="after")
     def _drives_something(self) -> ClimateRule:
         if not (self.heating or self.ventilation or self.fans or self.shade):
-            raise ValueError("give the rule something to drive: heating, ventilation, fans or shade")
+            raise Mistake(
+                "cho luật ít nhất một thứ để điều khiển: heating, ventilation, fans hoặc shade",
+                "give the rule something to drive: heating, ventilation, fans or shade",
+            )
         distinct_actuators(self.actions())
         return self
 
@@ -159,16 +171,16 @@ class ClimateRule(RuleBase):
             actions.append(Action(actuator=self.shade.actuator, on_for_s=hold, position_pct=self.shade.position_pct))
         return actions
 
-    def site_problems(self, greenhouse: Greenhouse) -> list[str]:
+    def site_problems(self, greenhouse: Greenhouse) -> list[Words]:
         problems = hold_problems(self.hold_s, greenhouse)
-        problems += sensor_kind_problems(self.air_temp, greenhouse, SensorKind.AIR_TEMP_C, "air_temp")
+        problems += sensor_kind_problems(self.air_temp, greenhouse, SensorKind.AIR_TEMP_C, AIR_TEMP)
         vent = self.ventilation
         if vent and vent.rain:
-            problems += sensor_kind_problems(vent.rain.metric, greenhouse, SensorKind.RAIN_MM_H, "the rain limit")
+            problems += sensor_kind_problems(vent.rain.metric, greenhouse, SensorKind.RAIN_MM_H, _RAIN)
         if vent and vent.wind:
-            problems += sensor_kind_problems(vent.wind.metric, greenhouse, SensorKind.WIND_M_S, "the wind limit")
+            problems += sensor_kind_problems(vent.wind.metric, greenhouse, SensorKind.WIND_M_S, _WIND)
         if self.shade:
-            problems += sensor_kind_problems(self.shade.metric, greenhouse, SensorKind.SOLAR_W_M2, "the shade screen")
+            problems += sensor_kind_problems(self.shade.metric, greenhouse, SensorKind.SOLAR_W_M2, _SHADE)
             problems += actuator_kind_problems([self.shade.actuator], greenhouse, {ActuatorKind.SHADE_SCREEN})
         if self.heating:
             problems += actuator_kind_problems(self.heating.actuators, greenhouse, {ActuatorKind.HEATER})

@@ -23,13 +23,14 @@ from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import Id, Severity
 from contract.reasons import Reason
 from contract.site import Greenhouse, Strict
+from contract.validation_words import Mistake, Words, number
 from gateway.agronomy.humidity import dew_point_c, wet_bulb_c
 from rules import params
 from rules.base import Action, Duration, Metric, RuleBase, distinct_actuators
 from rules.context import Context
 from rules.inputs import MetricValue, read_metric
 from rules.outcome import Alert, Decision, RuleOutcome, Suppression
-from rules.site_checks import actuator_kind_problems, hold_problems, sensor_kind_problems
+from rules.site_checks import AIR_RH, AIR_TEMP, actuator_kind_problems, hold_problems, sensor_kind_problems
 from rules.triggers import NightWindow, StartTime, daylight_switch
 
 # A wash-off answers the night before it: frost seen longer ago than this is another night's.
@@ -59,7 +60,10 @@ class Protection(Strict):
     @model_validator(mode="after")
     def _something_to_drive(self) -> Protection:
         if not (self.heaters or self.close or self.screens or self.fogging):
-            raise ValueError("give the protection something to drive: heaters, close, screens or fogging")
+            raise Mistake(
+                "cho phần bảo vệ ít nhất một thứ để điều khiển: heaters, close, screens hoặc fogging",
+                "give the protection something to drive: heaters, close, screens or fogging",
+            )
         return self
 
 
@@ -114,11 +118,17 @@ class FrostRule(RuleBase):
     @model_validator(mode="after")
     def _consistent(self) -> FrostRule:
         if self.indicator is not FrostIndicator.AIR_TEMP and self.air_rh is None:
-            raise ValueError(f"indicator {self.indicator} needs the air humidity: give air_rh")
+            raise Mistake(
+                f"indicator {self.indicator} cần độ ẩm không khí: hãy ghi air_rh",
+                f"indicator {self.indicator} needs the air humidity: give air_rh",
+            )
         if self.protect is not None and self.protect.below_c > self.alert_below_c:
-            raise ValueError(
-                f"protect.below_c ({self.protect.below_c:g}) must not be above alert_below_c "
-                f"({self.alert_below_c:g}): the farmer is warned before the rule acts"
+            below, alert = self.protect.below_c, self.alert_below_c
+            raise Mistake(
+                f"protect.below_c ({number(below, 'vi')}) không được cao hơn alert_below_c "
+                f"({number(alert, 'vi')}): người trồng phải được báo trước khi luật hành động",
+                f"protect.below_c ({below:g}) must not be above alert_below_c "
+                f"({alert:g}): the farmer is warned before the rule acts",
             )
         distinct_actuators(self.actions())
         return self
@@ -145,11 +155,11 @@ class FrostRule(RuleBase):
             actions += self.wash_off.actions
         return actions
 
-    def site_problems(self, greenhouse: Greenhouse) -> list[str]:
+    def site_problems(self, greenhouse: Greenhouse) -> list[Words]:
         problems = hold_problems(self.hold_s, greenhouse) if self.protect else []
-        problems += sensor_kind_problems(self.air_temp, greenhouse, SensorKind.AIR_TEMP_C, "air_temp")
+        problems += sensor_kind_problems(self.air_temp, greenhouse, SensorKind.AIR_TEMP_C, AIR_TEMP)
         if self.air_rh:
-            problems += sensor_kind_problems(self.air_rh, greenhouse, SensorKind.AIR_RH_PCT, "air_rh")
+            problems += sensor_kind_problems(self.air_rh, greenhouse, SensorKind.AIR_RH_PCT, AIR_RH)
         if p := self.protect:
             problems += actuator_kind_problems(p.heaters, greenhouse, {ActuatorKind.HEATER})
             problems += actuator_kind_problems(p.close, greenhouse, {ActuatorKind.VENT, ActuatorKind.SIDE_CURTAIN})

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
 from contract.kinds import SensorKind
 from contract.reasons import Reason
 from contract.site import Greenhouse, Strict
+from contract.validation_words import Mistake, Words, number
 from rules import params
 from rules.base import Action, Duration, Metric, RuleBase
 from rules.context import Context, Place
@@ -22,6 +23,8 @@ from rules.inputs import read_metric
 from rules.outcome import Decision, RuleOutcome, Suppression
 from rules.site_checks import sensor_kind_problems
 from rules.triggers import DaylightWindow, daylight_switch
+
+_RADIATION_SUM = Words("việc cộng dồn bức xạ", "a radiation sum")  # what needs a solar sensor
 
 # 1 W/m² for 1 s is 1 J/m², and 1 m² is 10⁴ cm² (SI definitions).
 J_CM2_PER_W_M2_S = 1e-4
@@ -59,17 +62,19 @@ class RadiationRule(RuleBase):
     @model_validator(mode="after")
     def _max_after_min(self) -> RadiationRule:
         if self.max_interval_s is not None and self.max_interval_s <= self.min_interval_s:
-            raise ValueError(
-                f"max_interval_s ({self.max_interval_s:g} s) must be longer than min_interval_s "
-                f"({self.min_interval_s:g} s)"
+            longest, shortest = self.max_interval_s, self.min_interval_s
+            raise Mistake(
+                f"max_interval_s ({number(longest, 'vi')} giây) phải dài hơn min_interval_s "
+                f"({number(shortest, 'vi')} giây)",
+                f"max_interval_s ({longest:g} s) must be longer than min_interval_s ({shortest:g} s)",
             )
         return self
 
     def metrics(self) -> list[Metric]:
         return [self.metric]
 
-    def site_problems(self, greenhouse: Greenhouse) -> list[str]:
-        return sensor_kind_problems(self.metric, greenhouse, SensorKind.SOLAR_W_M2, "a radiation sum")
+    def site_problems(self, greenhouse: Greenhouse) -> list[Words]:
+        return sensor_kind_problems(self.metric, greenhouse, SensorKind.SOLAR_W_M2, _RADIATION_SUM)
 
     def actions(self) -> list[Action]:
         return [self.action]

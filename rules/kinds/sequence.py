@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, Field
 from contract.messages import MAX_DURATION_S
 from contract.reasons import Reason
 from contract.site import Greenhouse, Strict
+from contract.validation_words import Words, number
 from rules import params
 from rules.base import Action, Comparison, Metric, RuleBase
 from rules.context import Context
@@ -56,17 +57,23 @@ class SequenceRule(RuleBase, StartTime):
     def metrics(self) -> list[Metric]:
         return [c.metric for c in self.skip_if]
 
-    def site_problems(self, greenhouse: Greenhouse) -> list[str]:
+    def site_problems(self, greenhouse: Greenhouse) -> list[Words]:
         # A zone pump stops between two steps and must rest min_off_s before the next valve may start.
         pumps = {z.valve: z.pump for z in greenhouse.zones if z.pump}
-        problems = []
+        problems: list[Words] = []
         for step in self.steps[1:]:
             pump = pumps.get(step.actuator)
             rest_s = greenhouse.actuators[pump].safety.min_off_s if pump in greenhouse.actuators else 0
             if self.pause_s < rest_s:
+                pause_vi, rest_vi = number(float(self.pause_s), "vi"), number(float(rest_s), "vi")
                 problems.append(
-                    f"pause_s {self.pause_s:g} s is shorter than pump {pump!r} must rest (safety min_off_s "
-                    f"{rest_s:g} s): step {step.actuator!r} would lose the difference; set pause_s ≥ {rest_s:g}"
+                    Words(
+                        f"pause_s {pause_vi} giây ngắn hơn thời gian máy bơm {pump!r} phải nghỉ (safety min_off_s "
+                        f"{rest_vi} giây): bước {step.actuator!r} sẽ bị mất phần chênh lệch; hãy đặt pause_s ≥ "
+                        f"{rest_vi}",
+                        f"pause_s {self.pause_s:g} s is shorter than pump {pump!r} must rest (safety min_off_s "
+                        f"{rest_s:g} s): step {step.actuator!r} would lose the difference; set pause_s ≥ {rest_s:g}",
+                    )
                 )
                 break
         return problems

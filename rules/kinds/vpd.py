@@ -17,13 +17,14 @@ from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import Id
 from contract.reasons import Reason
 from contract.site import Greenhouse, Strict
+from contract.validation_words import Mistake, Words, number
 from gateway.agronomy.vapour import air_vpd_kpa
 from rules import params
 from rules.base import Action, Duration, Metric, Percent, RuleBase
 from rules.context import Context
 from rules.inputs import read_metric
 from rules.outcome import Decision, RuleOutcome
-from rules.site_checks import actuator_kind_problems, hold_problems, sensor_kind_problems
+from rules.site_checks import AIR_RH, AIR_TEMP, actuator_kind_problems, hold_problems, sensor_kind_problems
 from rules.triggers import DaylightWindow, daylight_switch
 
 
@@ -74,12 +75,18 @@ class VpdRule(RuleBase):
     @model_validator(mode="after")
     def _a_band_and_something_to_drive(self) -> VpdRule:
         if self.low_kpa + 2 * self.hysteresis_kpa >= self.high_kpa:
-            raise ValueError(
-                f"low_kpa ({self.low_kpa:g}) and high_kpa ({self.high_kpa:g}) must be further apart than twice "
-                f"hysteresis_kpa ({self.hysteresis_kpa:g}), or misting and venting would follow each other"
+            low, high, gap = self.low_kpa, self.high_kpa, self.hysteresis_kpa
+            raise Mistake(
+                f"low_kpa ({number(low, 'vi')}) và high_kpa ({number(high, 'vi')}) phải cách nhau hơn hai lần "
+                f"hysteresis_kpa ({number(gap, 'vi')}), nếu không phun sương và mở thông gió sẽ nối đuôi nhau",
+                f"low_kpa ({low:g}) and high_kpa ({high:g}) must be further apart than twice "
+                f"hysteresis_kpa ({gap:g}), or misting and venting would follow each other",
             )
         if self.misting is None and self.venting is None:
-            raise ValueError("give the rule something to drive: misting, venting or both")
+            raise Mistake(
+                "cho luật ít nhất một thứ để điều khiển: misting, venting hoặc cả hai",
+                "give the rule something to drive: misting, venting or both",
+            )
         return self
 
     def metrics(self) -> list[Metric]:
@@ -94,10 +101,10 @@ class VpdRule(RuleBase):
             actions += [Action(actuator=a, on_for_s=self.hold_s, position_pct=position) for a in self.venting.actuators]
         return actions
 
-    def site_problems(self, greenhouse: Greenhouse) -> list[str]:
+    def site_problems(self, greenhouse: Greenhouse) -> list[Words]:
         problems = hold_problems(self.hold_s, greenhouse) if self.venting else []
-        problems += sensor_kind_problems(self.air_temp, greenhouse, SensorKind.AIR_TEMP_C, "air_temp")
-        problems += sensor_kind_problems(self.air_rh, greenhouse, SensorKind.AIR_RH_PCT, "air_rh")
+        problems += sensor_kind_problems(self.air_temp, greenhouse, SensorKind.AIR_TEMP_C, AIR_TEMP)
+        problems += sensor_kind_problems(self.air_rh, greenhouse, SensorKind.AIR_RH_PCT, AIR_RH)
         if self.misting:
             problems += actuator_kind_problems(self.misting.actuators, greenhouse, {ActuatorKind.MISTER})
         if self.venting:

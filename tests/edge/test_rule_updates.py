@@ -43,3 +43,26 @@ def test_an_offer_of_billions_of_aliases_or_deep_nesting_is_refused_and_the_runn
         assert any(why in p for p in report.problems_en), report.problems_en
         assert (updates.active.ruleset, updates.active.source) == (running, "file")
         assert (report.active_version, report.active_source) == (running.version, "file")
+
+
+def test_an_offer_that_does_not_fit_the_greenhouse_is_refused_in_vietnamese_and_english(tmp_path: Path) -> None:
+    # The rain gauge cannot sum solar radiation: the rule's own site check refuses it.
+    text = """\
+version: 9
+rules:
+  - id: radiation
+    kind: radiation
+    priority: 45
+    metric: {sensors: [rain]}
+    radiation_j_cm2: 180
+    min_interval_s: 1800
+    action: {actuator: valve-a, on_for_s: 180}
+"""
+    report = RuleUpdates(SITE.cooperative.id, GH, tmp_path, None).offer(_offer(text), NOW)
+    assert report.outcome is RulesOutcome.REFUSED
+    assert report.problems_en == [
+        "rule 'radiation': 'rain' is a rain_mm_h sensor: a radiation sum needs solar_w_m2 sensors"
+    ]
+    assert report.problems_vi == [
+        "luật 'radiation': 'rain' là cảm biến rain_mm_h: việc cộng dồn bức xạ cần cảm biến solar_w_m2"
+    ]
