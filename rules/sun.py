@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from astral import Depression, Observer
 from astral import sun as astral_sun
@@ -40,3 +41,14 @@ def sun_times_around(place: Place, now: datetime, event: SunEvent, offset: timed
     find the last or next such time, whatever the offset."""
     today = now.astimezone(place.tz).date()
     return [sun_time(place, today + timedelta(days=d), event) + offset for d in (-1, 0, 1)]
+
+
+@lru_cache(maxsize=64)
+def daylight(place: Place, day: date) -> tuple[datetime, datetime]:
+    """Sunrise and sunset on the local calendar ``day`` at ``place``: what "by day" means for the crop's bands. Where
+    the sun does not cross the horizon that day (polar day or night) the clock decides, 06:00 to 18:00. Cached:
+    a simulation asks it every step, a picture every few seconds."""
+    try:
+        return sun_time(place, day, SunEvent.SUNRISE), sun_time(place, day, SunEvent.SUNSET)
+    except ValueError:
+        return datetime.combine(day, time(6), place.tz), datetime.combine(day, time(18), place.tz)

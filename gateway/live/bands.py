@@ -14,7 +14,7 @@ from contract.crops import CropBand, CropProfile
 from contract.kinds import SensorKind
 from gateway.live.models import Band, CropBands, Level
 from rules.context import Place
-from rules.sun import SunEvent, sun_time
+from rules.sun import daylight
 
 GENERIC: dict[SensorKind, Band] = {
     SensorKind.AIR_TEMP_C: Band(low=12, high=32),  # below: growth stops and frost is near; above: flowers drop
@@ -50,11 +50,7 @@ def _band(b: CropBand) -> Band:
 def _day_part(place: Place, now: datetime) -> tuple[bool, bool]:
     """(day, in transition) at ``place``: the sun up, and within TRANSITION after sunrise or sunset."""
     local = now.astimezone(place.tz)
-    try:
-        sunrise = sun_time(place, local.date(), SunEvent.SUNRISE)
-        sunset = sun_time(place, local.date(), SunEvent.SUNSET)
-    except ValueError:  # polar day or night: the sun does not cross the horizon; the clock decides
-        return 6 <= local.hour < 18, False
+    sunrise, sunset = daylight(place, local.date())
     if sunrise <= local < sunset:
         return True, local - sunrise < TRANSITION
     # Before sunrise the night began at yesterday's sunset, hours ago: no transition then.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
@@ -28,7 +28,7 @@ from gateway.agronomy.vapour import air_vpd_kpa
 from rules.context import Place
 from rules.engine import EngineState, evaluate
 from rules.model import RuleSet
-from rules.sun import SunEvent, sun_time
+from rules.sun import daylight
 
 PHYSICS_STEP_S = 10.0  # as the simulator serving Modbus steps it
 # Without a crop profile (or a band given), the house is judged against these.
@@ -153,22 +153,6 @@ class _Tally:
     max_t: float = float("-inf")
 
 
-class _Daylight:
-    """Sunrise to sunset at the site, one astral computation per local day."""
-
-    def __init__(self, place: Place) -> None:
-        self._place = place
-        self._days: dict[date, tuple[datetime, datetime]] = {}
-
-    def __call__(self, now: datetime) -> bool:
-        day = now.astimezone(self._place.tz).date()
-        if day not in self._days:
-            place = self._place
-            self._days[day] = (sun_time(place, day, SunEvent.SUNRISE), sun_time(place, day, SunEvent.SUNSET))
-        rise, set_ = self._days[day]
-        return rise <= now < set_
-
-
 def simulate(
     site: SiteConfig,
     greenhouse_id: str,
@@ -189,7 +173,6 @@ def simulate(
     gh = site.greenhouse(greenhouse_id)
     bands = ClimateBands.for_greenhouse(gh, temp_band, vpd_band)
     place = Place.of(site.cooperative)
-    daylight = _Daylight(place)
     weather = Weather.for_site(site.cooperative, seed)
     physics = GreenhousePhysics(gh, site.cooperative.elevation_m, weather.at(start), seed, initial=initial)
     outputs: dict[str, ActuatorState] = {a.id: fail_safe_state(a) for a in gh.actuators.values()}
@@ -219,7 +202,8 @@ def simulate(
         controller.tick(latest, now)
         _drive(controller, gh.actuators, outputs, step_h, tally)
         _count_events(controller, tally)
-        _tally_climate(physics, bands, daylight(now), step_h, tally)
+        sunrise, sunset = daylight(place, now.astimezone(place.tz).date())
+        _tally_climate(physics, bands, sunrise <= now < sunset, step_h, tally)
         if progress is not None and now.minute == 0 and now.second < PHYSICS_STEP_S:
             progress((now - start).total_seconds() / 86400)
     return _report(gh, start, days, bands, tally)
