@@ -47,9 +47,6 @@ class CropBand(Strict):
             )
         return self
 
-    def holds(self, value: float) -> bool:
-        return self.low <= value <= self.high
-
 
 class CropProfile(Strict):
     crop: Crop

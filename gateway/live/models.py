@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from contract.crops import CropBand
 from contract.kinds import ActuatorKind, ControlSource, Quality, SensorKind
 from contract.messages import Availability, CommandAction, Severity
 
@@ -19,11 +20,6 @@ class Level(StrEnum):
     HIGH = "high"
     STALE = "stale"  # no good reading young enough to trust: shown grey, with its age
     UNKNOWN = "unknown"  # no band for this kind of value
-
-
-class Band(BaseModel):
-    low: float
-    high: float
 
 
 class VerdictLevel(StrEnum):
@@ -50,11 +46,11 @@ class Verdict(BaseModel):
 class CropBands(BaseModel):
     """The bands of the greenhouse's crop (contract/crops.py), as new rules are prefilled with them."""
 
-    air_temp_c_day: Band
-    air_temp_c_night: Band
-    air_rh_pct: Band
-    vpd_kpa: Band
-    soil_vwc_pct: Band
+    air_temp_c_day: CropBand
+    air_temp_c_night: CropBand
+    air_rh_pct: CropBand
+    vpd_kpa: CropBand
+    soil_vwc_pct: CropBand
 
 
 class SensorNow(BaseModel):
@@ -69,7 +65,7 @@ class SensorNow(BaseModel):
     quality: Quality | None
     age_s: float | None
     level: Level  # judged on the value rounded to ``digits``, as the tile shows it
-    band: Band | None  # the crop's, by day or by night as it is now at the cooperative
+    band: CropBand | None  # the crop's, by day or by night as it is now at the cooperative
     digits: int  # decimals the value is shown with (SensorKind.digits)
     tile: bool  # shown to the farmer (a tile, or a zone's soil water): the verdict names only these
 
@@ -95,7 +91,7 @@ class ClimateNow(BaseModel):
 
     vpd_kpa: float | None
     vpd_level: Level
-    vpd_band: Band
+    vpd_band: CropBand
 
 
 class GreenhouseNow(BaseModel):
