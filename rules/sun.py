@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
@@ -51,4 +51,5 @@ def daylight(place: Place, day: date) -> tuple[datetime, datetime]:
     try:
         return sun_time(place, day, SunEvent.SUNRISE), sun_time(place, day, SunEvent.SUNSET)
     except ValueError:
-        return datetime.combine(day, time(6), place.tz), datetime.combine(day, time(18), place.tz)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=place.tz)
+        return midnight + timedelta(hours=6), midnight + timedelta(hours=18)

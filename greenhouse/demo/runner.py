@@ -191,7 +191,8 @@ def _run(args: argparse.Namespace, data_dir: Path, stop: threading.Event, consol
         # the view hears them say so; then the gateway and the simulator; the broker, which all of them use, last.
         say(words.STOPPING)
         clean = children.stop(list(edges), console)
-        _drain(board, inbox, console, plain=True, settle_s=1.0)
+        # Heard for the fail-safe check, not shown: a decision still in flight would land between "stopped" lines.
+        _drain(board, inbox, console, show_lines=False, settle_s=1.0)
         clean = children.stop(["gateway", "sim"], console) and clean
         viewer.disconnect()
         viewer.loop_stop()
@@ -225,7 +226,7 @@ def _watch(
         live.start()
     try:
         while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
-            _drain(board, inbox, console, plain, settle_s=0.25)
+            _drain(board, inbox, console, show_lines=plain, settle_s=0.25)
             if live is not None:
                 live.update(board.render())
             if children.failed():
@@ -238,7 +239,7 @@ def _watch(
 
 
 def _drain(
-    board: Board, inbox: queue.SimpleQueue[tuple[str, bytes]], console: Console, plain: bool, settle_s: float
+    board: Board, inbox: queue.SimpleQueue[tuple[str, bytes]], console: Console, show_lines: bool, settle_s: float
 ) -> None:
     end = time.monotonic() + settle_s
     while True:
@@ -247,5 +248,5 @@ def _drain(
         except queue.Empty:
             return
         for line in board.apply(topic, payload):
-            if plain:
+            if show_lines:
                 console.print(line, highlight=False, markup=False, soft_wrap=True)
