@@ -31,6 +31,7 @@ from contract.devices.profile import Baud, DeviceProfile, Parity, ProfileBook, S
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import MAX_DURATION_S, Id
 from contract.mqtt import BrokerUrl
+from contract.naming import Named
 from contract.validation_words import Mistake, Mistakes
 
 Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S)]
@@ -70,9 +71,7 @@ class Calibration(Strict):
         return raw * self.scale + self.offset
 
 
-class Sensor(Strict):
-    id: Id
-    name: str = ""
+class Sensor(Named):
     kind: SensorKind
     # Where and how a Modbus node holds the raw value, given one of three ways: a value of the node's device profile
     # by its key ("point": "temperature", which fills in encoding, kind and range), the "encoding" itself, or the
@@ -124,10 +123,6 @@ class Sensor(Strict):
                 "bus; 'field' on an MQTT bus",
             )
         return self
-
-    @property
-    def label(self) -> str:
-        return self.name or self.id
 
 
 class SensorInterlock(Strict):
@@ -197,9 +192,7 @@ class Motor(Strict):
         return self
 
 
-class Actuator(Strict):
-    id: Id
-    name: str = ""
+class Actuator(Named):
     kind: ActuatorKind
     # How the node drives it. On/off: an output of the node's profile ("output": "relay-3"), an inline "switch",
     # or the generic "coil". Positional: a "motor" on two outputs, or the generic "holding_register" that takes
@@ -239,10 +232,6 @@ class Actuator(Strict):
                 "the 'channel' of an MQTT node",
             )
         return self
-
-    @property
-    def label(self) -> str:
-        return self.name or self.id
 
     @model_serializer(mode="wrap")
     def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -503,23 +492,15 @@ class MqttBus(Strict):
 Bus = Annotated[ModbusTcpBus | RtuTcpBus | RtuSerialBus | MqttBus, Field(discriminator="protocol")]
 
 
-class Zone(Strict):
-    id: Id
-    name: str = ""
+class Zone(Named):
     area_m2: float = Field(gt=0)
     valve: Id
     # The pump that feeds this zone; it runs while any of its zones' valves is open.
     pump: Id | None = None
     soil_sensors: list[Id] = Field(min_length=1)
 
-    @property
-    def label(self) -> str:
-        return self.name or self.id
 
-
-class Greenhouse(Strict):
-    id: Id
-    name: str = ""
+class Greenhouse(Named):
     crop: str = ""
     area_m2: float = Field(gt=0)
     buses: list[Bus] = Field(min_length=1)
@@ -541,10 +522,6 @@ class Greenhouse(Strict):
             house = info.data.get("id", "?")
             raise ValueError(f"greenhouse {house!r}: unknown crop {crop!r} (known: {known}; or leave it empty)")
         return crop
-
-    @property
-    def label(self) -> str:
-        return self.name or self.id
 
     @property
     def sensors(self) -> dict[str, Sensor]:
@@ -718,9 +695,7 @@ class Greenhouse(Strict):
         return self
 
 
-class Cooperative(Strict):
-    id: Id
-    name: str = ""
+class Cooperative(Named):
     timezone: TimeZoneName = "Asia/Ho_Chi_Minh"
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)

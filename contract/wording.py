@@ -1,8 +1,9 @@
 """How a reason's parameters read to a person: machine values (ids, numbers) in, words in the reader's language out.
 
 Messages keep machine values — a sensor's id, a number as Python writes it — so that every surface (phone, CLI,
-logs, audit) says the same thing: this module turns them into names from the site file and numbers in the reader's
-locale ("19,9" in Vietnamese, "19.9" in English), with the digits a sensor kind is shown in and its unit.
+logs, audit) says the same thing: this module turns them into names from the site file (its English names for an
+English reader) and numbers in the reader's locale ("19,9" in Vietnamese, "19.9" in English), with the digits a
+sensor kind is shown in and its unit.
 
 Which parameter is what is told by its key (``contract.reasons`` lists the keys each text uses):
 
@@ -13,7 +14,8 @@ Which parameter is what is told by its key (``contract.reasons`` lists the keys 
   ``SensorKind``) is given; ``op``: ``<`` or ``>``, said as below or above;
 - a key ending in a unit (``temp_c``, ``vpd_kpa``, ``position_pct``, ``wait_s``, ``max_on_min`` …): a number whose
   unit the text writes; ``duration_s``: a span said in hours, minutes and seconds;
-- anything else (a rule's name, a time already written as HH:MM, a person's name) is shown as it is.
+- ``rule``: a rule's name, said in English as ``rule_en`` where the rule has an English name;
+- anything else (a time already written as HH:MM, a person's name) is shown as it is.
 
 Without a site, ids stand for names: callers with nothing better still get a sentence.
 """
@@ -27,12 +29,13 @@ from typing import TYPE_CHECKING, Literal
 from contract.kinds import SensorKind
 
 if TYPE_CHECKING:  # contract.site imports contract.messages, which imports the reasons this module serves
-    from contract.site import Greenhouse, Node
+    from contract.site import Actuator, Greenhouse, Node, Sensor, Zone
 
 Lang = Literal["vi", "en"]
 
-# Parameters that say how others read, never shown by themselves.
-MODIFIERS = frozenset({"kind", "aggregate"})
+# Parameters that say how others read, never shown by themselves; ``rule_en`` is the rule's English name, said for
+# ``rule`` to an English reader.
+MODIFIERS = frozenset({"kind", "aggregate", "rule_en"})
 # Units are symbols in both languages, except where Vietnamese writes the time in its own word (as the app does).
 _UNIT_VI = {"L/min": "L/phút", "mm/h": "mm/giờ"}
 
@@ -136,6 +139,8 @@ class Words:
             return None
         if key in ("sensor", "actuator", "zone"):
             return self._name(key, raw)
+        if key == "rule":
+            return self._params.get("rule_en") or raw if self._lang == "en" else raw
         if key == "actuators":
             return self._joined([self._name("actuator", a) for a in _ids(raw)], pick(("hoặc", "or"), self._lang))
         if key == "node":
@@ -194,22 +199,21 @@ class Words:
         site = self._site
         if site is None:
             return ident
-        found: object | None
+        found: Sensor | Actuator | Zone | None
         if what == "sensor":
             found = site.sensors.get(ident)
         elif what == "actuator":
             found = site.actuators.get(ident)
         else:
             found = next((z for z in site.zones if z.id == ident), None)
-        label = getattr(found, "label", None)
-        return label if isinstance(label, str) else ident
+        return found.label_in(self._lang) if found is not None else ident
 
     def _node(self, ident: str) -> str:
         """A field device, told by what it measures or drives: the site file gives nodes no name of their own."""
         node: Node | None = None if self._site is None else next((n for n in self._site.nodes if n.id == ident), None)
         if node is None:
             return ident
-        names = [s.label for s in node.sensors] + [a.label for a in node.actuators]
+        names = [s.label_in(self._lang) for s in node.sensors] + [a.label_in(self._lang) for a in node.actuators]
         shown = ", ".join(names[:_SHOWN_DEVICES])
         more = len(names) - _SHOWN_DEVICES
         if more > 0:
@@ -229,7 +233,8 @@ class Words:
             (z for z in self._site.zones if set(z.soil_sensors) == set(sensors)), None
         )
         if zone is not None:
-            said = (f"{measures_vi} {vi} {zone.label}", f"{zone.label} {en_after} {measures_en}")
+            name = zone.label_in(self._lang)
+            said = (f"{measures_vi} {vi} {name}", f"{name} {en_after} {measures_en}")
             return pick(said, self._lang).strip()
         names = self._joined([self._name("sensor", s) for s in sensors], pick(("và", "and"), self._lang))
         return pick((f"{measures_vi} {vi} {names}", f"{en_before} {names}"), self._lang).strip()

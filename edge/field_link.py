@@ -141,8 +141,7 @@ class FieldLink:
             self._watch_limit(actuator_id, relays[actuator_id], now)
             if drive.fault is not None and actuator_id not in self._stalled:
                 self._stalled.add(actuator_id)
-                label = self.gh.actuators[actuator_id].label
-                self._alerts.append(FieldAlert(Severity.WARNING, Reason.CURTAIN_STALLED, {"actuator": label}))
+                self._alerts.append(FieldAlert(Severity.WARNING, Reason.CURTAIN_STALLED, {"actuator": actuator_id}))
         probed: set[str] = set()
         for key, out in self._outputs.items():
             want = self._wanted(controller, out, relays)
@@ -253,7 +252,7 @@ class FieldLink:
         if out.key in self._mismatched:
             return
         self._mismatched.add(out.key)
-        news.alerts.append(FieldAlert(Severity.WARNING, reason, {"actuator": out.actuator.label}))
+        news.alerts.append(FieldAlert(Severity.WARNING, reason, {"actuator": out.actuator.id}))
 
     def _check_quarantine(self, news: FieldNews) -> None:
         for health in self.io.health():

@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from contract.messages import MAX_DURATION_S, Id
+from contract.naming import Named
 from contract.site import Greenhouse, Strict
 from contract.validation_words import Mistake, Words
 from rules.timing import Crontab
@@ -147,17 +148,11 @@ class Fallback(Strict):
         return self
 
 
-class RuleBase(Strict):
-    id: Id
-    name: str = ""
+class RuleBase(Named):
     priority: Priority = 50  # higher wins when rules want the same actuator
     enabled: bool = True
     # Used when the rule's inputs are stale or flagged bad; an alert is raised either way.
     fallback: Fallback | None = None
-
-    @property
-    def label(self) -> str:
-        return self.name or self.id
 
     @model_validator(mode="after")
     def _fallback_has_action(self) -> RuleBase:

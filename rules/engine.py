@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from contract.messages import Reading
 from contract.reasons import Reason
 from contract.site import Strict
+from rules import params
 from rules.context import Context, Place
 from rules.model import Rule, RuleSet
 from rules.outcome import Alert, Decision, Suppression
@@ -89,5 +90,5 @@ def _fallback(rule: Rule, state: FallbackState, ctx: Context) -> tuple[FallbackS
     checked = state.model_copy(update={"last_checked": now})
     if not due:
         return checked, None
-    decision = Decision.run(rule, action, Reason.RULE_FALLBACK, {"rule": rule.label}, {})
+    decision = Decision.run(rule, action, Reason.RULE_FALLBACK, params.named(rule), {})
     return checked.model_copy(update={"last_run": now}), decision

@@ -96,7 +96,7 @@ class Alert(Strict):
             raised=False,
             severity=Severity.INFO,
             reason=Reason.RULE_INPUT_RESTORED,
-            reason_params={"rule": rule.label},
+            reason_params=params.named(rule),
             inputs={},
         )
 

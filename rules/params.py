@@ -24,18 +24,23 @@ def metric(value: MetricValue) -> dict[str, str]:
     return said
 
 
+def named(rule: RuleBase) -> dict[str, str]:
+    """The rule as reasons name it: its name (or id), and its English name where it has one."""
+    return {"rule": rule.label, **({"rule_en": rule.name_en} if rule.name_en else {})}
+
+
 def local_time(at: datetime, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%H:%M")
 
 
 def schedule(rule: RuleBase, at: str) -> dict[str, str]:
-    return {"rule": rule.label, "at": at}
+    return {**named(rule), "at": at}
 
 
 def schedule_skipped(rule: RuleBase, at: str, condition: Comparison, value: MetricValue) -> dict[str, str]:
     assert value.value is not None  # only skipped on a usable value
     return {
-        "rule": rule.label,
+        **named(rule),
         "at": at,
         **metric(value),
         "value": number(value.value),
@@ -45,4 +50,4 @@ def schedule_skipped(rule: RuleBase, at: str, condition: Comparison, value: Metr
 
 
 def input_unusable(rule: RuleBase, value: MetricValue) -> dict[str, str]:
-    return {"rule": rule.label, "unusable": value.why_unusable}
+    return {**named(rule), "unusable": value.why_unusable}

@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -16,15 +17,17 @@ from contract.durable import StoreRecovery
 from contract.kinds import SensorKind
 from contract.site import SiteConfig
 from contract.topics import ID_PATTERN
+from contract.wording import Lang
 from gateway.accounts.roles import Action
 from gateway.accounts.service import Accounts
 from gateway.api.access import Principal, may_see, require_cooperative, require_greenhouse
-from gateway.api.auth import Auth
+from gateway.api.auth import Auth, request_lang
 from gateway.api.field_routes import field_router, site_profiles
 from gateway.api.health_routes import health_router
 from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
 from gateway.api.limits import BodyLimits
 from gateway.api.live_routes import live_router
+from gateway.api.refusals import refuse_in_callers_words
 from gateway.api.rules_routes import rules_router
 from gateway.api.session_routes import session_router
 from gateway.api.site_routes import site_router
@@ -124,6 +127,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         dependencies=[Depends(auth.csrf_guard)],
     )
     app.add_middleware(BodyLimits)  # before anything reads a body: see api/limits.py
+    app.add_exception_handler(RequestValidationError, refuse_in_callers_words)
     app.include_router(health_router(ctx.pulses))
     app.include_router(session_router(auth))
     app.include_router(user_router(ctx.site, auth))
@@ -164,10 +168,10 @@ def create_app(ctx: ApiContext) -> FastAPI:
         response_model=History,
         summary="Downsampled history (mean/min/max per bucket) of sensors and derived metrics",
     )
-    def get_history(greenhouse: str, req: Req, who: Reader) -> History:
+    def get_history(greenhouse: str, req: Req, who: Reader, request: Request) -> History:
         gh = require_greenhouse(ctx.site, who, greenhouse)
         try:
-            return history(ctx.store, gh, req, ctx.now())
+            return history(ctx.store, gh, req, ctx.now(), request_lang(request))
         except HistoryError as exc:
             raise HTTPException(UNPROCESSABLE, str(exc)) from None
 
@@ -176,10 +180,14 @@ def create_app(ctx: ApiContext) -> FastAPI:
         response_class=StreamingResponse,
         summary="Every reading in the range with its quality flag, as CSV",
     )
-    def get_csv(greenhouse: str, req: Req, who: Reader) -> StreamingResponse:
+    def get_csv(
+        greenhouse: str, req: Req, who: Reader, request: Request, lang: Lang | None = None
+    ) -> StreamingResponse:
+        # lang: a download link carries the app's language; the browser's Accept-Language is the phone's
         gh = require_greenhouse(ctx.site, who, greenhouse)
         try:
-            lines = csv_rows(ctx.store, gh, req, ctx.now(), CSV_ROW_LIMIT, tz=ctx.site.cooperative.tz)
+            tz, names_in = ctx.site.cooperative.tz, lang or request_lang(request)
+            lines = csv_rows(ctx.store, gh, req, ctx.now(), CSV_ROW_LIMIT, tz=tz, lang=names_in)
             first = next(lines)  # validates the request before the 200 is sent
         except HistoryError as exc:
             raise HTTPException(UNPROCESSABLE, str(exc)) from None

@@ -126,8 +126,8 @@ def _device(
         profile=node.profile if node is not None else None,
         profile_name=profile.label(lang) if profile is not None else None,
         in_site=node is not None,
-        sensors=[FieldSensor(id=s.id, name=s.label, kind=s.kind) for s in (node.sensors if node else [])],
-        actuators=[FieldActuator(id=a.id, name=a.label, kind=a.kind) for a in (node.actuators if node else [])],
+        sensors=[FieldSensor(id=s.id, name=s.label_in(lang), kind=s.kind) for s in node.sensors] if node else [],
+        actuators=[FieldActuator(id=a.id, name=a.label_in(lang), kind=a.kind) for a in node.actuators] if node else [],
         link=link,
         answer_pct=100 * link.answers / link.requests if link is not None and link.requests else None,
         problems=problems_of(link),
@@ -179,7 +179,7 @@ def field_router(
         buses, unknown = field_devices(gh, health.nodes, profiles, request_lang(request))
         return FieldDevices(
             greenhouse=gh.id,
-            name=gh.label,
+            name=gh.label_in(request_lang(request)),
             availability=health.availability,
             last_seen=health.last_seen,
             buses=buses,

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from contract.kinds import SensorKind
 from contract.site import Greenhouse, Sensor
+from contract.wording import Lang
 from gateway import points
 from gateway.storage.model import Bucket, BucketQuery, Store
 
@@ -136,7 +137,7 @@ def sensor_limits(sensor: Sensor) -> Limits:
     )
 
 
-def history(store: Store, gh: Greenhouse, req: HistoryRequest, now: datetime) -> History:
+def history(store: Store, gh: Greenhouse, req: HistoryRequest, now: datetime, lang: Lang) -> History:
     w = window(req, now)
     unknown = [m for m in req.metric if m not in DERIVED_UNITS]
     if unknown:
@@ -157,7 +158,7 @@ def history(store: Store, gh: Greenhouse, req: HistoryRequest, now: datetime) ->
             series.append(
                 Series(
                     name=s.id,
-                    label=s.label,
+                    label=s.label_in(lang),
                     unit=s.kind.unit,
                     kind=s.kind,
                     zone=zone_of.get(s.id),
@@ -203,9 +204,10 @@ def csv_value(kind: SensorKind, value: object) -> str:
 
 
 def csv_rows(
-    store: Store, gh: Greenhouse, req: HistoryRequest, now: datetime, limit: int, *, tz: tzinfo
+    store: Store, gh: Greenhouse, req: HistoryRequest, now: datetime, limit: int, *, tz: tzinfo, lang: Lang
 ) -> Iterator[str]:
-    """Every reading in the window, flagged ones included with their flag, as CSV lines; times in ``tz``."""
+    """Every reading in the window, flagged ones included with their flag, as CSV lines; times in ``tz``, names
+    in ``lang``."""
     w = window(req, now)
     chosen = sensors(gh, req)
     zone_of = {s: z for z in gh.zones for s in z.soil_sensors}
@@ -223,9 +225,9 @@ def csv_rows(
                     p.ts.astimezone(tz).isoformat(timespec="seconds"),
                     gh.id,
                     zone.id if zone else "",
-                    zone.label if zone else "",
+                    zone.label_in(lang) if zone else "",
                     s.id,
-                    s.label,
+                    s.label_in(lang),
                     s.kind.value,
                     s.kind.unit,
                     csv_value(s.kind, value),

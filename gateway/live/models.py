@@ -55,11 +55,13 @@ class CropBands(BaseModel):
 
 class SensorNow(BaseModel):
     sensor: str
-    name: str
+    name: str  # as the site file names it; name_en for an English reader (the same where the site gives none)
+    name_en: str
     kind: SensorKind
     unit: str
     zone: str | None  # the irrigation zone a soil sensor belongs to
     zone_name: str | None
+    zone_name_en: str | None
     value: float | None
     ts: AwareDatetime | None
     quality: Quality | None
@@ -73,9 +75,11 @@ class SensorNow(BaseModel):
 class ActuatorNow(BaseModel):
     actuator: str
     name: str
+    name_en: str
     kind: ActuatorKind
     zone: str | None  # the zone a valve waters: "Đang tưới khu A"
     zone_name: str | None
+    zone_name_en: str | None
     on: bool
     position_pct: float | None
     since: AwareDatetime | None
@@ -97,6 +101,7 @@ class ClimateNow(BaseModel):
 class GreenhouseNow(BaseModel):
     greenhouse: str
     name: str
+    name_en: str
     crop: str
     timezone: str  # the greenhouse's own (IANA name): every time on the phone is shown in it, not the phone's
     availability: Availability | None  # None: never heard from

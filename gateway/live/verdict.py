@@ -194,7 +194,7 @@ def _soil(seen: list[SensorNow], actuators: list[ActuatorNow], said: _Said) -> l
         dry = sorted((s for s in out if s.level is Level.LOW), key=lambda s: s.value or 0)
         wet = sorted((s for s in out if s.level is Level.HIGH), key=lambda s: -(s.value or 0))
         valve = [a for a in actuators if a.kind is ActuatorKind.VALVE and a.zone == zone]
-        name = (out[0].zone_name or "",) * 2 if out else ("", "")
+        name = (out[0].zone_name or "", out[0].zone_name_en or "") if out else ("", "")
         if dry:
             acting = words.WATERING if _on(valve, [ActuatorKind.VALVE]) else None
             found.append(
@@ -233,7 +233,7 @@ def _other_values(seen: list[SensorNow], said: _Said) -> list[VerdictReason]:
         said.reason(
             VerdictLevel.ATTENTION,
             words.VALUE_LOW if s.level is Level.LOW else words.VALUE_HIGH,
-            name=words.KIND_WORDS.get(s.kind, (s.name, s.name)),
+            name=words.KIND_WORDS.get(s.kind, (s.name, s.name_en)),
             value=said.value(s),
         )
         for s in seen
@@ -247,9 +247,9 @@ def _stale(seen: list[SensorNow], said: _Said) -> list[VerdictReason]:
     for s in seen:
         if s.level is not Level.STALE:
             continue
-        kind = words.KIND_WORDS.get(s.kind, (s.name, s.name))
+        kind = words.KIND_WORDS.get(s.kind, (s.name, s.name_en))
         # Several tiles of a kind (soil water per zone) are told apart by the sensor's name from the site file.
-        name = (s.name, s.name) if s.zone else kind
+        name = (s.name, s.name_en) if s.zone else kind
         if s.ts is None:
             found.append(said.reason(VerdictLevel.ATTENTION, words.NO_READING, name=name))
         else:
@@ -265,7 +265,7 @@ def _unreachable(actuators: list[ActuatorNow], health: GreenhouseHealth) -> list
         VerdictReason(
             level=VerdictLevel.ATTENTION,
             text_vi=words.NOT_ANSWERING[0].format(name=a.name),
-            text_en=words.NOT_ANSWERING[1].format(name=a.name),
+            text_en=words.NOT_ANSWERING[1].format(name=a.name_en),
         )
         for a in actuators
         if not a.reachable and a.since is not None  # since: a state was reported (every reported state has one)

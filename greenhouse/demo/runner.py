@@ -184,7 +184,7 @@ def _run(args: argparse.Namespace, data_dir: Path, stop: threading.Event, consol
         for name, g in edges.items():
             edge_args = ["edge", "--config", str(site_path), "--greenhouse", g.id, "--mqtt-url", str(url)]
             edge_args += ["--data-dir", str(data_dir), *_clock_args(clock)]
-            children.spawn(name, pick(words.EDGE, lang).format(house=g.label), edge_args)
+            children.spawn(name, pick(words.EDGE, lang).format(house=g.label_in(lang)), edge_args)
         _watch(board, inbox, stop, args, console, children)
     finally:
         # In order: the edges put every actuator in its fail-safe state through devices that still answer, and

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from contract import topics
+from contract.config_file import ConfigError
 from contract.kinds import SensorKind
 from contract.messages import (
     ActuatorState,
@@ -26,8 +27,10 @@ from contract.messages import (
     Status,
     TelemetryBatch,
 )
+from contract.naming import Named
 from contract.reasons import Lang, Reason, render
 from contract.site import SiteConfig
+from rules.model import load_rules
 
 _LABELS: dict[str, tuple[str, str]] = {
     "greenhouse": ("Nhà màng", "Greenhouse"),
@@ -84,7 +87,8 @@ class Board:
         self.site = site
         self.lang = lang
         self.tz: ZoneInfo = site.cooperative.tz
-        self.houses = {g.id: GreenhouseView(g.label) for g in site.greenhouses}
+        self.houses = {g.id: GreenhouseView(g.label_in(lang)) for g in site.greenhouses}
+        self.rules = _rules(site)
         self.events: deque[str] = deque(maxlen=12)
         self.decisions = 0
         self.rejected = 0
@@ -130,17 +134,19 @@ class Board:
         if event.kind is EventKind.DECISION:
             self.decisions += 1
         when = event.ts.astimezone(self.tz).strftime("%H:%M")
-        action = self._action(event.action or "")
+        action = self._action(greenhouse, event.action or "")
         what = f"{self._actuator_label(greenhouse, event.actuator)} {action}".strip()
-        why = render(event.reason, event.reason_params, self.lang)
+        why = render(event.reason, event.reason_params, self.lang, self.site.greenhouse(greenhouse))
         line = f"[{when}] {self.houses[greenhouse].name} · {label(event.kind, self.lang)} · {what} — {why}"
         self.events.append(line)
         return [line]
 
-    def _action(self, action: str) -> str:
+    def _action(self, greenhouse: str, action: str) -> str:
         """The event's action in the board's language; an action this view does not know, as it came."""
         if action.startswith("lost to "):
-            return f"{label('lost to', self.lang)} {action.removeprefix('lost to ')}"
+            winner = action.removeprefix("lost to ")
+            named = self.rules.get(greenhouse, {}).get(winner)
+            return f"{label('lost to', self.lang)} {named.label_in(self.lang) if named else winner}"
         if action.startswith("position ") and action.endswith("%"):
             pct = action.removeprefix("position ").removesuffix("%")
             return label("position", self.lang).format(pct=pct) if pct != "0" else label("off", self.lang)
@@ -150,7 +156,7 @@ class Board:
         if actuator is None:
             return ""
         found = self.site.greenhouse(greenhouse).actuators.get(actuator)
-        return found.label if found else actuator
+        return found.label_in(self.lang) if found else actuator
 
     def _soil_text(self, house_id: str, house: GreenhouseView) -> str:
         gh = self.site.greenhouse(house_id)
@@ -161,12 +167,13 @@ class Board:
                 for s in zone.soil_sensors
                 if s in house.readings and house.readings[s].value is not None
             ]
-            parts.append(f"{zone.label} {sum(values) / len(values):.1f}%" if values else f"{zone.label} ?")
+            name = zone.label_in(self.lang)
+            parts.append(f"{name} {sum(values) / len(values):.1f}%" if values else f"{name} ?")
         return "  ".join(parts)
 
     def render(self) -> Group:
         table = Table(
-            title=f"{self.site.cooperative.name or self.site.cooperative.id} — "
+            title=f"{self.site.cooperative.label_in(self.lang)} — "
             f"{label('time', self.lang)} {self.latest_ts}"
         )
         for key in ("greenhouse", "status", "air", "soil", "tank", "running"):
@@ -209,3 +216,15 @@ class Board:
         """True when every greenhouse that reported its actuators last reported each in its shutdown fail-safe
         state. One stopped before it ever reported (a Ctrl-C as the demo starts) never moved one."""
         return all(all(a.reason is Reason.FAIL_SAFE_STOP for a in h.actuators) for h in self.houses.values())
+
+
+def _rules(site: SiteConfig) -> dict[str, dict[str, Named]]:
+    """Each greenhouse's rules by id, to name a rule that won over another; a file that does not load leaves its
+    rules named by their ids (its edge agent says what is wrong with it)."""
+    found: dict[str, dict[str, Named]] = {}
+    for gh in site.greenhouses:
+        try:
+            found[gh.id] = {r.id: r for r in load_rules(gh.rules_file).rules} if gh.rules_file else {}
+        except (ConfigError, OSError):
+            found[gh.id] = {}
+    return found

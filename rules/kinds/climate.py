@@ -206,7 +206,7 @@ class ClimateRule(RuleBase):
         heating = self._heating(previous.heating, temp_c, setpoints)
         if heating and self.heating:
             why = {
-                "rule": self.label,
+                **params.named(self),
                 "temp_c": params.number(temp_c),
                 "setpoint_c": params.number(setpoints.heating_c),
             }
@@ -224,7 +224,7 @@ class ClimateRule(RuleBase):
         for number, stage in enumerate(self.fans, start=1):
             if stage.actuator in fans_on:
                 why = {
-                    "rule": self.label,
+                    **params.named(self),
                     "temp_c": params.number(temp_c),
                     "on_c": params.number(setpoints.ventilation_c + stage.above_c),
                     "stage": str(number),
@@ -319,12 +319,12 @@ class ClimateRule(RuleBase):
             top = params.number(limit.max_position_pct)
             if metric.value is None:
                 # Unknown weather is treated as bad weather: a plastic film is torn faster than a crop overheats.
-                why = {"rule": self.label, **params.metric(metric), "position_pct": top}
+                why = {**params.named(self), **params.metric(metric), "position_pct": top}
                 found.append(_Limit(max_position_pct=limit.max_position_pct, reason=_UNKNOWN, reason_params=why))
             elif until is not None and until > now:
                 reason, field = _LIMIT_REASONS[type(limit)]
                 why = {
-                    "rule": self.label,
+                    **params.named(self),
                     field: params.number(metric.value),
                     "position_pct": top,
                     "until": params.local_time(until, tz),
@@ -359,7 +359,7 @@ class ClimateRule(RuleBase):
         else:
             reason = Reason.RULE_CLIMATE_VENTING
             why = {
-                "rule": self.label,
+                **params.named(self),
                 "temp_c": params.number(temp_c),
                 "setpoint_c": params.number(setpoints.ventilation_c),
                 "position_pct": params.number(position),
@@ -383,7 +383,7 @@ class ClimateRule(RuleBase):
         if not drawn and not was_drawn:
             return False, []
         why = {
-            "rule": self.label,
+            **params.named(self),
             "solar_w_m2": params.number(solar),
             "limit_w_m2": params.number(release_w_m2 if not drawn else shade.above_w_m2),
         }

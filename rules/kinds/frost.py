@@ -238,7 +238,7 @@ class FrostRule(RuleBase):
         return Alert(rule=self.id, raised=raised, severity=severity, reason=reason, reason_params=said, inputs=r.inputs)
 
     def _why(self, value: float, limit: float) -> dict[str, str]:
-        return {"rule": self.label, "value": params.number(value), "limit": params.number(limit)}
+        return {**params.named(self), "value": params.number(value), "limit": params.number(limit)}
 
     def _protect(
         self, protect: Protection, next_fog_at: datetime | None, reading: _Reading, now: datetime
@@ -287,7 +287,7 @@ class FrostRule(RuleBase):
             return state.model_copy(update={"frost_at": frost_at, "night_min_c": night_min}), (), ()
         at = params.local_time(due, ctx.tz)
         why = {
-            "rule": self.label,
+            **params.named(self),
             "at": at,
             "temp_c": params.number(reading.air_c),
             "min_temp_c": params.number(wash.min_air_temp_c),
@@ -295,7 +295,7 @@ class FrostRule(RuleBase):
         done = state.model_copy(update={"frost_at": None, "night_min_c": None})
         if reading.air_c >= wash.min_air_temp_c:
             assert night_min is not None  # due only after a frost night
-            washed = {"rule": self.label, "at": at, "min_c": params.number(night_min)}
+            washed = {**params.named(self), "at": at, "min_c": params.number(night_min)}
             decisions = tuple(
                 Decision.run(self, a, Reason.RULE_FROST_WASH_OFF, washed, reading.inputs) for a in wash.actions
             )

@@ -144,7 +144,7 @@ class RadiationRule(RuleBase):
             earliest = state.last_watered_at + timedelta(seconds=self.min_interval_s)
         opens = self.daylight_only.opens_at(earliest, ctx.place) if self.daylight_only is not None else earliest
         held = {
-            "rule": self.label,
+            **params.named(self),
             "sum_j_cm2": params.number(state.sum_j_cm2),
             "threshold_j_cm2": params.number(self.radiation_j_cm2),
             "at": params.local_time(opens, ctx.tz) if opens is not None else "--:--",
@@ -157,7 +157,7 @@ class RadiationRule(RuleBase):
 
     def _params(self, reason: Reason, state: RadiationState, now: datetime) -> dict[str, str]:
         watered = {
-            "rule": self.label,
+            **params.named(self),
             "sum_j_cm2": params.number(state.sum_j_cm2),
             "threshold_j_cm2": params.number(self.radiation_j_cm2),
         }

@@ -138,7 +138,7 @@ class SequenceRule(RuleBase, StartTime):
 
     def _step_params(self, step: int, started_at: datetime, ctx: Context) -> dict[str, str]:
         return {
-            "rule": self.label,
+            **params.named(self),
             "step": str(step + 1),
             "steps": str(len(self.steps)),
             "at": params.local_time(started_at, ctx.tz),
@@ -146,5 +146,5 @@ class SequenceRule(RuleBase, StartTime):
 
     def _busy(self, at: str, started_at: datetime, ctx: Context) -> Suppression:
         """A start time that came while a round still runs: that round goes on, this one is not made."""
-        busy = {"rule": self.label, "at": at, "started": params.local_time(started_at, ctx.tz)}
+        busy = {**params.named(self), "at": at, "started": params.local_time(started_at, ctx.tz)}
         return Suppression(rule=self.id, reason=Reason.RULE_SEQUENCE_BUSY, reason_params=busy, inputs={})

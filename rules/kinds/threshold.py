@@ -74,7 +74,7 @@ class ThresholdRule(RuleBase, Trigger):
     def _params(self, metric: MetricValue) -> dict[str, str]:
         assert metric.value is not None  # only fired on a usable value
         return {
-            "rule": self.label,
+            **params.named(self),
             **params.metric(metric),
             "value": params.number(metric.value),
             "op": self.op,

@@ -146,7 +146,7 @@ class VpdRule(RuleBase):
     def _pulse(self, vpd_kpa: float, inputs: dict[str, float]) -> list[Decision]:
         assert self.misting is not None
         why = {
-            "rule": self.label,
+            **params.named(self),
             "vpd_kpa": params.number(vpd_kpa),
             "limit_kpa": params.number(self.high_kpa),
             "on_s": params.number(self.misting.on_s),
@@ -155,7 +155,7 @@ class VpdRule(RuleBase):
 
     def _vent(self, venting: HumidityVenting, vpd_kpa: float, inputs: dict[str, float]) -> list[Decision]:
         why = {
-            "rule": self.label,
+            **params.named(self),
             "vpd_kpa": params.number(vpd_kpa),
             "limit_kpa": params.number(self.low_kpa),
             "position_pct": params.number(venting.position_pct),

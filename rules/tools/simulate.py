@@ -80,7 +80,8 @@ class BandHours(BaseModel):
 
 class ZoneWater(BaseModel):
     zone: str
-    name: str  # as the site file names it: "Khu A"
+    name: str  # as the site file names it: "Khu A"; name_en for an English reader
+    name_en: str
     valve: str
     water_l: float
     valve_starts: int
@@ -93,6 +94,7 @@ class ActuatorUse(BaseModel):
 
     actuator: str
     name: str
+    name_en: str
     kind: ActuatorKind
     starts: int = 0
     on_h: float = 0.0
@@ -179,7 +181,12 @@ def simulate(
     controller = Controller(site.cooperative.id, gh, start)
     quality = QualityChecker(gh.sensors.values())
     state = EngineState()
-    tally = _Tally(use={a.id: ActuatorUse(actuator=a.id, name=a.label, kind=a.kind) for a in gh.actuators.values()})
+    tally = _Tally(
+        use={
+            a.id: ActuatorUse(actuator=a.id, name=a.label, name_en=a.label_in("en"), kind=a.kind)
+            for a in gh.actuators.values()
+        }
+    )
     step = timedelta(seconds=PHYSICS_STEP_S)
     step_h = PHYSICS_STEP_S / 3600
     poll = timedelta(seconds=gh.poll_interval_s)
@@ -284,6 +291,7 @@ def _report(gh: Greenhouse, start: datetime, days: float, bands: ClimateBands, t
             ZoneWater(
                 zone=z.id,
                 name=z.label,
+                name_en=z.label_in("en"),
                 valve=z.valve,
                 water_l=use.on_h * 60 * flow,
                 valve_starts=use.starts,

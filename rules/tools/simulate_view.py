@@ -98,7 +98,8 @@ def report_lines(r: SimulationReport, lang: Lang) -> list[str]:
     lines.append(f"  {pick(_T['water_total'], lang)}: {n(r.water_l, 0)} L")
     for z in r.zones:
         lines.append(
-            f"  {z.name} ({z.zone}, {z.valve}): {pick(_T['water'], lang)} {n(z.water_l, 0)} L, "
+            f"  {pick((z.name, z.name_en), lang)} ({z.zone}, {z.valve}): "
+            f"{pick(_T['water'], lang)} {n(z.water_l, 0)} L, "
             f"{z.valve_starts} {pick(_T['starts'], lang)}, {n(z.valve_on_h)} {pick(_T['open'], lang)}"
         )
     lines += [_use_line(u, lang) for u in r.actuators if u.kind not in _WATER]
@@ -125,4 +126,4 @@ def _use_line(u: ActuatorUse, lang: Lang) -> str:
         what += ", " + pick(_T["energy"], lang).format(kwh=number(u.energy_kwh, 0, lang))
     counts = (("cut", u.safety_stops), ("refused", u.safety_refusals))
     held = [pick(_T[key], lang).format(n=count) for key, count in counts if count]
-    return f"  {u.name} ({u.actuator}): {'; '.join([what, *held])}"
+    return f"  {pick((u.name, u.name_en), lang)} ({u.actuator}): {'; '.join([what, *held])}"

@@ -4,6 +4,7 @@ or a placeholder; numbers in the reader's locale with their units."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -64,12 +65,12 @@ def test_an_alert_names_the_sensor_and_its_numbers_as_the_tile_shows_them() -> N
     tank = {"metric": "tank-level", "kind": "tank_level_pct", "value": "19.0", "op": "<", "threshold": "25"}
     tank |= {"since": "05:40"}
     assert render(Reason.RULE_ALERT, tank, "vi", GH) == "Mực nước bể 19 % — dưới 25 %, từ 05:40"
-    assert render(Reason.RULE_ALERT, tank, "en", GH) == "Mực nước bể 19 % — below 25 %, since 05:40"
+    assert render(Reason.RULE_ALERT, tank, "en", GH) == "Tank level 19 % — below 25 %, since 05:40"
     soil = {"metric": "soil-a1,soil-a2", "aggregate": "mean", "kind": "soil_vwc_pct", "value": "24.96"}
     soil |= {"op": "<", "threshold": "25", "since": "05:40"}
     # A mean of two probes just under the limit is not shown equal to it.
     assert render(Reason.RULE_ALERT, soil, "vi", GH) == "Độ ẩm đất trung bình Khu A 24,96 % — dưới 25 %, từ 05:40"
-    assert render(Reason.RULE_ALERT, soil, "en", GH) == "Khu A average soil moisture 24.96 % — below 25 %, since 05:40"
+    assert render(Reason.RULE_ALERT, soil, "en", GH) == "Zone A average soil moisture 24.96 % — below 25 %, since 05:40"
 
 
 def test_a_node_goes_by_what_it_measures_or_drives() -> None:
@@ -77,8 +78,27 @@ def test_a_node_goes_by_what_it_measures_or_drives() -> None:
         "Không liên lạc được với thiết bị đo Nhiệt độ, Độ ẩm"
     )
     assert render(Reason.FAIL_SAFE_CONTACT, {"node": "positioners"}, "en", GH) == (
-        "Lost contact with the controller of Cửa mái, Lưới che — fail-safe state"
+        "Lost contact with the controller of Roof vent, Shade screen — fail-safe state"
     )
+
+
+def test_an_english_reader_reads_the_english_names_the_files_give_and_the_cooperatives_names_otherwise(
+    tmp_path: Path,
+) -> None:
+    alert = {"metric": "tank-level", "kind": "tank_level_pct", "value": "19.0", "op": "<", "threshold": "25"}
+    no_english = tmp_path / "site.yaml"
+    no_english.write_text(re.sub(r',? *name_en: "[^"]*"', "", EXAMPLE_SITE.read_text(encoding="utf-8")), "utf-8")
+    for rules in (EXAMPLE_SITE.parent / "rules").iterdir():  # the site file names its rule files by relative path
+        (tmp_path / "rules").mkdir(exist_ok=True)
+        (tmp_path / "rules" / rules.name).write_bytes(rules.read_bytes())
+    unnamed = load_site(no_english).greenhouse("ca-chua-1")
+    assert render(Reason.RULE_ALERT, alert, "en", unnamed).startswith("Mực nước bể 19 %")
+    assert render(Reason.RULE_ALERT, alert, "en", GH).startswith("Tank level 19 %")
+    assert render(Reason.RULE_ALERT, alert, "vi", GH).startswith("Mực nước bể 19 %")
+    rule = {"rule": "Tưới sáng khu A", "rule_en": "Morning watering, zone A", "at": "06:00"}
+    assert render(Reason.RULE_SCHEDULE, rule, "en", GH).count("Morning watering, zone A") == 1
+    assert "Tưới sáng khu A" in render(Reason.RULE_SCHEDULE, rule, "vi", GH)
+    assert "Tưới sáng khu A" in render(Reason.RULE_SCHEDULE, {"rule": "Tưới sáng khu A", "at": "06:00"}, "en", GH)
 
 
 def test_without_a_site_ids_stand_for_names() -> None:

@@ -42,13 +42,17 @@ def test_a_refusal_reads_in_vietnamese_and_in_english() -> None:
         "[06:36] Nhà màng rau ăn lá 1 · an toàn · Van khu A bị từ chối — Đã bật 4 lần trong giờ qua (tối đa 4)"
     ]
     assert _line(en, _event("refused")) == [
-        "[06:36] Nhà màng rau ăn lá 1 · safety · Van khu A refused — Started 4 times in the last hour (max 4)"
+        "[06:36] Leafy greens house 1 · safety · Zone A valve refused — Started 4 times in the last hour (max 4)"
     ]
 
 
 def test_a_rule_that_lost_names_the_winner_in_the_boards_language() -> None:
-    lost = _event("lost to frost-ca-chua", EventKind.SUPPRESSED)
+    lost = _event("lost to frost", EventKind.SUPPRESSED)
     [line] = _line(Board(SITE, "vi"), lost)
-    assert "· bỏ qua · Van khu A nhường cho frost-ca-chua —" in line
+    assert "· bỏ qua · Van khu A nhường cho Chống sương muối —" in line  # the rule's name, not its id
+    [line] = _line(Board(SITE, "en"), lost)
+    assert "· Zone A valve lost to Frost protection —" in line
+    [line] = _line(Board(SITE, "vi"), _event("lost to frost-elsewhere", EventKind.SUPPRESSED))
+    assert "nhường cho frost-elsewhere —" in line  # a rule the greenhouse's file does not have: its id, as it came
     [line] = _line(Board(SITE, "en"), _event("a new word"))
-    assert "Van khu A a new word —" in line  # an action it does not know is shown as it came
+    assert "Zone A valve a new word —" in line  # an action it does not know is shown as it came

@@ -153,7 +153,7 @@ def test_the_pump_is_refused_when_the_tank_is_below_its_minimum() -> None:
     }
     vi, en = _texts(verdict)
     assert vi == "Mực nước bể đang 8 %, dưới ngưỡng an toàn 15 % — không chạy được"
-    assert en == "Mực nước bể is 8 %, below its safe limit of 15 % — cannot run"
+    assert en == "Tank level is 8 %, below its safe limit of 15 % — cannot run"
 
 
 def test_a_tank_exactly_at_its_minimum_is_enough() -> None:
@@ -178,7 +178,7 @@ def test_the_pump_is_refused_without_a_usable_tank_reading(latest: dict[str, Rea
         {"sensor": "tank-level"},
     )
     vi, en = _texts(verdict)
-    assert "Mực nước bể" in vi and "Mực nước bể" in en
+    assert "Mực nước bể" in vi and "Tank level" in en
 
 
 def test_an_upper_bound_interlock_names_its_condition() -> None:
@@ -190,7 +190,7 @@ def test_an_upper_bound_interlock_names_its_condition() -> None:
     )
     hot = {"air-temp": Reading(sensor="air-temp", kind=SensorKind.AIR_TEMP_C, value=36.44, ts=T0, quality=Quality.GOOD)}
     verdict = ActuatorGuard(heater, SENSORS).check_start(T0, 600, hot, set())
-    assert _texts(verdict)[1] == "Nhiệt độ is 36.4 °C, above its safe limit of 35.0 °C — cannot run"
+    assert _texts(verdict)[1] == "Temperature is 36.4 °C, above its safe limit of 35.0 °C — cannot run"
 
 
 def test_the_pump_is_refused_without_an_open_valve() -> None:
@@ -200,7 +200,10 @@ def test_the_pump_is_refused_without_an_open_valve() -> None:
         Reason.INTERLOCK_ACTUATOR,
         {"actuators": "valve-a,valve-b"},
     )
-    assert _texts(verdict) == ("Cần mở Van khu A hoặc Van khu B trước", "Needs Van khu A or Van khu B running first")
+    assert _texts(verdict) == (
+        "Cần mở Van khu A hoặc Van khu B trước",
+        "Needs Zone A valve or Zone B valve running first",
+    )
     assert _pump_guard().check_start(T0, 600, _full(), {"valve-b"}).allowed
 
 

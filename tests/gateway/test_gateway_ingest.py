@@ -165,7 +165,7 @@ def test_api_reports_rejects_and_serves_history(tmp_path: Path, mosquitto: Mosqu
             )
             lines = csv_text.content.decode("utf-8-sig").strip().splitlines()
             assert lines[0] == "time,greenhouse,zone,zone_name,sensor,sensor_name,kind,unit,value,quality"
-            soil = ",khu-a,Khu A,soil-a1,Ẩm đất A1,soil_vwc_pct,%,"
+            soil = ",khu-a,Zone A,soil-a1,Soil moisture A1,soil_vwc_pct,%,"  # the client asks for English
             assert len(lines) >= 16 and all(soil in line for line in lines[1:])
             assert api.get("/api/v1/greenhouses/nha-khac/history").status_code == 404
             bad = api.get(

@@ -67,7 +67,7 @@ def _gateway_state(gateway: Gateway) -> str:
 
 # Its own waits add up to 186 s (a minute down, then up to two for the backlog): more than the 180 s default.
 @pytest.mark.timeout(300)
-def test_influxdb_down_for_a_minute_under_load_loses_nothing(
+def test_influxdb_down_for_twenty_seconds_under_load_loses_nothing(
     tmp_path: Path, mosquitto: Mosquitto, influxd: Influxd
 ) -> None:
     store = InfluxV1Store(influxd.url, "greenhouse")
@@ -80,7 +80,9 @@ def test_influxdb_down_for_a_minute_under_load_loses_nothing(
         load.start(batches_per_s=60)
         time.sleep(3)
         influxd.stop()
-        time.sleep(60)  # the store is down; the gateway keeps taking and acknowledging messages
+        # The store is down; the gateway keeps taking and acknowledging messages (`python3 -m bench.reliability`
+        # holds outages longer).
+        time.sleep(20)
         assert gateway.spool.depth() > 1000, "messages waited in the gateway's spool"
         assert gateway.writer.store_down
         influxd.start()
@@ -98,7 +100,7 @@ def test_influxdb_down_for_a_minute_under_load_loses_nothing(
     stored = _stored_batches(check)
     assert stored == acked  # every batch the broker took, no other
     assert _reading_count(check) == len(acked) * SENSORS_PER_BATCH  # each reading exactly once
-    assert len(acked) > 3500
+    assert len(acked) > 1300
 
 
 def test_gateway_killed_under_load_loses_nothing_acknowledged(

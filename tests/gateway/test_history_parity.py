@@ -76,7 +76,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> tuple[InfluxV1Store, Sql
 )
 def test_history_is_the_same_from_both_stores(stores: tuple[InfluxV1Store, SqliteStore], req: HistoryRequest) -> None:
     influx, sqlite = stores
-    from_influx, from_sqlite = history(influx, GH, req, NOW), history(sqlite, GH, req, NOW)
+    from_influx, from_sqlite = history(influx, GH, req, NOW, "vi"), history(sqlite, GH, req, NOW, "vi")
     assert from_influx.window == from_sqlite.window
     assert [s.name for s in from_influx.series] == [s.name for s in from_sqlite.series]
     for a, b in zip(from_influx.series, from_sqlite.series, strict=True):
@@ -91,8 +91,8 @@ def test_history_is_the_same_from_both_stores(stores: tuple[InfluxV1Store, Sqlit
 def test_csv_export_is_the_same_from_both_stores(stores: tuple[InfluxV1Store, SqliteStore]) -> None:
     influx, sqlite = stores
     req = HistoryRequest(sensor=["soil-a1", "air-temp"], start=T0, end=T0 + timedelta(hours=3))
-    a = "".join(csv_rows(influx, GH, req, NOW, 100_000, tz=SITE.cooperative.tz))
-    b = "".join(csv_rows(sqlite, GH, req, NOW, 100_000, tz=SITE.cooperative.tz))
+    a = "".join(csv_rows(influx, GH, req, NOW, 100_000, tz=SITE.cooperative.tz, lang="vi"))
+    b = "".join(csv_rows(sqlite, GH, req, NOW, 100_000, tz=SITE.cooperative.tz, lang="vi"))
     assert a == b
     lines = a.splitlines()
     assert len(lines) == 1 + 2 * 179  # polls 1..179; poll 180 lands just after the window ends

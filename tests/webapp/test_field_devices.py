@@ -70,7 +70,7 @@ WORDS = {
         "soil_bus": "USB–RS485 port {port}, 4800 baud",
         "relay_bus": "RS485–Wi-Fi converter 127.0.0.1:",
         "sound": "Answers normally",
-        "reads": "ReadsNhiệt độ, Độ ẩm",
+        "reads": "ReadsTemperature, Humidity",
         "summary": "devices need checking",
     },
 }

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from contract.devices.profile import shipped_profiles
+from contract.naming import Named
 from contract.reasons import _TEXT as REASON_TEXTS
 from contract.site import SiteConfig
 from contract.site_file import load_site
+from contract.wording import Lang
 from rules.model import load_rules
 from tests.webapp.conftest import Demo, require_browser, sign_in
 
@@ -59,7 +61,7 @@ VISIBLE_TEXTS = """() => {
     return out;
 }"""
 
-# Letters only Vietnamese writes (with its tone marks): none may show in English outside the site's own names.
+# Letters only Vietnamese writes (with its tone marks): none may show in English outside the site's English names.
 VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
 PLACEHOLDERS = re.compile(r"\b(null|undefined|NaN|Infinity)\b|\[object |\{\w+\}|\$\{")
 # A formula: a function call over names, or a name compared with a number by a programmer's operator.
@@ -71,16 +73,18 @@ SHARED = {"ppm", "lux", "kpa", "vpd", "par", "csv", "gap", "pH", "ph", "ok", "id
 
 @dataclass(frozen=True)
 class Words:
-    site_names: list[str]  # the site's own names (Vietnamese in both languages), longest first
+    site_names: dict[str, list[str]]  # by language: the site's names a reader of it sees, longest first
     ids: re.Pattern[str]
     english: frozenset[str]  # words only the English texts use
 
 
-def _site_names(site: SiteConfig, users: list[str], rule_names: list[str]) -> list[str]:
-    names = {site.cooperative.name, *users, *rule_names}
+def _site_names(site: SiteConfig, rules: list[Named], lang: Lang, others: list[str]) -> list[str]:
+    """The names the site and rule files give, in ``lang`` (an English reader is shown the English ones), with
+    the names that are the same in both (users, device models)."""
+    named: list[Named] = [site.cooperative, *rules]
     for gh in site.greenhouses:
-        names |= {gh.label, *(z.label for z in gh.zones), *(s.label for s in gh.sensors.values())}
-        names |= {a.label for a in gh.actuators.values()} | {getattr(n, "name", "") for n in gh.nodes}
+        named += [gh, *gh.zones, *gh.sensors.values(), *gh.actuators.values()]
+    names = {n.label_in(lang) for n in named} | set(others)
     return sorted((n for n in names if n), key=len, reverse=True)
 
 
@@ -108,7 +112,7 @@ def problems(texts: list[str], lang: str, words: Words) -> list[str]:
     found = []
     for raw in texts:
         text = raw
-        for name in words.site_names:
+        for name in words.site_names[lang]:
             text = text.replace(name, " ")
         why = []
         if PLACEHOLDERS.search(text):
@@ -136,9 +140,10 @@ def _words(page: Page, demo: Demo) -> Words:
     if demo.url not in _WORDS:
         site = load_site(demo.data_dir / "site.yaml")
         strings = page.evaluate('async () => (await import("/static/js/strings.js")).STRINGS')
-        rule_names = [r.name for gh in site.greenhouses if gh.rules_file for r in load_rules(gh.rules_file).rules]
+        rules: list[Named] = [r for gh in site.greenhouses if gh.rules_file for r in load_rules(gh.rules_file).rules]
         models = [m for p in shipped_profiles().values() for m in p.models if " " not in m]  # "CWT-Soil-THC-S"
-        names = _site_names(site, list(demo.passwords), rule_names + models)
+        others = [*demo.passwords, *models]
+        names = {lang: _site_names(site, rules, lang, others) for lang in ("vi", "en")}
         _WORDS[demo.url] = Words(names, _ids(site), _english_only(strings))
     return _WORDS[demo.url]
 
@@ -188,9 +193,9 @@ def test_the_checks_catch_what_they_are_for(phone: BrowserContext, demo: Demo) -
     words = _words(page, demo)
     bad = {
         "vi": ["tank-level = 19.9 < 25", "mean(soil-a1, soil-a2)", "null", "1 alerts", "NaN %", "nút relays {name}"],
-        "en": ["Đang tưới khu A", "undefined", "soil_vwc_pct"],
+        "en": ["Đang tưới khu A", "undefined", "soil_vwc_pct", "Nhà màng cà chua 1"],  # the site's Vietnamese name
     }
     for lang, texts in bad.items():
         assert len(problems(texts, lang, words)) == len(texts), problems(texts, lang, words)
     assert problems(["Mực nước bể 19,9 % — dưới 25 %", "Trời lạnh: 9 °C lúc 3 giờ sáng"], "vi", words) == []
-    assert problems(["Tank level 19.9 % — below 25 %"], "en", words) == []
+    assert problems(["Tank level 19.9 % — below 25 %", "Tomato house 1"], "en", words) == []

@@ -28,8 +28,9 @@ from gateway.api.history import DERIVED_UNITS
 from rules.model import rules_file_text
 from tests.gateway.api.full_api import CALLERS, FullApi, whole_api_fixture  # noqa: F401 (the fixture)
 
-# Random requests per operation, after the coverage phase's: with five callers each, about a minute in all.
-EXAMPLES = 30
+# Random requests per operation, after the coverage phase's: with five callers each, about half a minute in all
+# (`python3 -m bench.reliability` sends some 16,000).
+EXAMPLES = 15
 # Server-sent events never end, and the stream takes no input to draw.
 ENDLESS = "/api/v1/live/stream"
 # Ends the session it is sent with: each request gets a session of its own.

@@ -111,6 +111,21 @@ def test_the_csv_opens_right_in_a_spreadsheet_in_the_greenhouses_local_time(api:
     assert datetime.fromisoformat(rows[0]["time"]) == T0
 
 
+def test_the_csv_names_things_in_the_language_its_link_carries(api: httpx.Client) -> None:
+    start = (T0 - timedelta(hours=1)).isoformat()
+    _, rows = _csv(api, sensor=["soil-a1"], start=start, lang="en")
+    assert {(r["sensor_name"], r["zone_name"]) for r in rows} == {("Soil moisture A1", "Zone A")}
+    # Without it, the language the request asks for; Vietnamese by default.
+    answer = api.get(
+        f"/api/v1/greenhouses/{GH.id}/history.csv", params={"sensor": "soil-a1", "start": start},
+        headers={"Accept-Language": "en-GB,en;q=0.8"},
+    )
+    assert ",khu-a,Zone A,soil-a1,Soil moisture A1," in answer.text
+    _, rows = _csv(api, sensor=["soil-a1"], start=start)
+    assert {(r["sensor_name"], r["zone_name"]) for r in rows} == {("Ẩm đất A1", "Khu A")}
+    assert api.get(f"/api/v1/greenhouses/{GH.id}/history.csv", params={"lang": "fr"}).status_code == 422
+
+
 def test_the_csv_keeps_its_query_parameters(api: httpx.Client) -> None:
     # A window given in UTC picks the same readings; kind and zone still choose the sensors.
     _, rows = _csv(api, kind="soil_vwc_pct", start="2026-01-14T22:50:00Z", end="2026-01-15T00:00:00Z")

@@ -83,7 +83,7 @@ def test_a_refusal_comes_back_in_the_phones_language_and_bad_requests_are_named(
     pump = {"actuator": "pump", "action": "on", "duration_s": 60}
     refused = farmer.post(f"/api/v1/greenhouses/{GH}/commands", json=pump).json()
     assert (refused["outcome"], refused["reason"]) == ("refused", "interlock_actuator")
-    assert refused["text_en"] == "Needs Van khu A or Van khu B running first"
+    assert refused["text_en"] == "Needs Zone A valve or Zone B valve running first"
     unknown = farmer.post(f"/api/v1/greenhouses/{GH}/commands", json={"actuator": "sprinkler", "action": "on"})
     assert (unknown.status_code, unknown.json()["detail"]) == (422, "No actuator 'sprinkler'")
     absurd = farmer.post(

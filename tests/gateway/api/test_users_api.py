@@ -49,6 +49,10 @@ def test_bad_new_users_are_refused_naming_what_is_wrong(api: Api) -> None:
     assert vi.json()["detail"] == "Chỉ tài khoản nông dân mới giới hạn theo nhà màng, không phải kỹ thuật viên"
     short = admin.post("/api/v1/users", json=_farmer(password="ngan"))
     assert short.status_code == 422 and short.json()["detail"][0]["loc"] == ["body", "password"]
+    # pydantic's refusals too, in the admin's language: the phone shows them as they come.
+    assert short.json()["detail"][0]["msg"] == "must have at least 10 characters"
+    short_vi = api.login("quan-tri").post("/api/v1/users", json=_farmer(password="ngan"))
+    assert short_vi.json()["detail"][0]["msg"] == "cần ít nhất 10 ký tự"
     bad_name = admin.post("/api/v1/users", json=_farmer(name="Nông Dân"))
     assert bad_name.status_code == 422 and bad_name.json()["detail"][0]["loc"] == ["body", "name"]
     boss = admin.post("/api/v1/users", json=_farmer(role="boss"))

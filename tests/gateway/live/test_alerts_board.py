@@ -84,7 +84,7 @@ def test_a_frost_night_folds_into_one_escalated_and_cleared_alert_beside_the_sta
     assert frost.text_vi == "Sương muối: 0,4 °C, dưới 0,5 °C — đang chống rét"
     assert (inputs.source, inputs.active) == ("input:frost", True)
     # The node goes by what it drives, not by its id.
-    said = "Cannot reach the controller of Van khu A, Van khu B, Bơm and 4 more"
+    said = "Cannot reach the controller of Zone A valve, Zone B valve, Pump and 4 more"
     assert (node.source, node.active, node.text_en) == ("node:relays", True, said)
     board.add(_alert(260, Reason.NODE_ANSWERING, {"node": "relays"}, rule=None, severity=Severity.INFO))
     _online(registry, 260)

@@ -67,6 +67,9 @@ def test_the_picture_now_has_every_sensor_with_its_band_and_every_actuator_with_
         valve = next(a for a in now.actuators if a.actuator == "valve-a")
         # At rest once the rules have spoken (it started in its fail-safe state), and the phone is told so.
         assert (valve.zone, valve.zone_name, valve.on) == ("khu-a", "Khu A", False)
+        # Both names travel (one picture for every reader); the English app shows the site file's English ones.
+        assert (now.name_en, valve.name_en, valve.zone_name_en) == ("Tomato house 1", "Zone A valve", "Zone A")
+        assert (soil.name, soil.name_en) == ("Ẩm đất A1", "Soil moisture A1")
         assert valve.text_en == "Not needed now"
         assert {a.actuator for a in now.actuators} == set(live.site.greenhouse(GH).actuators)
 

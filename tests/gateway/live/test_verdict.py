@@ -165,7 +165,7 @@ def test_a_low_tank_is_attention_and_one_the_pump_cannot_draw_from_is_danger(sit
 def test_dry_soil_names_the_zone_and_says_it_is_watered(site: SiteConfig) -> None:
     level, vi, en = _said(_now(site, DAY, {"soil-a1": 22.0, "soil-a2": 24.0}, on=frozenset({"valve-a", "pump"})))
     assert level is VerdictLevel.ATTENTION
-    assert (vi, en) == (["Đất khô ở Khu A: 22 % — đang tưới"], ["Dry soil in Khu A: 22 % — watering"])
+    assert (vi, en) == (["Đất khô ở Khu A: 22 % — đang tưới"], ["Dry soil in Zone A: 22 % — watering"])
 
 
 def test_damp_air_is_said_with_the_humidity_the_tile_shows(site: SiteConfig) -> None:

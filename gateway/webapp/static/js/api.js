@@ -17,6 +17,8 @@ async function detail(res) {
   try {
     const body = await res.json();
     if (typeof body.detail === "string") return body.detail;
+    // A request the gateway could not read: each problem in the user's words (the screen says which field).
+    if (Array.isArray(body.detail)) return body.detail.map((d) => d.msg).join("; ");
   } catch {
     // not JSON: a proxy's page, say
   }

@@ -5,7 +5,7 @@ import { serverNow } from "./clock.js";
 import { h, setText } from "./dom.js";
 import { duration } from "./format.js";
 import { keepFor } from "./kept.js";
-import { currentLang, onLangChange, setLang, t } from "./lang.js";
+import { currentLang, nameOf, onLangChange, setLang, t } from "./lang.js";
 import { live, onLive, startLive, stopLive } from "./live.js";
 import { may } from "./model.js";
 import { alertsView } from "./views/alerts.js";
@@ -43,7 +43,7 @@ function greenhouseView(id, tab) {
   const inner = { now: () => nowView(id, me), charts: () => chartsView(id, gh), alerts: () => alertsView(id, me) }[tab]();
   return {
     el: h("div", { class: "greenhouse" }, h("nav", { class: "tabs", role: "tablist" }, tabs), inner.el),
-    title: gh.name,
+    title: nameOf(gh),
     back: true,
     update() {
       const now = live.greenhouses.get(id);

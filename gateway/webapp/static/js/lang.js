@@ -27,3 +27,7 @@ export function t(key, params = {}) {
 
 // The server's own words come in both languages, as text_vi and text_en.
 export const serverText = (obj) => obj[`text_${lang}`];
+
+// Names from the site file: the cooperative's own, or its English one (name_en) for an English reader where given.
+export const nameOf = (obj) => (lang === "en" && obj.name_en) || obj.name;
+export const zoneNameOf = (obj) => (lang === "en" && obj.zone_name_en) || obj.zone_name;

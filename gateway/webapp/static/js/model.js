@@ -2,7 +2,7 @@
 
 import { serverNow } from "./clock.js";
 import { duration } from "./format.js";
-import { currentLang, t } from "./lang.js";
+import { currentLang, nameOf, t, zoneNameOf } from "./lang.js";
 
 // Switched devices a farmer may run for some minutes; vents, curtains and screens are set to a position for
 // some minutes (closed before a storm, open on a hot noon). Either way the rules take over again after.
@@ -37,11 +37,11 @@ const zoneWord = (name) => (currentLang() === "vi" ? name.charAt(0).toLowerCase(
 // name is shown above it ("Đang chạy — còn 5 phút").
 export function runningText(a, named = true) {
   const family = named ? "run" : "state";
-  if (a.position_pct !== null) return t(`${family}.position`, { name: a.name, pct: Math.round(a.position_pct) });
+  if (a.position_pct !== null) return t(`${family}.position`, { name: nameOf(a), pct: Math.round(a.position_pct) });
   const until = msOf(a.until);
-  const watering = a.kind === "valve" && a.zone_name;
+  const watering = a.kind === "valve" && zoneNameOf(a);
   const doing = watering ? "run.water" : `${family}.${a.kind === "valve" ? "valve" : "on"}`;
-  const words = { name: a.name, zone: watering ? zoneWord(a.zone_name) : "" };
+  const words = { name: nameOf(a), zone: watering ? zoneWord(zoneNameOf(a)) : "" };
   if (until === null) return t(doing, words);
   return t(`${doing}_left`, { ...words, left: duration(until - serverNow()) });
 }

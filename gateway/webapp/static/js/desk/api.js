@@ -1,6 +1,7 @@
 // The technician's and the agronomist's calls to the gateway: the site, the rule desk, the field devices, the links.
 
 import { query, request } from "../api.js";
+import { currentLang } from "../lang.js";
 
 const gh = (id) => `/api/v1/greenhouses/${encodeURIComponent(id)}`;
 const post = (path, body) => request(path, { method: "POST", body });
@@ -18,5 +19,6 @@ export const deployRules = (id, yaml) => post(`${gh(id)}/rules/deploy`, { yaml }
 // Each bus and each device on it, with how it answers as the edge last counted.
 export const fieldDevices = (id) => request(`${gh(id)}/field-devices`);
 
-// Every reading of the chosen sensors in the range, with its quality flag: a plain link the browser downloads.
-export const csvUrl = (id, params) => `${gh(id)}/history.csv?${query(params)}`;
+// Every reading of the chosen sensors in the range, with its quality flag: a plain link the browser downloads,
+// so it says the app's language itself (names in the file are in it).
+export const csvUrl = (id, params) => `${gh(id)}/history.csv?${query({ ...params, lang: currentLang() })}`;

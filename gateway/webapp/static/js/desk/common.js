@@ -1,7 +1,7 @@
 // Pieces every desk page uses: waiting, failing, choosing a greenhouse, ticking boxes, a labelled field, facts.
 
 import { h } from "../dom.js";
-import { currentLang, t } from "../lang.js";
+import { currentLang, nameOf, t, zoneNameOf } from "../lang.js";
 import { live } from "../live.js";
 import { kindLabel } from "../model.js";
 
@@ -41,11 +41,11 @@ export function field(label, input, extra = null) {
 
 // The greenhouses the user may see (from the live picture); choosing one opens its page at `#/{page}/{id}`.
 export function greenhousePicker(page, chosen) {
-  const all = [...live.greenhouses.values()].sort((a, b) => a.name.localeCompare(b.name, "vi"));
+  const all = [...live.greenhouses.values()].sort((a, b) => nameOf(a).localeCompare(nameOf(b), currentLang()));
   const select = h(
     "select",
     { id: `${page}-greenhouse`, onchange: () => (location.hash = `#/${page}/${encodeURIComponent(select.value)}`) },
-    all.map((gh) => h("option", { value: gh.greenhouse, selected: gh.greenhouse === chosen, text: gh.name })),
+    all.map((gh) => h("option", { value: gh.greenhouse, selected: gh.greenhouse === chosen, text: nameOf(gh) })),
   );
   return field(t("desk.greenhouse"), select);
 }
@@ -63,8 +63,8 @@ export function checkList(items, checked = () => false) {
 
 // "Ẩm đất A1 (Khu A) · Độ ẩm đất": the sensor's name, its zone, and what it measures when the name does not say.
 export function sensorLabel(s) {
-  const name = s.zone_name ? `${s.name} (${s.zone_name})` : s.name;
-  return s.name === kindLabel(s.kind) ? name : `${name} · ${kindLabel(s.kind)}`;
+  const name = s.zone_name ? `${nameOf(s)} (${zoneNameOf(s)})` : nameOf(s);
+  return nameOf(s) === kindLabel(s.kind) ? name : `${name} · ${kindLabel(s.kind)}`;
 }
 
 // Selects line n of a text box, so that the technician lands on the line a problem names.

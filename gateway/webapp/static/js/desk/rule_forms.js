@@ -3,7 +3,7 @@
 // Limits start from the greenhouse's crop (GreenhouseNow.crop_bands, contract/crops.py), as the verdict judges it.
 
 import { h, setText } from "../dom.js";
-import { t } from "../lang.js";
+import { nameOf, t } from "../lang.js";
 import { controllable } from "../model.js";
 import { checkList, field, sensorLabel } from "./common.js";
 import { cronOf, scheduleYaml, thresholdYaml } from "./yaml.js";
@@ -70,7 +70,7 @@ function identity() {
 
 // The id, name, actuator and minutes every watering rule has.
 function common(gh, actuators, defaults) {
-  const actuator = select("actuator", actuators.map((a) => [a.actuator, a.name]));
+  const actuator = select("actuator", actuators.map((a) => [a.actuator, nameOf(a)]));
   const minutes = numberInput("minutes", defaults.minutes);
   return {
     ...identity(),
@@ -151,7 +151,7 @@ function vpdForm(gh, onAdd) {
   const low = numberInput("low", String(band.low));
   const high = numberInput("high", String(band.high));
   const devices = (kinds) =>
-    gh.actuators.filter((a) => kinds.includes(a.kind)).map((a) => ({ value: a.actuator, label: a.name, kind: a.kind }));
+    gh.actuators.filter((a) => kinds.includes(a.kind)).map((a) => ({ value: a.actuator, label: nameOf(a), kind: a.kind }));
   // Every mister, and the roof vents rather than the side curtains: damp air leaves at the top.
   const misters = checkList(devices(["mister"]), () => true);
   const vents = checkList(devices(["vent", "side_curtain"]), (item) => item.kind === "vent");

@@ -3,14 +3,14 @@
 
 import { h } from "../dom.js";
 import { dateTime, number } from "../format.js";
-import { serverText, t } from "../lang.js";
+import { nameOf, serverText, t, zoneNameOf } from "../lang.js";
 import { msOf } from "../model.js";
 import { problemsResult } from "./common.js";
 
 // Ids to the names a farmer gave them, from the live picture of the greenhouse.
 export function namesOf(gh) {
-  const names = new Map(gh.actuators.map((a) => [a.actuator, a.name]));
-  for (const x of [...gh.actuators, ...gh.sensors]) if (x.zone && x.zone_name) names.set(x.zone, x.zone_name);
+  const names = new Map(gh.actuators.map((a) => [a.actuator, nameOf(a)]));
+  for (const x of [...gh.actuators, ...gh.sensors]) if (x.zone && x.zone_name) names.set(x.zone, zoneNameOf(x));
   return (id) => names.get(id) ?? id;
 }
 

@@ -4,7 +4,7 @@
 
 import { h } from "../dom.js";
 import { duration, number, unit as unitWord } from "../format.js";
-import { t } from "../lang.js";
+import { nameOf, t } from "../lang.js";
 import { live } from "../live.js";
 import { kindLabel } from "../model.js";
 import * as desk from "./api.js";
@@ -39,7 +39,7 @@ function actuatorCard(a, node, names, unitOf) {
   return h(
     "section",
     { class: "item", "data-actuator": a.id },
-    h("h4", { text: `${a.name || a.id} · ${t(`akind.${a.kind}`)}` }),
+    h("h4", { text: `${nameOf(a) || a.id} · ${t(`akind.${a.kind}`)}` }),
     facts([
       [t("setup.id"), idRow(a.id, node)],
       [t("setup.max_on"), minutes(s.max_on_s)],
@@ -57,7 +57,7 @@ function sensorCard(s, node, unitOf) {
   return h(
     "section",
     { class: "item", "data-sensor": s.id },
-    h("h4", { text: `${s.name || s.id} · ${kindLabel(s.kind)}` }),
+    h("h4", { text: `${nameOf(s) || s.id} · ${kindLabel(s.kind)}` }),
     facts([
       [t("setup.id"), idRow(s.id, node)],
       [t("setup.unit"), unit],
@@ -71,7 +71,7 @@ function zoneCard(z, names) {
   return h(
     "section",
     { class: "item", "data-zone": z.id },
-    h("h4", { text: z.name || z.id }),
+    h("h4", { text: nameOf(z) || z.id }),
     facts([
       [t("setup.area"), `${number(z.area_m2, 0)} m²`],
       [t("setup.valve"), names(z.valve)],
@@ -87,14 +87,14 @@ const part = (name, open, items) =>
 
 function greenhouseCard(gh, open) {
   const nodes = gh.nodes;
-  const byId = new Map(nodes.flatMap((n) => [...n.sensors, ...n.actuators]).map((d) => [d.id, d.name || d.id]));
+  const byId = new Map(nodes.flatMap((n) => [...n.sensors, ...n.actuators]).map((d) => [d.id, nameOf(d) || d.id]));
   const names = (id) => byId.get(id) ?? id;
   const liveSensors = live.greenhouses.get(gh.id)?.sensors ?? [];
   const unitOf = (id) => unitWord(liveSensors.find((s) => s.sensor === id)?.unit ?? "");
   return h(
     "details",
     { class: "site-gh", open, "data-greenhouse": gh.id },
-    h("summary", { text: `${gh.name || gh.id} · ${number(gh.area_m2, 0)} m²` }),
+    h("summary", { text: `${nameOf(gh) || gh.id} · ${number(gh.area_m2, 0)} m²` }),
     part("zones", true, gh.zones.map((z) => zoneCard(z, names))),
     part("actuators", true, nodes.flatMap((n) => n.actuators.map((a) => actuatorCard(a, n, names, unitOf)))),
     part("sensors", false, nodes.flatMap((n) => n.sensors.map((s) => sensorCard(s, n, unitOf)))),
@@ -105,7 +105,7 @@ export function setupView() {
   const el = h("div", { class: "desk" }, loading());
   desk.site().then(
     (site) => el.replaceChildren(
-      h("p", { class: "hello", text: site.cooperative.name }),
+      h("p", { class: "hello", text: nameOf(site.cooperative) }),
       ...site.greenhouses.map((gh, i) => greenhouseCard(gh, i === 0)),
       siteFileEditor(),
     ),

@@ -4,7 +4,7 @@
 
 import { request } from "../api.js";
 import { h } from "../dom.js";
-import { t } from "../lang.js";
+import { currentLang, nameOf, t } from "../lang.js";
 import { live } from "../live.js";
 import { checkList, failed, facts, field, loading } from "./common.js";
 
@@ -16,12 +16,15 @@ const post = (path, body) => request(path, { method: "POST", body });
 // Every greenhouse of the site, by its name: the admin sees them all.
 const greenhouses = () =>
   [...live.greenhouses.values()]
-    .sort((a, b) => a.name.localeCompare(b.name, "vi"))
-    .map((gh) => ({ value: gh.greenhouse, label: gh.name }));
-const nameOf = (id) => live.greenhouses.get(id)?.name ?? id;
+    .sort((a, b) => nameOf(a).localeCompare(nameOf(b), currentLang()))
+    .map((gh) => ({ value: gh.greenhouse, label: nameOf(gh) }));
+const greenhouseName = (id) => {
+  const gh = live.greenhouses.get(id);
+  return gh ? nameOf(gh) : id;
+};
 
 function seen(u) {
-  return u.greenhouses === null ? t("users.every_greenhouse") : u.greenhouses.map(nameOf).join(", ");
+  return u.greenhouses === null ? t("users.every_greenhouse") : u.greenhouses.map(greenhouseName).join(", ");
 }
 
 // A new password of at least 10 characters, or what is wrong with it in the reader's words.

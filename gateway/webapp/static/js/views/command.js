@@ -6,7 +6,7 @@ import * as api from "../api.js";
 import { serverNow } from "../clock.js";
 import { h } from "../dom.js";
 import { clockTime } from "../format.js";
-import { serverText, t } from "../lang.js";
+import { nameOf, serverText, t } from "../lang.js";
 import { positional } from "../model.js";
 
 const PRESETS_MIN = [5, 10, 15, 30];
@@ -72,7 +72,7 @@ function chooseMinutes(gh, a, minutes = 10, pct = 0) {
   };
   const title = a.kind === "valve" ? "cmd.water_title" : position ? "cmd.set_title" : "cmd.run_title";
   step(
-    h("h2", { text: t(title, { name: a.name }) }),
+    h("h2", { text: t(title, { name: nameOf(a) }) }),
     position ? [h("p", { class: "label", text: t("cmd.how_far") }), position.el] : null,
     h("label", { for: "cmd-minutes", text: t("cmd.how_long") }),
     h("div", { class: "presets" }, presets),
@@ -90,7 +90,7 @@ function confirm(gh, a, minutes, pct) {
   const question = pct === null ? "cmd.confirm_on" : pct === 0 ? "cmd.confirm_closed" : "cmd.confirm_position";
   step(
     h("h2", { text: t("cmd.confirm_title") }),
-    h("p", { class: "question", text: t(question, { name: a.name, min: minutes, ends, pct }) }),
+    h("p", { class: "question", text: t(question, { name: nameOf(a), min: minutes, ends, pct }) }),
     h(
       "div",
       { class: "actions" },
@@ -103,7 +103,7 @@ function confirm(gh, a, minutes, pct) {
 function confirmAuto(gh, a) {
   step(
     h("h2", { text: t("cmd.confirm_title") }),
-    h("p", { class: "question", text: t("cmd.confirm_auto", { name: a.name }) }),
+    h("p", { class: "question", text: t("cmd.confirm_auto", { name: nameOf(a) }) }),
     h(
       "div",
       { class: "actions" },

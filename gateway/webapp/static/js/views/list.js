@@ -2,7 +2,7 @@
 
 import { h, icon, keyed, setClass, setText } from "../dom.js";
 import { number } from "../format.js";
-import { serverText, t } from "../lang.js";
+import { currentLang, nameOf, serverText, t } from "../lang.js";
 import { live } from "../live.js";
 import { doingNow, may, sensorOf } from "../model.js";
 
@@ -28,7 +28,7 @@ function card(gh) {
     update(gh) {
       const v = gh.verdict;
       setClass(el, `card ${v.level}`);
-      setText(name, gh.name);
+      setText(name, nameOf(gh));
       setText(state, t(`verdict.${v.level}`));
       // The worst reason only: the card is a glance, the greenhouse's screen says the rest.
       setText(why, v.reasons.length ? serverText(v.reasons[0]) : "");
@@ -61,7 +61,7 @@ export function listView(me) {
     el,
     title: t("app.name"),
     update() {
-      const all = [...live.greenhouses.values()].sort((a, b) => a.name.localeCompare(b.name, "vi"));
+      const all = [...live.greenhouses.values()].sort((a, b) => nameOf(a).localeCompare(nameOf(b), currentLang()));
       keyed(cards, all, (gh) => gh.greenhouse, card);
       setText(empty, all.length ? "" : t(live.connected ? "list.none" : "list.loading"));
     },

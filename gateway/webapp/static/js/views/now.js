@@ -3,7 +3,7 @@
 import { serverNow } from "../clock.js";
 import { h, icon, keyed, setClass, setText } from "../dom.js";
 import { ago, clockTime, number, unit as unitWord } from "../format.js";
-import { serverText, t } from "../lang.js";
+import { nameOf, serverText, t } from "../lang.js";
 import { controllable, doingNow, kindLabel, manual, may, msOf, positional, runningText, zones } from "../model.js";
 import { openCommand } from "./command.js";
 
@@ -61,7 +61,7 @@ function deviceRow(ghId, mayCommand) {
     update(a) {
       current = a;
       const on = a.position_pct === null ? a.on : a.position_pct > 0;
-      setText(name, a.name);
+      setText(name, nameOf(a));
       setText(state, on ? runningText(a, false) : t(positional(a) ? "state.closed" : "state.off"));
       const until = msOf(a.until);
       const override = manual(a) && until ? t("state.manual_until", { at: clockTime(until) }) : "";
@@ -96,7 +96,7 @@ function soilValue() {
   return {
     el,
     update(s) {
-      setText(name, s.name);
+      setText(name, nameOf(s));
       setText(value, `${number(s.value, s.digits)} ${unitWord(s.unit)}`);
       setText(when, age(s.ts));
       setClass(el, `soil-value level-${s.level}`);
