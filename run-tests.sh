@@ -19,5 +19,6 @@ fi
 
 python3 -m pip install -q --root-user-action=ignore --disable-pip-version-check -e ".[test]"
 python3 -m ruff check .
+lint-imports --no-cache
 # Two workers, each taking whole files (a file's fixtures and order stay as they are); PYTEST_WORKERS=0 for one.
 python3 -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"

@@ -1,4 +1,4 @@
-"""The shared contract: MQTT topics, message models and site configuration.
+"""The shared contract: MQTT topics, message models, site configuration, device profiles, reasons and their words.
 
-The only package every other package imports; it imports none of them.
+The lowest layer: every other package imports it; it imports none of them.
 """

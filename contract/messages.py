@@ -7,6 +7,7 @@ history lands where it belongs.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -226,6 +227,11 @@ class DeliveryAck(Message):
 # A rule file far larger than any greenhouse needs; beyond it an offer is refused unread.
 MAX_RULES_YAML_CHARS = 256 * 1024
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+def text_sha256(text: str) -> str:
+    """What identifies a rule or site file's text in offers, the edges' reports and saves (UTF-8)."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class RuleSetOffer(Message):

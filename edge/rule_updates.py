@@ -20,11 +20,11 @@ from pydantic import ValidationError
 
 from contract.config_file import ConfigError, parse_model
 from contract.durable import write_atomically
-from contract.messages import MAX_RULES_YAML_CHARS, RuleSetOffer, RulesOutcome, RulesReport
+from contract.messages import MAX_RULES_YAML_CHARS, RuleSetOffer, RulesOutcome, RulesReport, text_sha256
 from contract.site import Greenhouse
 from contract.wire import WireError, decode
 from rules.model import RuleSet, ruleset_misfits
-from rules.tools.check import explain, text_sha256
+from rules.problems import explain
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,2 @@
-"""Simulated greenhouse physics and field nodes speaking Modbus TCP."""
+"""Simulated greenhouses: physics and weather, and the field devices on each greenhouse's buses, speaking the
+register maps of real devices over Modbus TCP, RTU on a pseudo-terminal and RTU over TCP (and MQTT nodes)."""

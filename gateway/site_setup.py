@@ -19,11 +19,11 @@ from pydantic import BaseModel
 
 from contract.config_file import ConfigError, ConfigIssue, dotted, line_in, parse_model
 from contract.durable import write_atomically
+from contract.messages import text_sha256
 from contract.reasons import Lang, pick
 from contract.site import Greenhouse, SiteConfig
 from contract.site_file import parse_site
 from rules.model import RuleSet, rule_misfits
-from rules.tools.check import text_sha256
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from greenhouse.errors import UsageError
 from greenhouse.grafana import commands as grafana_commands
 
 if TYPE_CHECKING:
-    from rules.tools.simulate import Band
+    from desk.simulate import Band
 
 EXAMPLE_SITE = Path(__file__).parent / "examples" / "cooperative.yaml"
 
@@ -86,7 +86,7 @@ def _start_time(text: str) -> datetime:
 
 
 def _band(text: str) -> Band:
-    from rules.tools.simulate import Band
+    from desk.simulate import Band
 
     low, sep, high = text.partition(":")
     try:
@@ -396,7 +396,7 @@ def _rules_targets(args: argparse.Namespace) -> tuple[SiteConfig | None, list[Gr
 
 
 def run_rules_check(args: argparse.Namespace) -> int:
-    from rules.tools.check import check
+    from desk.check import check
 
     _site, greenhouses = _rules_targets(args)
     ok, lines = check(args.file, greenhouses, args.lang)
@@ -405,9 +405,9 @@ def run_rules_check(args: argparse.Namespace) -> int:
 
 
 def run_rules_deploy(args: argparse.Namespace) -> int:
+    from desk.check import check, version_problem
+    from desk.deploy import deploy, describe, running_reports
     from rules.model import load_rules, rules_file_text
-    from rules.tools.check import check, version_problem
-    from rules.tools.deploy import deploy, describe, running_reports
 
     site, greenhouses = _rules_targets(args)
     assert site is not None  # --site is required
@@ -439,10 +439,10 @@ def run_rules_deploy(args: argparse.Namespace) -> int:
 def run_rules_simulate(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from desk.check import check
+    from desk.simulate import simulate
+    from desk.simulate_view import progress_bar, report_lines
     from rules.model import load_rules
-    from rules.tools.check import check
-    from rules.tools.simulate import simulate
-    from rules.tools.simulate_view import progress_bar, report_lines
 
     site, greenhouses = _rules_targets(args)
     assert site is not None  # --site has a default
@@ -465,12 +465,12 @@ def run_rules_simulate(args: argparse.Namespace) -> int:
 
 
 def run_rules_backtest(args: argparse.Namespace) -> int:
+    from desk.backtest_view import report_lines
     from gateway.storage.influx import InfluxV1Store
     from gateway.storage.model import Store
+    from gateway.storage.recorded import backtest_stored
     from gateway.storage.sqlite import SqliteStore
     from rules.model import load_rules
-    from rules.tools.backtest import backtest
-    from rules.tools.backtest_view import report_lines
 
     site, greenhouses = _rules_targets(args)
     assert site is not None  # --site is required
@@ -484,7 +484,7 @@ def run_rules_backtest(args: argparse.Namespace) -> int:
     store: Store = InfluxV1Store(args.influx_url, args.influx_db) if args.influx_url else SqliteStore(args.sqlite)
     try:
         for gh in greenhouses:
-            report = backtest(store, site, gh.id, ruleset, args.start, args.end)
+            report = backtest_stored(store, site, gh.id, ruleset, args.start, args.end)
             lines = report_lines(report, site.cooperative.tz, args.lang)
             print(report.model_dump_json(indent=2) if args.json else "\n".join(lines))
     finally:
@@ -495,10 +495,10 @@ def run_rules_backtest(args: argparse.Namespace) -> int:
 def run_rules_diff(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from desk.check import check
+    from desk.diff import behaviour, lines, rule_changes
+    from desk.simulate_view import progress_bar
     from rules.model import load_rules
-    from rules.tools.check import check
-    from rules.tools.diff import behaviour, lines, rule_changes
-    from rules.tools.simulate_view import progress_bar
 
     args.file = args.old  # the greenhouses using the old file are the ones to compare on
     site, greenhouses = _rules_targets(args)
@@ -524,8 +524,8 @@ def run_rules_diff(args: argparse.Namespace) -> int:
 def run_rules_why(args: argparse.Namespace) -> int:
     import httpx
 
+    from desk.why import why
     from gateway.api.client import SignInRefused, signed_in
-    from rules.tools.why import why
 
     if not args.user:
         raise UsageError("--user: the gateway needs a user to sign in as (or set $GREENHOUSE_USER)")

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from bench.rules.season import GREENHOUSE, bench_rules, bench_site, polls
 from contract.messages import Reading, TelemetryBatch
+from desk.backtest import replay
 from gateway.points import PointMapper
+from gateway.storage.recorded import recorded_polls
 from gateway.storage.sqlite import SqliteStore
 from rules.model import RuleSet
-from rules.tools.backtest import replay, replay_polls
 
 TARGET_SPEEDUP = 100_000
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -48,7 +49,7 @@ def _store_read(site, days: float, folder: Path) -> tuple[float, int]:
         batch = TelemetryBatch(site=site.cooperative.id, greenhouse=gh.id, seq=seq, sent_at=poll[0].ts, readings=poll)
         store.write(mapper.telemetry(batch))
     began = time.perf_counter()
-    n = sum(len(p) for p in replay_polls(store, gh, START, START + timedelta(days=days)))
+    n = sum(len(p) for p in recorded_polls(store, gh, START, START + timedelta(days=days)))
     elapsed = time.perf_counter() - began
     store.close()
     return elapsed, n

@@ -12,17 +12,18 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_vali
 
 from contract.messages import MAX_RULES_YAML_CHARS, RulesReport
 from contract.site import Greenhouse, SiteConfig
+from desk.backtest import BacktestReport
+from desk.check import CheckAnswer, check_text, version_problem
+from desk.deploy import deploy, describe
+from desk.simulate import Band, SimulationReport, simulate
 from gateway.accounts.roles import Action
 from gateway.api.access import Principal, require_greenhouse
 from gateway.api.auth import Auth, request_lang
 from gateway.live.rules import RulesNow
 from gateway.live.service import Live
 from gateway.storage.model import MAX_MS, MIN_MS, Store, StoreError, from_ms, to_ms
+from gateway.storage.recorded import backtest_stored
 from rules.model import RuleSet
-from rules.tools.backtest import BacktestReport, backtest
-from rules.tools.check import CheckAnswer, check_text, version_problem
-from rules.tools.deploy import deploy, describe
-from rules.tools.simulate import Band, SimulationReport, simulate
 
 # A page waits for these: a week of simulation is a few seconds of CPU, a month of backtest about as much.
 MAX_SIMULATED_DAYS = 7
@@ -138,7 +139,7 @@ def rules_router(site: SiteConfig, store: Store, live: Live, now: Callable[[], d
         if ruleset is None:
             return BacktestAnswer(check=answer, report=None)
         try:
-            report = backtest(store, site, gh.id, ruleset, body.start, body.end)
+            report = backtest_stored(store, site, gh.id, ruleset, body.start, body.end)
         except StoreError as exc:  # InfluxDB down: the page says so, the gateway goes on
             raise HTTPException(503, f"history store unavailable: {exc}") from None
         return BacktestAnswer(check=answer, report=report)

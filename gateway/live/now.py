@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from agronomy.vapour import air_vpd_kpa
 from contract.crops import crop_profile
 from contract.kinds import SensorKind
 from contract.messages import ActuatorState
 from contract.reasons import render
 from contract.site import Cooperative, Greenhouse, Zone
-from gateway.agronomy.vapour import air_vpd_kpa
 from gateway.live.bands import BandsNow, bands_now, crop_bands, level
 from gateway.live.models import ActuatorNow, AlertNow, ClimateNow, GreenhouseNow, Level, SensorNow
 from gateway.live.verdict import verdict

@@ -19,12 +19,12 @@ from typing import Annotated, ClassVar, Literal, NamedTuple
 
 from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
 
+from agronomy.humidity import dew_point_c, wet_bulb_c
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import Id, Severity
 from contract.reasons import Reason
 from contract.site import Greenhouse, Strict
 from contract.validation_words import Mistake, Words, number
-from gateway.agronomy.humidity import dew_point_c, wet_bulb_c
 from rules import params
 from rules.base import Action, Duration, Metric, RuleBase, distinct_actuators
 from rules.context import Context

@@ -13,12 +13,12 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
 
+from agronomy.vapour import air_vpd_kpa
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import Id
 from contract.reasons import Reason
 from contract.site import Greenhouse, Strict
 from contract.validation_words import Mistake, Words, number
-from gateway.agronomy.vapour import air_vpd_kpa
 from rules import params
 from rules.base import Action, Duration, Metric, Percent, RuleBase
 from rules.context import Context

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from contract.messages import RuleSetOffer, RulesOutcome
+from contract.messages import RuleSetOffer, RulesOutcome, text_sha256
 from contract.site_file import load_site
 from edge.rule_updates import RuleUpdates
 from rules.model import load_rules
-from rules.tools.check import text_sha256
 from tests.conftest import EXAMPLE_SITE
 from tests.support.hostile_yaml import DEEP, LAUGHS
 

@@ -48,11 +48,11 @@ from contract.messages import (
     StateSnapshot,
     Status,
     TelemetryBatch,
+    text_sha256,
 )
 from contract.reasons import Reason
 from contract.site import Greenhouse, SiteConfig
 from contract.wire import WireError, decode
-from rules.tools.check import text_sha256
 
 C = topics.Channel
 Path = tuple[str | int, ...]

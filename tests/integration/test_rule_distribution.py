@@ -83,8 +83,8 @@ def test_published_rule_sets_are_checked_kept_and_reported(
 
             # Published anyway (by another tool): the edge refuses it, names the problem, keeps version 2.
             text = BAD
+            from desk.deploy import offer_for  # the same offer the CLI builds
             from rules.model import RuleSet
-            from rules.tools.deploy import offer_for  # the same offer the CLI builds
 
             offer = offer_for(
                 site.cooperative.id, GH, text, RuleSet(version=3), "test", datetime(2026, 1, 15, tzinfo=TZ)

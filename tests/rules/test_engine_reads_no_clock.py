@@ -19,7 +19,7 @@ _CLOCK_CALLS = {"now", "utcnow", "today", "time", "time_ns", "monotonic", "monot
 
 
 _RULES = Path(rules.__file__).parent
-# The engine and every rule kind; rules/tools/ are the technicians' tools around it, which do I/O.
+# The engine and every rule kind; desk/ are the technicians' tools around it, which do I/O.
 _PURE = sorted(p for p in _RULES.rglob("*.py") if _RULES / "tools" not in p.parents)
 
 

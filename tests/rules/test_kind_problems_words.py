@@ -15,8 +15,8 @@ from contract.crops import CropBand
 from contract.devices.profile import DeviceProfile
 from contract.reasons import Lang
 from contract.site_file import load_site
+from desk.check import check_text
 from greenhouse.cli import main
-from rules.tools.check import check_text
 from tests.conftest import EXAMPLE_SITE
 
 SITE = load_site(EXAMPLE_SITE)

@@ -1,5 +1,5 @@
 """A simulated January day of the demo's tomato house, as the farmer's phone would judge it: the shipped rules
-drive the house through the edge's own control cycle (``rules.tools.simulate``), what the edge would publish is
+drive the house through the edge's own control cycle (``desk.simulate``), what the edge would publish is
 fed to the gateway's registry, and the picture the phone is sent — with its verdict — is built every ten minutes.
 
 The house is kept in band by its own rules, so the phone says "all is well" for most of the day; when it does
@@ -17,12 +17,12 @@ import yaml
 
 from contract.messages import Availability, Reading, StateSnapshot, Status, TelemetryBatch
 from contract.site_file import load_site
+from desk.simulate import simulate
 from edge.control import Controller
 from gateway.live.models import GreenhouseNow, VerdictLevel
 from gateway.live.now import greenhouse_now
 from gateway.registry import Registry
 from rules.model import RuleSet, load_rules
-from rules.tools.simulate import simulate
 from tests.conftest import EXAMPLE_SITE
 
 SITE = load_site(EXAMPLE_SITE)

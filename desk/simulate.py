@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
+from agronomy.vapour import air_vpd_kpa
 from contract.crops import CropBand, crop_profile
 from contract.kinds import ActuatorKind
 from contract.messages import EventKind, Reading
@@ -24,7 +25,6 @@ from edge.quality import QualityChecker
 from firmware_sim.nodes import fail_safe_state, raw_value
 from firmware_sim.physics import ActuatorState, GreenhousePhysics, InitialConditions
 from firmware_sim.weather import Weather
-from gateway.agronomy.vapour import air_vpd_kpa
 from rules.context import Place
 from rules.engine import EngineState, evaluate
 from rules.model import RuleSet

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from desk.diff import rule_changes
 from greenhouse.cli import main
 from rules.model import RuleSet
-from rules.tools.diff import rule_changes
 
 OLD = """\
 version: 1

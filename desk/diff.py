@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from contract.reasons import Lang, pick
 from contract.site import SiteConfig
+from desk.simulate import Band, SimulationReport, simulate
 from rules.model import RuleSet
-from rules.tools.simulate import Band, SimulationReport, simulate
 
 
 class RuleChange(BaseModel):

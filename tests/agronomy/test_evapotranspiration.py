@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from gateway.agronomy.evapotranspiration import (
+from agronomy.evapotranspiration import (
     atmospheric_pressure_kpa,
     extraterrestrial_radiation_mj_m2,
     hourly_eto,

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from agronomy.evapotranspiration import W_M2_TO_MJ_M2_H
 from contract.kinds import Quality, SensorKind
 from contract.messages import Reading, TelemetryBatch
 from contract.site import Cooperative
-from gateway.agronomy.derive import DerivationState, DerivedMetrics, GreenhouseDerivation
-from gateway.agronomy.evapotranspiration import W_M2_TO_MJ_M2_H
+from gateway.ingest.derive import DerivationState, DerivedMetrics, GreenhouseDerivation
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 MOC_CHAU = GreenhouseDerivation(latitude_deg=20.85, longitude_deg=104.63, elevation_m=1050.0)

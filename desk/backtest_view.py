@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from contract.reasons import Lang, pick
-from rules.tools.backtest import BacktestReport, Run
+from desk.backtest import BacktestReport, Run
 
 _T: dict[str, tuple[str, str]] = {
     "head": ("{gh}: {polls} lần đọc từ {start} đến {end}", "{gh}: {polls} polls from {start} to {end}"),

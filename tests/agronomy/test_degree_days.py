@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.agronomy.degree_days import DailyTemperatureRange, growing_degree_days_c_day
+from agronomy.degree_days import DailyTemperatureRange, growing_degree_days_c_day
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from gateway.agronomy.vapour import actual_vapour_pressure_kpa, saturation_vapour_pressure_kpa
+from agronomy.vapour import actual_vapour_pressure_kpa, saturation_vapour_pressure_kpa
 
 SOLAR_CONSTANT_MJ_M2_MIN = 0.0820
 STEFAN_BOLTZMANN_MJ_K4_M2_H = 4.903e-9 / 24  # FAO-56 eq. 39 notes: 2.043e-10 for hourly periods

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.agronomy.humidity import absolute_humidity_g_m3, dew_point_c, wet_bulb_c
-from gateway.agronomy.vapour import saturation_vapour_pressure_kpa
+from agronomy.humidity import absolute_humidity_g_m3, dew_point_c, wet_bulb_c
+from agronomy.vapour import saturation_vapour_pressure_kpa
 
 
 def test_wet_bulb_matches_stull_2011_check_value() -> None:

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agronomy.degree_days import DailyTemperatureRange
+from agronomy.evapotranspiration import HUMID_NIGHT_RS_RSO, W_M2_TO_MJ_M2_H, HourlyEto, hourly_eto
+from agronomy.humidity import absolute_humidity_g_m3, dew_point_c, wet_bulb_c
+from agronomy.light import DEFAULT_MAX_GAP, DliAccumulator
+from agronomy.vapour import actual_vapour_pressure_kpa, air_vpd_kpa, leaf_vpd_kpa
 from contract.kinds import Quality, SensorKind
 from contract.messages import Reading, TelemetryBatch
 from contract.site import Cooperative, TimeZoneName
-from gateway.agronomy.degree_days import DailyTemperatureRange
-from gateway.agronomy.evapotranspiration import HUMID_NIGHT_RS_RSO, W_M2_TO_MJ_M2_H, HourlyEto, hourly_eto
-from gateway.agronomy.humidity import absolute_humidity_g_m3, dew_point_c, wet_bulb_c
-from gateway.agronomy.light import DEFAULT_MAX_GAP, DliAccumulator
-from gateway.agronomy.vapour import actual_vapour_pressure_kpa, air_vpd_kpa, leaf_vpd_kpa
 
 
 class DerivedMetrics(BaseModel):

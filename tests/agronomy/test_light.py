@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.agronomy.light import DliAccumulator, photons_mol_m2
+from agronomy.light import DliAccumulator, photons_mol_m2
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -15,9 +15,9 @@ from contract.reasons import Reason
 from contract.site_file import load_site
 from gateway.points import PointMapper
 from gateway.storage.model import Store
+from gateway.storage.recorded import backtest_stored
 from greenhouse.cli import main
 from rules.model import RuleSet
-from rules.tools.backtest import backtest
 from tests.conftest import EXAMPLE_SITE
 
 SITE = load_site(EXAMPLE_SITE)
@@ -84,7 +84,7 @@ def history(open_store: Callable[[], Store]) -> Store:
 
 def test_what_the_rules_would_have_done_next_to_what_was_done(history: Store) -> None:
     ruleset = RuleSet.model_validate({"version": 1, "rules": [DRY_A]})
-    report = backtest(history, SITE, GH.id, ruleset, T0, T0 + timedelta(hours=HOURS))
+    report = backtest_stored(history, SITE, GH.id, ruleset, T0, T0 + timedelta(hours=HOURS))
     assert report.polls == HOURS * 60
     valve_a = next(a for a in report.actuators if a.actuator == "valve-a")
     # Below 28 % from minute 151; for 5 min → first run at minute 156; then 5 min on, 5 min waiting, …
@@ -117,7 +117,7 @@ def test_what_the_rules_would_have_done_next_to_what_was_done(history: Store) ->
 def test_a_flagged_reading_does_not_drive_the_replayed_rules(history: Store) -> None:
     spike_sensitive = {**DRY_A, "id": "any-dry", "metric": {"sensors": ["soil-a1"]}, "below": 10, "for_s": 30}
     ruleset = RuleSet.model_validate({"version": 1, "rules": [spike_sensitive]})
-    report = backtest(history, SITE, GH.id, ruleset, T0, T0 + timedelta(hours=2))
+    report = backtest_stored(history, SITE, GH.id, ruleset, T0, T0 + timedelta(hours=2))
     assert next(a for a in report.actuators if a.actuator == "valve-a").would_starts == 0
 
 

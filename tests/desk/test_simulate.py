@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contract.site_file import load_site
+from desk.simulate import Band, simulate
 from firmware_sim.physics import InitialConditions
 from greenhouse.cli import main
 from rules.model import RuleSet, load_rules
-from rules.tools.simulate import Band, simulate
 from tests.conftest import EXAMPLE_SITE
 
 SITE = load_site(EXAMPLE_SITE)

@@ -1,7 +1,7 @@
 """The example cooperative is a well-run one: its shipped rules keep each house in its crop's temperature bands as
 well as its heater and vents physically can, and the heater's safety limit suits a mountain winter.
 
-Every run goes through ``rules.tools.simulate`` — the physics, the edge's quality flags, safety and arbitration —
+Every run goes through ``desk.simulate`` — the physics, the edge's quality flags, safety and arbitration —
 as ``greenhouse rules simulate`` does."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from contract.kinds import Quality, SensorKind
 from contract.messages import Reading
 from contract.reasons import Reason
 from contract.site_file import load_site
+from desk.simulate import SimulationReport, simulate
 from edge.safety import ActuatorGuard
 from rules.model import RuleSet, load_rules
-from rules.tools.simulate import SimulationReport, simulate
 from tests.conftest import EXAMPLE_SITE
 
 SITE = load_site(EXAMPLE_SITE)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from desk.check import check_text
 from greenhouse.cli import main
-from rules.tools.check import check_text
 
 PYDANTIC_ENGLISH = ("Input should", "Field required", "Extra inputs", "Value error", "String should", "should be")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.agronomy.vapour import (
+from agronomy.vapour import (
     actual_vapour_pressure_kpa,
     air_vpd_kpa,
     leaf_vpd_kpa,

@@ -1,31 +1,24 @@
-"""``greenhouse rules backtest``: stored telemetry replayed through a rule file — what the rules would have
-done, with the edge's safety and arbitration, next to what was actually done (the stored actuations).
+"""``greenhouse rules backtest``: recorded telemetry replayed through a rule file — what the rules would have
+done, with the edge's safety and arbitration, next to what was actually done (the recorded actuations).
 
-Readings are read back from the history store (InfluxDB or SQLite) a window at a time and grouped into
-the polls they came from (an edge stamps every reading of a poll with the poll's time); the engine
+The caller gives the recorded polls (every reading of a poll carries the poll's time, as the edge stamps them)
+and the runs that were made; ``gateway.storage.recorded`` reads both back from the history store. The engine
 runs once per poll, as on the edge. The replay reads no clock: time is the readings' own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from itertools import groupby
 
 from pydantic import BaseModel
 
-from contract.kinds import ControlSource, Quality, SensorKind
+from contract.kinds import ControlSource
 from contract.messages import EventKind, Reading
 from contract.site import Greenhouse, SiteConfig
 from edge.control import Controller
-from gateway import points
-from gateway.storage.model import Point, Store
 from rules.engine import EngineState, Place, evaluate
 from rules.model import RuleSet
-
-WINDOW = timedelta(hours=6)
-# Far more points than one window of one greenhouse holds; reaching it means the window is cut short.
-_WINDOW_LIMIT = 2_000_000
 
 
 class Run(BaseModel):
@@ -62,7 +55,8 @@ class BacktestReport(BaseModel):
 
 
 def backtest(
-    store: Store,
+    polls: Iterable[list[Reading]],
+    did: list[Run],
     site: SiteConfig,
     greenhouse_id: str,
     ruleset: RuleSet,
@@ -71,44 +65,19 @@ def backtest(
     max_differences: int = 50,
     progress: Callable[[float], None] | None = None,
 ) -> BacktestReport:
+    """What ``ruleset`` would have done over the recorded ``polls``, next to the runs that were made (``did``)."""
     gh = site.greenhouse(greenhouse_id)
-    would, polls = replay(replay_polls(store, gh, start, end), site, gh, ruleset, start, end, progress)
-    did = _actual_runs(store, gh, start, end)
+    would, count = replay(polls, site, gh, ruleset, start, end, progress)
     tolerance = timedelta(seconds=2 * gh.poll_interval_s)
     differences = _differences(would, did, tolerance)
     return BacktestReport(
         greenhouse=gh.id,
         start=start,
         end=end,
-        polls=polls,
+        polls=count,
         actuators=[_compare(a, would, did, end) for a in gh.actuators],
         differences=differences[:max_differences],
         more_differences=max(0, len(differences) - max_differences),
-    )
-
-
-def replay_polls(store: Store, gh: Greenhouse, start: datetime, end: datetime) -> Iterator[list[Reading]]:
-    """Every stored poll of the greenhouse in [start, end), oldest first, as the readings the edge had."""
-    t = start
-    while t < end:
-        upto = min(t + WINDOW, end)
-        rows = store.rows(points.READING, {"greenhouse": gh.id}, t, upto, _WINDOW_LIMIT)
-        if len(rows) == _WINDOW_LIMIT:
-            raise ValueError(f"more than {_WINDOW_LIMIT} readings between {t} and {upto}: is this one greenhouse?")
-        for _ts, group in groupby(rows, key=lambda p: p.ts):
-            yield [_reading(p) for p in group]
-        t = upto
-
-
-def _reading(p: Point) -> Reading:
-    quality = Quality(str(p.fields.get("quality", Quality.GOOD.value)))
-    value = p.fields.get(points.VALUE, p.fields.get(points.RAW_VALUE))
-    return Reading(
-        sensor=p.tags["sensor"],
-        kind=SensorKind(p.tags["kind"]),
-        value=float(value) if value is not None else None,
-        ts=p.ts,
-        quality=quality,
     )
 
 
@@ -157,25 +126,6 @@ def _collect(controller: Controller, open_runs: dict[str, Run], runs: list[Run],
             runs.append(running.model_copy(update={"end": e.ts}))
         if controller.runs[e.actuator].on and controller.runs[e.actuator].source is not ControlSource.SAFETY:
             open_runs[e.actuator] = Run(actuator=e.actuator, start=e.ts, end=None, rule=e.rule, why=e.reason.value)
-
-
-def _actual_runs(store: Store, gh: Greenhouse, start: datetime, end: datetime) -> list[Run]:
-    runs: list[Run] = []
-    for a in gh.actuators:
-        rows = store.rows(points.EVENT, {"greenhouse": gh.id, "actuator": a, "kind": "actuation"}, start, end, 100_000)
-        current: Run | None = None
-        for p in rows:
-            action = str(p.fields.get("action", ""))
-            on = action in ("on", "resumed") or (action.startswith("position") and action != "position 0%")
-            if current is not None and not (on and action == "resumed"):
-                runs.append(current.model_copy(update={"end": p.ts}))
-                current = None
-            if on and current is None:
-                why = str(p.fields.get("reason", ""))
-                current = Run(actuator=a, start=p.ts, end=None, rule=p.tags.get("rule"), why=why)
-        if current is not None:
-            runs.append(current)
-    return runs
 
 
 def _on_hours(runs: list[Run], actuator: str, end: datetime) -> float:

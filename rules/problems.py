@@ -1,24 +1,20 @@
-"""``greenhouse rules check``: every problem in a rule file as a technician reads it — which rule, which
-line and field, what is wrong, and a hint how to write it — in Vietnamese or English."""
+"""A rule file's problems as a technician reads them — which rule, which line and field, what is wrong, and a hint
+how to write it — in Vietnamese or English: from the loader's ``ConfigError``, for the CLI, the web rule desk and
+the edge's refusal of a published rule set alike."""
 
 from __future__ import annotations
 
 import difflib
-import hashlib
-import re
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 from pydantic import BaseModel
 
-from contract.config_file import ConfigError, ConfigIssue, dotted, line_in, load_text, parse_model
-from contract.messages import RulesReport
+from contract.config_file import ConfigError, ConfigIssue, dotted
 from contract.reasons import Lang, pick
-from contract.site import Greenhouse
-from rules.model import Rule, RuleSet, rule_misfits
+from rules.model import Rule, RuleSet
 
 _WORDS: dict[str, tuple[str, str]] = {
     "rule": ("Luật", "Rule"),
@@ -26,17 +22,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "field": ("mục", "field"),
     "hint": ("Gợi ý", "Hint"),
     "file": ("Tệp", "File"),
-    "ok": ("Hợp lệ", "OK"),
-    "rules": ("luật", "rules"),
-    "version": ("phiên bản", "version"),
-    "fits": ("khớp với nhà", "fits greenhouse"),
-    "problems": ("lỗi", "problems"),
-    "problem": ("lỗi", "problem"),
 }
-
-
-def _count(n: int, lang: Lang) -> str:
-    return f"{n} {pick(_WORDS['problem' if n == 1 else 'problems'], lang)}"
 
 
 def rule_kinds() -> dict[str, type[BaseModel]]:
@@ -208,10 +194,10 @@ def problems_of(error: ConfigError, text: str, lang: Lang) -> list[Problem]:
 
 def explain(error: ConfigError, text: str, lang: Lang) -> list[str]:
     """The error's problems in the rule file ``text`` as blocks of lines, one block per problem."""
-    return _blocks(problems_of(error, text, lang), lang)
+    return blocks(problems_of(error, text, lang), lang)
 
 
-def _blocks(problems: list[Problem], lang: Lang) -> list[str]:
+def blocks(problems: list[Problem], lang: Lang) -> list[str]:
     """Problems as a terminal shows them: where (rule, line, field), what is wrong, and a hint."""
     lines: list[str] = []
     for p in problems:
@@ -230,106 +216,3 @@ def _blocks(problems: list[Problem], lang: Lang) -> list[str]:
         if tip:
             lines.append(f"    {pick(_WORDS['hint'], lang)}: {tip}")
     return lines
-
-
-class CheckAnswer(BaseModel):
-    ok: bool
-    version: int | None  # of a rule set that parsed
-    kinds: dict[str, int]  # rules of each kind
-    problems: list[Problem]
-
-
-def check_text(
-    text: str, greenhouses: list[Greenhouse], lang: Lang, path: Path = Path("rules.yaml")
-) -> tuple[RuleSet | None, CheckAnswer]:
-    """A rule file given as text (from a page; ``path`` names it): the rule set if it is good and fits every
-    greenhouse, and every problem as data in ``lang``, a rule that does not fit a greenhouse at that rule's line."""
-    try:
-        ruleset = parse_model(text, path, RuleSet)
-    except ConfigError as exc:
-        return None, CheckAnswer(ok=False, version=None, kinds={}, problems=problems_of(exc, text, lang))
-    problems = [
-        Problem(
-            rule_index=i,
-            rule_id=rule.id,
-            rule_name=rule.name or None,
-            line=line_in(text, ("rules", i)),
-            field="(rule)",
-            message=f"{g.id}: {misfit.pick(lang)}",
-            hint_vi=None,
-            hint_en=None,
-        )
-        for i, rule in enumerate(ruleset.rules)
-        for g in greenhouses
-        for misfit in rule_misfits(rule, g)
-    ]
-    answer = CheckAnswer(ok=not problems, version=ruleset.version, kinds=_kinds(ruleset), problems=problems)
-    return (None if problems else ruleset), answer
-
-
-def _kinds(ruleset: RuleSet) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for rule in ruleset.rules:
-        counts[rule.kind] = counts.get(rule.kind, 0) + 1
-    return counts
-
-
-def check(path: Path, greenhouses: list[Greenhouse], lang: Lang) -> tuple[bool, list[str]]:
-    """Whether the rule file is good (and fits each of ``greenhouses``), and what to print: every problem at once,
-    sorted by line."""
-    try:
-        text = load_text(path)
-    except ConfigError as exc:
-        return False, [f"{path}: {_count(1, lang)}", *exc.lines(lang)]
-    ruleset, answer = check_text(text, greenhouses, lang, path)
-    if ruleset is None:
-        return False, [f"{path}: {_count(len(answer.problems), lang)}", *_blocks(answer.problems, lang)]
-    summary = ", ".join(f"{kind} {n}" for kind, n in _kinds(ruleset).items())
-    fits = f"; {pick(_WORDS['fits'], lang)} {', '.join(g.id for g in greenhouses)}" if greenhouses else ""
-    return True, [
-        f"{path}: {pick(_WORDS['ok'], lang)} — {pick(_WORDS['version'], lang)} {ruleset.version}, "
-        f"{len(ruleset.rules)} {pick(_WORDS['rules'], lang)} ({summary}){fits}"
-    ]
-
-
-def text_sha256(text: str) -> str:
-    """What identifies a rule file's text in offers and the edges' reports."""
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _running_sha256(report: RulesReport, file_text: str | None) -> str | None:
-    """Which text the greenhouse runs: the report names a published one; one run from its file has no sha256 in
-    the report, and the file's text as known here tells."""
-    if report.active_sha256 is not None:
-        return report.active_sha256
-    return text_sha256(file_text) if report.active_source == "file" and file_text is not None else None
-
-
-def version_problem(
-    ruleset: RuleSet, text: str, running: RulesReport, file_text: str | None, lang: Lang = "en"
-) -> Problem | None:
-    """A changed rule set must carry a higher version than the set the greenhouse runs (``running``, its report;
-    ``file_text``: its rules file as known here): otherwise two different sets would show as the same version on
-    every page and log. The very same text again needs no new one."""
-    running_version = running.active_version
-    if running_version is None or ruleset.version > running_version:
-        return None
-    if text_sha256(text) == _running_sha256(running, file_text):
-        return None
-    found = re.search(r"^version\s*:", text, flags=re.MULTILINE)
-    return Problem(
-        rule_index=None,
-        rule_id=None,
-        rule_name=None,
-        line=text.count("\n", 0, found.start()) + 1 if found else None,
-        field="version",
-        message=pick(
-            (
-                f"phải lớn hơn {running_version}, phiên bản nhà kính đang chạy, vì nội dung đã thay đổi",
-                f"must be above {running_version}, the version the greenhouse runs, since the text has changed",
-            ),
-            lang,
-        ),
-        hint_vi=f"Tăng phiên bản lên {running_version + 1}: nhà kính đang chạy phiên bản {running_version}",
-        hint_en=f"Raise the version to {running_version + 1}: the greenhouse runs version {running_version}",
-    )

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from contract.kinds import ActuatorKind
 from contract.reasons import Lang, pick
 from contract.wording import number
-from rules.tools.simulate import ActuatorUse, BandHours, SimulationReport
+from desk.simulate import ActuatorUse, BandHours, SimulationReport
 
 # Their use is in the zone lines (water, starts, hours open).
 _WATER = {ActuatorKind.VALVE, ActuatorKind.PUMP}

@@ -14,12 +14,11 @@ from datetime import UTC, datetime
 import paho.mqtt.client as paho
 
 from contract import topics
-from contract.messages import RuleSetOffer, RulesOutcome, RulesReport
+from contract.messages import RuleSetOffer, RulesOutcome, RulesReport, text_sha256
 from contract.mqtt import BrokerUrl, make_client
 from contract.reasons import Lang, pick
 from contract.site import Greenhouse
 from rules.model import RuleSet
-from rules.tools.check import text_sha256
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,0 @@
-"""Tools for technicians around the pure engine: check, simulate, backtest and diff rule files."""
