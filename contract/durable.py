@@ -4,7 +4,10 @@ accounts), and files replaced whole (rule sets, the site file).
 A local store that SQLite cannot read (truncated, overwritten, its header or its write-ahead log damaged) does
 not stop the program: the file is kept aside as ``<name>.damaged-<UTC time>`` with its ``-wal`` and ``-shm``,
 whatever rows of the known tables can still be read are copied into a new file, and the caller is told
-(``StoreRecovery``) so that it can say so to people.
+(``StoreRecovery``) so that it can say so to people. The new file is made at the store's current schema version.
+
+Each store's file carries its schema version, and an older one is migrated as it is opened; one written by a newer
+release is refused (``contract.schema_versions``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from contract.schema_versions import StoreSchema, bring_up_to_date, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +88,13 @@ class _Table:
     columns: tuple[str, ...]  # the known columns, the rowid's alias (INTEGER PRIMARY KEY) left out
 
 
-def open_queue_db(path: Path, schema: str) -> QueueDb:
+def open_queue_db(path: Path, schema: StoreSchema) -> QueueDb:
     """Autocommit connection (atomic writes use explicit transactions), WAL, and fsync on every commit:
     a row reported as stored must survive a power cut. Usable from any thread; callers serialise.
 
     The file is checked first (``PRAGMA quick_check``, the columns of the known tables, the write-ahead log);
-    one SQLite cannot read is recovered as the module says, and the program goes on with the new file."""
+    one SQLite cannot read is recovered as the module says, and the program goes on with the new file. Then it
+    is brought to the schema's version; ``StoreTooNew`` if it is of a newer one, the file left as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     opened = Opened.NEW if not path.exists() else Opened.EMPTY if path.stat().st_size == 0 else Opened.READ
     tables = _known_tables(schema)
@@ -113,27 +119,30 @@ def _error_code(exc: sqlite3.Error) -> int:
     return int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
 
 
-def _open_checked(path: Path, schema: str, tables: list[_Table]) -> sqlite3.Connection:
+def _open_checked(path: Path, schema: StoreSchema, tables: list[_Table]) -> sqlite3.Connection:
     # The log is checked before SQLite opens the file: SQLite would drop a damaged one on closing.
     _check_wal(path)
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
+        # First: a newer release's file is left as it was, its tables not this one's to judge damaged.
+        refuse_newer(db, path, schema)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         problems = [str(row[0]) for row in db.execute("PRAGMA quick_check(5)")]
         if problems != ["ok"]:
             raise _Damaged("; ".join(problems))
         _check_columns(db, tables)
-        db.executescript(schema)
+        bring_up_to_date(db, path, schema)
     except BaseException:
         db.close()
         raise
     return db
 
 
-def _known_tables(schema: str) -> list[_Table]:
-    with closing(sqlite3.connect(":memory:")) as db:
-        db.executescript(schema)
+def _known_tables(schema: StoreSchema) -> list[_Table]:
+    """The tables of the schema's current version, made by the same steps as a file's."""
+    with closing(sqlite3.connect(":memory:", isolation_level=None)) as db:
+        bring_up_to_date(db, ":memory:", schema)
         names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
         tables = []
         for name in names:
@@ -148,7 +157,7 @@ def _known_tables(schema: str) -> list[_Table]:
 
 def _check_columns(db: sqlite3.Connection, tables: list[_Table]) -> None:
     """A known table with none of its known columns is not this store's (another program's file in its place).
-    Some missing is an older version's file, which its caller brings up to date."""
+    Some missing is an older version's file, which its migrations bring up to date."""
     for table in tables:
         present = _columns(db, table.name)
         if present and not present & set(table.columns):
@@ -234,7 +243,7 @@ class _Salvage:
     last_ids: dict[str, int] = field(default_factory=dict)
 
 
-def _recover(path: Path, schema: str, tables: list[_Table], problem: str) -> StoreRecovery:
+def _recover(path: Path, schema: StoreSchema, tables: list[_Table], problem: str) -> StoreRecovery:
     """Salvage into a new file beside the damaged one, keep the damaged one aside, put the new one in place.
     The damaged files are read only through a scratch copy: what is kept is what was found."""
     at = datetime.now(UTC)
@@ -418,12 +427,13 @@ def _column_list(columns: list[str]) -> str:
     return "".join(f', "{c}"' for c in columns)
 
 
-def _write_new(fresh: Path, schema: str, found: _Salvage) -> dict[str, int]:
-    """The new file, with the salvaged rows under their old rowids (so queues keep their order); a row that
-    breaks a constraint of the schema (a page of garbage read as a row) is left out."""
+def _write_new(fresh: Path, schema: StoreSchema, found: _Salvage) -> dict[str, int]:
+    """The new file, at the schema's current version, with the salvaged rows under their old rowids (so queues
+    keep their order); a row that breaks a constraint of the schema (a page of garbage read as a row) is left
+    out."""
     salvaged: dict[str, int] = {}
     with closing(sqlite3.connect(fresh, isolation_level=None)) as db:
-        db.executescript(schema)
+        bring_up_to_date(db, fresh, schema)
         db.execute("BEGIN")
         for table, (columns, rows) in found.rows.items():
             marks = ", ?" * len(columns)

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 
 from contract.kinds import ControlSource
-from contract.messages import EventKind, Reading
+from contract.messages import Event, EventKind, Reading
 from contract.site import Greenhouse, SiteConfig
 from edge.control import Controller
-from rules.engine import EngineState, Place, evaluate
+from edge.cycle import ControlCycle
+from rules.engine import EngineState, Place
 from rules.model import RuleSet
 
 
@@ -89,13 +90,15 @@ def replay(
     start: datetime,
     end: datetime,
     progress: Callable[[float], None] | None = None,
+    events: Callable[[Event], None] | None = None,
 ) -> tuple[list[Run], int]:
     """What ``ruleset`` would have done over ``stored_polls`` (each poll's readings share one time), with the
-    edge's safety and arbitration: the runs it would have started, and how many polls there were."""
-    place = Place.of(site.cooperative)
+    edge's safety and arbitration: the runs it would have started, and how many polls there were. ``events``,
+    when given, is handed every event the edge would have sent (decisions, actuations, safety, suppressions,
+    alerts) as it is made."""
     controller = Controller(site.cooperative.id, gh, start)
     controller.take_events()  # the start-up fail-safe is no decision of the rules
-    state = EngineState()
+    cycle = ControlCycle(controller, ruleset, Place.of(site.cooperative), EngineState())
     latest: dict[str, Reading] = {}
     runs: list[Run] = []
     open_runs: dict[str, Run] = {}
@@ -103,22 +106,26 @@ def replay(
     span = (end - start).total_seconds()
     for poll in stored_polls:
         now = poll[0].ts
+        # What the edge's passes ended since the last poll, each at its time, on the readings it then had.
+        cycle.advance(latest, now)
+        _collect(controller, open_runs, runs, events)
         latest.update((r.sensor, r) for r in poll)
-        controller.tick(latest, now)
-        result = evaluate(ruleset, state, latest, now, place)
-        state = result.state
-        controller.decide(result.decisions, latest, now)
-        controller.tick(latest, now)
-        _collect(controller, open_runs, runs, now)
+        cycle.poll(latest, now)
+        cycle.tick(latest, now)
+        _collect(controller, open_runs, runs, events)
         polls += 1
         if progress is not None and polls % 60 == 0:
             progress((now - start).total_seconds() / span)
     return runs + list(open_runs.values()), polls
 
 
-def _collect(controller: Controller, open_runs: dict[str, Run], runs: list[Run], now: datetime) -> None:
-    """Turn the controller's actuation events into runs (start, end, rule)."""
+def _collect(
+    controller: Controller, open_runs: dict[str, Run], runs: list[Run], told: Callable[[Event], None] | None
+) -> None:
+    """Turn the controller's actuation events into runs (start, end, rule); every event to ``told``."""
     for e in controller.take_events():
+        if told is not None:
+            told(e)
         if e.kind is not EventKind.ACTUATION or e.actuator is None:
             continue
         running = open_runs.pop(e.actuator, None)
@@ -126,7 +133,6 @@ def _collect(controller: Controller, open_runs: dict[str, Run], runs: list[Run],
             runs.append(running.model_copy(update={"end": e.ts}))
         if controller.runs[e.actuator].on and controller.runs[e.actuator].source is not ControlSource.SAFETY:
             open_runs[e.actuator] = Run(actuator=e.actuator, start=e.ts, end=None, rule=e.rule, why=e.reason.value)
-
 
 def _on_hours(runs: list[Run], actuator: str, end: datetime) -> float:
     return sum(((r.end or end) - r.start).total_seconds() for r in runs if r.actuator == actuator) / 3600

@@ -1,5 +1,8 @@
 """``greenhouse rules deploy``: publish a checked rule file to greenhouses (retained MQTT) and wait for each
-edge's answer. An edge that is offline takes the set when it reconnects; that is said, not treated as failure."""
+edge's answer. An edge that is offline takes the set when it reconnects; that is said, not treated as failure.
+
+The offer (``offer_for``), which report answers it (``answers``) and the outcome in words (``describe``) serve the
+web rule desk too, which publishes through the gateway's live feed instead of a client of its own."""
 
 from __future__ import annotations
 
@@ -37,6 +40,12 @@ def offer_for(site_id: str, greenhouse: str, text: str, ruleset: RuleSet, by: st
         published_at=now,
         published_by=by,
     )
+
+
+def answers(offer: RuleSetOffer, report: RulesReport) -> bool:
+    """Whether ``report`` is the edge's answer about this very offer's text. Edge clocks may differ from ours:
+    times are not compared."""
+    return (report.site, report.greenhouse, report.offered_sha256) == (offer.site, offer.greenhouse, offer.sha256)
 
 
 @contextlib.contextmanager
@@ -109,8 +118,7 @@ def deploy(
         for g in greenhouses:
             info = client.publish(topics.topic(site_id, g.id, topics.Channel.RULES), offers[g.id].to_json(), 1, True)
             info.wait_for_publish(timeout=wait_s)
-        # An answer about this very text (edge clocks may differ from ours: times are not compared).
-        answered = _gather(reports, greenhouses, wait_s, lambda r: r.offered_sha256 == offers[r.greenhouse].sha256)
+        answered = _gather(reports, greenhouses, wait_s, lambda r: answers(offers[r.greenhouse], r))
     return [Deployment(g.id, answered.get(g.id)) for g in greenhouses]
 
 

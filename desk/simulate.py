@@ -21,12 +21,13 @@ from contract.messages import EventKind, Reading
 from contract.reasons import Reason
 from contract.site import Actuator, Greenhouse, SiteConfig
 from edge.control import Controller
+from edge.cycle import ControlCycle
 from edge.quality import QualityChecker
 from firmware_sim.nodes import fail_safe_state, raw_value
 from firmware_sim.physics import ActuatorState, GreenhousePhysics, InitialConditions
 from firmware_sim.weather import Weather
 from rules.context import Place
-from rules.engine import EngineState, evaluate
+from rules.engine import EngineState
 from rules.model import RuleSet
 from rules.sun import daylight
 
@@ -179,8 +180,8 @@ def simulate(
     physics = GreenhousePhysics(gh, site.cooperative.elevation_m, weather.at(start), seed, initial=initial)
     outputs: dict[str, ActuatorState] = {a.id: fail_safe_state(a) for a in gh.actuators.values()}
     controller = Controller(site.cooperative.id, gh, start)
+    cycle = ControlCycle(controller, ruleset, place, EngineState())
     quality = QualityChecker(gh.sensors.values())
-    state = EngineState()
     tally = _Tally(
         use={
             a.id: ActuatorUse(actuator=a.id, name=a.label, name_en=a.label_in("en"), kind=a.kind)
@@ -200,13 +201,10 @@ def simulate(
             latest = {
                 s.id: quality.assess(s.id, raw_value(s, physics.readings[s.id]), now, True) for s in gh.sensors.values()
             }
-            result = evaluate(ruleset, state, latest, now, place)
-            state = result.state
-            controller.report(result.suppressions, result.alerts, now)
-            controller.decide(result.decisions, latest, now)
+            cycle.poll(latest, now)
             if watch is not None:
                 watch(now, latest, controller)
-        controller.tick(latest, now)
+        cycle.tick(latest, now)
         _drive(controller, gh.actuators, outputs, step_h, tally)
         _count_events(controller, tally)
         sunrise, sunset = daylight(place, now.astimezone(place.tz).date())

@@ -33,6 +33,7 @@ from contract.reasons import Reason
 from contract.site import Greenhouse, SiteConfig
 from edge.commands import CarriedOut, Refusal, check_command
 from edge.control import CommandResult, Controller
+from edge.cycle import ControlCycle
 from edge.field_link import FieldLink, FieldNews
 from edge.fieldbus.field import FieldIO, NodeRead
 from edge.memory import EdgeMemory, MemoryFile
@@ -40,7 +41,7 @@ from edge.mqtt_link import Inbound, MqttLink
 from edge.outbox import Outbox
 from edge.quality import QualityChecker
 from edge.rule_updates import RuleUpdates
-from rules.engine import EngineState, Place, evaluate
+from rules.engine import EngineState, Place
 from rules.model import RuleSet
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,6 @@ class EdgeAgent:
         self.clock = clock
         # A rule set published centrally and accepted earlier wins over the one given at start-up.
         self.rule_updates = RuleUpdates(site.cooperative.id, greenhouse, data_dir, ruleset)
-        self.ruleset = self.rule_updates.active.ruleset
         self.outbox = Outbox(data_dir / f"{site.cooperative.id}-{greenhouse.id}-outbox.sqlite3")
         self.link = MqttLink(broker, site.cooperative.id, greenhouse.id, self.outbox)
         self.quality = QualityChecker(greenhouse.sensors.values())
@@ -80,10 +80,11 @@ class EdgeAgent:
         # Timers survive a restart: rule state, running irrigations and safety histories (edge.memory).
         self.memory = MemoryFile(data_dir / f"{site.cooperative.id}-{greenhouse.id}-memory.sqlite3", greenhouse.id)
         saved = self.memory.load()
-        self.rules_state = saved.rules if saved is not None else EngineState()
-        self.place = Place.of(site.cooperative)
         now = clock.now()
         self.controller = Controller(site.cooperative.id, greenhouse, now, saved.control if saved else None)
+        rules_state = saved.rules if saved is not None else EngineState()
+        place = Place.of(site.cooperative)
+        self.cycle = ControlCycle(self.controller, self.rule_updates.active.ruleset, place, rules_state)
         self.field = FieldLink(
             greenhouse, fieldio, now, site.cooperative.tz, saved.curtains if saved is not None else None
         )
@@ -182,14 +183,14 @@ class EdgeAgent:
             self._polled(news.poll, now)
         # Safety judges readings: before the first poll is in it has none, and would stop a resumed run for that.
         if self._sensed:
-            self.controller.tick(self.latest, now)
+            self.cycle.tick(self.latest, now)
         # At each poll, what cannot be read back is written again, and the runs the boards time are renewed.
         changed = self.field.drive(self.controller, now, every=polled)
         if news.poll is not None or changed or commands:
             self.memory.save(
                 EdgeMemory(
                     saved_at=now,
-                    rules=self.rules_state,
+                    rules=self.cycle.state,
                     control=self.controller.memory(),
                     counters=self.outbox.last_values(),
                     carried_out=self._carried_out.until,
@@ -204,6 +205,11 @@ class EdgeAgent:
         if now >= self._next_heartbeat:
             self._announce(now)
             self._next_heartbeat = now + timedelta(seconds=_HEARTBEAT_S)
+
+    @property
+    def ruleset(self) -> RuleSet | None:
+        """The rule set the greenhouse runs now: the start-up file's, or one published centrally since."""
+        return self.cycle.ruleset
 
     def shutdown(self) -> None:
         now = self.clock.now()
@@ -263,11 +269,7 @@ class EdgeAgent:
                 self._topic[topics.Channel.TELEMETRY],
                 lambda seq: TelemetryBatch(site=site, greenhouse=gh, seq=seq, sent_at=now, readings=readings).to_json(),
             )
-        if self.ruleset is not None:
-            result = evaluate(self.ruleset, self.rules_state, self.latest, now, self.place)
-            self.rules_state = result.state
-            self.controller.report(result.suppressions, result.alerts, now)
-            self.controller.decide(result.decisions, self.latest, now)
+        self.cycle.poll(self.latest, now)
         self._check_contact(now)
 
     # --- nodes ----------------------------------------------------------------------------------
@@ -344,7 +346,7 @@ class EdgeAgent:
     def _on_rules(self, payload: bytes, now: datetime) -> None:
         report = self.rule_updates.offer(payload, now)
         # Rule state is kept by rule id: timers of rules that stay go on, new rules start fresh.
-        self.ruleset = self.rule_updates.active.ruleset
+        self.cycle.ruleset = self.rule_updates.active.ruleset
         self._publish_rules_report(report)
 
     # --- publishing -----------------------------------------------------------------------------

@@ -155,13 +155,21 @@ class Controller:
         """How much longer a running actuator may stay on: to the end of its run or of its max on-time, whichever
         comes first (None when it is off). A relay board that times runs itself is given this, so that the output
         ends on time even if the edge stops."""
-        run, guard = self.runs[actuator_id], self._guards[actuator_id]
-        if not run.on or guard.on_since is None:
+        if not self.runs[actuator_id].on or self._guards[actuator_id].on_since is None:
             return None
-        ends = [guard.on_since + timedelta(seconds=self._actuators[actuator_id].safety.max_on_s)]
-        if run.until is not None:
-            ends.append(run.until)
-        return max(0.0, (min(ends) - now).total_seconds())
+        return max(0.0, (min(self._ends(actuator_id)) - now).total_seconds())
+
+    def next_due(self) -> datetime | None:
+        """The earliest time ``tick`` has something to end: a run's time (a hold by hand included) or a running
+        actuator's max on-time; None when nothing is timed."""
+        return min((end for actuator_id in self.runs for end in self._ends(actuator_id)), default=None)
+
+    def _ends(self, actuator_id: str) -> list[datetime]:
+        run, on_since = self.runs[actuator_id], self._guards[actuator_id].on_since
+        ends = [run.until] if run.until is not None else []
+        if run.on and on_since is not None:
+            ends.append(on_since + timedelta(seconds=self._actuators[actuator_id].safety.max_on_s))
+        return ends
 
     def states(self, unreachable: set[str], positions: Mapping[str, float] | None = None) -> list[ActuatorState]:
         """Each actuator as driven; ``positions``: where motorised curtains are by their run time, shown instead of

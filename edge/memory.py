@@ -17,13 +17,18 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from contract.durable import StoreRecovery, open_queue_db
+from contract.schema_versions import StoreSchema
 from edge.control import ControllerMemory
 from edge.curtain import CurtainMemory
 from rules.engine import EngineState
 
 log = logging.getLogger(__name__)
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS memory (greenhouse TEXT PRIMARY KEY, document TEXT NOT NULL);"
+# The file's layout; the document inside it has a version of its own (EdgeMemory.v). A change of layout is a
+# migration added at the end (contract.schema_versions), never an edit of version 1.
+SCHEMA = StoreSchema(
+    version_1="CREATE TABLE IF NOT EXISTS memory (greenhouse TEXT PRIMARY KEY, document TEXT NOT NULL);"
+)
 
 
 class EdgeMemory(BaseModel):
@@ -49,7 +54,7 @@ class _Numbering(BaseModel):
 
 class MemoryFile:
     def __init__(self, path: Path, greenhouse: str) -> None:
-        opened = open_queue_db(path, _SCHEMA)
+        opened = open_queue_db(path, SCHEMA)
         self._db = opened.db
         self._greenhouse = greenhouse
         self._last: str | None = None

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contract.durable import StoreRecovery, open_queue_db
+from contract.schema_versions import StoreSchema
 
-_SCHEMA = """
+_VERSION_1 = """
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     topic TEXT NOT NULL,
@@ -44,14 +45,17 @@ def _add_seq_column(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE outbox ADD COLUMN seq INTEGER")
 
 
+# A change of layout is a migration added at the end (contract.schema_versions), never an edit of version 1.
+SCHEMA = StoreSchema(version_1=_VERSION_1, adopt=_add_seq_column)
+
+
 class Outbox:
     def __init__(self, path: Path) -> None:
         # Built on one thread and used by the agent's loop thread, never by two at once.
-        opened = open_queue_db(path, _SCHEMA)
+        opened = open_queue_db(path, SCHEMA)
         self._db = opened.db
         # A file that could not be read at start: what was saved of it.
         self.recovery: StoreRecovery | None = opened.recovery
-        _add_seq_column(self._db)
 
     def last_values(self) -> dict[str, int]:
         """The last number each counter gave."""

@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from contract.durable import Opened, QueueDb, StoreRecovery, open_queue_db
+from contract.schema_versions import StoreSchema
 
 log = logging.getLogger(__name__)
 
 ACCOUNTS_FILE = "accounts.sqlite3"
 
-_SCHEMA = """
+_VERSION_1 = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY,
     role TEXT NOT NULL,
@@ -51,17 +52,26 @@ CREATE TABLE IF NOT EXISTS known_clients (
     PRIMARY KEY (user, client)
 );
 """
-VERSION = 1  # PRAGMA user_version of a file this code has brought up to date
 
-# Version 0 kept one row per counter, 'user:<name>' and 'address:<address>', in sign_in_failures. Its rows are
-# carried over once; the table is left (emptied) for a gateway of version 0 still running on the same file.
-_FROM_VERSION_0 = (
-    """INSERT INTO failed_sign_ins (user, address, at)
-        SELECT CASE WHEN key LIKE 'user:%' THEN substr(key, 6) END,
-               CASE WHEN key LIKE 'address:%' THEN substr(key, 9) END, at
-        FROM sign_in_failures""",
-    "DELETE FROM sign_in_failures",
-)
+
+def _from_version_0(db: sqlite3.Connection) -> None:
+    """Version 0 kept one row per counter, 'user:<name>' and 'address:<address>', in sign_in_failures. Its rows
+    are carried over once; the table is left (emptied) for a gateway of version 0 still running on the same file."""
+    old = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sign_in_failures'")
+    if old.fetchone() is None:
+        return
+    db.execute(
+        """INSERT INTO failed_sign_ins (user, address, at)
+            SELECT CASE WHEN key LIKE 'user:%' THEN substr(key, 6) END,
+                   CASE WHEN key LIKE 'address:%' THEN substr(key, 9) END, at
+            FROM sign_in_failures"""
+    )
+    db.execute("DELETE FROM sign_in_failures")
+
+
+# Brought up to date on open, in one transaction (contract.schema_versions): an interrupted upgrade leaves the file
+# as it was. A change of layout is a migration added at the end, never an edit of version 1.
+SCHEMA = StoreSchema(version_1=_VERSION_1, adopt=_from_version_0)
 
 
 def _say_what_was_found(path: Path, opened: QueueDb) -> None:
@@ -97,13 +107,12 @@ class AccountsDb:
 
     def __init__(self, path: Path) -> None:
         # Fsync on every commit, as for the queues: a password change or a disabled user must not come undone.
-        opened = open_queue_db(path, _SCHEMA)
+        opened = open_queue_db(path, SCHEMA)
         self._db = opened.db
         # A file that could not be read at start: what was saved of it (the ingest report shows it).
         self.recovery: StoreRecovery | None = opened.recovery
         _say_what_was_found(path, opened)
         self._lock = threading.Lock()
-        self._upgrade()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -115,18 +124,6 @@ class AccountsDb:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-
-    def _upgrade(self) -> None:
-        """Carries an older file's rows over, in one transaction: an interrupted upgrade leaves the file as it was,
-        and of two processes opening it at once, the second finds it done."""
-        with self.transaction() as db:
-            if db.execute("PRAGMA user_version").fetchone()[0] >= VERSION:
-                return
-            old = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sign_in_failures'")
-            if old.fetchone() is not None:
-                for statement in _FROM_VERSION_0:
-                    db.execute(statement)
-            db.execute(f"PRAGMA user_version = {VERSION}")
 
     def close(self) -> None:
         with self._lock:

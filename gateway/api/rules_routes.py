@@ -14,7 +14,7 @@ from contract.messages import MAX_RULES_YAML_CHARS, RulesReport
 from contract.site import Greenhouse, SiteConfig
 from desk.backtest import BacktestReport
 from desk.check import CheckAnswer, check_text, version_problem
-from desk.deploy import deploy, describe
+from desk.deploy import describe
 from desk.simulate import Band, SimulationReport, simulate
 from gateway.accounts.roles import Action
 from gateway.api.access import Principal, require_greenhouse
@@ -150,8 +150,8 @@ def rules_router(site: SiteConfig, store: Store, live: Live, now: Callable[[], d
         if ruleset is None:
             return DeployAnswer(check=answer, published=False, report=None, text_vi=[], text_en=[])
         try:
-            [done] = deploy(live.broker, site.cooperative.id, [gh], body.yaml, ruleset, who.name, DEPLOY_WAIT_S)
-        except OSError as exc:  # the broker cannot be reached from the gateway
+            done = live.deploy(gh, body.yaml, ruleset, who.name, DEPLOY_WAIT_S)
+        except ConnectionError as exc:  # the gateway's live feed has lost the broker
             raise HTTPException(503, f"broker unreachable: {exc}") from None
         return DeployAnswer(
             check=answer,

@@ -19,9 +19,10 @@ from datetime import datetime
 from pathlib import Path
 
 from contract.durable import StoreRecovery, open_queue_db
+from contract.schema_versions import StoreSchema
 from gateway.ingest.validate import Ingested
 
-_SCHEMA = """
+_VERSION_1 = """
 CREATE TABLE IF NOT EXISTS inbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     channel TEXT NOT NULL,
@@ -37,6 +38,8 @@ CREATE TABLE IF NOT EXISTS rejects (
 );
 CREATE TABLE IF NOT EXISTS reject_counts (reason TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
+# A change of layout is a migration added at the end (contract.schema_versions), never an edit of version 1.
+SCHEMA = StoreSchema(version_1=_VERSION_1)
 # The rejects log keeps the most recent entries; the counts are kept for ever.
 _KEEP_REJECTS = 10_000
 _PAYLOAD_HEAD = 512
@@ -76,7 +79,7 @@ class Spool:
     def __init__(self, path: Path) -> None:
         # Every commit is fsynced: what the broker was told is safe must survive a power cut;
         # group commit keeps that cheap.
-        opened = open_queue_db(path, _SCHEMA)
+        opened = open_queue_db(path, SCHEMA)
         self._db = opened.db
         # A file that could not be read at start: what was saved of it (the ingest report shows it).
         self.recovery: StoreRecovery | None = opened.recovery

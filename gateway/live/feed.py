@@ -1,10 +1,10 @@
 """The live feed: one MQTT client per gateway instance, outside the shared subscription, so that every instance
 that serves phones sees every greenhouse of its site — telemetry, status, actuator states, alert events, the
-answers to commands and the rule sets — and can publish the phones' commands.
+answers to commands and the rule sets — and can publish the phones' commands and the web desk's rule sets.
 
 Ingest and storage stay with the receiver's shared subscription; this client only keeps the live picture (its
-own registry), the alerts board, the command waiters and which rule set each greenhouse runs. A bad message is
-skipped, counted and logged once per reason: the receiver already records it in the rejects log.
+own registry), the alerts board, the command waiters and the rules board. A bad message is skipped, counted and
+logged once per reason: the receiver already records it in the rejects log.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ class LiveFeed:
         self._client = make_client(url, client_id)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
-        self.connected = threading.Event()
+        self._client.on_disconnect = self._on_disconnect
+        self.connected = threading.Event()  # connected and subscribed
         # Counts the messages that made the feed fail; a quiet site is no stall, so there is no limit.
         self.pulse = Pulse("live feed", stall_after_s=float("inf"))
 
@@ -64,6 +65,14 @@ class LiveFeed:
         topic = topics.topic(self.site.cooperative.id, greenhouse, topics.Channel.CMD, command.actuator)
         self._client.publish(topic, command.to_json(), qos=1)
 
+    def publish_offer(self, offer: RuleSetOffer) -> None:
+        """Retained, so that an edge offline takes the set when it reconnects. ConnectionError while the feed is
+        not connected: the technician is told so, rather than paho sending the set later behind their back."""
+        if not self.connected.is_set():
+            raise ConnectionError(f"the live feed is not connected to {self._url}")
+        topic = topics.topic(self.site.cooperative.id, offer.greenhouse, topics.Channel.RULES)
+        self._client.publish(topic, offer.to_json(), qos=1, retain=True)
+
     def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
         if rc.is_failure:
             log.warning("live feed: mqtt connect refused", extra={"detail": str(rc)})
@@ -71,6 +80,9 @@ class LiveFeed:
         # Retained status and states arrive at once: the picture is whole from the first second.
         client.subscribe([(f, 1) for f in self._filters])
         self.connected.set()
+
+    def _on_disconnect(self, _c: paho.Client, _u: object, _f: object, _rc: paho.ReasonCode, _p: object) -> None:
+        self.connected.clear()  # paho reconnects by itself; on_connect sets it again
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
         # paho's network thread dies with whatever a callback raises, and the picture with it: one message that

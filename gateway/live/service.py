@@ -1,12 +1,15 @@
-"""The live side of the gateway, as the phone API uses it: the picture now, commands, the alerts list."""
+"""The live side of the gateway, as the phone API uses it: the picture now, commands, the alerts list, and the
+rule sets the web desk deploys."""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl
-from contract.site import SiteConfig
+from contract.site import Greenhouse, SiteConfig
+from desk.deploy import Deployment, offer_for
 from gateway.live.alerts import AlertBoard
 from gateway.live.commands import answer_of, build_command, no_answer
 from gateway.live.feed import LiveFeed
@@ -14,6 +17,7 @@ from gateway.live.models import AlertNow, CommandAnswer, CommandRequest, Greenho
 from gateway.live.now import greenhouse_now
 from gateway.registry import Registry
 from gateway.storage.model import Store
+from rules.model import RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +33,6 @@ class Live:
     def __init__(self, site: SiteConfig, store: Store, url: BrokerUrl, clock: Clock, instance: str) -> None:
         self.site = site
         self.clock = clock
-        self.broker = url
         self.registry = Registry(site)
         self.board = AlertBoard(site, store)
         client_id = f"gateway-live-{site.cooperative.id}-{instance}"
@@ -72,6 +75,15 @@ class Live:
         self.feed.publish(greenhouse_id, command)
         ack = wait(wait_s)
         return answer_of(ack, self.site.greenhouse(greenhouse_id)) if ack is not None else no_answer(command)
+
+    def deploy(self, gh: Greenhouse, text: str, ruleset: RuleSet, by: str, wait_s: float) -> Deployment:
+        """Publishes the rule file ``text`` (``ruleset``, checked) through the feed and waits for the edge's answer
+        on the rules board. ConnectionError when the feed is not connected to the broker."""
+        # Stamped on the wall clock, as the CLI's: offers come from the central side, not from an edge's clock.
+        offer = offer_for(self.site.cooperative.id, gh.id, text, ruleset, by, datetime.now(UTC))
+        with self.feed.rules.answer_to(offer) as answer:
+            self.feed.publish_offer(offer)
+            return Deployment(gh.id, answer.wait(wait_s))
 
     def alerts(self, greenhouse_id: str, include_cleared: bool) -> list[AlertNow]:
         now = self.clock.now()

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from contract.schema_versions import StoreSchema, bring_up_to_date, refuse_newer
 from gateway.storage.model import (
     Bucket,
     BucketQuery,
@@ -31,7 +32,7 @@ from gateway.storage.model import (
     to_ms,
 )
 
-_SCHEMA = """
+_VERSION_1 = """
 CREATE TABLE IF NOT EXISTS series (
     id INTEGER PRIMARY KEY,
     measurement TEXT NOT NULL,
@@ -59,6 +60,8 @@ CREATE TABLE IF NOT EXISTS sample (
     PRIMARY KEY (series_id, ts_ms, field_id)
 ) WITHOUT ROWID;
 """
+# A change of layout is a migration added at the end (contract.schema_versions), never an edit of version 1.
+SCHEMA = StoreSchema(version_1=_VERSION_1)
 _NUMERIC = ("float", "integer")
 _Value = float | int | bool | str
 
@@ -100,10 +103,16 @@ class SqliteStore:
         # One connection behind a lock: the writer thread and the API threads share it.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: the writer deletes spooled messages once a write returns, so a return must survive power loss.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            # First: a newer release's file is left as it was (contract.schema_versions), and nothing open on it.
+            refuse_newer(self._db, path, SCHEMA)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: the writer deletes spooled messages once a write returns, so a return must survive power loss.
+            self._db.execute("PRAGMA synchronous=FULL")
+            bring_up_to_date(self._db, path, SCHEMA)
+        except BaseException:
+            self._db.close()
+            raise
         self._series: dict[tuple[str, str], int] = {}
         self._fields: dict[tuple[str, str], tuple[int, str]] = {}
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from contract.durable import Opened, open_queue_db
+from contract.schema_versions import StoreSchema
 from tests.support.damage import (
     Damage,
     crash_copy,
@@ -21,7 +22,8 @@ from tests.support.damage import (
     tear_last_frame,
 )
 
-SCHEMA = """
+SCHEMA = StoreSchema(
+    version_1="""
 CREATE TABLE IF NOT EXISTS queue (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     topic TEXT NOT NULL,
@@ -30,6 +32,7 @@ CREATE TABLE IF NOT EXISTS queue (
 CREATE INDEX IF NOT EXISTS queue_by_topic ON queue(topic);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+)
 N = 3000  # about 180 pages: damage in the middle hits rows, not only the schema
 Row = tuple[int, str, bytes]
 

@@ -65,7 +65,7 @@ def _gateway_state(gateway: Gateway) -> str:
     )
 
 
-# Its own waits add up to 186 s (a minute down, then up to two for the backlog): more than the 180 s default.
+# Its own waits add up to 146 s (20 s down, then up to two minutes for the backlog): near the 180 s default.
 @pytest.mark.timeout(300)
 def test_influxdb_down_for_twenty_seconds_under_load_loses_nothing(
     tmp_path: Path, mosquitto: Mosquitto, influxd: Influxd

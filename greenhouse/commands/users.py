@@ -7,8 +7,8 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -16,17 +16,16 @@ from contract.clock import Clock
 from contract.reasons import Lang, pick
 from contract.site import SiteConfig
 from contract.site_file import load_site
-from gateway.accounts.db import accounts_path
-from gateway.accounts.errors import AccountError
-from gateway.accounts.models import Password, User, UserSpec
 from gateway.accounts.roles import Role
-from gateway.accounts.service import Accounts
-from gateway.accounts.site_check import check_greenhouses
-from gateway.accounts.users import check_limit
-from gateway.accounts.words import ROLES
 from greenhouse import gateway_files
+from greenhouse.commands import common
+from greenhouse.commands.types import an_id
 from greenhouse.errors import UsageError
 from greenhouse.gateway_files import Found, Source
+
+if TYPE_CHECKING:
+    from gateway.accounts.models import User, UserSpec
+    from gateway.accounts.service import Accounts
 
 Words = tuple[str, str]
 _SOURCE: dict[Source, Words] = {
@@ -75,10 +74,25 @@ SHORT_PASSWORD = (
 )
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], an_id: Callable[[str], str]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    accounts_file = argparse.ArgumentParser(add_help=False)
+    accounts_file.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"the gateway's data dir (default: ${gateway_files.DATA_DIR_ENV}, the stack's"
+        f" stack/gateway-data in this folder, or ./{gateway_files.DEFAULT_DATA_DIR})",
+    )
+    password = argparse.ArgumentParser(add_help=False)
+    password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+    )
+    each = [accounts_file, common.lang()]
+
     users = sub.add_parser("users", help="accounts of the gateway: who may sign in, in which role")
     users_sub = users.add_subparsers(dest="users_command", required=True, metavar="SUBCOMMAND")
-    add = users_sub.add_parser("add", help="add a user (the first admin too); the password is asked twice")
+    add = users_sub.add_parser(
+        "add", help="add a user (the first admin too); the password is asked twice", parents=[*each, password]
+    )
     add.add_argument("name", type=an_id, help="user name: lowercase letters, digits, '-' and '_'")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--cooperative", type=an_id, help="cooperative id (default: the site file's)")
@@ -87,25 +101,18 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], an_id:
     )
     site_help = f"the gateway's site file, to check greenhouses (default: ${gateway_files.SITE_ENV}, the stack's)"
     add.add_argument("--config", type=Path, help=site_help)
-    listing = users_sub.add_parser("list", help="list users")
+    listing = users_sub.add_parser("list", help="list users", parents=each)
     listing.add_argument("--cooperative", type=an_id, help="only this cooperative's users")
-    passwd = users_sub.add_parser("passwd", help="give a user a new password (asked twice)")
+    passwd = users_sub.add_parser("passwd", help="give a user a new password (asked twice)", parents=[*each, password])
     passwd.add_argument("name", type=an_id)
-    disable = users_sub.add_parser("disable", help="disable a user: no sign-in, open sessions end")
+    disable = users_sub.add_parser("disable", help="disable a user: no sign-in, open sessions end", parents=each)
     disable.add_argument("name", type=an_id)
-    unlock = users_sub.add_parser("unlock", help="let a user held off by failed sign-ins sign in from anywhere")
+    unlock = users_sub.add_parser(
+        "unlock", help="let a user held off by failed sign-ins sign in from anywhere", parents=each
+    )
     unlock.add_argument("name", type=an_id)
     for p in (add, listing, passwd, disable, unlock):
-        p.add_argument(
-            "--data-dir",
-            type=Path,
-            help=f"the gateway's data dir (default: ${gateway_files.DATA_DIR_ENV}, the stack's"
-            f" stack/gateway-data in this folder, or ./{gateway_files.DEFAULT_DATA_DIR})",
-        )
-        p.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
         p.set_defaults(run=run_users)
-    for p in (add, passwd):
-        p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
 
 
 def read_password(args: argparse.Namespace, confirm: bool) -> str:
@@ -119,6 +126,8 @@ def read_password(args: argparse.Namespace, confirm: bool) -> str:
 
 
 def _new_password(args: argparse.Namespace) -> str:
+    from gateway.accounts.models import Password
+
     try:
         return TypeAdapter(Password).validate_python(read_password(args, confirm=True))
     except ValidationError:
@@ -136,6 +145,11 @@ def _site(args: argparse.Namespace) -> tuple[Found, SiteConfig] | None:
 
 def _spec(args: argparse.Namespace) -> UserSpec:
     """The new user, checked against the site file the gateway serves: its cooperative, its greenhouses."""
+    from gateway.accounts.errors import AccountError
+    from gateway.accounts.models import UserSpec
+    from gateway.accounts.site_check import check_greenhouses
+    from gateway.accounts.users import check_limit
+
     lang: Lang = args.lang
     greenhouses = None if args.greenhouse is None else frozenset(args.greenhouse)
     try:
@@ -162,6 +176,9 @@ def _spec(args: argparse.Namespace) -> UserSpec:
 
 def _accounts(args: argparse.Namespace, *, create: bool) -> Accounts:
     """The accounts file the gateway opens, said on stderr: stdout stays the command's answer."""
+    from gateway.accounts.db import accounts_path
+    from gateway.accounts.service import Accounts
+
     lang: Lang = args.lang
     found = gateway_files.data_dir(args.data_dir, os.environ, Path.cwd())
     path = accounts_path(found.path).absolute()
@@ -182,6 +199,9 @@ def _listed(u: User, lang: Lang) -> str:
 
 
 def run_users(args: argparse.Namespace) -> int:
+    from gateway.accounts.errors import AccountError
+    from gateway.accounts.words import ROLES
+
     lang: Lang = args.lang
     spec = _spec(args) if args.users_command == "add" else None
     password = _new_password(args) if args.users_command in ("add", "passwd") else ""

@@ -1,29 +1,35 @@
-"""The ``greenhouse grafana push`` and ``greenhouse grafana export`` sub-commands."""
+"""``greenhouse grafana push`` and ``greenhouse grafana export``: the agronomists' dashboards
+(``greenhouse.grafana``)."""
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 from contract.reasons import Lang, pick
+from greenhouse.commands import common
+from greenhouse.commands.types import http_url
 from greenhouse.errors import UsageError
 
 LANGS: tuple[Lang, ...] = ("vi", "en")
 DONE = {True: ("đã tạo", "created"), False: ("đã cập nhật", "updated")}
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], url_type: Callable[[str], str]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     grafana = sub.add_parser("grafana", help="the agronomists' Grafana dashboards")
     g_sub = grafana.add_subparsers(dest="grafana_command", required=True, metavar="SUBCOMMAND")
-    push = g_sub.add_parser("push", help="create or update the datasource and dashboards in an existing Grafana")
-    push.add_argument("--url", type=url_type, required=True, help="Grafana's address, e.g. http://farm-server:3000")
+    push = g_sub.add_parser(
+        "push",
+        help="create or update the datasource and dashboards in an existing Grafana",
+        parents=[common.lang("language of the messages (default vi)")],
+    )
+    push.add_argument("--url", type=http_url, required=True, help="Grafana's address, e.g. http://farm-server:3000")
     push.add_argument(
         "--token", default=os.environ.get("GRAFANA_TOKEN"), help="a service account token (default: $GRAFANA_TOKEN)"
     )
     push.add_argument(
-        "--influx-url", type=url_type, default="http://influxdb:8086", help="InfluxDB as Grafana reaches it"
+        "--influx-url", type=http_url, default="http://influxdb:8086", help="InfluxDB as Grafana reaches it"
     )
     push.add_argument("--influx-db", default="greenhouse", help="InfluxDB database (default greenhouse)")
     push.add_argument("--influx-user", default="grafana", help="InfluxDB user with read access (default grafana)")
@@ -32,7 +38,6 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], url_ty
         default=os.environ.get("INFLUXDB_GRAFANA_PASSWORD"),
         help="its password (default: $INFLUXDB_GRAFANA_PASSWORD, as in the stack's .env)",
     )
-    push.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the messages (default vi)")
     push.set_defaults(run=run_push)
     export = g_sub.add_parser("export", help="write the provisioning files and dashboard JSON (deploy/grafana)")
     export.add_argument("dir", type=Path)

@@ -1,29 +1,31 @@
-"""The ``greenhouse init`` and ``greenhouse gateways add`` sub-commands: arguments, and what they print."""
+"""``greenhouse init`` and ``greenhouse gateways add``: the production stack (``greenhouse.deploy``), and what
+they print."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 from contract.reasons import pick
 from contract.site_file import load_site
+from greenhouse.commands import common
+from greenhouse.commands.types import an_id, http_url
 from greenhouse.deploy import words
 from greenhouse.deploy.broker_accounts import AccountExists, NotInitialised
 from greenhouse.deploy.gateways import add_gateway
-from greenhouse.deploy.init import SecretsExist, init_stack
 from greenhouse.deploy.layout import StackLayout
 from greenhouse.deploy.listeners import BrokerListener
 from greenhouse.errors import UsageError
 
-ArgType = Callable[[str], str]
 
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stack = [common.site("the cooperative's site file", required=True), common.lang()]
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], id_type: ArgType, url_type: ArgType) -> None:
-    init = sub.add_parser("init", help="generate the production stack's secrets, broker accounts, TLS and first admin")
+    init = sub.add_parser(
+        "init", help="generate the production stack's secrets, broker accounts, TLS and first admin", parents=stack
+    )
     init.add_argument("dir", type=Path, help="the folder of docker-compose.yml")
-    init.add_argument("--site", type=Path, required=True, help="the cooperative's site file")
-    init.add_argument("--admin", type=id_type, default="quan-tri", help="first admin's user name (default quan-tri)")
+    init.add_argument("--admin", type=an_id, default="quan-tri", help="first admin's user name (default quan-tri)")
     init.add_argument(
         "--broker-host",
         action="append",
@@ -32,25 +34,26 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], id_typ
     )
     init.add_argument(
         "--grafana-url",
-        type=url_type,
+        type=http_url,
         help="Grafana as the phones reach it, for the web app's link (default http://<first --broker-host>:3000)",
     )
     init.add_argument("--sim", action="store_true", help="also accounts for simulated edges (docker-compose.sim.yml)")
-    init.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     init.set_defaults(run=run_init)
 
     gws = sub.add_parser("gateways", help="greenhouse gateways' MQTT accounts")
     gws_sub = gws.add_subparsers(dest="gateways_command", required=True, metavar="SUBCOMMAND")
-    add = gws_sub.add_parser("add", help="an MQTT account for one greenhouse's gateway; the password is shown once")
-    add.add_argument("greenhouse", type=id_type, help="greenhouse id in the site file")
-    add.add_argument("--site", type=Path, required=True, help="the cooperative's site file")
+    add = gws_sub.add_parser(
+        "add", help="an MQTT account for one greenhouse's gateway; the password is shown once", parents=stack
+    )
+    add.add_argument("greenhouse", type=an_id, help="greenhouse id in the site file")
     add.add_argument("--dir", type=Path, required=True, help="the folder given to 'greenhouse init'")
     add.add_argument("--broker", default="<server>", help="the broker's address, for the command shown")
-    add.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     add.set_defaults(run=run_gateways_add)
 
 
 def run_init(args: argparse.Namespace) -> int:
+    from greenhouse.deploy.init import SecretsExist, init_stack  # TLS: cryptography is slow to import
+
     if args.dir.exists() and not args.dir.is_dir():
         raise UsageError(f"{args.dir}: not a folder")
     site = load_site(args.site)

@@ -9,6 +9,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from contract.devices.encoding import Encoding
 from contract.devices.profile import (
@@ -26,57 +27,73 @@ from contract.site import Actuator, Bus, Calibration, Greenhouse, ModbusTcpBus, 
 from contract.site_file import load_site
 from contract.topics import ID_PATTERN
 from desk import words
-from desk.devices import DeskError, Found, LineScan, Setting, Step, pulse_output, read_point, scan_lines
-from desk.ha_discovery import discover, site_entries
-from edge.fieldbus.transport import BusOpenError
+from greenhouse.commands import common
+from greenhouse.commands.types import broker_url
 from greenhouse.errors import UsageError
 
+if TYPE_CHECKING:
+    from desk.devices import Found, LineScan, Setting, Step
+
+T = TypeVar("T")
 _NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     devices = sub.add_parser("devices", help="commission RS485 devices: find them, read a point, pulse an output")
     dev_sub = devices.add_subparsers(dest="devices_command", required=True, metavar="SUBCOMMAND")
+    lang = common.lang()
+    on_a_bus = [common.greenhouse("greenhouse id in the site file"), lang]
 
-    scan = dev_sub.add_parser("scan", help="find which addresses answer and which device profile each is")
-    _bus_options(scan, sweep=True)
+    scan = dev_sub.add_parser(
+        "scan",
+        help="find which addresses answer and which device profile each is",
+        parents=[_bus_options(sweep=True), *on_a_bus],
+    )
     scan.add_argument("--addresses", type=_addresses, default=list(range(1, 33)), help="e.g. 1-32 or 1,3,7 (1-32)")
     scan.add_argument("--profile", action="append", default=[], help="only these profiles (repeatable; default all)")
     scan.add_argument("--timeout", type=_seconds, default=0.2, help="seconds to wait for each answer (0.2)")
     scan.set_defaults(run=run_scan)
 
-    read = dev_sub.add_parser("read", help="read one point: raw registers, decoded and calibrated value")
-    _bus_options(read, sweep=False)
+    read = dev_sub.add_parser(
+        "read",
+        help="read one point: raw registers, decoded and calibrated value",
+        parents=[_bus_options(sweep=False), *on_a_bus],
+    )
     read.add_argument("--sensor", help="the sensor's id in the site file (with --site)")
     read.add_argument("--address", type=int, help="the device's address on the bus (without --site)")
     read.add_argument("--point", help="the profile's point, e.g. temperature (without --site)")
     read.set_defaults(run=run_read)
 
-    write = dev_sub.add_parser("write", help="switch an on/off actuator of a site file on for N seconds, then off")
-    _bus_options(write, sweep=False)
+    write = dev_sub.add_parser(
+        "write",
+        help="switch an on/off actuator of a site file on for N seconds, then off",
+        parents=[_bus_options(sweep=False), *on_a_bus],
+    )
     write.add_argument("--actuator", required=True, help="the actuator's id in the site file")
     write.add_argument("--seconds", type=_seconds, required=True, help="how long it stays on (at most max_on_s)")
     write.set_defaults(run=run_write)
 
     ha = dev_sub.add_parser(
-        "import-ha", help="site file entries for the MQTT nodes that announce themselves by Home Assistant discovery"
+        "import-ha",
+        help="site file entries for the MQTT nodes that announce themselves by Home Assistant discovery",
+        parents=[lang],
     )
-    ha.add_argument("--broker", required=True, type=_broker, help="the greenhouse's broker, e.g. mqtt://192.168.1.2")
+    ha.add_argument("--broker", required=True, type=broker_url, help="the greenhouse's broker, e.g. mqtt://192.168.1.2")
     ha.add_argument("--bus", required=True, type=_bus_id, help="the MQTT bus's id in the site file, e.g. wifi")
     ha.add_argument("--wait", type=_seconds, default=3.0, help="seconds to listen for configs (3)")
     ha.add_argument("--prefix", default="homeassistant", help="the discovery prefix (homeassistant)")
     ha.add_argument("--zigbee2mqtt-base", default="zigbee2mqtt", help="Zigbee2MQTT's base topic (zigbee2mqtt)")
-    ha.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
     ha.set_defaults(run=run_import_ha)
 
 
-def _bus_options(p: argparse.ArgumentParser, sweep: bool) -> None:
+def _bus_options(sweep: bool) -> argparse.ArgumentParser:
+    """Which bus, and how it is set: a sweep of settings for a scan, one setting to read or write."""
+    p = argparse.ArgumentParser(add_help=False)
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--port", help="serial port of the USB–RS485 adapter, e.g. /dev/ttyUSB0")
     where.add_argument("--rtu-tcp", type=_host_port, help="HOST:PORT of a transparent RS485 converter (RTU over TCP)")
     where.add_argument("--tcp", type=_host_port, help="HOST:PORT of a Modbus TCP gateway")
     where.add_argument("--site", type=Path, help="the site file (with --greenhouse, and --bus for a scan)")
-    p.add_argument("--greenhouse", help="greenhouse id in the site file")
     p.add_argument("--bus", help="the bus's id: in the site file, or the name given to the bus in the YAML printed")
     if sweep:
         p.add_argument("--baud", type=_bauds, help="baud rate(s): 9600, 4800,9600 or all (9600)")
@@ -87,7 +104,7 @@ def _bus_options(p: argparse.ArgumentParser, sweep: bool) -> None:
         p.add_argument("--parity", type=_parity, default=Parity.NONE, help="parity N, E or O (N)")
         p.add_argument("--profile", help="the device's profile, e.g. xy-md02 (without --site)")
     p.add_argument("--stop-bits", type=int, choices=[1, 2], default=1, help="stop bits (1)")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default vi)")
+    return p
 
 
 # -- argument types ----------------------------------------------------------------------------------------------
@@ -116,13 +133,6 @@ def _host_port(text: str) -> tuple[str, int]:
     if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r}: give HOST:PORT, e.g. 192.168.1.50:502")
     return host, int(port)
-
-
-def _broker(text: str) -> BrokerUrl:
-    try:
-        return BrokerUrl.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _bus_id(text: str) -> str:
@@ -196,8 +206,11 @@ def _profiles(args: argparse.Namespace) -> dict[str, DeviceProfile]:
     return dict(shipped_profiles())
 
 
-def _failing(lang: Lang, run: Callable[[], int]) -> int:
+def _failing(lang: Lang, run: Callable[[], T]) -> T:
     """``run()``, with the bus's and the desk's errors as the technician's words."""
+    from desk.devices import DeskError
+    from edge.fieldbus.transport import BusOpenError
+
     try:
         return run()
     except (BusOpenError, DeskError) as exc:
@@ -206,6 +219,8 @@ def _failing(lang: Lang, run: Callable[[], int]) -> int:
 
 # -- scan --------------------------------------------------------------------------------------------------------
 def run_scan(args: argparse.Namespace) -> int:
+    from desk.devices import scan_lines
+
     lang: Lang = args.lang
     if args.site is not None:
         bus = _site_bus(_greenhouse(args), args.bus)
@@ -306,6 +321,8 @@ def _modbus_node(node: Node) -> Node:
 
 # -- read --------------------------------------------------------------------------------------------------------
 def run_read(args: argparse.Namespace) -> int:
+    from desk.devices import read_point
+
     lang: Lang = args.lang
     calibration: Calibration | None = None
     if args.site is not None:
@@ -361,6 +378,8 @@ def _raw(raw: tuple[int, ...], encoding: Encoding) -> str:
 
 # -- write -------------------------------------------------------------------------------------------------------
 def run_write(args: argparse.Namespace) -> int:
+    from desk.devices import pulse_output
+
     lang: Lang = args.lang
     if args.site is None:
         raise UsageError("--actuator needs --site and --greenhouse: its safety limits are in the site file")
@@ -404,6 +423,8 @@ def _say(step: Step, lang: Lang) -> None:
 
 # -- import-ha ---------------------------------------------------------------------------------------------------
 def run_import_ha(args: argparse.Namespace) -> int:
+    from desk.ha_discovery import discover, site_entries
+
     lang: Lang = args.lang
     broker: BrokerUrl = args.broker
     listening = pick(words.HA_LISTENING, lang).format(broker=broker, prefix=args.prefix, wait=f"{args.wait:g}")
