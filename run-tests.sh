@@ -8,6 +8,9 @@ missing=()
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 have mosquitto || missing+=(mosquitto)
 have influxd || missing+=(influxdb)
+# SMS tests run Gammu SMSD (files backend) on Gammu's dummy phone; `gammu` saves the replies they inject.
+have gammu-smsd || missing+=(gammu-smsd)
+have gammu || missing+=(gammu)
 # The phone web app's browser tests drive Debian's Chromium through Playwright (never its own download).
 have chromium || missing+=(chromium chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -20,5 +23,7 @@ fi
 python3 -m pip install -q --root-user-action=ignore --disable-pip-version-check -e ".[test]"
 python3 -m ruff check .
 lint-imports --no-cache
+# The types of contract, agronomy, rules and edge, strictly (pyproject's [tool.mypy]).
+python3 -m mypy
 # Two workers, each taking whole files (a file's fixtures and order stay as they are); PYTEST_WORKERS=0 for one.
 python3 -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"

@@ -24,7 +24,7 @@ _RS_RSO_MARGIN_H = 2.0
 
 
 def atmospheric_pressure_kpa(elevation_m: float) -> float:
-    return 101.3 * ((293 - 0.0065 * elevation_m) / 293) ** 5.26  # FAO-56 eq. 7
+    return 101.3 * math.pow((293 - 0.0065 * elevation_m) / 293, 5.26)  # FAO-56 eq. 7
 
 
 def psychrometric_constant_kpa_c(pressure_kpa: float) -> float:

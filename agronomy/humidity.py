@@ -25,7 +25,7 @@ def wet_bulb_c(t_c: float, rh_pct: float) -> float:
         t_c * math.atan(0.151977 * math.sqrt(rh_pct + 8.313659))
         + math.atan(t_c + rh_pct)
         - math.atan(rh_pct - 1.676331)
-        + 0.00391838 * rh_pct**1.5 * math.atan(0.023101 * rh_pct)
+        + 0.00391838 * math.pow(rh_pct, 1.5) * math.atan(0.023101 * rh_pct)
         - 4.686035
     )
 

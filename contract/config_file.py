@@ -84,7 +84,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 
 def _value_of(node: yaml.MappingNode, key: int | str) -> yaml.Node | None:
     """The value of ``key`` in a mapping, or in the blocks it merges (``<<: *name``) when it does not say it."""
-    own = next((v for k, v in node.value if k.value == key), None)
+    own: yaml.Node | None = next((v for k, v in node.value if k.value == key), None)
     if own is not None:
         return own
     for k, v in node.value:

@@ -489,7 +489,9 @@ class MqttBus(Strict):
         return BrokerUrl.parse(self.url)
 
 
-Bus = Annotated[ModbusTcpBus | RtuTcpBus | RtuSerialBus | MqttBus, Field(discriminator="protocol")]
+# The buses a Modbus poller drives (edge.fieldbus.poller); an MQTT bus has a poller of its own.
+ModbusBus = ModbusTcpBus | RtuTcpBus | RtuSerialBus
+Bus = Annotated[ModbusBus | MqttBus, Field(discriminator="protocol")]
 
 
 class Zone(Named):

@@ -35,7 +35,7 @@ def parse_site(text: str, path: Path) -> SiteConfig:
         ) from None
     site = parse_model(text, path, SiteConfig, context=book)
     greenhouses = []
-    issues = []
+    issues: list[ConfigIssue] = []
     for index, g in enumerate(site.greenhouses):
         if g.rules_file is None:
             greenhouses.append(g)

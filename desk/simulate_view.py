@@ -19,6 +19,7 @@ _T: dict[str, tuple[str, str]] = {
     "simulating": ("Đang mô phỏng", "Simulating"),
     "days": ("ngày", "days"),
     "simulated": ("mô phỏng {days} ngày từ", "simulated {days} days from"),
+    "simulated_one": ("mô phỏng 1 ngày từ", "simulated 1 day from"),
     "water": ("Nước", "Water"),
     "water_total": ("Nước tưới, cả nhà", "Water, whole house"),
     "starts": ("lần mở van", "valve starts"),
@@ -83,7 +84,8 @@ def report_lines(r: SimulationReport, lang: Lang) -> list[str]:
             f"{pick(_T['above'], lang)} {n(hours.above)} h"
         )
 
-    days = pick(_T["simulated"], lang).format(days=short(r.days, lang))
+    one = r.days == 1
+    days = pick(_T["simulated_one"], lang) if one else pick(_T["simulated"], lang).format(days=short(r.days, lang))
     lines = [f"{r.greenhouse}: {days} {r.start:%Y-%m-%d %H:%M}"]
     lines.append(band_line(pick(_T["temp_day"], lang), r.temp_band_c, "°C", r.temp_day))
     lines.append(band_line(pick(_T["temp_night"], lang), r.temp_band_night_c, "°C", r.temp_night))

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from contract import topics
@@ -35,7 +36,8 @@ from edge.commands import CarriedOut, Refusal, check_command
 from edge.control import CommandResult, Controller
 from edge.cycle import ControlCycle
 from edge.field_link import FieldLink, FieldNews
-from edge.fieldbus.field import FieldIO, NodeRead
+from edge.fieldbus.field import FieldIO
+from edge.fieldbus.models import NodeRead
 from edge.memory import EdgeMemory, MemoryFile
 from edge.mqtt_link import Inbound, MqttLink
 from edge.outbox import Outbox
@@ -356,7 +358,7 @@ class EdgeAgent:
     def _flush_events(self) -> None:
         topic = self._topic[topics.Channel.EVENTS]
         for event in self.controller.take_events():
-            self.outbox.put_numbered("events", topic, lambda seq, e=event: e.model_copy(update={"seq": seq}).to_json())
+            self.outbox.put_numbered("events", topic, partial(_numbered, event))
 
     def _publish_state(self, now: datetime) -> None:
         snapshot = StateSnapshot(
@@ -378,3 +380,8 @@ class EdgeAgent:
             nodes=self.field.links(),
         )
         self.link.publish_now(self.link.status_topic, status.to_json(), retain=True)
+
+
+def _numbered(event: Event, seq: int) -> bytes:
+    """The event as stored in the outbox, with the number the outbox gave it."""
+    return event.model_copy(update={"seq": seq}).to_json()

@@ -18,7 +18,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from contract.clock import Clock
 from contract.messages import NodeLink, Severity
 from contract.reasons import Reason
-from contract.site import Actuator, Greenhouse, Node
+from contract.site import Actuator, Greenhouse, Motor, Node
 from edge.control import Controller
 from edge.curtain import CurtainDrive, CurtainMemory, Relays
 from edge.fieldbus.field import FieldIO
@@ -73,8 +73,8 @@ class FieldLink:
         self.io = fieldio
         saved = curtains or {}
         self.curtains = {
-            a.id: CurtainDrive(a, now, saved.get(a.id), _local(a.motor.rehome_at, tz) if a.motor else None)
-            for a in self._motorised()
+            a.id: CurtainDrive(a, now, saved.get(a.id), _local(motor.rehome_at, tz))
+            for a, motor in self._motorised()
         }
         self._outputs = {o.key: o for o in _outputs_of(greenhouse)}
         self._written: dict[str, bool | float] = {}
@@ -269,7 +269,7 @@ class FieldLink:
     def settle(self, controller: Controller, clock: Clock) -> None:
         """Write every output as the controller has it and wait until each write is answered and each curtain has
         reached its position — at most a curtain's travel time, and a few seconds for the writes."""
-        travel_s = max((a.motor.travel_s + a.motor.dead_time_s for a in self._motorised()), default=0.0)
+        travel_s = max((m.travel_s + m.dead_time_s for _, m in self._motorised()), default=0.0)
         deadline = wall.monotonic() + clock.wall_seconds(travel_s) + _SETTLE_S
         every = True
         while wall.monotonic() < deadline:
@@ -289,8 +289,8 @@ class FieldLink:
         """Where each motorised curtain is by its run time (those that have homed since the start)."""
         return {a: d.position_pct for a, d in self.curtains.items() if d.position_pct is not None}
 
-    def _motorised(self) -> list[Actuator]:
-        return [a for n in self.gh.nodes for a in n.actuators if a.motor is not None]
+    def _motorised(self) -> list[tuple[Actuator, Motor]]:
+        return [(a, a.motor) for n in self.gh.nodes for a in n.actuators if a.motor is not None]
 
     def close(self) -> None:
         self.io.close()

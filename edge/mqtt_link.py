@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
+from paho.mqtt.reasoncodes import ReasonCode
 
 from contract import topics
 from contract.messages import Availability, DeliveryAck, Status
@@ -110,18 +111,18 @@ class MqttLink:
         self._client.on_message = self._on_message
 
     # --- paho's network thread: enqueue only -------------------------------------------------
-    def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
+    def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: ReasonCode, _p: object) -> None:
         if not rc.is_failure:
             client.subscribe([(self._cmd_filter, 1), (self.rules_topic, 1), (self.stored_topic, 1)])
         self._notes.put(_Connected(not rc.is_failure, str(rc)))
 
-    def _on_disconnect(self, _c: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
+    def _on_disconnect(self, _c: paho.Client, _u: object, _f: object, rc: ReasonCode, _p: object) -> None:
         self._notes.put(_Disconnected(str(rc)))
 
     def _on_connect_fail(self, _c: paho.Client, _u: object) -> None:
         self._notes.put(_Disconnected("broker not reachable"))
 
-    def _on_publish(self, _c: paho.Client, _u: object, mid: int, _rc: paho.ReasonCode, _p: object) -> None:
+    def _on_publish(self, _c: paho.Client, _u: object, mid: int, _rc: ReasonCode, _p: object) -> None:
         self._notes.put(_Puback(mid))
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:

@@ -1,7 +1,7 @@
 """The audit trail, asked as a technician asks it: "why did zone B's valve open at 05:40?"
 
 Every rule decision, suppression, safety verdict, alert and actuator change reaches
-the store as an ``event`` point (gateway.points). This module reads them back for one
+the store as an ``event`` point (gateway.storage.points). This module reads them back for one
 actuator, zone or rule around a time, with each reason rendered in Vietnamese and
 English (names from the site file, numbers in each reader's locale) and the input
 values it was based on, and names the entry that answers the question: the last change
@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from contract.messages import Id
+from contract.messages import EventKind, Id, Severity
 from contract.reasons import Reason, render
 from contract.site import Greenhouse
-from gateway import points
+from gateway.storage import points
 from gateway.storage.model import Point, Store
 
 # Enough for a night of events on one actuator; a question about one moment never needs more.
@@ -44,12 +44,12 @@ class AuditQuery(BaseModel):
 
 class AuditEntry(BaseModel):
     ts: datetime
-    kind: str  # decision, suppressed, safety, actuation, alert
-    severity: str
+    kind: EventKind
+    severity: Severity
     actuator: str | None
     rule: str | None
     action: str
-    reason: str
+    reason: str  # a Reason's code, or one this gateway does not know yet (a newer agent's)
     text_vi: str
     text_en: str
     inputs: dict[str, float]
@@ -78,7 +78,7 @@ def audit(store: Store, gh: Greenhouse, q: AuditQuery) -> AuditAnswer:
         tag_sets = [{**t, "rule": q.rule} for t in tag_sets] if tag_sets else [{"greenhouse": gh.id, "rule": q.rule}]
     rows = [p for tags in tag_sets for p in store.rows(points.EVENT, tags, start, end, MAX_ENTRIES)]
     entries = sorted((_entry(p, gh) for p in rows), key=lambda e: e.ts)
-    changes = [e for e in entries if e.kind == "actuation" and e.ts <= q.at]
+    changes = [e for e in entries if e.kind is EventKind.ACTUATION and e.ts <= q.at]
     # For a zone the question is about its valve; the pump only follows it.
     primary = [e for e in changes if e.actuator == actuators[0]] if actuators else []
     change = (primary or changes)[-1] if changes else None
@@ -87,7 +87,10 @@ def audit(store: Store, gh: Greenhouse, q: AuditQuery) -> AuditAnswer:
         decisions = [
             e
             for e in entries
-            if e.kind == "decision" and e.rule == change.rule and e.actuator == change.actuator and e.ts <= change.ts
+            if e.kind is EventKind.DECISION
+            and e.rule == change.rule
+            and e.actuator == change.actuator
+            and e.ts <= change.ts
         ]
         decided_by = decisions[-1] if decisions else None
     who = change.by if change is not None else None
@@ -122,8 +125,9 @@ def _entry(p: Point, gh: Greenhouse) -> AuditEntry:
         text_vi = text_en = str(f["reason"])
     return AuditEntry(
         ts=p.ts,
-        kind=p.tags["kind"],
-        severity=str(f.get("severity", "")),
+        # Written from an Event the gateway decoded (points.event): its kind and severity are this contract's.
+        kind=EventKind(p.tags["kind"]),
+        severity=Severity(str(f["severity"])),
         actuator=p.tags.get("actuator"),
         rule=p.tags.get("rule"),
         action=str(f.get("action", "")),

@@ -9,15 +9,15 @@ from pathlib import Path
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl
 from contract.site import SiteConfig
-from gateway.derived_points import Deriver
 from gateway.health import Pulse
+from gateway.ingest.derived_points import Deriver
 from gateway.ingest.receiver import Receiver
 from gateway.ingest.spool import Spool
 from gateway.ingest.validate import Validator
-from gateway.points import PointMapper
-from gateway.registry import Registry
+from gateway.ingest.writer import Writer
+from gateway.live.registry import Registry
 from gateway.storage.model import Store
-from gateway.writer import Writer
+from gateway.storage.points import PointMapper
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from contract.bounds import Strict
 from contract.messages import MAX_DURATION_S, Id
 from contract.naming import Named
-from contract.site import Greenhouse, Strict
+from contract.site import Greenhouse
 from contract.validation_words import Mistake, Words
 from rules.timing import Crontab
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from contract.bounds import Strict
 from contract.messages import Reading
 from contract.reasons import Reason
-from contract.site import Strict
 from rules import params
 from rules.context import Context, Place
 from rules.model import Rule, RuleSet
 from rules.outcome import Alert, Decision, Suppression
-from rules.state import EngineState, FallbackState
+from rules.state import EngineState, FallbackState, RuleState
 from rules.timing import cron_trigger, latest_fire
 
 __all__ = ["Alert", "Decision", "EngineState", "Evaluation", "Place", "Suppression", "evaluate"]
@@ -40,7 +40,7 @@ def evaluate(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     ctx = Context(latest, now, place)
-    states: dict[str, object] = {}
+    states: dict[str, RuleState] = {}
     unusable: dict[str, FallbackState] = {}
     decisions: list[Decision] = []
     suppressions: list[Suppression] = []
@@ -48,9 +48,7 @@ def evaluate(
     for rule in ruleset.rules:
         if not rule.enabled:
             continue
-        previous = state.rules.get(rule.id)
-        # A fresh state when the rule has none, or one left by a rule of another kind under the same id.
-        outcome = rule.step(previous if isinstance(previous, rule.State) else rule.State(), ctx)
+        outcome = rule.advance(state.rules.get(rule.id), ctx)
         states[rule.id] = outcome.state
         decisions += outcome.decisions
         suppressions += outcome.suppressions

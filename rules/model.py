@@ -14,8 +14,9 @@ from typing import Annotated
 from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from contract.bounds import Strict
 from contract.config_file import load_model
-from contract.site import Actuator, Greenhouse, Sensor, Strict
+from contract.site import Actuator, Greenhouse, Sensor
 from contract.validation_words import Words
 from rules.base import Action, Metric
 from rules.kinds.alert import AlertRule

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, Field
 
+from contract.bounds import Strict
 from contract.messages import MAX_DURATION_S, Id, Severity
 from contract.reasons import Reason
-from contract.site import Strict
 from rules import params
 from rules.base import Action, RuleBase
 from rules.inputs import MetricValue
+
+# A rule kind's own state model (rules/kinds/).
+S = TypeVar("S", bound=BaseModel)
 
 
 class Decision(Strict):
@@ -101,8 +104,8 @@ class Alert(Strict):
         )
 
 
-class RuleOutcome(NamedTuple):
-    state: BaseModel  # the rule kind's own state model
+class RuleOutcome(NamedTuple, Generic[S]):
+    state: S
     decisions: tuple[Decision, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     alerts: tuple[Alert, ...] = ()

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from pydantic import ConfigDict, Field, model_validator
 
-from contract.site import Strict
+from contract.bounds import Strict
 from contract.validation_words import Mistake, number
 from rules.context import Place
 from rules.triggers import ClockTime, SunTime, at_clock

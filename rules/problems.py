@@ -73,9 +73,10 @@ def hint(issue: ConfigIssue, lang: Lang, kind: str | None = None) -> str | None:
     if field == "kind" or issue.error_type in ("union_tag_invalid", "union_tag_not_found"):
         return f"kind là một trong: {kinds}" if vi else f"kind is one of: {kinds}"
     if issue.error_type == "extra_forbidden":
-        kinds = rule_kinds()
-        here = _fields_at(kinds[kind], issue.loc[2:-1]) if kind in kinds else None
-        models = list(kinds.values())
+        by_kind = rule_kinds()
+        model = by_kind.get(kind) if kind is not None else None
+        here = _fields_at(model, issue.loc[2:-1]) if model is not None else None
+        models = list(by_kind.values())
         vocabulary = here or set().union(*(_field_names(m) for m in models)) | set(RuleSet.model_fields)
         close = difflib.get_close_matches(field, sorted(vocabulary), n=1)
         if close:

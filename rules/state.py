@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
+from contract.bounds import Strict
 from contract.messages import Id
-from contract.site import Strict
 from rules.kinds.alert import AlertState
 from rules.kinds.climate import ClimateState
 from rules.kinds.frost import FrostState

@@ -35,7 +35,7 @@ def _next_fire_after(trigger: CronTrigger, t: datetime) -> datetime | None:
     if memo is not None and memo[0] <= t and (memo[1] is None or t < memo[1]):
         return memo[1]
     # With no previous fire time, APScheduler returns the first fire at or after the time given; no clock.
-    fire = trigger.get_next_fire_time(None, t + _TICK)
+    fire: datetime | None = trigger.get_next_fire_time(None, t + _TICK)
     _next_fire_memo[trigger] = (t, fire)
     return fire
 

@@ -15,8 +15,8 @@ from typing import Annotated, NamedTuple
 
 from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
+from contract.bounds import Strict
 from contract.reasons import Reason
-from contract.site import Strict
 from contract.validation_words import Mistake
 from rules import params
 from rules.base import Comparison, Duration, RuleBase

@@ -18,12 +18,12 @@ from typing import TypeVar
 from bench.ingest.payloads import template
 from bench.ingest.site import bench_site
 from contract.messages import TelemetryBatch
-from gateway.derived_points import Deriver
+from gateway.ingest.derived_points import Deriver
 from gateway.ingest.validate import Validator
-from gateway.points import PointMapper
-from gateway.registry import Registry
+from gateway.live.registry import Registry
 from gateway.storage.line_protocol import bodies
 from gateway.storage.model import Point
+from gateway.storage.points import PointMapper
 
 _T = TypeVar("_T")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from bench.rules.season import GREENHOUSE, bench_rules, bench_site, polls
 from contract.messages import Reading, TelemetryBatch
 from desk.backtest import replay
-from gateway.points import PointMapper
+from gateway.storage.points import PointMapper
 from gateway.storage.recorded import recorded_polls
 from gateway.storage.sqlite import SqliteStore
 from rules.model import RuleSet

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import paho.mqtt.client as paho
+from paho.mqtt.reasoncodes import ReasonCode
 
 from contract.mqtt import make_client
 from contract.site import MqttBus, Node
@@ -49,12 +50,13 @@ class _NodeState:
     heard_at: float | None = None  # the clock's time of the last message from the node
     values: dict[str, tuple[float | None, float]] = field(default_factory=dict)  # sensor id → (value, when)
     outputs: dict[str, bool] = field(default_factory=dict)  # actuator id → on, as the node last said
-    counts: dict[str, int] = field(default_factory=dict)
+    # What NodeHealth counts on an MQTT bus (its docstring says what each means here).
+    requests: int = 0
+    answers: int = 0
+    timeouts: int = 0
+    crc_errors: int = 0
     problem: str = ""  # the last unreadable message, told with the next read
     troubled: bool = False  # the last message was unreadable: logged once per spell
-
-    def count(self, what: str) -> None:
-        self.counts[what] = self.counts.get(what, 0) + 1
 
     def forget(self) -> None:
         """What the node said before it went away is not what it says when it comes back."""
@@ -146,7 +148,7 @@ class MqttPoller:
                 why = str(self.open_error) if self.open_error is not None else "not connected to the broker yet"
                 self._write_results.append(_failed(node, target, f"{why}: the command was not sent"))
                 return
-            state.count("requests")
+            state.requests += 1
             gone = self._gone(state, now)
             if gone is None:  # before publishing: the node's answer may come before publish() returns
                 self._pending[(node.id, target.key)] = _Pending(state, target, now + self._verify_s)
@@ -168,7 +170,7 @@ class MqttPoller:
             for where, pending in list(self._pending.items()):
                 if now >= pending.deadline:
                     del self._pending[where]
-                    pending.state.count("timeouts")
+                    pending.state.timeouts += 1
                     self._write_results.append(self._unconfirmed(pending))
             out, self._write_results = self._write_results, []
             return out
@@ -176,12 +178,20 @@ class MqttPoller:
     def health(self) -> list[NodeHealth]:
         with self._lock:
             return [
-                NodeHealth(node_id=s.node.id, bus_id=self.bus.id, address=None, **s.counts)
+                NodeHealth(
+                    node_id=s.node.id,
+                    bus_id=self.bus.id,
+                    address=None,
+                    requests=s.requests,
+                    answers=s.answers,
+                    timeouts=s.timeouts,
+                    crc_errors=s.crc_errors,
+                )
                 for s in self._states.values()
             ]
 
     # -- paho's network thread -------------------------------------------------------------------------------
-    def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
+    def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: ReasonCode, _p: object) -> None:
         if rc.is_failure:
             self._down(str(rc))
             return
@@ -194,7 +204,7 @@ class MqttPoller:
     def _on_connect_fail(self, _c: paho.Client, _u: object) -> None:
         self._down("no answer, or the connection was refused")
 
-    def _on_disconnect(self, _c: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
+    def _on_disconnect(self, _c: paho.Client, _u: object, _f: object, rc: ReasonCode, _p: object) -> None:
         if rc.is_failure:
             self._down(str(rc))
         else:
@@ -244,10 +254,10 @@ class MqttPoller:
 
     def _judge(self, state: _NodeState, topic: str, problem: str | None) -> None:
         if problem is None:
-            state.count("answers")
+            state.answers += 1
             state.troubled = False
             return
-        state.count("crc_errors")
+        state.crc_errors += 1
         state.problem = f"{topic}: {problem}"
         extra = {"node": state.node.id, "bus": self.bus.id, "topic": topic, "problem": problem}
         if not state.troubled:  # once per spell: a node misconfigured sends the same every few seconds

@@ -30,6 +30,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, FiniteFloat, JsonValue, RootModel
@@ -153,7 +154,7 @@ class Tasmota(Dialect):
         }
         for channel in self.channels:
             for key in _power_keys(channel):
-                self.topics[f"stat/{t}/{key}"] = lambda p, c=channel: self._switch_text(c, p)
+                self.topics[f"stat/{t}/{key}"] = partial(self._switch_text, channel)
 
     def command(self, channel: str, on: bool) -> tuple[str, bytes]:
         return f"cmnd/{self.name}/{channel}", b"ON" if on else b"OFF"
@@ -186,9 +187,9 @@ class EspHome(Dialect):
         p = self.name
         self.topics = {f"{p}/status": lambda b: _availability(b, b"online", b"offline")}
         for path, ids in self.sensors.items():
-            self.topics[f"{p}/sensor/{path}/state"] = lambda b, i=ids: _esphome_number(b, i)
+            self.topics[f"{p}/sensor/{path}/state"] = partial(_esphome_number, ids=ids)
         for channel in self.channels:
-            self.topics[f"{p}/switch/{channel}/state"] = lambda b, c=channel: self._switch_text(c, b)
+            self.topics[f"{p}/switch/{channel}/state"] = partial(self._switch_text, channel)
 
     def command(self, channel: str, on: bool) -> tuple[str, bytes]:
         return f"{self.name}/switch/{channel}/command", b"ON" if on else b"OFF"

@@ -82,7 +82,8 @@ def readback(switch: Switch) -> Encoding:
 
 def node_points(node: Node) -> list[Point]:
     """Every value one read of ``node`` gathers: its sensors, and the read-back of each output that has one."""
-    points = [Point(s.id, Use.SENSOR, s.encoding) for s in node.sensors]
+    # A Modbus node's sensors all have an encoding (contract.site: Sensor._located, Node._addresses_unique).
+    points = [Point(s.id, Use.SENSOR, s.encoding) for s in node.sensors if s.encoding is not None]
     for actuator in node.actuators:
         if actuator.holding_register is not None:
             position = Encoding(table=Table.HOLDING_REGISTER, address=actuator.holding_register)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from contract.devices.encoding import Table
-from contract.site import Bus, Node
+from contract.site import ModbusBus, Node
 from edge.fieldbus.models import FieldWrite, NodeHealth, NodeRead, PositionWrite, Quarantine, WriteResult
 from edge.fieldbus.points import Block, Use, node_points, plan, readback
 from edge.fieldbus.transport import BusOpenError, Exchange, LineEvent, Link, Outcome, Request
@@ -34,7 +34,9 @@ class _NodeState:
     """What the poller keeps about one node: how to read it, its counters, its quarantine."""
 
     def __init__(self, node: Node, bus_id: str) -> None:
+        assert node.address is not None  # a node on a Modbus bus has one (contract.site: Node._addresses_unique)
         self.node = node
+        self.address: int = node.address
         self.blocks: list[Block] = plan(node_points(node))
         self.health = NodeHealth(node_id=node.id, bus_id=bus_id, address=node.address)
         self.counts: dict[str, int] = {}
@@ -69,7 +71,7 @@ class BusPoller:
     """Owns one bus's Link and its thread; everything public is safe to call from any thread."""
 
     def __init__(
-        self, bus: Bus, nodes: list[Node], quarantine: Quarantine, clock: Callable[[], float] = time.monotonic
+        self, bus: ModbusBus, nodes: list[Node], quarantine: Quarantine, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.bus = bus
         self.quarantine = quarantine
@@ -314,7 +316,7 @@ class BusPoller:
         for i, block in enumerate(state.blocks):
             if i:
                 self._writes_first()
-            exchange = self._ask(state, Request.read(node.address, block.table, block.address, block.count), not probe)
+            exchange = self._ask(state, Request.read(state.address, block.table, block.address, block.count), not probe)
             if exchange.outcome.answered:
                 answered, probe = True, False
             if exchange.outcome is not Outcome.ANSWERED:
@@ -336,7 +338,7 @@ class BusPoller:
     # -- a write ---------------------------------------------------------------------------------------------
     def _write(self, job: _Write) -> WriteResult:
         state = self._states[job.node.id]
-        address, target = state.node.address, job.target
+        address, target = state.address, job.target
         request, check = self._write_request(address, target)
         retry = state.backoff_s == 0
         exchange = self._ask(state, request, retry)

@@ -33,7 +33,7 @@ from enum import IntEnum, StrEnum
 from pathlib import Path
 
 import serial
-from pymodbus.client import ModbusSerialClient, ModbusTcpClient
+from pymodbus.client import ModbusBaseSyncClient, ModbusSerialClient, ModbusTcpClient
 from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 from pymodbus.framer import FramerType
@@ -44,7 +44,7 @@ from pymodbus.pdu.bit_message import WriteSingleCoilRequest
 from contract.devices.encoding import Table
 from contract.devices.profile import TimedOn
 from contract.reasons import Lang, pick
-from contract.site import Bus, ModbusTcpBus, RtuSerialBus
+from contract.site import ModbusBus, ModbusTcpBus, RtuSerialBus
 
 log = logging.getLogger(__name__)
 
@@ -304,12 +304,17 @@ class _RtuSerialClient(ModbusSerialClient):
                 if whole is not None and len(got) >= whole:
                     break
         except OSError:  # pyserial's SerialException too: the adapter went away
-            self.close()
+            _close(self)
             raise ConnectionException(str(self)) from None
         return got
 
 
-def _client(bus: Bus, trace: Callable[[bool, bytes], bytes]) -> ModbusTcpClient | ModbusSerialClient:
+def _close(client: ModbusBaseSyncClient) -> None:
+    """Close a client: through the base class that declares close(), which pymodbus leaves unannotated."""
+    client.close()
+
+
+def _client(bus: ModbusBus, trace: Callable[[bool, bytes], bytes]) -> ModbusTcpClient | ModbusSerialClient:
     if isinstance(bus, RtuSerialBus):
         return _RtuSerialClient(
             bus.port,
@@ -329,7 +334,7 @@ def _client(bus: Bus, trace: Callable[[bool, bytes], bytes]) -> ModbusTcpClient 
 class Link:
     """One bus's client, used by one thread at a time (its poller)."""
 
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: ModbusBus) -> None:
         self.bus = bus
         self.rtu = not isinstance(bus, ModbusTcpBus)
         if isinstance(bus, ModbusTcpBus):
@@ -397,7 +402,7 @@ class Link:
         return None
 
     def close(self) -> None:
-        self._client.close()
+        _close(self._client)
 
     def take_events(self) -> list[tuple[int, LineEvent]]:
         """(device address, event) for each CRC error and late answer seen since the last call."""
@@ -445,7 +450,7 @@ class Link:
             if isinstance(self.bus, RtuSerialBus) or not connected:
                 raise
             # A connection the converter dropped (reboot, idle timeout) only shows on use: once more on a new one.
-            self._client.close()
+            _close(self._client)
             self.open()
             return self._send(request)
 
@@ -488,7 +493,7 @@ class Link:
             self._settle(self.gap_s if silent else self.settle_s)
         else:
             # Also after a timeout: a late answer on this connection must not be taken for the next one's.
-            self._client.close()
+            _close(self._client)
 
     def _checked(self, r: Request, pdu: ModbusPDU) -> Exchange:
         """The answer if it is the one asked for; an exception answer as such; anything else as a wrong answer."""
@@ -608,10 +613,10 @@ class Link:
             except BlockingIOError:
                 return b""
             except OSError:
-                self._client.close()
+                _close(self._client)
                 return b""
             if not data:  # the converter closed the connection
-                self._client.close()
+                _close(self._client)
             return data
         deadline = time.monotonic() + wait_s
         while True:
@@ -620,7 +625,7 @@ class Link:
                 if waiting:
                     return bytes(port.read(waiting))
             except (OSError, serial.SerialException):
-                self._client.close()
+                _close(self._client)
                 return b""
             left = deadline - time.monotonic()
             if left <= 0:

@@ -36,8 +36,8 @@ from gateway.audit import AuditAnswer, AuditError, AuditQuery, audit
 from gateway.health import Pulse
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
+from gateway.live.registry import GreenhouseHealth, Registry
 from gateway.live.service import Live
-from gateway.registry import GreenhouseHealth, Registry
 from gateway.service import Gateway
 from gateway.site_setup import SiteFile
 from gateway.storage.model import Store

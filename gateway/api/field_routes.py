@@ -21,7 +21,7 @@ from contract.site import Bus, Greenhouse, Node, SiteConfig
 from gateway.accounts.roles import Action
 from gateway.api.access import Principal, require_greenhouse
 from gateway.api.auth import Auth, request_lang
-from gateway.registry import Registry
+from gateway.live.registry import Registry
 from gateway.site_setup import SiteFile
 
 log = logging.getLogger(__name__)

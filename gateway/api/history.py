@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from contract.kinds import SensorKind
 from contract.site import Greenhouse, Sensor
 from contract.wording import Lang
-from gateway import points
+from gateway.storage import points
 from gateway.storage.model import Bucket, BucketQuery, Store
 
 # Nice bucket sizes; a window gets the smallest that gives at most ~300 points per series,

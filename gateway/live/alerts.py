@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 from contract.messages import Availability, Event, EventKind, Severity
 from contract.reasons import Reason, render
 from contract.site import Greenhouse, SiteConfig
-from gateway import points
 from gateway.live.models import AlertNow
+from gateway.live.registry import GreenhouseHealth
 from gateway.live.words import NEVER_HEARD, OFFLINE, SILENT
-from gateway.registry import GreenhouseHealth
+from gateway.storage import points
 from gateway.storage.model import Point, Store, StoreError, from_ms, to_ms
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from gateway.health import Pulse
 from gateway.ingest.validate import LIVE, Accepted, RejectReason, Validator
 from gateway.live.alerts import AlertBoard
 from gateway.live.commands import Acks
+from gateway.live.registry import Registry
 from gateway.live.rules import RulesBoard
-from gateway.registry import Registry
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from contract.reasons import render
 from contract.site import Cooperative, Greenhouse, Zone
 from gateway.live.bands import BandsNow, bands_now, crop_bands, level
 from gateway.live.models import ActuatorNow, AlertNow, ClimateNow, GreenhouseNow, Level, SensorNow
+from gateway.live.registry import GreenhouseHealth, SensorHealth
 from gateway.live.verdict import verdict
 from gateway.live.words import NO_STATE_YET
-from gateway.registry import GreenhouseHealth, SensorHealth
 from rules.context import Place
 
 # The values a farmer has a tile for, besides each zone's soil water. Not PAR nor VPD: µmol/m²/s and kPa mean

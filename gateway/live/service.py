@@ -15,7 +15,7 @@ from gateway.live.commands import answer_of, build_command, no_answer
 from gateway.live.feed import LiveFeed
 from gateway.live.models import AlertNow, CommandAnswer, CommandRequest, GreenhouseNow
 from gateway.live.now import greenhouse_now
-from gateway.registry import Registry
+from gateway.live.registry import Registry
 from gateway.storage.model import Store
 from rules.model import RuleSet
 

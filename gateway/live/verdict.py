@@ -30,7 +30,7 @@ from gateway.live.models import (
     VerdictLevel,
     VerdictReason,
 )
-from gateway.registry import GreenhouseHealth
+from gateway.live.registry import GreenhouseHealth
 
 Words = tuple[str, str]
 MAX_REASONS = 2

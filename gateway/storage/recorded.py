@@ -11,7 +11,7 @@ from contract.kinds import Quality, SensorKind
 from contract.messages import Reading
 from contract.site import Greenhouse, SiteConfig
 from desk.backtest import BacktestReport, Run, backtest
-from gateway import points
+from gateway.storage import points
 from gateway.storage.model import Point, Store
 from rules.model import RuleSet
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from contract.kinds import SensorKind as K
 from contract.reasons import Lang, pick
-from gateway import points
-from gateway.irrigation import IRRIGATION
+from gateway.storage import points
+from gateway.storage.irrigation import IRRIGATION
 from greenhouse.grafana import influxql as q
 from greenhouse.grafana.panels import JSON, Band, Panel, layout, shifted, stat, state_timeline, table, timeseries
 from greenhouse.grafana.templating import annotations, templating

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contract.kinds import SensorKind
-from gateway import points
+from gateway.storage import points
 
 COOPERATIVE = "cooperative"
 GREENHOUSE = "greenhouse"

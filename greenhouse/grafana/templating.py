@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contract.reasons import Lang, pick
-from gateway import points
+from gateway.storage import points
 from greenhouse.grafana import influxql as q
 from greenhouse.grafana.panels import DATASOURCE, JSON
 

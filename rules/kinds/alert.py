@@ -10,18 +10,19 @@ when it is over. They drive nothing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
+from contract.bounds import Strict
 from contract.messages import MAX_DURATION_S, Severity
 from contract.reasons import Reason
-from contract.site import Strict
 from rules import params
 from rules.base import Comparison, Duration, Metric, RuleBase, Trigger
 from rules.context import Context
 from rules.inputs import MetricValue, read_metric
 from rules.outcome import Alert, RuleOutcome
+from rules.stepping import Steps
 
 Wait = Field(default=0, ge=0, le=MAX_DURATION_S)
 
@@ -34,21 +35,24 @@ class AlertState(Strict):
     clear_since: AwareDatetime | None = None  # a standing alert's clear condition holds from here
 
 
-class AlertRule(RuleBase, Trigger):
+class AlertRule(RuleBase, Trigger, Steps[AlertState]):
     """Raise an alert of ``severity`` when the metric has been past the limit for ``for_s``."""
 
     kind: Literal["alert"]
-    State: ClassVar = AlertState
     severity: Severity = Severity.WARNING
     for_s: float = Wait
     repeat_s: Duration | None = None  # raised again this often while it lasts; never when not given
     clear_when: Comparison | None = None  # instead of the hysteresis: what must hold for the alert to clear
     clear_for_s: float = Wait
 
+    @classmethod
+    def state_model(cls) -> type[AlertState]:
+        return AlertState
+
     def metrics(self) -> list[Metric]:
         return [self.metric, *([self.clear_when.metric] if self.clear_when else [])]
 
-    def step(self, previous: AlertState, ctx: Context) -> RuleOutcome:
+    def step(self, previous: AlertState, ctx: Context) -> RuleOutcome[AlertState]:
         now = ctx.now
         metric = read_metric(self.metric, ctx.latest, now, self.max_input_age_s)
         if previous.raised_since is not None:
@@ -64,7 +68,7 @@ class AlertRule(RuleBase, Trigger):
         state = AlertState(true_since=true_since, raised_since=now, last_told=now)
         return RuleOutcome(state, alerts=(self._alert(Reason.RULE_ALERT, metric, true_since, ctx),))
 
-    def _standing(self, previous: AlertState, metric: MetricValue, ctx: Context) -> RuleOutcome:
+    def _standing(self, previous: AlertState, metric: MetricValue, ctx: Context) -> RuleOutcome[AlertState]:
         """A raised alert: cleared once its clear condition has held for clear_for_s, repeated meanwhile."""
         now = ctx.now
         clear = self._clear_metric(metric, ctx)

@@ -15,14 +15,15 @@ itself and the actuator goes back to its fail-safe state.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
+from contract.bounds import Strict
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import Id
 from contract.reasons import Reason
-from contract.site import Greenhouse, Strict
+from contract.site import Greenhouse
 from contract.validation_words import Mistake, Words
 from rules import params
 from rules.base import Action, Duration, Metric, Percent, RuleBase, distinct_actuators
@@ -31,6 +32,7 @@ from rules.inputs import MetricValue, read_metric
 from rules.outcome import Alert, Decision, RuleOutcome
 from rules.periods import DayPeriod, Setpoints, setpoints_at
 from rules.site_checks import AIR_TEMP, actuator_kind_problems, hold_problems, sensor_kind_problems
+from rules.stepping import Steps
 
 # What needs a rain, wind or sun sensor, for a sensor of the wrong kind.
 _RAIN = Words("giới hạn mưa (rain)", "the rain limit")
@@ -121,11 +123,10 @@ class _Limit(Strict):
     reason_params: dict[str, str]
 
 
-class ClimateRule(RuleBase):
+class ClimateRule(RuleBase, Steps[ClimateState]):
     """Heat, ventilate, fan and shade one greenhouse towards the setpoints of the day's periods."""
 
     kind: Literal["climate"]
-    State: ClassVar = ClimateState
     air_temp: Metric
     max_input_age_s: Duration = 300
     periods: list[DayPeriod] = Field(min_length=1)
@@ -135,6 +136,10 @@ class ClimateRule(RuleBase):
     shade: Shade | None = None
     # Each output is asked for this long at a time and renewed while wanted.
     hold_s: Duration = 120
+
+    @classmethod
+    def state_model(cls) -> type[ClimateState]:
+        return ClimateState
 
     @field_validator("fans")
     @classmethod
@@ -189,7 +194,7 @@ class ClimateRule(RuleBase):
             problems += actuator_kind_problems(vent.actuators, greenhouse, vents)
         return problems + actuator_kind_problems([s.actuator for s in self.fans], greenhouse, {ActuatorKind.FAN})
 
-    def step(self, previous: ClimateState, ctx: Context) -> RuleOutcome:
+    def step(self, previous: ClimateState, ctx: Context) -> RuleOutcome[ClimateState]:
         now = ctx.now
         temp = read_metric(self.air_temp, ctx.latest, now, self.max_input_age_s)
         if temp.value is None:

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal, NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
 
 from agronomy.humidity import dew_point_c, wet_bulb_c
+from contract.bounds import Strict
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import Id, Severity
 from contract.reasons import Reason
-from contract.site import Greenhouse, Strict
+from contract.site import Greenhouse
 from contract.validation_words import Mistake, Words, number
 from rules import params
 from rules.base import Action, Duration, Metric, RuleBase, distinct_actuators
@@ -31,6 +32,7 @@ from rules.context import Context
 from rules.inputs import MetricValue, read_metric
 from rules.outcome import Alert, Decision, RuleOutcome, Suppression
 from rules.site_checks import AIR_RH, AIR_TEMP, actuator_kind_problems, hold_problems, sensor_kind_problems
+from rules.stepping import Steps
 from rules.triggers import NightWindow, StartTime, daylight_switch
 
 # A wash-off answers the night before it: frost seen longer ago than this is another night's.
@@ -97,11 +99,10 @@ class _Reading(NamedTuple):
     inputs: dict[str, float]
 
 
-class FrostRule(RuleBase):
+class FrostRule(RuleBase, Steps[FrostState]):
     """Warn of frost in the night window, protect below ``protect.below_c``, and wash off after a frost night."""
 
     kind: Literal["frost"]
-    State: ClassVar = FrostState
     air_temp: Metric
     air_rh: Metric | None = None  # needed for the wet bulb and the dew point
     indicator: FrostIndicator = FrostIndicator.WET_BULB
@@ -114,6 +115,10 @@ class FrostRule(RuleBase):
     protect: Protection | None = None
     wash_off: WashOff | None = None
     hold_s: Duration = 120
+
+    @classmethod
+    def state_model(cls) -> type[FrostState]:
+        return FrostState
 
     @model_validator(mode="after")
     def _consistent(self) -> FrostRule:
@@ -171,7 +176,7 @@ class FrostRule(RuleBase):
             problems += actuator_kind_problems(valves, greenhouse, {ActuatorKind.VALVE})
         return problems
 
-    def step(self, previous: FrostState, ctx: Context) -> RuleOutcome:
+    def step(self, previous: FrostState, ctx: Context) -> RuleOutcome[FrostState]:
         now = ctx.now
         reading, unusable = self._read(ctx)
         if reading is None:

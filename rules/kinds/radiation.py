@@ -8,13 +8,14 @@ between two usable readings counted for at most ``max_gap_s`` so that an outage 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
 
+from contract.bounds import Strict
 from contract.kinds import SensorKind
 from contract.reasons import Reason
-from contract.site import Greenhouse, Strict
+from contract.site import Greenhouse
 from contract.validation_words import Mistake, Words, number
 from rules import params
 from rules.base import Action, Duration, Metric, RuleBase
@@ -22,6 +23,7 @@ from rules.context import Context, Place
 from rules.inputs import read_metric
 from rules.outcome import Decision, RuleOutcome, Suppression
 from rules.site_checks import sensor_kind_problems
+from rules.stepping import Steps
 from rules.triggers import DaylightWindow, daylight_switch
 
 _RADIATION_SUM = Words("việc cộng dồn bức xạ", "a radiation sum")  # what needs a solar sensor
@@ -44,11 +46,10 @@ class RadiationState(Strict):
     held_reported: bool = False
 
 
-class RadiationRule(RuleBase):
+class RadiationRule(RuleBase, Steps[RadiationState]):
     """Water with ``action`` each time ``radiation_j_cm2`` of solar radiation has been summed."""
 
     kind: Literal["radiation"]
-    State: ClassVar = RadiationState
     metric: Metric  # solar radiation sensors, W/m² (kind solar_w_m2)
     max_input_age_s: Duration = 300
     radiation_j_cm2: float = Field(gt=0)  # about 100-300 for tomatoes in substrate; soil beds more
@@ -58,6 +59,10 @@ class RadiationRule(RuleBase):
     # A gap between two usable readings counts for at most this long.
     max_gap_s: Duration = 600
     daylight_only: Annotated[DaylightWindow | None, BeforeValidator(daylight_switch)] = DaylightWindow()
+
+    @classmethod
+    def state_model(cls) -> type[RadiationState]:
+        return RadiationState
 
     @model_validator(mode="after")
     def _max_after_min(self) -> RadiationRule:
@@ -79,7 +84,7 @@ class RadiationRule(RuleBase):
     def actions(self) -> list[Action]:
         return [self.action]
 
-    def step(self, previous: RadiationState, ctx: Context) -> RuleOutcome:
+    def step(self, previous: RadiationState, ctx: Context) -> RuleOutcome[RadiationState]:
         now = ctx.now
         watching = previous.model_copy(update={"watching_since": previous.watching_since or now})
         metric = read_metric(self.metric, ctx.latest, now, self.max_input_age_s)

@@ -5,16 +5,17 @@ The timer is a crontab line, a time relative to the sun, or a fixed interval (ru
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
+from contract.bounds import Strict
 from contract.reasons import Reason
-from contract.site import Strict
 from rules import params
 from rules.base import Action, Comparison, Metric, RuleBase
 from rules.context import Context
 from rules.outcome import Decision, RuleOutcome
+from rules.stepping import Steps
 from rules.triggers import ScheduleTime, check_skips
 
 
@@ -24,14 +25,17 @@ class ScheduleState(Strict):
     last_checked: AwareDatetime | None = None
 
 
-class ScheduleRule(RuleBase, ScheduleTime):
+class ScheduleRule(RuleBase, ScheduleTime, Steps[ScheduleState]):
     """Act at the times of a crontab line, a sun time or an interval, in the site's time zone, unless a
     skip condition holds."""
 
     kind: Literal["schedule"]
-    State: ClassVar = ScheduleState
     action: Action
     skip_if: list[Comparison] = Field(default_factory=list)
+
+    @classmethod
+    def state_model(cls) -> type[ScheduleState]:
+        return ScheduleState
 
     def metrics(self) -> list[Metric]:
         return [c.metric for c in self.skip_if]
@@ -39,7 +43,7 @@ class ScheduleRule(RuleBase, ScheduleTime):
     def actions(self) -> list[Action]:
         return [self.action]
 
-    def step(self, previous: ScheduleState, ctx: Context) -> RuleOutcome:
+    def step(self, previous: ScheduleState, ctx: Context) -> RuleOutcome[ScheduleState]:
         now = ctx.now
         state = ScheduleState(last_checked=now)
         if previous.last_checked is None:

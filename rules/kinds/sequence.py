@@ -8,18 +8,20 @@ cannot see the controller, so a step that safety refuses is not waited for: the 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 from pydantic import AwareDatetime, Field
 
+from contract.bounds import Strict
 from contract.messages import MAX_DURATION_S
 from contract.reasons import Reason
-from contract.site import Greenhouse, Strict
+from contract.site import Greenhouse
 from contract.validation_words import Words, number
 from rules import params
 from rules.base import Action, Comparison, Metric, RuleBase
 from rules.context import Context
 from rules.outcome import Decision, RuleOutcome, Suppression
+from rules.stepping import Steps
 from rules.triggers import StartTime, check_skips
 
 
@@ -44,15 +46,18 @@ class Start(NamedTuple):
     suppressions: tuple[Suppression, ...]  # a start not made, with why
 
 
-class SequenceRule(RuleBase, StartTime):
+class SequenceRule(RuleBase, StartTime, Steps[SequenceState]):
     """Run ``steps`` one after another with ``pause_s`` between them, from each start time."""
 
     kind: Literal["sequence"]
-    State: ClassVar = SequenceState
     steps: list[Action] = Field(min_length=1)
     # Between one valve closing and the next opening: lets the line pressure settle.
     pause_s: float = Field(default=10, ge=0, le=MAX_DURATION_S)
     skip_if: list[Comparison] = Field(default_factory=list)
+
+    @classmethod
+    def state_model(cls) -> type[SequenceState]:
+        return SequenceState
 
     def metrics(self) -> list[Metric]:
         return [c.metric for c in self.skip_if]
@@ -94,7 +99,7 @@ class SequenceRule(RuleBase, StartTime):
             elapsed_s -= self.pause_s
         return None
 
-    def step(self, previous: SequenceState, ctx: Context) -> RuleOutcome:
+    def step(self, previous: SequenceState, ctx: Context) -> RuleOutcome[SequenceState]:
         now = ctx.now
         if previous.last_checked is None:
             # Nothing is known about the time before this first look: never start for it.

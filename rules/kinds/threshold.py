@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime
 
+from contract.bounds import Strict
 from contract.reasons import Reason
-from contract.site import Strict
 from rules import params
 from rules.base import Action, Duration, Metric, RuleBase, Trigger
 from rules.context import Context
 from rules.inputs import MetricValue, read_metric
 from rules.outcome import Decision, RuleOutcome
+from rules.stepping import Steps
 
 
 class ThresholdState(Strict):
@@ -31,13 +32,16 @@ def _inactive(previous: ThresholdState) -> ThresholdState:
     return previous if not previous.active else ThresholdState(blocked_until=previous.blocked_until)
 
 
-class ThresholdRule(RuleBase, Trigger):
+class ThresholdRule(RuleBase, Trigger, Steps[ThresholdState]):
     """Act when the metric has been past the limit for ``for_s``, as a pulse of ``action.on_for_s``."""
 
     kind: Literal["threshold"]
-    State: ClassVar = ThresholdState
     action: Action
     for_s: Duration
+
+    @classmethod
+    def state_model(cls) -> type[ThresholdState]:
+        return ThresholdState
 
     def metrics(self) -> list[Metric]:
         return [self.metric]
@@ -45,7 +49,7 @@ class ThresholdRule(RuleBase, Trigger):
     def actions(self) -> list[Action]:
         return [self.action]
 
-    def step(self, previous: ThresholdState, ctx: Context) -> RuleOutcome:
+    def step(self, previous: ThresholdState, ctx: Context) -> RuleOutcome[ThresholdState]:
         now = ctx.now
         metric = read_metric(self.metric, ctx.latest, now, self.max_input_age_s)
         if metric.value is None:

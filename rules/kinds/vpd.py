@@ -9,15 +9,16 @@ where grey mould and late blight start.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
 
 from agronomy.vapour import air_vpd_kpa
+from contract.bounds import Strict
 from contract.kinds import ActuatorKind, SensorKind
 from contract.messages import Id
 from contract.reasons import Reason
-from contract.site import Greenhouse, Strict
+from contract.site import Greenhouse
 from contract.validation_words import Mistake, Words, number
 from rules import params
 from rules.base import Action, Duration, Metric, Percent, RuleBase
@@ -25,6 +26,7 @@ from rules.context import Context
 from rules.inputs import read_metric
 from rules.outcome import Decision, RuleOutcome
 from rules.site_checks import AIR_RH, AIR_TEMP, actuator_kind_problems, hold_problems, sensor_kind_problems
+from rules.stepping import Steps
 from rules.triggers import DaylightWindow, daylight_switch
 
 
@@ -56,11 +58,10 @@ class VpdState(Strict):
     next_pulse_at: AwareDatetime | None = None  # the misting cycle: the next pulse may start from here
 
 
-class VpdRule(RuleBase):
+class VpdRule(RuleBase, Steps[VpdState]):
     """Mist in pulses above ``high_kpa``, vent below ``low_kpa``."""
 
     kind: Literal["vpd"]
-    State: ClassVar = VpdState
     air_temp: Metric
     air_rh: Metric
     max_input_age_s: Duration = 300
@@ -71,6 +72,10 @@ class VpdRule(RuleBase):
     misting: Misting | None = None
     venting: HumidityVenting | None = None
     hold_s: Duration = 120  # each venting ask lasts this long and is renewed while the air is too humid
+
+    @classmethod
+    def state_model(cls) -> type[VpdState]:
+        return VpdState
 
     @model_validator(mode="after")
     def _a_band_and_something_to_drive(self) -> VpdRule:
@@ -112,7 +117,7 @@ class VpdRule(RuleBase):
             problems += actuator_kind_problems(self.venting.actuators, greenhouse, vents)
         return problems
 
-    def step(self, previous: VpdState, ctx: Context) -> RuleOutcome:
+    def step(self, previous: VpdState, ctx: Context) -> RuleOutcome[VpdState]:
         now = ctx.now
         temp = read_metric(self.air_temp, ctx.latest, now, self.max_input_age_s)
         rh = read_metric(self.air_rh, ctx.latest, now, self.max_input_age_s)

@@ -31,11 +31,11 @@ def test_lines_go_to_the_stderr_of_the_moment_not_a_closed_one(
     first.close()  # what pytest does to the stream it captured a finished test's output in
     second = io.StringIO()
     monkeypatch.setattr(sys, "stderr", second)
-    logging.getLogger("gateway.writer").warning("history store unavailable", extra={"spool_depth": 12})
+    logging.getLogger("gateway.ingest.writer").warning("history store unavailable", extra={"spool_depth": 12})
     entry = json.loads(second.getvalue())
     assert (entry["level"], entry["logger"], entry["msg"], entry["spool_depth"]) == (
         "warning",
-        "gateway.writer",
+        "gateway.ingest.writer",
         "history store unavailable",
         12,
     )

@@ -13,8 +13,8 @@ from contract.kinds import Quality
 from contract.messages import Event, EventKind, Reading, TelemetryBatch
 from contract.reasons import Reason
 from contract.site_file import load_site
-from gateway.points import PointMapper
 from gateway.storage.model import Store
+from gateway.storage.points import PointMapper
 from gateway.storage.recorded import backtest_stored
 from greenhouse.cli import main
 from rules.model import RuleSet

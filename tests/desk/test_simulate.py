@@ -93,6 +93,18 @@ def test_the_cli_prints_the_report_in_vietnamese(capsys: pytest.CaptureFixture[s
     assert re.search(r"^  Cửa mái \(roof-vent\): \d+ lần di chuyển, tổng hành trình \d+ %, mở \d+,\d h$", out, re.M)
 
 
+def test_the_cli_prints_the_report_in_english_with_the_sites_english_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["rules", "simulate", str(TOMATO), "--greenhouse", "ca-chua-1", "--days", "1", "--lang", "en"]
+    assert main([*args, "--start", START.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ca-chua-1: simulated 1 day from 2026-01-15 00:00\n")
+    assert "  Zone A (khu-a, valve-a): Water 300 L, 2 valve starts, 0.2 hours open" in out
+    heater = r"^  Heater \(heater\): on \d+\.\d h, \d+ starts, longest run \d+\.\d h, [\d,]+ kWh used$"
+    assert re.search(heater, out, re.M)
+
+
 def test_the_cli_gives_json_for_tools(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     args = ["rules", "simulate", str(TOMATO), "--greenhouse", "ca-chua-1", "--days", "0.5", "--json"]
     assert main([*args, "--start", START.isoformat()]) == 0

@@ -23,8 +23,8 @@ from gateway.api.app import ApiContext
 from gateway.api.client import signed_in
 from gateway.ingest.spool import Received, Spool
 from gateway.live.alerts import AlertBoard
+from gateway.live.registry import Registry
 from gateway.main import ApiServer
-from gateway.registry import Registry
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port

@@ -12,9 +12,9 @@ from contract.kinds import Quality
 from contract.messages import Reading, TelemetryBatch
 from contract.site_file import load_site
 from gateway.api.history import HistoryRequest, csv_rows, history
-from gateway.derived_points import Deriver
-from gateway.points import PointMapper
+from gateway.ingest.derived_points import Deriver
 from gateway.storage.influx import InfluxV1Store
+from gateway.storage.points import PointMapper
 from gateway.storage.sqlite import SqliteStore
 from tests.conftest import EXAMPLE_SITE
 from tests.support.influxd import Influxd

@@ -13,7 +13,7 @@ from contract.mqtt import BrokerUrl
 from contract.site_file import load_site
 from gateway.ingest.spool import Received
 from gateway.live.alerts import AlertBoard
-from gateway.registry import Renumbering
+from gateway.live.registry import Renumbering
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.sqlite import SqliteStore
 from tests.conftest import EXAMPLE_SITE

@@ -14,8 +14,8 @@ import pytest
 
 from contract.messages import Event
 from desk.backtest import replay
-from gateway import points
 from gateway.service import Gateway, GatewaySettings
+from gateway.storage import points
 from gateway.storage.recorded import backtest_stored, recorded_polls, recorded_runs
 from gateway.storage.sqlite import SqliteStore
 from rules.model import load_rules

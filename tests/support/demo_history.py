@@ -12,9 +12,9 @@ from contract.kinds import Quality, SensorKind
 from contract.messages import Availability, Event, EventKind, Reading, Severity, Status, TelemetryBatch
 from contract.reasons import Reason
 from contract.site import Greenhouse, SiteConfig
-from gateway.derived_points import Deriver
-from gateway.points import PointMapper
+from gateway.ingest.derived_points import Deriver
 from gateway.storage.model import Point, Store
+from gateway.storage.points import PointMapper
 
 STEP = timedelta(minutes=15)
 DAYS = 3

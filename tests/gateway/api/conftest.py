@@ -18,8 +18,8 @@ from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
+from gateway.live.registry import Registry
 from gateway.main import ApiServer
-from gateway.registry import Registry
 from gateway.site_setup import SiteFile
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port

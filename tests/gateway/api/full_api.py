@@ -25,9 +25,9 @@ from gateway.api.app import ApiContext
 from gateway.api.auth import CSRF_HEADER, SESSION_COOKIE
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
+from gateway.live.registry import Registry
 from gateway.live.service import Live
 from gateway.main import ApiServer
-from gateway.registry import Registry
 from gateway.site_setup import SiteFile
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port

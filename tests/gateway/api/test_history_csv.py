@@ -19,12 +19,12 @@ from contract.site_file import load_site
 from gateway.accounts.roles import Role
 from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext
-from gateway.derived_points import Deriver
+from gateway.ingest.derived_points import Deriver
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
+from gateway.live.registry import Registry
 from gateway.main import ApiServer
-from gateway.points import PointMapper
-from gateway.registry import Registry
+from gateway.storage.points import PointMapper
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port
 from tests.conftest import EXAMPLE_SITE

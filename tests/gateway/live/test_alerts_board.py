@@ -10,10 +10,10 @@ from contract.messages import Availability, Event, EventKind, Severity, Status
 from contract.reasons import Reason
 from contract.site_file import load_site
 from gateway.live.alerts import AlertBoard
-from gateway.points import PointMapper
-from gateway.registry import GreenhouseHealth, Registry
+from gateway.live.registry import GreenhouseHealth, Registry
 from gateway.storage.influx import InfluxV1Store
 from gateway.storage.model import Point, Store
+from gateway.storage.points import PointMapper
 from greenhouse.net import free_port
 from tests.conftest import EXAMPLE_SITE
 

@@ -17,7 +17,7 @@ from contract.site import Greenhouse, SiteConfig
 from contract.site_file import load_site
 from gateway.live.models import AlertNow, GreenhouseNow, Level, VerdictLevel
 from gateway.live.now import greenhouse_now
-from gateway.registry import GreenhouseHealth, SensorHealth
+from gateway.live.registry import GreenhouseHealth, SensorHealth
 from tests.conftest import EXAMPLE_SITE
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -21,7 +21,7 @@ from desk.simulate import simulate
 from edge.control import Controller
 from gateway.live.models import GreenhouseNow, VerdictLevel
 from gateway.live.now import greenhouse_now
-from gateway.registry import Registry
+from gateway.live.registry import Registry
 from rules.model import RuleSet, load_rules
 from tests.conftest import EXAMPLE_SITE
 

@@ -27,10 +27,10 @@ from contract.messages import Event, Status, TelemetryBatch
 from gateway.health import Pulse
 from gateway.ingest.spool import Queued, Rejection, Spool
 from gateway.ingest.validate import RejectReason
-from gateway.points import PointMapper
-from gateway.registry import Registry
+from gateway.live.registry import Registry
 from gateway.storage.line_protocol import LineStore, line
 from gateway.storage.model import Point, Store, StoreRejected, StoreUnavailable
+from gateway.storage.points import PointMapper
 
 log = logging.getLogger(__name__)
 

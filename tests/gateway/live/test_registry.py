@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from contract.kinds import Quality, SensorKind
 from contract.messages import Availability, Reading, Status, TelemetryBatch
 from contract.site_file import load_site
-from gateway.registry import Registry
+from gateway.live.registry import Registry
 from tests.conftest import EXAMPLE_SITE
 
 T0 = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)

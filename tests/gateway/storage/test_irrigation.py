@@ -12,7 +12,7 @@ from contract.messages import Event, EventKind
 from contract.reasons import Reason
 from contract.site_file import load_site
 from gateway.accounts.roles import Role
-from gateway.irrigation import IRRIGATION, IrrigationTally
+from gateway.storage.irrigation import IRRIGATION, IrrigationTally
 from gateway.storage.model import Point
 from gateway.storage.sqlite import SqliteStore
 from tests.conftest import EXAMPLE_SITE

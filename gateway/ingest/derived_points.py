@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from contract.messages import Event, TelemetryBatch
 from contract.site import SiteConfig
-from gateway import points
 from gateway.ingest.derive import DerivationState, GreenhouseDerivation
-from gateway.irrigation import IrrigationTally
+from gateway.storage import points
+from gateway.storage.irrigation import IrrigationTally
 from gateway.storage.model import Point
 
 

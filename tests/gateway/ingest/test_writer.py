@@ -11,12 +11,12 @@ from contract.kinds import Quality
 from contract.messages import Reading, TelemetryBatch
 from contract.site_file import load_site
 from gateway.ingest.spool import Received, Spool
-from gateway.points import PointMapper
-from gateway.registry import Registry
+from gateway.ingest.writer import Writer
+from gateway.live.registry import Registry
 from gateway.storage.influx import InfluxV1Store
 from gateway.storage.model import Store
+from gateway.storage.points import PointMapper
 from gateway.storage.sqlite import SqliteStore
-from gateway.writer import Writer
 from tests.conftest import EXAMPLE_SITE
 from tests.support.influxd import Influxd
 
