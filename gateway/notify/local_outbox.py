@@ -1,0 +1,47 @@
+"""A channel that only writes down what it would send, one JSON line each: the demo's (a newcomer sees an
+escalation happen without a modem) and the record a technician reads when no real channel is set up."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from pydantic import AwareDatetime, BaseModel
+
+from gateway.notify.notifier import Delivery, Outgoing
+from gateway.notify.roster import Channel
+
+
+class Written(BaseModel):
+    at: AwareDatetime
+    channel: Channel
+    person: str
+    kind: str
+    step: int
+    text: str
+
+
+class LocalOutbox:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def __call__(self, message: Outgoing) -> Delivery:
+        line = Written(
+            at=message.at,
+            channel=message.send.channel,
+            person=message.person.id,
+            kind=message.send.kind.value,
+            step=message.send.step,
+            text=message.text,
+        )
+        with self._lock, self.path.open("a", encoding="utf-8") as out:
+            out.write(line.model_dump_json() + "\n")
+        return Delivery(ok=True)
+
+    def read(self) -> list[Written]:
+        if not self.path.exists():
+            return []
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        return [Written.model_validate(json.loads(line)) for line in lines if line.strip()]

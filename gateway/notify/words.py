@@ -1,0 +1,23 @@
+"""What the notifier says to people, in Vietnamese and English: short, since an SMS holds 70 Vietnamese letters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# {house}: the greenhouse's name; {text}: the alert in the reader's words; {who}: who took it.
+ALERT = ("{house}: {text}", "{house}: {text}")
+# Said once to the others who were told, so that nobody else gets up.
+TAKEN = ("{house}: {who} đã nhận — {text}", "{house}: {who} took it — {text}")
+CLEARED = ("{house}: đã hết — {text}", "{house}: cleared — {text}")
+# The channel the notifier would use is not set up on this server: the chain goes on to the next step.
+NO_CHANNEL = ("Máy chủ chưa cài kênh {channel}", "The {channel} channel is not set up on this server")
+
+# A reply that takes an incident: "OK", "Ok.", "OK 12", "Đã biết", "da biet", "nhận" — with or without diacritics.
+# (The number of "OK 12" does not choose among several incidents yet: a reply takes all of its sender's.)
+_ACK = re.compile(r"^\s*(ok|da biet|nhan|biet roi)\s*\d*\s*[.!]*\s*$", re.IGNORECASE)
+
+
+def is_ack(text: str) -> bool:
+    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return _ACK.match("".join(c for c in bare if not unicodedata.combining(c))) is not None
