@@ -14,6 +14,7 @@ from contract.site import SiteConfig
 from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext, create_app
 from gateway.live.service import Live
+from gateway.notify.setup import start_notifier
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.influx import InfluxV1Store
 from gateway.storage.model import Store
@@ -68,11 +69,15 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
         ctx = ApiContext.of(gateway, accounts, args.cookie_secure, live, args.grafana_url, args.config)
         api = ApiServer(ctx, args.http_host, args.http_port)
     gateway.start()
+    notifier = None
     if api is not None and live is not None:
         live.start()
         api.start()
         log.info("history API listening", extra={"url": f"http://{args.http_host}:{args.http_port}/docs"})
+        notifier = start_notifier(site, live, clock, args.data_dir, args.smsd_dir)
     stop.wait()
+    if notifier is not None:
+        notifier.stop()
     if api is not None and live is not None:
         api.stop()
         live.stop()

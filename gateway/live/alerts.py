@@ -40,7 +40,7 @@ _KEEP = 2000
 # a failed read (the store down), not before a minute, so that the alerts list does not wait on it each time.
 _ACKS_FRESH_S = 5.0
 _ACKS_RETRY_S = 60.0
-_OFFLINE_SOURCE = "offline"
+OFFLINE_SOURCE = "offline"
 _RENUMBERED_SOURCE = "renumbered"
 # Reasons that end what another raised: the input alerts' and a node's.
 _INPUT = frozenset({Reason.RULE_INPUT_UNUSABLE.value, Reason.RULE_INPUT_RESTORED.value})
@@ -142,7 +142,7 @@ def offline_alert(health: GreenhouseHealth, acks: dict[str, tuple[str, datetime]
         words = OFFLINE if health.availability is Availability.OFFLINE else SILENT
         vi, en = (w.format(since=_local(since, tz)) for w in words)
         since_ms = to_ms(since)
-    return _raised(health.greenhouse, _OFFLINE_SOURCE, Severity.CRITICAL, since_ms, (vi, en), acks)
+    return _raised(health.greenhouse, OFFLINE_SOURCE, Severity.CRITICAL, since_ms, (vi, en), acks)
 
 
 def renumbered_alert(health: GreenhouseHealth, acks: dict[str, tuple[str, datetime]], tz: ZoneInfo) -> AlertNow | None:

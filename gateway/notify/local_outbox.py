@@ -12,11 +12,14 @@ from pydantic import AwareDatetime, BaseModel
 from gateway.notify.notifier import Delivery, Outgoing
 from gateway.notify.roster import Channel
 
+OUTBOX_FILE = "notify-outbox.jsonl"  # in the gateway's data dir
+
 
 class Written(BaseModel):
     at: AwareDatetime
     channel: Channel
     person: str
+    name: str  # the person's, as the roster gives it
     kind: str
     step: int
     text: str
@@ -32,6 +35,7 @@ class LocalOutbox:
             at=message.at,
             channel=message.send.channel,
             person=message.person.id,
+            name=message.person.name,
             kind=message.send.kind.value,
             step=message.send.step,
             text=message.text,

@@ -17,6 +17,8 @@ from contract.messages import Id
 from contract.validation_words import Mistake
 from contract.wording import Lang
 
+ROSTER_FILE = "roster.yaml"  # in the gateway's data dir
+
 
 class Channel(StrEnum):
     PUSH = "push"  # a notification to the installed phone app

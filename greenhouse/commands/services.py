@@ -66,6 +66,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default=True,
         help="mark the session cookie Secure (default); --no-cookie-secure where the API is plain http",
     )
+    gw.add_argument(
+        "--smsd-dir",
+        type=Path,
+        default=os.environ.get("GREENHOUSE_SMSD_DIR") or None,
+        help="Gammu SMSD's folders (outbox, inbox, sent, error, calls) for alerts by SMS; without it, messages are"
+        " written to notify-outbox.jsonl in the data dir (default: $GREENHOUSE_SMSD_DIR)",
+    )
     gw.set_defaults(run=run_gateway)
 
     sim = sub.add_parser(

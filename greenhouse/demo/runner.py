@@ -30,9 +30,11 @@ from contract.mqtt import BrokerUrl, make_client
 from contract.reasons import Lang, pick
 from contract.site import MqttBus, RtuSerialBus
 from contract.site_file import load_site
+from gateway.notify.local_outbox import OUTBOX_FILE
 from greenhouse.demo import words
 from greenhouse.demo.admin import DEMO_ADMIN, demo_admin
 from greenhouse.demo.broker import EmbeddedBroker
+from greenhouse.demo.roster import write_demo_roster
 from greenhouse.demo.view import Board
 from greenhouse.net import free_port, port_is_free, wait_for_path, wait_for_port
 from greenhouse.runtime_site import on_free_ports, write_site
@@ -133,7 +135,8 @@ def _run(args: argparse.Namespace, data_dir: Path, stop: threading.Event, consol
         broker.start()
         url = broker.url
 
-    board = Board(runtime_site, lang)
+    write_demo_roster(runtime_site, data_dir)
+    board = Board(runtime_site, lang, data_dir / OUTBOX_FILE)
     inbox: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
     viewer = make_client(url, client_id=f"demo-view-{int(time.time())}")
 
@@ -227,6 +230,9 @@ def _watch(
     try:
         while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
             _drain(board, inbox, console, show_lines=plain, settle_s=0.25)
+            for line in board.told():
+                if plain:
+                    console.print(line, highlight=False, markup=False, soft_wrap=True)
             if live is not None:
                 live.update(board.render())
             if children.failed():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -30,6 +31,7 @@ from contract.messages import (
 from contract.naming import Named
 from contract.reasons import Lang, Reason, render
 from contract.site import SiteConfig
+from gateway.notify.local_outbox import LocalOutbox
 from rules.model import load_rules
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -53,6 +55,12 @@ _LABELS: dict[str, tuple[str, str]] = {
     "skipped": ("bỏ qua", "skipped"),
     "manual override active": ("đang điều khiển tay", "manual override active"),
     "lost to": ("nhường cho", "lost to"),
+    # How the notifier told somebody (gateway/notify).
+    "push": ("thông báo", "notification"),
+    "sms": ("tin nhắn", "SMS"),
+    "call": ("gọi điện", "call"),
+    "zalo": ("Zalo", "Zalo"),
+    "email": ("email", "email"),
     "soil": ("Ẩm đất", "Soil water"),
     "air": ("Không khí", "Air"),
     "tank": ("Bể", "Tank"),
@@ -83,9 +91,12 @@ class GreenhouseView:
 
 
 class Board:
-    def __init__(self, site: SiteConfig, lang: Lang) -> None:
+    def __init__(self, site: SiteConfig, lang: Lang, outbox: Path | None = None) -> None:
         self.site = site
         self.lang = lang
+        # The notifier's local outbox (the gateway writes it): each message it would send is shown as it is sent.
+        self._outbox = LocalOutbox(outbox) if outbox is not None else None
+        self._outbox_seen = 0
         self.tz: ZoneInfo = site.cooperative.tz
         self.houses = {g.id: GreenhouseView(g.label_in(lang)) for g in site.greenhouses}
         self.rules = _rules(site)
@@ -140,6 +151,19 @@ class Board:
         line = f"[{when}] {self.houses[greenhouse].name} · {label(event.kind, self.lang)} · {what} — {why}"
         self.events.append(line)
         return [line]
+
+    def told(self) -> list[str]:
+        """The lines for what the notifier sent since the last call: "[03:12] tin nhắn → Chị Lan: …"."""
+        if self._outbox is None:
+            return []
+        written = self._outbox.read()
+        new, self._outbox_seen = written[self._outbox_seen :], len(written)
+        lines = []
+        for w in new:
+            when = w.at.astimezone(self.tz).strftime("%H:%M")
+            lines.append(f"[{when}] {label(w.channel.value, self.lang)} → {w.name}: {w.text}")
+        self.events.extend(lines)
+        return lines
 
     def _action(self, greenhouse: str, action: str) -> str:
         """The event's action in the board's language; an action this view does not know, as it came."""

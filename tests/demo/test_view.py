@@ -3,7 +3,9 @@ by its name."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from contract.messages import Event, EventKind, Severity
 from contract.reasons import Reason
@@ -56,3 +58,15 @@ def test_a_rule_that_lost_names_the_winner_in_the_boards_language() -> None:
     assert "nhường cho frost-elsewhere —" in line  # a rule the greenhouse's file does not have: its id, as it came
     [line] = _line(Board(SITE, "en"), _event("a new word"))
     assert "Zone A valve a new word —" in line  # an action it does not know is shown as it came
+
+
+def test_what_the_notifier_sent_is_shown_once_in_the_boards_language(tmp_path: Path) -> None:
+    outbox = tmp_path / "notify-outbox.jsonl"
+    line = {"at": "2026-01-15T03:12:00+07:00", "channel": "sms", "person": "lan", "name": "Chị Lan", "kind": "alert",
+            "step": 0, "text": "Nhà màng cà chua 1: Sương muối: 0,4 °C"}  # as the gateway's local outbox writes it
+    outbox.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    vi, en = Board(SITE, "vi", outbox), Board(SITE, "en", outbox)
+    assert vi.told() == ["[03:12] tin nhắn → Chị Lan: Nhà màng cà chua 1: Sương muối: 0,4 °C"]
+    assert en.told() == ["[03:12] SMS → Chị Lan: Nhà màng cà chua 1: Sương muối: 0,4 °C"]
+    assert vi.told() == []  # each once
+    assert Board(SITE, "vi").told() == []  # no outbox: nothing to show
