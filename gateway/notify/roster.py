@@ -14,7 +14,8 @@ from pydantic import AfterValidator, Field, model_validator
 
 from contract.bounds import Strict
 from contract.messages import Id
-from contract.validation_words import Mistake
+from contract.site import SiteConfig
+from contract.validation_words import Mistake, Words
 from contract.wording import Lang
 
 ROSTER_FILE = "roster.yaml"  # in the gateway's data dir
@@ -116,3 +117,27 @@ class Roster(Strict):
         """The person whose phone a reply or a call came from."""
         wanted = normal_number(number)
         return next((p for p in self.people if p.phone == wanted), None)
+
+
+def roster_problems(roster: Roster, site: SiteConfig) -> list[Words]:
+    """What in ``roster`` does not fit the site: a duty for a greenhouse the site has not, and a greenhouse nobody
+    is told about (its alerts would reach nobody)."""
+    known = {gh.id: gh for gh in site.greenhouses}
+    covered = {d.greenhouse for d in roster.duties}
+    problems = [
+        Words(
+            f"nhà {d.greenhouse}: tệp cấu hình không có nhà màng này",
+            f"greenhouse {d.greenhouse}: not in the site file",
+        )
+        for d in roster.duties
+        if d.greenhouse not in known
+    ]
+    problems += [
+        Words(
+            f"{gh.label_in('vi')}: chưa ai được báo khi có cảnh báo",
+            f"{gh.label_in('en')}: nobody is told of its alerts",
+        )
+        for gh_id, gh in known.items()
+        if gh_id not in covered
+    ]
+    return problems

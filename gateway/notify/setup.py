@@ -17,7 +17,7 @@ from gateway.notify.local_outbox import OUTBOX_FILE, LocalOutbox
 from gateway.notify.loop import NotifierLoop
 from gateway.notify.notifier import Notifier, Sender
 from gateway.notify.policy import DEFAULT_POLICY
-from gateway.notify.roster import ROSTER_FILE, Channel, Roster
+from gateway.notify.roster import ROSTER_FILE, Channel, Roster, roster_problems
 from gateway.notify.sms_channel import SmsChannel
 from gateway.notify.store import NotifyStore
 
@@ -32,6 +32,8 @@ def start_notifier(
         log.warning("no roster: alerts are shown in the app but nobody is told", extra={"roster": str(path)})
         return None
     roster = load_model(path, Roster)
+    for problem in roster_problems(roster, site):
+        log.warning("roster does not fit the site", extra={"roster": str(path), "problem": problem.en})
     outbox = LocalOutbox(data_dir / OUTBOX_FILE)
     senders: dict[Channel, Sender] = dict.fromkeys(Channel, outbox)
     sms = SmsChannel(SmsdFolders.under(smsd_root)) if smsd_root is not None else None

@@ -5,6 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# How a person is told, as people say it.
+CHANNEL: dict[str, tuple[str, str]] = {
+    "push": ("thông báo", "notification"),
+    "sms": ("tin nhắn", "SMS"),
+    "call": ("gọi điện", "call"),
+    "zalo": ("Zalo", "Zalo"),
+    "email": ("email", "email"),
+}
 # {house}: the greenhouse's name; {text}: the alert in the reader's words; {who}: who took it.
 ALERT = ("{house}: {text}", "{house}: {text}")
 # Said once to the others who were told, so that nobody else gets up.

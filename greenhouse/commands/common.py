@@ -4,12 +4,14 @@ language, the site file and its greenhouses, the broker, and the clock of the si
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import get_args
 
 from contract.clock import Clock
+from contract.config_file import ConfigError
 from contract.mqtt import BrokerUrl
-from contract.wording import Lang
+from contract.wording import Lang, pick
 from greenhouse.commands.types import broker_url, speed, start_time
 from greenhouse.deploy import mqtt_ca
 
@@ -66,3 +68,16 @@ def clock_of(args: argparse.Namespace) -> Clock:
     if args.wall_origin is not None:
         kwargs["wall_origin"] = args.wall_origin
     return Clock.model_validate(kwargs)
+
+
+def config_problems(exc: ConfigError, command: str, lang: Lang) -> int:
+    """Every problem of a file the command read, at its line, on stderr, in ``lang``: exit code 2."""
+    from desk import words
+
+    lines = exc.lines(lang)
+    count = pick(words.ONE_PROBLEM, lang) if len(lines) == 1 else pick(words.PROBLEM_COUNT, lang)
+    header = pick(words.CONFIG_ERROR, lang).format(command=command, path=exc.path)
+    print(f"{header} {count.format(n=len(lines))}", file=sys.stderr)
+    for line in lines:
+        print(f"  {line}", file=sys.stderr)
+    return 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from contract.config_file import ConfigError
@@ -29,13 +28,7 @@ def run_site_check(args: argparse.Namespace) -> int:
     try:
         site = load_site(args.file)
     except ConfigError as exc:
-        lines = exc.lines(args.lang)
-        count = pick(words.ONE_PROBLEM, args.lang) if len(lines) == 1 else pick(words.PROBLEM_COUNT, args.lang)
-        header = pick(words.CONFIG_ERROR, args.lang).format(command=args.command, path=exc.path)
-        print(f"{header} {count.format(n=len(lines))}", file=sys.stderr)
-        for line in lines:
-            print(f"  {line}", file=sys.stderr)
-        return 2
+        return common.config_problems(exc, args.command, args.lang)
     print(
         pick(words.SITE_OK, args.lang).format(
             file=args.file,

@@ -31,6 +31,7 @@ from contract.messages import (
 from contract.naming import Named
 from contract.reasons import Lang, Reason, render
 from contract.site import SiteConfig
+from gateway.notify import words as notify_words
 from gateway.notify.local_outbox import LocalOutbox
 from rules.model import load_rules
 
@@ -56,11 +57,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "manual override active": ("đang điều khiển tay", "manual override active"),
     "lost to": ("nhường cho", "lost to"),
     # How the notifier told somebody (gateway/notify).
-    "push": ("thông báo", "notification"),
-    "sms": ("tin nhắn", "SMS"),
-    "call": ("gọi điện", "call"),
-    "zalo": ("Zalo", "Zalo"),
-    "email": ("email", "email"),
+    **notify_words.CHANNEL,
     "soil": ("Ẩm đất", "Soil water"),
     "air": ("Không khí", "Air"),
     "tank": ("Bể", "Tank"),

@@ -58,6 +58,7 @@ def test_every_command_names_its_runner() -> None:
         "site check",
         *(f"rules {c}" for c in ("check", "deploy", "simulate", "backtest", "diff", "why")),
         *(f"users {c}" for c in ("add", "list", "passwd", "disable", "unlock")),
+        "roster check",
         "init",
         "gateways add",
         *(f"devices {c}" for c in ("scan", "read", "write", "import-ha")),
