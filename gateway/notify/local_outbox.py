@@ -3,7 +3,6 @@ escalation happen without a modem) and the record a technician reads when no rea
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
@@ -45,7 +44,16 @@ class LocalOutbox:
         return Delivery(ok=True)
 
     def read(self) -> list[Written]:
+        return self.since(0)[0]
+
+    def since(self, offset: int) -> tuple[list[Written], int]:
+        """What was written after byte ``offset``, and the offset to read on from: whole lines only, so that a line
+        the gateway is still writing is read next time, not half now."""
         if not self.path.exists():
-            return []
-        lines = self.path.read_text(encoding="utf-8").splitlines()
-        return [Written.model_validate(json.loads(line)) for line in lines if line.strip()]
+            return [], offset
+        with self.path.open("rb") as written:
+            written.seek(offset)
+            data = written.read()
+        whole = data[: data.rfind(b"\n") + 1]
+        lines = whole.decode("utf-8").splitlines()
+        return [Written.model_validate_json(line) for line in lines if line.strip()], offset + len(whole)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from gateway.notify.sms_text import plain
 
 # How a person is told, as people say it.
 CHANNEL: dict[str, tuple[str, str]] = {
@@ -27,5 +28,4 @@ _ACK = re.compile(r"^\s*(ok|da biet|nhan|biet roi)\s*\d*\s*[.!]*\s*$", re.IGNORE
 
 
 def is_ack(text: str) -> bool:
-    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return _ACK.match("".join(c for c in bare if not unicodedata.combining(c))) is not None
+    return _ACK.match(plain(text)) is not None  # the SMS's own diacritics stripping: "Đã biết" reads "Da biet"

@@ -93,7 +93,7 @@ class Board:
         self.lang = lang
         # The notifier's local outbox (the gateway writes it): each message it would send is shown as it is sent.
         self._outbox = LocalOutbox(outbox) if outbox is not None else None
-        self._outbox_seen = 0
+        self._outbox_read = 0  # bytes of it already shown
         self.tz: ZoneInfo = site.cooperative.tz
         self.houses = {g.id: GreenhouseView(g.label_in(lang)) for g in site.greenhouses}
         self.rules = _rules(site)
@@ -153,8 +153,7 @@ class Board:
         """The lines for what the notifier sent since the last call: "[03:12] tin nhắn → Chị Lan: …"."""
         if self._outbox is None:
             return []
-        written = self._outbox.read()
-        new, self._outbox_seen = written[self._outbox_seen :], len(written)
+        new, self._outbox_read = self._outbox.since(self._outbox_read)
         lines = []
         for w in new:
             when = w.at.astimezone(self.tz).strftime("%H:%M")

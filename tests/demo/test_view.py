@@ -69,4 +69,11 @@ def test_what_the_notifier_sent_is_shown_once_in_the_boards_language(tmp_path: P
     assert vi.told() == ["[03:12] tin nhắn → Chị Lan: Nhà màng cà chua 1: Sương muối: 0,4 °C"]
     assert en.told() == ["[03:12] SMS → Chị Lan: Nhà màng cà chua 1: Sương muối: 0,4 °C"]
     assert vi.told() == []  # each once
+    later = json.dumps({**line, "at": "2026-01-15T03:17:00+07:00"}, ensure_ascii=False) + "\n"
+    with outbox.open("a", encoding="utf-8") as out:
+        out.write(later[:40])  # the gateway is still writing it
+    assert vi.told() == []
+    with outbox.open("a", encoding="utf-8") as out:
+        out.write(later[40:])
+    assert vi.told() == ["[03:17] tin nhắn → Chị Lan: Nhà màng cà chua 1: Sương muối: 0,4 °C"]
     assert Board(SITE, "vi").told() == []  # no outbox: nothing to show
