@@ -11,8 +11,8 @@ from pathlib import Path
 from contract.clock import Clock
 from contract.config_file import load_model
 from contract.site import SiteConfig
+from edge.modem.gammu_sms import SmsdFolders
 from gateway.live.service import Live
-from gateway.notify.gammu_sms import SmsdFolders
 from gateway.notify.local_outbox import OUTBOX_FILE, LocalOutbox
 from gateway.notify.loop import NotifierLoop
 from gateway.notify.notifier import Notifier, Sender

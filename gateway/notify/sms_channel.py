@@ -7,9 +7,9 @@ import logging
 from datetime import datetime
 
 from contract.messages import Severity
-from gateway.notify.gammu_sms import IncomingCall, IncomingSms, Priority, SetAside, SmsdFolders, SmsdInbox, SmsdOutbox
+from edge.modem.gammu_sms import IncomingCall, IncomingSms, Priority, SetAside, SmsdFolders, SmsdInbox, SmsdOutbox
+from edge.modem.sms_text import SmsForm, fit
 from gateway.notify.notifier import Delivery, Notifier, Outgoing
-from gateway.notify.sms_text import SmsForm, fit
 
 log = logging.getLogger(__name__)
 

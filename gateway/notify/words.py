@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.notify.sms_text import plain
+from edge.modem.sms_text import plain
 
 # How a person is told, as people say it.
 CHANNEL: dict[str, tuple[str, str]] = {

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.notify.gammu_sms import Modem, SmsdFolders, smsd_config, write_call_hook
-from gateway.notify.sms_text import SmsEncoding
+from edge.modem.gammu_sms import Modem, SmsdFolders, smsd_config, write_call_hook
+from edge.modem.sms_text import SmsEncoding
 from tests.support.server import ServerProcess
 
 # The number Gammu's dummy driver gives every incoming call (libgammu/phone/dummy/dummy.c, DUMMY_PreAPICall).

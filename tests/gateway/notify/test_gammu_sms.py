@@ -12,7 +12,7 @@ import pytest
 
 from contract.reasons import Reason, render
 from contract.site_file import load_site
-from gateway.notify.gammu_sms import (
+from edge.modem.gammu_sms import (
     IncomingCall,
     IncomingSms,
     Priority,
@@ -22,7 +22,7 @@ from gateway.notify.gammu_sms import (
     SmsdInbox,
     SmsdOutbox,
 )
-from gateway.notify.sms_text import SmsEncoding, SmsForm, fit
+from edge.modem.sms_text import SmsEncoding, SmsForm, fit
 from tests.conftest import EXAMPLE_SITE
 from tests.support.gammu_smsd import CALLER, GammuSmsd
 

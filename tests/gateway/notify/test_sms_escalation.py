@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 from contract.messages import Severity
 from contract.site_file import load_site
+from edge.modem.sms_text import SmsEncoding
 from gateway.notify.incidents import Incident, IncidentState
 from gateway.notify.local_outbox import LocalOutbox
 from gateway.notify.notifier import Notifier, Sender
 from gateway.notify.policy import DEFAULT_POLICY
 from gateway.notify.roster import Channel, Duty, Person, Roster
 from gateway.notify.sms_channel import SmsChannel
-from gateway.notify.sms_text import SmsEncoding
 from gateway.notify.store import NotifyStore
 from tests.conftest import EXAMPLE_SITE
 from tests.support.gammu_smsd import GammuSmsd, Transmission

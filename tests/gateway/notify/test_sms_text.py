@@ -8,7 +8,7 @@ import pytest
 
 from contract.reasons import Reason, render
 from contract.site_file import load_site
-from gateway.notify.sms_text import SmsEncoding, SmsForm, fit, is_gsm7, plain, segments, septets, utf16_units
+from edge.modem.sms_text import SmsEncoding, SmsForm, fit, is_gsm7, plain, segments, septets, utf16_units
 from tests.conftest import EXAMPLE_SITE
 
 HOUSE = load_site(EXAMPLE_SITE).greenhouses[0]

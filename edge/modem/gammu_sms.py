@@ -37,7 +37,7 @@ from typing import TypeVar
 
 from pydantic import AwareDatetime, BaseModel
 
-from gateway.notify.sms_text import Segments, segments
+from edge.modem.sms_text import Segments, segments
 
 log = logging.getLogger(__name__)
 
