@@ -14,7 +14,7 @@ from contract.site import SiteConfig
 from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext, create_app
 from gateway.live.service import Live
-from gateway.notify.setup import start_notifier
+from gateway.notify.setup import build_notifier
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.influx import InfluxV1Store
 from gateway.storage.model import Store
@@ -63,18 +63,19 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
             "no user can sign in yet: add the first admin with"
             f" 'greenhouse users add NAME --role admin --cooperative {site.cooperative.id} --data-dir {args.data_dir}'"
         )
-    api = live = None
+    api = live = notifier = None
     if args.http_port:
         live = Live(site, store, args.mqtt_url, clock, args.instance)
-        ctx = ApiContext.of(gateway, accounts, args.cookie_secure, live, args.grafana_url, args.config)
+        notifier = build_notifier(site, live, clock, args.data_dir, args.smsd_dir)
+        ctx = ApiContext.of(gateway, accounts, args.cookie_secure, live, args.grafana_url, args.config, notifier)
         api = ApiServer(ctx, args.http_host, args.http_port)
     gateway.start()
-    notifier = None
     if api is not None and live is not None:
         live.start()
         api.start()
         log.info("history API listening", extra={"url": f"http://{args.http_host}:{args.http_port}/docs"})
-        notifier = start_notifier(site, live, clock, args.data_dir, args.smsd_dir)
+        if notifier is not None:
+            notifier.start()
     stop.wait()
     if notifier is not None:
         notifier.stop()

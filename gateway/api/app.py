@@ -27,6 +27,7 @@ from gateway.api.health_routes import health_router
 from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
 from gateway.api.limits import BodyLimits
 from gateway.api.live_routes import live_router
+from gateway.api.notify_routes import notify_router
 from gateway.api.refusals import refuse_in_callers_words
 from gateway.api.rules_routes import rules_router
 from gateway.api.session_routes import session_router
@@ -38,6 +39,7 @@ from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.live.registry import GreenhouseHealth, Registry
 from gateway.live.service import Live
+from gateway.notify.service import NotifyService
 from gateway.service import Gateway
 from gateway.site_setup import SiteFile
 from gateway.storage.model import Store
@@ -67,6 +69,7 @@ class ApiContext:
     grafana_url: str | None = None  # where the agronomists' dashboards are, for the app's link
     site_file: SiteFile | None = None  # the file the site was read from, for the set-up page to edit
     pulses: tuple[Pulse, ...] = ()  # the loops whose health /healthz reports
+    notify: NotifyService | None = None  # the notifier; None where there is no roster (nobody to tell)
 
     @classmethod
     def of(
@@ -77,6 +80,7 @@ class ApiContext:
         live: Live | None = None,
         grafana_url: str | None = None,
         site_path: Path | None = None,
+        notify: NotifyService | None = None,
     ) -> "ApiContext":
         """What the API serves of a running gateway."""
         g = gateway
@@ -96,6 +100,7 @@ class ApiContext:
             grafana_url,
             site_file,
             g.pulses() + ((live.feed.pulse,) if live is not None else ()),
+            notify,
         )
 
 
@@ -135,6 +140,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.include_router(field_router(ctx.site, ctx.registry, ctx.now, auth, site_profiles(ctx.site_file)))
     if ctx.live is not None:
         app.include_router(live_router(ctx.site, ctx.live, auth))
+        app.include_router(notify_router(ctx.site, ctx.live, ctx.notify, auth))
         app.include_router(rules_router(ctx.site, ctx.store, ctx.live, ctx.now, auth))
         app.include_router(webapp_router())
 

@@ -1,5 +1,6 @@
-"""A channel that only writes down what it would send, one JSON line each: the demo's (a newcomer sees an
-escalation happen without a modem) and the record a technician reads when no real channel is set up."""
+"""The notifier's record of what it sent, one JSON line each — and, for a channel this server has not (the demo's
+modem), the channel itself: it writes down what would have gone. A newcomer sees an escalation happen without a
+modem; a technician reads what went out, and what did not, on every channel."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel
 
-from gateway.notify.notifier import Delivery, Outgoing
+from gateway.notify.notifier import Delivery, Outgoing, Sender
 from gateway.notify.roster import Channel
 
 OUTBOX_FILE = "notify-outbox.jsonl"  # in the gateway's data dir
@@ -22,6 +23,8 @@ class Written(BaseModel):
     kind: str
     step: int
     text: str
+    ok: bool = True
+    detail: str | None = None  # why it did not go, as the channel said
 
 
 class LocalOutbox:
@@ -30,6 +33,12 @@ class LocalOutbox:
         self._lock = threading.Lock()
 
     def __call__(self, message: Outgoing) -> Delivery:
+        """A channel this server has not: written down as if sent."""
+        delivery = Delivery(ok=True)
+        self.write(message, delivery)
+        return delivery
+
+    def write(self, message: Outgoing, delivery: Delivery) -> None:
         line = Written(
             at=message.at,
             channel=message.send.channel,
@@ -38,10 +47,23 @@ class LocalOutbox:
             kind=message.send.kind.value,
             step=message.send.step,
             text=message.text,
+            ok=delivery.ok,
+            detail=delivery.detail,
         )
         with self._lock, self.path.open("a", encoding="utf-8") as out:
             out.write(line.model_dump_json() + "\n")
-        return Delivery(ok=True)
+
+    def recording(self, sender: Sender) -> Sender:
+        """``sender``, with each message it was asked to send written down with how it went (a person the channel
+        cannot reach at all — no phone with notifications on — is not written: nothing was tried)."""
+
+        def send(message: Outgoing) -> Delivery:
+            delivery = sender(message)
+            if not delivery.skipped:
+                self.write(message, delivery)
+            return delivery
+
+        return send
 
     def read(self) -> list[Written]:
         return self.since(0)[0]

@@ -79,9 +79,11 @@ class NotifierLoop:
         """An incident taken by SMS or a call shows as acknowledged in the app, by the person's name."""
         for incident in self.notifier.store.open_incidents():
             if incident.state is IncidentState.ACKNOWLEDGED and incident.acked_via is not None:
-                self._ack_in_app(incident)
+                self.show_taken(incident)
 
-    def _ack_in_app(self, incident: Incident) -> None:
+    def show_taken(self, incident: Incident) -> None:
+        """The app's alert of ``incident``, acknowledged by the person who took it (a reply, a call, a phone's
+        notification button)."""
         listed = self.live.alerts(incident.greenhouse, include_cleared=False)
         alert = next((a for a in listed if a.source == incident.source and a.acked_by is None), None)
         if alert is None:

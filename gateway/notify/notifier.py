@@ -42,12 +42,19 @@ class Outgoing(BaseModel):
     incident: Incident
     at: AwareDatetime
     title: str  # the greenhouse's name
-    text: str
+    body: str  # what happened, for a channel that shows the title apart (a phone notification, an email's subject)
+    text: str  # the whole message: "<greenhouse>: <what happened>"
 
 
 class Delivery(BaseModel):
     ok: bool
     detail: str | None = None  # why it failed, as the channel says it: shown in the incident's timeline
+    # The person cannot be reached this way at all (no phone has notifications on): not a failure that hurries the
+    # chain on, and nobody was told — as if the person did not have the channel.
+    skipped: bool = False
+
+
+SKIPPED_NO_PHONE = Delivery(ok=False, skipped=True, detail="no phone has turned notifications on")
 
 
 Sender = Callable[[Outgoing], Delivery]
@@ -110,6 +117,35 @@ class Notifier:
                 taken.append(self.acknowledge(incident.id, person.id, Channel.SMS, at))
         return [i for i in taken if i is not None]
 
+    def test(self, person: Person, at: datetime) -> list[tuple[Channel, Delivery]]:
+        """A test message to ``person`` on each of their channels but the phone app's (the app tests its own
+        phones): asked for from the app, outside any incident and any escalation, kept in no incident."""
+        duty = next((d.greenhouse for d in self.roster.duties if person.id in d.people + d.rotation), None)
+        greenhouse = duty or self.site.greenhouses[0].id
+        incident = Incident(
+            id=f"test:{person.id}:{int(at.timestamp() * 1000)}",
+            greenhouse=greenhouse,
+            source="test",
+            severity=Severity.WARNING,
+            state=IncidentState.OPEN,
+            opened_at=at,
+            round_at=at,
+            text_vi=pick(words.TEST_BODY, "vi"),
+            text_en=pick(words.TEST_BODY, "en"),
+        )
+        title, body = pick(words.TEST_TITLE, person.lang), pick(words.TEST_BODY, person.lang)
+        results: list[tuple[Channel, Delivery]] = []
+        for channel in person.channels:
+            if channel is Channel.PUSH:
+                continue
+            send = Send(incident=incident.id, kind=SendKind.ALERT, round=0, step=0, person=person.id,
+                        channel=channel, due_at=at)  # fmt: skip
+            message = Outgoing(
+                send=send, person=person, incident=incident, at=at, title=title, body=body, text=f"{title}: {body}"
+            )
+            results.append((channel, self._send(message)))
+        return results
+
     # --- what goes out ------------------------------------------------------------------------
     def tick(self, at: datetime) -> None:
         for send in self.store.unfinished():  # claimed before a restart, never known to have gone
@@ -144,18 +180,15 @@ class Notifier:
 
     def _deliver(self, send: Send, incident: Incident, at: datetime) -> Incident:
         person = self.roster.person(send.person)
-        sender = self.senders.get(send.channel)
-        if person is None or sender is None:
-            said = pick(words.NO_CHANNEL, "en").format(channel=send.channel.value)
-            delivery = Delivery(ok=False, detail=said if person is not None else f"no person {send.person}")
+        if person is None:
+            delivery = Delivery(ok=False, detail=f"no person {send.person}")
         else:
-            try:
-                delivery = sender(self._outgoing(send, person, incident, at))
-            except Exception as exc:  # a channel's failure is an attempt that failed, never the notifier's end
-                log.warning("channel failed", extra={"channel": send.channel.value, "error": repr(exc)})
-                delivery = Delivery(ok=False, detail=repr(exc))
-        self.store.finish(send, AttemptStatus.SENT if delivery.ok else AttemptStatus.FAILED, at, delivery.detail)
-        if send.kind is not SendKind.ALERT:
+            delivery = self._send(self._outgoing(send, person, incident, at))
+        status = AttemptStatus.SENT if delivery.ok else AttemptStatus.FAILED
+        if delivery.skipped:
+            status = AttemptStatus.SKIPPED
+        self.store.finish(send, status, at, delivery.detail)
+        if send.kind is not SendKind.ALERT or delivery.skipped:
             return incident
         after = notified(incident) if delivery.ok else rushed(incident, send.step)
         fresh = self.store.incident(incident.id)  # an acknowledgement may have come in meanwhile: it wins
@@ -163,6 +196,17 @@ class Notifier:
             return fresh
         self.store.save(after)
         return after
+
+    def _send(self, message: Outgoing) -> Delivery:
+        channel = message.send.channel
+        sender = self.senders.get(channel)
+        if sender is None:
+            return Delivery(ok=False, detail=pick(words.NO_CHANNEL, "en").format(channel=channel.value))
+        try:
+            return sender(message)
+        except Exception as exc:  # a channel's failure is an attempt that failed, never the notifier's end
+            log.warning("channel failed", extra={"channel": channel.value, "error": repr(exc)})
+            return Delivery(ok=False, detail=repr(exc))
 
     def _outgoing(self, send: Send, person: Person, incident: Incident, at: datetime) -> Outgoing:
         lang = person.lang
@@ -172,5 +216,7 @@ class Notifier:
         template = {SendKind.ALERT: words.ALERT, SendKind.TAKEN: words.TAKEN, SendKind.CLEARED: words.CLEARED}
         taker = self.roster.person(incident.acked_by) if incident.acked_by else None
         who = taker.name if taker is not None else incident.acked_by or ""
-        said = pick(template[send.kind], lang).format(house=house, text=text, who=who)
-        return Outgoing(send=send, person=person, incident=incident, at=at, title=house, text=said)
+        body = pick(template[send.kind], lang).format(text=text, who=who)
+        return Outgoing(
+            send=send, person=person, incident=incident, at=at, title=house, body=body, text=f"{house}: {body}"
+        )

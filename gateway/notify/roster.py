@@ -56,6 +56,8 @@ class Person(Strict):
     channels: list[Channel] = Field(min_length=1)
     # SMS without diacritics (one GSM-7 message of 160 characters) for phones that show Vietnamese letters badly.
     plain_sms: bool = False
+    # The person's sign-in name in the web app: phone notifications go to the phones they turned them on with.
+    account: str | None = Field(default=None, min_length=1, max_length=64)
 
     @model_validator(mode="after")
     def _reachable(self) -> Person:
@@ -82,6 +84,9 @@ class Duty(Strict):
 class Roster(Strict):
     people: list[Person]
     duties: list[Duty]
+    # The farm server's modem: what a farmer saves as a contact, calls back to acknowledge, lets ring through Do
+    # Not Disturb.
+    farm_number: PhoneNumber | None = None
 
     @model_validator(mode="after")
     def _known(self) -> Roster:
@@ -112,6 +117,9 @@ class Roster(Strict):
             order = [first, *(p for p in order if p != first)]
         people = [self.person(p) for p in order]
         return [p for p in people if p is not None]
+
+    def by_account(self, account: str) -> Person | None:
+        return next((p for p in self.people if p.account == account), None)
 
     def by_number(self, number: str) -> Person | None:
         """The person whose phone a reply or a call came from."""

@@ -45,6 +45,7 @@ class AttemptStatus(StrEnum):
     SENDING = "sending"  # claimed; not yet known to have gone
     SENT = "sent"
     FAILED = "failed"
+    SKIPPED = "skipped"  # the person cannot be reached on that channel (no phone with notifications on)
 
 
 class Attempt(BaseModel):
@@ -98,6 +99,17 @@ class NotifyStore:
         with self._lock:
             row = self._db.execute("SELECT body FROM incident WHERE id = ?", (incident_id,)).fetchone()
         return Incident.model_validate_json(row[0]) if row else None
+
+    def incident_since(self, greenhouse: str, source: str, since: datetime) -> Incident | None:
+        """The first incident of ``greenhouse``'s ``source`` opened at or after ``since``: the one an alert raised
+        then became (it opens when the notifier first sees the alert, never before it was raised)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT body FROM incident WHERE greenhouse = ? AND source = ?", (greenhouse, source)
+            ).fetchall()
+        found = [Incident.model_validate_json(r[0]) for r in rows]
+        after = [i for i in found if i.opened_at >= since]
+        return min(after, key=lambda i: i.opened_at, default=None)
 
     # --- attempts -----------------------------------------------------------------------------
     def claim(self, send: Send, at: datetime) -> bool:

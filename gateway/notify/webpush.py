@@ -145,16 +145,28 @@ class PushPayload(BaseModel):
     body: Annotated[str, Field(max_length=1000)]
     url: Annotated[str, Field(min_length=1, max_length=512)]
     actions: tuple[NotificationAction, ...]
+    # Where the "Đã biết" button posts, with no session needed: the path carries a token for this person and
+    # incident (a phone whose sign-in lapsed still acknowledges from the lock screen).
+    ack_url: Annotated[str, Field(max_length=512)] | None = None
 
     @classmethod
-    def alert(cls, incident_id: str, title: str, body: str, url: str, lang: Lang) -> PushPayload:
+    def alert(
+        cls, incident_id: str, title: str, body: str, url: str, lang: Lang, ack_url: str | None = None
+    ) -> PushPayload:
         return cls(
             incident_id=incident_id,
             title=title,
             body=body,
             url=url,
             actions=(NotificationAction(title=pick(ACK_LABEL, lang)),),
+            ack_url=ack_url,
         )
+
+    @classmethod
+    def note(cls, incident_id: str, title: str, body: str, url: str) -> PushPayload:
+        """Told, with nothing to do: somebody took it, it cleared, a test. Same incident, same tag on the phone:
+        it replaces the alert's notification."""
+        return cls(incident_id=incident_id, title=title, body=body, url=url, actions=())
 
     def encoded(self) -> bytes:
         return self.model_dump_json().encode()

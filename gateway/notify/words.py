@@ -14,11 +14,15 @@ CHANNEL: dict[str, tuple[str, str]] = {
     "zalo": ("Zalo", "Zalo"),
     "email": ("email", "email"),
 }
-# {house}: the greenhouse's name; {text}: the alert in the reader's words; {who}: who took it.
-ALERT = ("{house}: {text}", "{house}: {text}")
+# What happened, said under the greenhouse's name ("{house}: …" in an SMS, the notification's title on a phone).
+# {text}: the alert in the reader's words; {who}: who took it.
+ALERT = ("{text}", "{text}")
 # Said once to the others who were told, so that nobody else gets up.
-TAKEN = ("{house}: {who} đã nhận — {text}", "{house}: {who} took it — {text}")
-CLEARED = ("{house}: đã hết — {text}", "{house}: cleared — {text}")
+TAKEN = ("{who} đã nhận — {text}", "{who} took it — {text}")
+CLEARED = ("Đã hết — {text}", "Cleared — {text}")
+# "Send me a test alert", on each of the asker's channels.
+TEST_TITLE = ("Thử cảnh báo", "Test alert")
+TEST_BODY = ("Nếu đọc được tin này, cảnh báo sẽ đến được bạn.", "If you can read this, alerts will reach you.")
 # The channel the notifier would use is not set up on this server: the chain goes on to the next step.
 NO_CHANNEL = ("Máy chủ chưa cài kênh {channel}", "The {channel} channel is not set up on this server")
 

@@ -34,7 +34,7 @@ from gateway.notify.local_outbox import OUTBOX_FILE
 from greenhouse.demo import words
 from greenhouse.demo.admin import DEMO_ADMIN, demo_admin
 from greenhouse.demo.broker import EmbeddedBroker
-from greenhouse.demo.roster import write_demo_roster
+from greenhouse.demo.roster import write_demo_roster, write_demo_vapid
 from greenhouse.demo.view import Board
 from greenhouse.net import free_port, port_is_free, wait_for_path, wait_for_port
 from greenhouse.runtime_site import on_free_ports, write_site
@@ -136,6 +136,7 @@ def _run(args: argparse.Namespace, data_dir: Path, stop: threading.Event, consol
         url = broker.url
 
     write_demo_roster(runtime_site, data_dir)
+    write_demo_vapid(data_dir)
     board = Board(runtime_site, lang, data_dir / OUTBOX_FILE)
     inbox: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
     viewer = make_client(url, client_id=f"demo-view-{int(time.time())}")

@@ -58,6 +58,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "lost to": ("nhường cho", "lost to"),
     # How the notifier told somebody (gateway/notify).
     **notify_words.CHANNEL,
+    "not sent": ("không gửi được", "not sent"),
     "soil": ("Ẩm đất", "Soil water"),
     "air": ("Không khí", "Air"),
     "tank": ("Bể", "Tank"),
@@ -157,7 +158,8 @@ class Board:
         lines = []
         for w in new:
             when = w.at.astimezone(self.tz).strftime("%H:%M")
-            lines.append(f"[{when}] {label(w.channel.value, self.lang)} → {w.name}: {w.text}")
+            failed = "" if w.ok else f" ({label('not sent', self.lang)})"
+            lines.append(f"[{when}] {label(w.channel.value, self.lang)} → {w.name}{failed}: {w.text}")
         self.events.extend(lines)
         return lines
 

@@ -27,7 +27,7 @@ def test_a_good_roster_says_who_is_told_about_each_greenhouse(
     assert out[0] == f"{path}: OK — 3 people, 3 greenhouses"
     assert out[1] == (
         "  Tomato house 1 (this week): Chị Lan (notification, SMS, call) → Anh Minh (notification, SMS, call)"
-        " → Kỹ thuật Hùng (SMS, email)"
+        " → Kỹ thuật Hùng (notification, SMS, email)"
     )
 
 
@@ -39,7 +39,7 @@ def test_mistakes_are_at_their_lines_and_a_misfit_with_the_site_is_named(
     path.write_text(text.replace("'+84900000002'", "'abc'"), encoding="utf-8")
     assert main(["roster", "check", str(path)]) == 2
     err = capsys.readouterr().err
-    assert f"{path}:14: people[1].phone: số điện thoại 'abc' không đúng dạng" in err
+    assert f"{path}:13: people[1].phone: số điện thoại 'abc' không đúng dạng" in err
     path.write_text(text.replace("greenhouse: rau-la-1", "greenhouse: rau-la-9"), encoding="utf-8")
     assert main(["roster", "check", str(path), "--site", str(EXAMPLE_SITE), "--lang", "en"]) == 2
     err = capsys.readouterr().err.splitlines()

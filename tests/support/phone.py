@@ -1,5 +1,6 @@
 """A whole gateway as a phone meets it: real Mosquitto, a simulated greenhouse with its edge agent, the
-gateway's ingest and live side, its API on a free port, and users to sign in as."""
+gateway's ingest and live side, its API on a free port, and users to sign in as; with a roster, its notifier too
+(built as `greenhouse gateway` builds it, from the files in its data dir)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import yaml
 
 from contract.clock import Clock
 from firmware_sim.physics import InitialConditions
@@ -20,6 +22,11 @@ from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext
 from gateway.live.service import Live
 from gateway.main import ApiServer
+from gateway.notify.phone_book import PHONE_BOOK_FILE, PhoneBook
+from gateway.notify.roster import ROSTER_FILE, Roster
+from gateway.notify.service import NotifyService
+from gateway.notify.setup import VAPID_FILE, build_notifier
+from gateway.notify.webpush import PushSubscription, VapidKeys
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port
@@ -38,6 +45,7 @@ class Phone:
     passwords: dict[str, str]
     stack: Stack
     edge: EdgeThread
+    notify: NotifyService | None = None
 
     def login(self, name: str, lang: str = "vi") -> httpx.Client:
         """A client signed in as ``name``, sending the session's CSRF token with every request."""
@@ -55,19 +63,38 @@ def serve_phone(
     rules: list[dict[str, Any]],
     users: dict[str, tuple[Role, str, list[str] | None]],
     initial: InitialConditions | None = None,
+    roster: Roster | None = None,
+    vapid: VapidKeys | None = None,
+    smsd_root: Path | None = None,
+    phones: dict[str, PushSubscription] | None = None,
 ) -> Iterator[Phone]:
+    """``phones``: each account's phone that turned notifications on before the gateway started."""
     site = one_greenhouse_site(tmp, rules=rules_yaml(rules))
+    data_dir = tmp / "gateway"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if roster is not None:
+        (data_dir / ROSTER_FILE).write_text(yaml.safe_dump(roster.model_dump(mode="json"), allow_unicode=True))
+    if vapid is not None:
+        vapid.save(data_dir / VAPID_FILE)
+    book = PhoneBook(data_dir / PHONE_BOOK_FILE)
+    for account, sub in (phones or {}).items():
+        book.subscribe(account, sub, START)
+    book.close()
     with stack(tmp, mosquitto, site, START, speed=30, initial=initial) as s:
         store = SqliteStore(tmp / "history.sqlite3")
-        gateway = Gateway(site, store, GatewaySettings(broker=s.url, data_dir=tmp / "gateway"), s.clock)
-        accounts = Accounts(tmp / "gateway", Clock().now)
+        gateway = Gateway(site, store, GatewaySettings(broker=s.url, data_dir=data_dir), s.clock)
+        accounts = Accounts(data_dir, Clock().now)
         live = Live(site, store, s.url, s.clock, "1")
+        notify = build_notifier(site, live, s.clock, data_dir, smsd_root) if roster is not None else None
         port = free_port()
         site_path = write_site(site, tmp / "site.yaml")  # for the set-up page to edit
-        server = ApiServer(ApiContext.of(gateway, accounts, False, live, site_path=site_path), "127.0.0.1", port)
+        ctx = ApiContext.of(gateway, accounts, False, live, site_path=site_path, notify=notify)
+        server = ApiServer(ctx, "127.0.0.1", port)
         gateway.start()
         live.start()
         server.start()
+        if notify is not None:
+            notify.start()
         edge = EdgeThread(s)
         try:
             wait_for_port(port)
@@ -75,9 +102,11 @@ def serve_phone(
             gh = site.greenhouses[0].id
             s.probe.wait(lambda: s.probe.latest_state(gh) is not None, 30, "the edge has read its sensors")
             passwords = {name: add_user(accounts, name, *spec) for name, spec in users.items()}
-            yield Phone(f"http://127.0.0.1:{port}", passwords, s, edge)
+            yield Phone(f"http://127.0.0.1:{port}", passwords, s, edge, notify)
         finally:
             edge.stop()
+            if notify is not None:
+                notify.stop()
             server.stop()
             live.stop()
             gateway.stop()

@@ -167,8 +167,8 @@ def test_cleared_is_said_once_to_those_who_were_told(tmp_path: Path) -> None:
     _ticks(notifier, 40, from_min=17)
     after = [(w.person, w.kind, w.text) for w in outbox.read() if _after(w) > 16]
     assert after == [
-        ("lan", "cleared", "Nhà màng cà chua 1: đã hết — Hết sương muối: 2,1 °C"),
-        ("minh", "cleared", "Tomato house 1: cleared — Frost over: 2.1 °C"),
+        ("lan", "cleared", "Nhà màng cà chua 1: Đã hết — Hết sương muối: 2,1 °C"),
+        ("minh", "cleared", "Tomato house 1: Cleared — Frost over: 2.1 °C"),
     ]
 
 

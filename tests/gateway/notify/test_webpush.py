@@ -35,6 +35,7 @@ from tests.support.push_service import MAX_BODY_BYTES, PushService, check_applic
 
 CONTACT = "mailto:kythuat@htx-bac-ha.vn"
 URL = "https://nongtrai.htx-bac-ha.vn/#/incidents/"
+ACK = "/api/v1/notify/ack/token-of-"
 FROST_TTL_S = 6 * 3600  # a frost alarm at 0:40 lives until the morning
 
 
@@ -50,7 +51,7 @@ def keys() -> VapidKeys:
 
 
 def _frost(incident_id: str, text: str = "Nguy cơ sương muối: 1,5 °C, dưới 2 °C") -> PushPayload:
-    return PushPayload.alert(incident_id, "Nhà kính cà chua 1", text, URL + incident_id, "vi")
+    return PushPayload.alert(incident_id, "Nhà kính cà chua 1", text, URL + incident_id, "vi", ACK + incident_id)
 
 
 def _subscription(service: PushService, keys: VapidKeys) -> PushSubscription:
@@ -75,6 +76,7 @@ def test_a_notification_arrives_decrypted_with_its_ttl_urgency_and_topic(
         "body": "Nguy cơ sương muối: 1,5 °C, dưới 2 °C",
         "url": URL + "inc-17",
         "actions": [{"action": "ack", "title": "Đã biết"}],
+        "ack_url": ACK + "inc-17",
     }
     assert (got.ttl_s, got.urgency, got.topic) == (FROST_TTL_S, "high", topic_for("inc-17"))
     assert got.vapid_claims["sub"] == CONTACT

@@ -1,0 +1,79 @@
+"""An incident's story as the app shows it under the alert, oldest first, in the reader's words: who was told how
+and when, what did not go, who took it, when it came back and when it cleared — "Đã gửi tin nhắn tới Chị Lan",
+"… chưa ai nhận". Pure: the incident, its attempts and the roster in; lines out."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel
+
+from contract.wording import Lang, pick
+from gateway.notify import words
+from gateway.notify.incidents import Incident, IncidentState
+from gateway.notify.planner import SendKind
+from gateway.notify.roster import Channel, Roster
+from gateway.notify.store import Attempt, AttemptStatus
+
+_SENT = ("Đã gửi {channel} tới {name}", "Sent {channel} to {name}")
+_RANG = ("Đã gọi cho {name}", "Rang {name}")
+_SENDING = ("Đang gửi {channel} tới {name}", "Sending {channel} to {name}")
+_FAILED = ("Gửi {channel} tới {name} không được", "Could not send {channel} to {name}")
+_TOLD_TAKEN = ("Đã báo {name} là đã có người nhận", "Told {name} that somebody took it")
+_TOLD_CLEARED = ("Đã báo {name} là đã hết", "Told {name} it cleared")
+_TAKEN = ("{name} đã nhận", "{name} took it")
+_TAKEN_VIA = ("{name} đã nhận (bằng {channel})", "{name} took it (by {channel})")
+_BACK = ("Vẫn chưa hết sau khi nhận: báo lại từ đầu", "Still on after it was taken: told again from the start")
+_CLEARED = ("Đã hết", "Cleared")
+_NOBODY_YET = ("Chưa ai nhận", "Nobody has taken it yet")
+
+
+class Line(BaseModel):
+    at: AwareDatetime
+    ok: bool  # False: something did not go as it should (a failed send, nobody answering yet)
+    said: str
+
+
+def timeline(incident: Incident, attempts: list[Attempt], roster: Roster, lang: Lang) -> list[Line]:
+    def name(person_id: str) -> str:
+        person = roster.person(person_id)
+        return person.name if person is not None else person_id
+
+    def channel(value: Channel) -> str:
+        return pick(words.CHANNEL[value.value], lang)
+
+    lines = [
+        _attempt_line(a, name(a.send.person), channel(a.send.channel), lang)
+        for a in attempts
+        if a.status is not AttemptStatus.SKIPPED  # nothing was tried: no news for the reader
+    ]
+    if incident.round > 0:
+        lines.append(Line(at=incident.round_at, ok=False, said=pick(_BACK, lang)))
+    if incident.acked_by is not None and incident.acked_at is not None:
+        via = incident.acked_via
+        said = (
+            pick(_TAKEN_VIA, lang).format(name=name(incident.acked_by), channel=channel(via))
+            if via is not None
+            else pick(_TAKEN, lang).format(name=incident.acked_by)  # taken in the app: its user's own name
+        )
+        lines.append(Line(at=incident.acked_at, ok=True, said=said))
+    if incident.resolved_at is not None:
+        lines.append(Line(at=incident.resolved_at, ok=True, said=pick(_CLEARED, lang)))
+    lines.sort(key=lambda line: line.at)
+    if incident.state is IncidentState.NOTIFIED and lines:
+        lines.append(Line(at=lines[-1].at, ok=False, said=pick(_NOBODY_YET, lang)))
+    return lines
+
+
+def _attempt_line(attempt: Attempt, name: str, channel: str, lang: Lang) -> Line:
+    send = attempt.send
+    if attempt.status is AttemptStatus.FAILED:
+        template = _FAILED
+    elif attempt.status is AttemptStatus.SENDING:
+        template = _SENDING
+    elif send.kind is SendKind.TAKEN:
+        template = _TOLD_TAKEN
+    elif send.kind is SendKind.CLEARED:
+        template = _TOLD_CLEARED
+    else:
+        template = _RANG if send.channel is Channel.CALL else _SENT
+    said = pick(template, lang).format(name=name, channel=channel)
+    return Line(at=attempt.at, ok=attempt.status is not AttemptStatus.FAILED, said=said)

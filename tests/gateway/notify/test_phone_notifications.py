@@ -1,0 +1,154 @@
+"""The phone's side of alerts, end to end over a real Mosquitto, a real edge agent, the gateway's HTTP API, a real
+Gammu SMSD and a Web Push service on loopback that decrypts what it gets: the edge's critical alert reaches the
+farmer's phone (notifications turned on yesterday) and her SMS, the alert's timeline says so, and the notification's
+"Đã biết" button — with no session — takes it: the chain stops and the app shows who took it. Turning
+notifications on and off, and a test alert, through the API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+
+from gateway.accounts.roles import Role
+from gateway.notify.incidents import IncidentState
+from gateway.notify.roster import Channel, Duty, Person, Roster
+from gateway.notify.webpush import PushSubscription, VapidKeys
+from tests.support.gammu_smsd import GammuSmsd
+from tests.support.mosquitto import Mosquitto
+from tests.support.phone import Phone, serve_phone
+from tests.support.push_service import PushService
+
+T = TypeVar("T")
+GH = "ca-chua-1"
+TANK = {"id": "tank-low", "name": "Bể thấp", "name_en": "Tank low", "kind": "alert", "severity": "critical",
+        "metric": {"sensors": ["tank-level"]}, "below": 101}  # fmt: skip
+ROSTER = Roster(
+    people=[
+        Person(id="lan", name="Chị Lan", phone="0912 345 678", channels=[Channel.PUSH, Channel.SMS], account="lan"),
+        Person(id="minh", name="Anh Minh", phone="0987 654 321", channels=[Channel.SMS]),
+    ],
+    duties=[Duty(greenhouse=GH, people=["lan", "minh"])],
+    farm_number="0900 111 222",
+)
+
+
+@pytest.fixture
+def push_service() -> Iterator[PushService]:
+    with PushService() as service:
+        yield service
+
+
+KEYS = VapidKeys.generate()
+USERS = {"lan": (Role.FARMER, "htx-moc-chau", [GH]), "ky-thuat": (Role.TECHNICIAN, "htx-moc-chau", None)}
+
+
+@contextmanager
+def _phone(tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd, **phones: PushSubscription) -> Iterator[Phone]:
+    root = smsd.workdir / "smsd"
+    with serve_phone(tmp_path, mosquitto, [TANK], USERS, roster=ROSTER, vapid=KEYS, smsd_root=root, phones=phones) as p:
+        yield p
+
+
+def test_the_alert_reaches_the_farmers_phone_and_she_takes_it_from_the_notification(
+    tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd, push_service: PushService
+) -> None:
+    subscriber = push_service.subscribe(KEYS.application_server_key)
+    yesterdays = PushSubscription.model_validate(subscriber.subscription_json())
+    with _phone(tmp_path, mosquitto, smsd, lan=yesterdays) as phone:
+        lan = phone.login("lan")
+        got = _until(lambda: next(iter(push_service.received), None), "the alert on her phone")
+        assert got.payload["title"] == "Nhà màng cà chua 1"
+        assert got.payload["body"].startswith("Mực nước bể 80 % — dưới 101 %")
+        assert got.payload["actions"] == [{"action": "ack", "title": "Đã biết"}]
+        assert (got.urgency, got.ttl_s) == ("high", 28 * 24 * 3600)
+        sms = _until(lambda: next(iter(smsd.transmissions()), None), "her SMS through the modem")
+        assert sms.number == "+84912345678"
+
+        alert = _alert(lan)
+        said = [e["said"] for e in _timeline(lan, alert["id"])]
+        assert "Đã gửi thông báo tới Chị Lan" in said
+        assert "Đã gửi tin nhắn tới Chị Lan" in said
+        assert said[-1] == "Chưa ai nhận"
+
+        # The button on the lock screen: no cookie, no CSRF token, only the path's token.
+        pressed = httpx.post(phone.url + got.payload["ack_url"], headers={"Accept-Language": "vi"})
+        assert pressed.status_code == 200
+        assert pressed.json()["said"] == "Đã nhận. Mọi người khác sẽ được báo là bạn đã nhận."
+        assert _alert(lan)["acked_by"] == "Chị Lan"  # the list shows who took it, at once
+        assert phone.notify is not None
+        [incident] = phone.notify.notifier.store.open_incidents()
+        assert (incident.state, incident.acked_by, incident.acked_via) == (
+            IncidentState.ACKNOWLEDGED, "lan", Channel.PUSH
+        )  # fmt: skip
+        assert _timeline(lan, alert["id"])[-1]["said"] == "Chị Lan đã nhận (bằng thông báo)"
+        again = httpx.post(phone.url + got.payload["ack_url"], headers={"Accept-Language": "en"})
+        assert (again.status_code, again.json()["said"]) == (200, "Chị Lan took it already")
+        assert httpx.post(phone.url + "/api/v1/notify/ack/not-a-token").status_code == 404
+
+
+def test_a_test_alert_reaches_the_phone_and_the_sms_once_in_two_minutes(
+    tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd, push_service: PushService
+) -> None:
+    with _phone(tmp_path, mosquitto, smsd) as phone:
+        _test_alert(phone, push_service, smsd)
+
+
+def _test_alert(phone: Phone, push_service: PushService, smsd: GammuSmsd) -> None:
+    lan = phone.login("lan", lang="en")
+    subscriber = push_service.subscribe(lan.get("/api/v1/notify/push-key").json()["public_key"])
+    lan.post("/api/v1/notify/subscriptions", json=subscriber.subscription_json())
+
+    answer = lan.post("/api/v1/notify/test").json()
+    assert [(r["channel"], r["ok"]) for r in answer["results"]] == [("push", True), ("sms", True)]
+    assert answer["said"] == "Test sent: notification: sent, SMS: sent"
+    tests = [r for r in push_service.received if r.payload["title"] == "Test alert"]
+    assert [r.endpoint for r in tests] == [subscriber.endpoint]
+    assert tests[0].payload["actions"] == []
+    # The SMS in her own language (the roster's), whole in one message.
+    sms = _until(lambda: next((s for s in smsd.transmissions() if "Thử" in s.first_part), None), "the test SMS")
+    assert (sms.number, sms.parts) == ("+84912345678", 1)
+    assert sms.first_part == "Thử cảnh báo: Nếu đọc được tin này, cảnh báo sẽ đến được bạn."
+    assert lan.post("/api/v1/notify/test").json()["results"] == []  # a second press within 2 minutes: nothing
+
+    # Notifications off: the phone is forgotten, and the next test has nothing to push to.
+    off = lan.post("/api/v1/notify/subscriptions/remove", json={"endpoint": subscriber.endpoint})
+    assert off.json()["said"] == "Notifications are off for this phone"
+    assert phone.notify is not None and phone.notify.phones.phones("lan") == []
+
+
+def test_the_farm_number_is_offered_as_a_contact(tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd) -> None:
+    with _phone(tmp_path, mosquitto, smsd) as phone:
+        tech = phone.login("ky-thuat")
+        contact = tech.get("/api/v1/notify/contact").json()
+        card = tech.get("/api/v1/notify/contact.vcf")
+    assert contact["farm_number"] == "+84900111222"
+    assert card.headers["content-type"].startswith("text/vcard")
+    assert "TEL;TYPE=CELL:+84900111222\r\n" in card.text
+    assert card.text.startswith("BEGIN:VCARD\r\nVERSION:3.0\r\n")
+
+
+def _alert(client: httpx.Client) -> dict[str, object]:
+    alerts = client.get(f"/api/v1/greenhouses/{GH}/alerts").json()
+    return next(a for a in alerts if a["source"] == "rule:tank-low")
+
+
+def _timeline(client: httpx.Client, alert_id: object) -> list[dict[str, object]]:
+    answer = client.get(f"/api/v1/greenhouses/{GH}/alerts/{alert_id}/timeline")
+    assert answer.status_code == 200, answer.text
+    entries: list[dict[str, object]] = answer.json()["entries"]
+    return entries
+
+
+def _until(get: Callable[[], T | None], what: str) -> T:
+    deadline = time.monotonic() + 30
+    while (found := get()) is None:
+        assert time.monotonic() < deadline, f"no {what} in 30 s"
+        time.sleep(0.2)
+    return found
+
