@@ -33,6 +33,13 @@ def gammu_binary(name: str) -> str:
     return found
 
 
+def operations(phone: Path) -> list[str]:
+    """What the dummy phone in ``phone`` was asked to do ("Dialling +84…", "Canceling call 0 (1)"), as its
+    operations.log tells since the last connection; written out whole when that connection ends."""
+    log = phone / "operations.log"
+    return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+
 @dataclass(frozen=True)
 class Transmission:
     """One outbox message as SMSD encoded it: its SMS count, coding, recipient and the first part's text."""
@@ -44,7 +51,7 @@ class Transmission:
 
 
 class GammuSmsd(ServerProcess):
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, check_signal: bool = False) -> None:
         super().__init__()
         self.workdir = workdir
         self.phone = workdir / "phone"
@@ -61,8 +68,9 @@ class GammuSmsd(ServerProcess):
         dummy = Modem(device=f"{self.phone}/", connection="none", model="dummy")
         self.conf.write_text(
             smsd_config(self.folders, dummy, call_hook=hook, log_file=self.log, outbox_scan_s=1, receive_every_s=1)
-            # The dummy phone has no SIM, battery or radio to check.
-            + "checksecurity = 0\ncheckbattery = 0\nchecksignal = 0\ncheckNetwork = 0\nstatusfrequency = 0\n"
+            # The dummy phone has no SIM, battery or radio to check; its signal (always 42 %) only when asked for.
+            + "checksecurity = 0\ncheckbattery = 0\ncheckNetwork = 0\n"
+            + ("checksignal = 1\nstatusfrequency = 1\n" if check_signal else "checksignal = 0\nstatusfrequency = 0\n")
         )
         (self._stage / "gammurc").write_text(
             f"[gammu]\ndevice = {self._stage / 'phone'}/\nmodel = dummy\nconnection = none\n"
