@@ -10,7 +10,7 @@ from contract.reasons import pick
 from contract.site_file import load_site
 from greenhouse.commands import common
 from greenhouse.commands.types import an_id, http_url
-from greenhouse.deploy import words
+from greenhouse.deploy import web_tls, words
 from greenhouse.deploy.broker_accounts import AccountExists, NotInitialised
 from greenhouse.deploy.gateways import add_gateway
 from greenhouse.deploy.layout import StackLayout
@@ -37,6 +37,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         type=http_url,
         help="Grafana as the phones reach it, for the web app's link (default http://<first --broker-host>:3000)",
     )
+    web_tls.add_options(init)
     init.add_argument("--sim", action="store_true", help="also accounts for simulated edges (docker-compose.sim.yml)")
     init.set_defaults(run=run_init)
 
@@ -58,14 +59,20 @@ def run_init(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.dir}: not a folder")
     site = load_site(args.site)
     layout = StackLayout(args.dir)
+    web = web_tls.settings(args)
     try:
-        result = init_stack(layout, site, args.site, args.admin, args.broker_host, args.sim, _grafana_url(args))
+        result = init_stack(layout, site, args.site, args.admin, args.broker_host, args.sim, _grafana_url(args), web)
     except SecretsExist as exc:
         raise UsageError(pick(words.EXISTS, args.lang).format(paths=", ".join(map(str, exc.paths)))) from None
     print(pick(words.WROTE, args.lang).format(root=args.dir))
     for path in result.written:
         print(f"  {path}")
     print(pick(words.ADMIN, args.lang).format(name=result.admin, password=result.admin_password))
+    if web.mode is web_tls.WebTls.ACME:
+        print(pick(words.PHONES_ACME, args.lang).format(domain=web.domain, provider=web.dns_provider))
+    else:
+        host = web.certificate_hosts(args.broker_host)[0]
+        print(pick(words.PHONES_OWN_CA, args.lang).format(ca=layout.ca_cert, host=host))
     print(pick(words.NEXT, args.lang))
     return 0
 

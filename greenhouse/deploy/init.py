@@ -11,11 +11,13 @@ from contract.site import SiteConfig
 from gateway.accounts.models import UserSpec
 from gateway.accounts.roles import Role
 from gateway.accounts.service import Accounts
+from gateway.notify.webpush import VapidKeys
 from greenhouse.deploy import acl, certs
 from greenhouse.deploy.broker_accounts import add_account
 from greenhouse.deploy.env_file import CENTRAL_USER, HEALTH_USER, StackEnv, new_secret, write_private
 from greenhouse.deploy.layout import MOSQUITTO_UID, StackLayout
 from greenhouse.deploy.listeners import BrokerListener
+from greenhouse.deploy.web_tls import WebSettings
 
 # Names the broker is reached by inside the stack, and from the server itself.
 STACK_HOSTS = ("mosquitto", "localhost", "127.0.0.1")
@@ -54,12 +56,14 @@ def init_stack(
     broker_hosts: list[str],
     sim: bool,
     grafana_url: str = "",
+    web: WebSettings | None = None,
 ) -> InitResult:
     existing = [p for p in layout.secrets() if p.exists()]
     if existing:
         raise SecretsExist(existing)
     site_id = site.cooperative.id
-    env = StackEnv.generate(site_file, grafana_url)
+    web = web or WebSettings()
+    env = StackEnv.generate(site_file, grafana_url, web)
 
     ca = certs.new_ca(f"greenhouse {site_id} CA")
     server = certs.new_server_cert(ca, [*broker_hosts, *STACK_HOSTS])
@@ -67,6 +71,10 @@ def init_stack(
     write_private(layout.ca_cert, ca.cert, 0o644)
     write_private(layout.server_cert, server.cert, 0o644)
     write_private(layout.server_key, server.key)
+    # Written whatever WEB_TLS says, so that a cooperative whose ACME set-up fails can switch to it in .env.
+    page = certs.new_server_cert(ca, web.certificate_hosts(broker_hosts))
+    write_private(layout.web_cert, page.cert, 0o644)
+    write_private(layout.web_key, page.key)
 
     write_private(layout.passwd, "")
     write_private(layout.acl, ACL_HEADER)
@@ -86,8 +94,9 @@ def init_stack(
         accounts.users.add(UserSpec(name=admin, role=Role.ADMIN, cooperative=site_id), admin_password)
     finally:
         accounts.close()
+    VapidKeys.generate().save(layout.vapid)
     written = [layout.env, layout.passwd, layout.acl, layout.ca_cert, layout.server_cert, layout.server_key]
-    written += [layout.ca_key, layout.gateway_data]
+    written += [layout.web_cert, layout.web_key, layout.ca_key, layout.gateway_data, layout.vapid]
     return InitResult(admin, admin_password, written, edge_passwords)
 
 

@@ -32,3 +32,11 @@ RELOAD = (
     "Nạp lại broker: docker compose kill -s HUP mosquitto",
     "Reload the broker: docker compose kill -s HUP mosquitto",
 )
+PHONES_ACME = (
+    "Điện thoại mở https://{domain} — trước đó điền mã API của {provider} vào .env (xem docs/deployment.md).",
+    "Phones open https://{domain} — first put {provider}'s API token in .env (see docs/deployment.md).",
+)
+PHONES_OWN_CA = (
+    "Điện thoại: cài {ca} làm chứng chỉ CA (xem docs/deployment.md), rồi mở https://{host}",
+    "Phones: install {ca} as a CA certificate (see docs/deployment.md), then open https://{host}",
+)

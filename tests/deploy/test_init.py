@@ -3,6 +3,7 @@ never overwritten; the first admin signs in with the password printed once; bad 
 
 from __future__ import annotations
 
+import base64
 import re
 import shlex
 import stat
@@ -10,9 +11,13 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from contract.clock import Clock
 from gateway.accounts.service import Accounts
+from gateway.notify import setup as notify_setup
+from gateway.notify.webpush import VapidKeys
 from greenhouse.cli import build_parser, main
 from greenhouse.deploy.env_file import StackEnv
 from greenhouse.deploy.layout import StackLayout
@@ -66,6 +71,44 @@ def test_secret_files_are_private_and_the_certificate_names_the_broker(tmp_path:
     assert {str(a) for a in san.get_values_for_type(x509.IPAddress)} == {"192.168.1.10", "127.0.0.1"}
 
 
+def test_init_writes_a_web_certificate_for_the_names_and_addresses_phones_use(tmp_path: Path, capsys) -> None:
+    hosts = ["--web-host", "nong-trai.lan", "--web-host", "192.168.1.10", "--web-host", "10.8.0.1"]
+    code, out, _ = init(tmp_path, capsys, "--broker-host", "farm.local", *hosts)
+    assert code == 0
+    layout = StackLayout(tmp_path)
+    assert stat.S_IMODE(layout.web_key.stat().st_mode) == 0o600
+    cert = x509.load_pem_x509_certificate(layout.web_cert.read_bytes())
+    cert.verify_directly_issued_by(x509.load_pem_x509_certificate(layout.ca_cert.read_bytes()))
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["nong-trai.lan"]
+    assert [str(a) for a in san.get_values_for_type(x509.IPAddress)] == ["192.168.1.10", "10.8.0.1"]
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(usage) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    # Its key is the certificate's (what the proxy loads as a pair).
+    key = serialization.load_pem_private_key(layout.web_key.read_bytes(), password=None)
+    assert key.public_key() == cert.public_key()
+    assert f"install {layout.ca_cert} as a CA certificate" in out and "https://nong-trai.lan" in out
+    # Without --web-host: the names the edges reach the same server by.
+    assert init(tmp_path / "b", capsys, "--broker-host", "192.168.1.10")[0] == 0
+    cert = x509.load_pem_x509_certificate(StackLayout(tmp_path / "b").web_cert.read_bytes())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert [str(a) for a in san.get_values_for_type(x509.IPAddress)] == ["192.168.1.10"]
+    assert san.get_values_for_type(x509.DNSName) == []
+
+
+def test_init_writes_the_gateways_vapid_key_where_the_notifier_reads_it(tmp_path: Path, capsys) -> None:
+    assert init(tmp_path, capsys)[0] == 0
+    layout = StackLayout(tmp_path)
+    assert layout.vapid == layout.gateway_data / notify_setup.VAPID_FILE
+    assert stat.S_IMODE(layout.vapid.stat().st_mode) == 0o600
+    public = VapidKeys.load(layout.vapid).application_server_key
+    point = base64.urlsafe_b64decode(public + "=" * (-len(public) % 4))
+    assert len(point) == 65 and point[0] == 4  # an uncompressed P-256 point, what pushManager.subscribe takes
+    # Each stack its own.
+    assert init(tmp_path / "b", capsys)[0] == 0
+    assert VapidKeys.load(StackLayout(tmp_path / "b").vapid).application_server_key != public
+
+
 def test_the_first_admin_signs_in_with_the_password_printed_once(tmp_path: Path, capsys) -> None:
     code, out, _ = init(tmp_path, capsys, "--admin", "quan-tri")
     assert code == 0
@@ -92,6 +135,14 @@ def test_init_refuses_to_overwrite_existing_secrets(tmp_path: Path, capsys) -> N
     StackLayout(other).passwd.write_text("")
     code, _, err = init(other, capsys)
     assert code == 2 and "passwd" in err and not (other / ".env").exists()
+    # The phones' key and the web certificate's key too: a new VAPID key would unsubscribe every phone.
+    for left in ("vapid", "web_key"):
+        again = tmp_path / left
+        path = getattr(StackLayout(again), left)
+        path.parent.mkdir(parents=True)
+        path.write_text("kept")
+        code, _, err = init(again, capsys)
+        assert code == 2 and path.name in err and path.read_text() == "kept" and not (again / ".env").exists()
 
 
 def test_init_names_a_bad_site_file(tmp_path: Path, capsys) -> None:
