@@ -70,6 +70,7 @@ class NotifyService:
         self.push = PushChannel(phones, keys) if keys is not None else None
         self.now = now
         self._tested: dict[str, datetime] = {}
+        self.closing: list[Callable[[], None]] = []  # a channel's own to stop with the notifier (a call ringing)
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -77,6 +78,8 @@ class NotifyService:
 
     def stop(self) -> None:
         self.loop.stop()
+        for close in self.closing:
+            close()
         self.phones.close()
 
     # --- phones ---------------------------------------------------------------------------------

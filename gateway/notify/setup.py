@@ -10,21 +10,25 @@ import logging
 from pathlib import Path
 
 from contract.clock import Clock
-from contract.config_file import load_model
+from contract.config_file import ConfigError, load_model
 from contract.site import SiteConfig
 from edge.modem.gammu_sms import SmsdFolders
 from gateway.live.service import Live
+from gateway.notify.channel_settings import CHANNELS_FILE, ChannelSettings
+from gateway.notify.email_channel import EmailChannel
 from gateway.notify.local_outbox import OUTBOX_FILE, LocalOutbox
 from gateway.notify.loop import NotifierLoop
 from gateway.notify.notifier import Notifier, Sender
 from gateway.notify.phone_book import PHONE_BOOK_FILE, PhoneBook
 from gateway.notify.policy import DEFAULT_POLICY
-from gateway.notify.push_channel import PushChannel
-from gateway.notify.roster import ROSTER_FILE, Channel, Roster, roster_problems
+from gateway.notify.push_channel import DEFAULT_CONTACT, PushChannel
+from gateway.notify.ring_call import RingCall
+from gateway.notify.roster import ROSTER_FILE, Channel, Person, Roster, roster_problems
 from gateway.notify.service import NotifyService
 from gateway.notify.sms_channel import SmsChannel
 from gateway.notify.store import NotifyStore
 from gateway.notify.webpush import VapidKeys
+from gateway.notify.zalo_zns import ZaloZns
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +39,7 @@ def build_notifier(
     site: SiteConfig, live: Live, clock: Clock, data_dir: Path, smsd_root: Path | None = None
 ) -> NotifyService | None:
     """The notifier with its channels, not started yet; None when there is no roster (nobody to tell): said in the
-    log."""
+    log. ``smsd_root``: the modem's SMSD folders, when the command line gives them (else ``channels.yaml``'s)."""
     path = data_dir / ROSTER_FILE
     if not path.exists():
         log.warning("no roster: alerts are shown in the app but nobody is told", extra={"roster": str(path)})
@@ -43,20 +47,68 @@ def build_notifier(
     roster = load_model(path, Roster)
     for problem in roster_problems(roster, site):
         log.warning("roster does not fit the site", extra={"roster": str(path), "problem": problem.en})
+    settings = _channel_settings(data_dir / CHANNELS_FILE)
     outbox = LocalOutbox(data_dir / OUTBOX_FILE)
-    real: dict[Channel, Sender] = {}
     keys = VapidKeys.load(data_dir / VAPID_FILE) if (data_dir / VAPID_FILE).exists() else None
     phones = PhoneBook(data_dir / PHONE_BOOK_FILE)
-    if keys is not None:
-        real[Channel.PUSH] = PushChannel(phones, keys)
+    holder = _Roster(roster)
+    real = _channels(settings, keys, phones, site, holder)
+    if smsd_root is None and settings.modem is not None:
+        smsd_root = settings.modem.smsd_dir
     sms = SmsChannel(SmsdFolders.under(smsd_root)) if smsd_root is not None else None
     if sms is not None:
         real[Channel.SMS] = sms
     senders: dict[Channel, Sender] = {c: outbox.recording(real[c]) if c in real else outbox for c in Channel}
     store = NotifyStore(data_dir / f"notify-{site.cooperative.id}.sqlite3")
-    loop = NotifierLoop(live, Notifier(site, roster, DEFAULT_POLICY, store, senders), clock, sms)
+    notifier = Notifier(site, roster, DEFAULT_POLICY, store, senders)
+    holder.notifier = notifier
+    loop = NotifierLoop(live, notifier, clock, sms)
     log.info(
         "notifier ready",
         extra={"people": len(roster.people), "channels": sorted(c.value for c in real), "outbox": str(outbox.path)},
     )
-    return NotifyService(loop, phones, keys, clock.now)
+    service = NotifyService(loop, phones, keys, clock.now)
+    ring = real.get(Channel.CALL)
+    if isinstance(ring, RingCall):
+        service.closing.append(ring.close)  # a ring is not left going after the gateway stops
+    return service
+
+
+class _Roster:
+    """The roster the running notifier has now (it may be edited while the gateway runs), for a channel that
+    names somebody other than the person it writes to (Zalo's "taken by")."""
+
+    def __init__(self, first: Roster) -> None:
+        self.first = first
+        self.notifier: Notifier | None = None
+
+    def person(self, person_id: str) -> Person | None:
+        roster = self.notifier.roster if self.notifier is not None else self.first
+        return roster.person(person_id)
+
+
+def _channels(
+    settings: ChannelSettings, keys: VapidKeys | None, phones: PhoneBook, site: SiteConfig, roster: _Roster
+) -> dict[Channel, Sender]:
+    real: dict[Channel, Sender] = {}
+    if keys is not None:
+        real[Channel.PUSH] = PushChannel(phones, keys, settings.vapid_contact or DEFAULT_CONTACT)
+    if settings.call is not None:
+        real[Channel.CALL] = RingCall(settings.call)
+    if settings.email is not None:
+        real[Channel.EMAIL] = EmailChannel(settings.email, settings.app_url)
+    if settings.zalo is not None:
+        real[Channel.ZALO] = ZaloZns(settings.zalo, site.cooperative.tz, roster.person)
+    return real
+
+
+def _channel_settings(path: Path) -> ChannelSettings:
+    """``channels.yaml``; a file with mistakes is said in the log at its lines, and the notifier runs without it
+    (every message to the local outbox) rather than not at all."""
+    if not path.exists():
+        return ChannelSettings()
+    try:
+        return load_model(path, ChannelSettings)
+    except ConfigError as exc:
+        log.error("channels file has mistakes: messages go to the local outbox only", extra={"problems": str(exc)})
+        return ChannelSettings()

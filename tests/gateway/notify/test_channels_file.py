@@ -1,0 +1,116 @@
+"""The farm server's channels as its technician sets them in ``channels.yaml``, taken by the gateway as it starts:
+a test alert asked for in the app reaches the technician's mailbox on a real SMTP server and rings his phone
+through the gammu tool on Gammu's dummy phone; a file with a mistake is said at its line and the notifier runs on,
+writing to its local outbox."""
+
+from __future__ import annotations
+
+import email
+import logging
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP as SmtpServer
+from aiosmtpd.smtp import Envelope, Session
+
+from edge.modem.gammu_sms import Modem
+from gateway.accounts.roles import Role
+from gateway.notify.local_outbox import OUTBOX_FILE, LocalOutbox
+from gateway.notify.ring_call import gammurc
+from gateway.notify.roster import Channel, Duty, Person, Roster
+from greenhouse.net import free_port
+from tests.support.gammu_smsd import gammu_binary, operations
+from tests.support.mosquitto import Mosquitto
+from tests.support.phone import serve_phone
+
+GH = "ca-chua-1"
+ROSTER = Roster(
+    people=[
+        Person(id="lan", name="Chị Lan", phone="0912 345 678", channels=[Channel.SMS]),
+        Person(id="hung", name="Anh Hùng", phone="0987 654 321", email="hung@htx.vn", account="ky-thuat",
+               channels=[Channel.EMAIL, Channel.CALL]),
+    ],
+    duties=[Duty(greenhouse=GH, people=["lan", "hung"])],
+)  # fmt: skip
+USERS = {"ky-thuat": (Role.TECHNICIAN, "htx-moc-chau", None)}
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server: SmtpServer, session: Session, envelope: Envelope) -> str:
+        assert isinstance(envelope.content, bytes)
+        parsed = email.message_from_bytes(envelope.content, policy=default_policy)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append((list(envelope.rcpt_tos), parsed))
+        return "250 OK"
+
+
+@pytest.fixture
+def mail() -> Iterator[tuple[Mailbox, int]]:
+    box, port = Mailbox(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+def test_a_test_alert_goes_by_the_mail_server_and_the_call_port_of_channels_yaml(
+    tmp_path: Path, mosquitto: Mosquitto, mail: tuple[Mailbox, int]
+) -> None:
+    box, port = mail
+    phone = tmp_path / "call-port"
+    phone.mkdir()
+    rc = tmp_path / "call.gammurc"
+    rc.write_text(gammurc(Modem(device=f"{phone}/", connection="none", model="dummy")))
+    data = tmp_path / "gateway"
+    data.mkdir()
+    (data / "channels.yaml").write_text(
+        f"""app_url: https://nongtrai.htx.vn
+call:
+  gammurc: {rc}
+  ring_s: 1
+  gammu: {gammu_binary("gammu")}
+email:
+  host: 127.0.0.1
+  port: {port}
+  security: none
+  from_address: canhbao@htx.vn
+  from_name: HTX Mộc Châu
+""",
+        encoding="utf-8",
+    )
+    with serve_phone(tmp_path, mosquitto, [], USERS, roster=ROSTER) as served:
+        answer = served.login("ky-thuat", lang="en").post("/api/v1/notify/test").json()
+        assert [(r["channel"], r["ok"]) for r in answer["results"]] == [("email", True), ("call", True)]
+        deadline = time.monotonic() + 15
+        while "Canceling call" not in " ".join(operations(phone)):  # the dummy writes its log when gammu is done
+            assert time.monotonic() < deadline, operations(phone)
+            time.sleep(0.2)
+    [(to, message)] = box.received
+    assert to == ["hung@htx.vn"]
+    assert "Thử cảnh báo" in str(message["Subject"])  # the person's language: Vietnamese, the roster's default
+    assert any(line.startswith("Dialling +84987654321") for line in operations(phone))
+    written = LocalOutbox(data / OUTBOX_FILE).read()  # what went, recorded with how it went
+    assert [(w.channel, w.ok) for w in written] == [(Channel.EMAIL, True), (Channel.CALL, True)]
+
+
+def test_a_channels_file_with_a_mistake_is_said_at_its_line_and_messages_go_to_the_outbox(
+    tmp_path: Path, mosquitto: Mosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = tmp_path / "gateway"
+    data.mkdir()
+    (data / "channels.yaml").write_text("email:\n  host: mail.htx.vn\n  port: seventy\n", encoding="utf-8")
+    with caplog.at_level(logging.ERROR), serve_phone(tmp_path, mosquitto, [], USERS, roster=ROSTER) as served:
+        answer = served.login("ky-thuat").post("/api/v1/notify/test").json()
+    [problem] = [r for r in caplog.records if r.getMessage().startswith("channels file has mistakes")]
+    assert "channels.yaml:3" in problem.__dict__["problems"]
+    assert "port" in problem.__dict__["problems"]
+    assert [(r["channel"], r["ok"]) for r in answer["results"]] == [("email", True), ("call", True)]
+    assert {w.channel for w in LocalOutbox(data / OUTBOX_FILE).read()} == {Channel.EMAIL, Channel.CALL}
