@@ -188,6 +188,24 @@ class SmsdOutbox:
         log.info("sms queued", extra={"sms_id": message_id, "parts": queued.segments.count})
         return queued
 
+    def prune(self, before: datetime) -> int:
+        """Deletes the sent and failed messages SMSD moved out before ``before``: SMSD keeps every one, and a farm
+        server's disk does not grow for years. A repeat after a crash is found by its file for minutes, not days
+        (the notifier's store keeps every send for good), so a month is plenty. The number deleted."""
+        cutoff = before.timestamp()
+        deleted = 0
+        for folder in (self.folders.sent, self.folders.error):
+            for path in folder.glob("OUT*.txt"):
+                try:
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        deleted += 1
+                except FileNotFoundError:  # SMSD or another pruner was first
+                    continue
+        if deleted:
+            log.info("old sms files deleted", extra={"deleted": deleted})
+        return deleted
+
     def state(self, message_id: str) -> SendState:
         found = self._find(message_id)
         return SendState.UNKNOWN if found is None else found[0]

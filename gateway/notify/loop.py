@@ -22,6 +22,7 @@ PASS_S = 15.0  # a step of the escalation is minutes apart: a pass every few sec
 _CATCH_UP = timedelta(minutes=1)
 # Just started, the gateway has heard from no greenhouse yet: that is no news until they have had time to speak.
 STARTUP_GRACE = timedelta(minutes=5)
+SMS_KEPT = timedelta(days=30)  # SMSD's sent and failed files, for a technician looking back; then deleted
 
 
 class NotifierLoop:
@@ -33,6 +34,7 @@ class NotifierLoop:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="notifier", daemon=True)
         self._started = clock.now()
+        self._pruned: datetime | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -60,6 +62,9 @@ class NotifierLoop:
         if self.sms is not None:
             for aside in self.sms.take_replies(self.notifier, now):
                 log.warning("unreadable SMS set aside", extra={"file": aside.name, "why": aside.why})
+            if self._pruned is None or now - self._pruned >= timedelta(days=1):
+                self.sms.outbox.prune(now - SMS_KEPT)
+                self._pruned = now
         self._show_taken()
         self.notifier.tick(now)
 

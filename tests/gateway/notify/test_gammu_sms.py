@@ -3,8 +3,10 @@ and missed calls read back, and what cannot be read set aside without holding up
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -119,6 +121,23 @@ def test_a_repeat_while_still_queued_is_not_written_twice(tmp_path: Path) -> Non
     assert outbox.state("0" * 20) is SendState.UNKNOWN
     with pytest.raises(ValueError, match="phone number"):
         outbox.send("0912 345 678; rm", "OK?", key="bad")
+
+
+def test_sent_and_failed_files_older_than_asked_are_pruned_and_the_rest_kept(smsd: GammuSmsd) -> None:
+    outbox = SmsdOutbox(smsd.folders)
+    old = outbox.send(FARMER, "Tháng trước", key="old")
+    new = outbox.send(NEIGHBOUR, "Hôm nay", key="new")
+    for message in (old, new):
+        assert wait_for(sent(outbox, message.id), "send") is SendState.SENT
+    failed = smsd.folders.error / "OUTM_badrecipient.txt"
+    failed.write_bytes(b"\xfe\xff" + "OK?".encode("utf-16-be"))
+    month_ago = time.time() - 31 * 86400
+    for path in [*smsd.folders.sent.glob(f"*_{old.id}.txt"), failed]:
+        os.utime(path, (month_ago, month_ago))
+
+    assert outbox.prune(datetime.now(UTC) - timedelta(days=30)) == 2
+    assert (outbox.state(old.id), outbox.state(new.id)) == (SendState.UNKNOWN, SendState.SENT)
+    assert list(smsd.folders.error.iterdir()) == []
 
 
 def test_a_message_smsd_cannot_send_is_reported_failed(smsd: GammuSmsd) -> None:
