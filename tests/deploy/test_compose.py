@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +199,12 @@ def test_env_example_lists_every_variable_empty() -> None:
     lines = [line for line in (REPO / ".env.example").read_text().splitlines() if line and not line.startswith("#")]
     assert [line.split("=")[0] for line in lines] == list(StackEnv.model_fields)
     assert all(line.endswith("=") for line in lines)
+
+
+def test_the_image_holds_every_package_the_project_installs() -> None:
+    """The Dockerfile copies the sources package by package: one left out installs without it, and the gateway
+    fails at its first import on the farm server (agronomy/ and desk/ were, once)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = set(re.findall(r"^COPY (\w+) \1$", (REPO / "Dockerfile").read_text(encoding="utf-8"), re.MULTILINE))
+    assert packages <= copied, f"the Dockerfile does not copy {sorted(packages - copied)}"
