@@ -18,11 +18,15 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+import yaml
 
 from contract.clock import Clock
+from contract.site_file import load_site
 from gateway.accounts.roles import Role
 from gateway.accounts.service import Accounts
+from greenhouse.demo.roster import write_demo_roster
 from greenhouse.net import free_port
+from tests.conftest import EXAMPLE_SITE
 from tests.support.accounts import add_user
 from tests.support.stack import REPO
 
@@ -32,6 +36,10 @@ if TYPE_CHECKING:
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 PHONE = {"width": 360, "height": 740}
+# The demo roster's farmer on duty for every greenhouse, as this sign-in name (made below): phone notifications
+# of her alerts go to the phones this account turns them on with.
+FARMER = "nong-dan"
+FARMER_ON_DUTY = "lan"
 # Fast enough that a one-minute watering takes 3 s and a sensor changes every 1.5 s (30 s polls), slow
 # enough for a screen to be read between two changes.
 SPEED = 20
@@ -72,6 +80,17 @@ def _printed_password(out: Path, proc: subprocess.Popen[bytes]) -> str:
     raise AssertionError(f"the demo printed no sign-in:\n{out.read_text()[-2000:]}")
 
 
+def _roster_with_farmer_account(data_dir: Path) -> None:
+    """The demo's own roster, written before the demo starts (it keeps a roster it finds), with its farmer on duty
+    signed in as FARMER: a browser test can then turn notifications on as the person alerts go to first."""
+    path = write_demo_roster(load_site(EXAMPLE_SITE), data_dir)
+    roster = yaml.safe_load(path.read_text("utf-8"))
+    for person in roster["people"]:
+        if person["id"] == FARMER_ON_DUTY:
+            person["account"] = FARMER
+    path.write_text(yaml.safe_dump(roster, allow_unicode=True, sort_keys=False), "utf-8")
+
+
 def _wait_for_app(url: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -91,6 +110,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     port = free_port()
     out = data_dir / "demo.out"
     args = ["demo", "--plain", "--speed", str(SPEED), "--duration", "1800", "--data-dir", str(data_dir)]
+    _roster_with_farmer_account(data_dir)
     with out.open("wb") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-m", "greenhouse", *args, "--http-port", str(port)],
@@ -104,7 +124,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         _wait_for_app(url)
         accounts = Accounts(data_dir, Clock().now)
         try:
-            passwords["nong-dan"] = add_user(accounts, "nong-dan", Role.FARMER, greenhouses=["ca-chua-1", "rau-la-1"])
+            passwords[FARMER] = add_user(accounts, FARMER, Role.FARMER, greenhouses=["ca-chua-1", "rau-la-1"])
             passwords["ky-su"] = add_user(accounts, "ky-su", Role.AGRONOMIST)
             passwords["ky-thuat"] = add_user(accounts, "ky-thuat", Role.TECHNICIAN)
         finally:
@@ -120,16 +140,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 @contextmanager
-def phone_context(profile: Path, timezone_id: str = "Asia/Ho_Chi_Minh") -> Iterator[BrowserContext]:
+def phone_context(
+    profile: Path, timezone_id: str = "Asia/Ho_Chi_Minh", extra_args: tuple[str, ...] = ()
+) -> Iterator[BrowserContext]:
     """A phone-size Chromium with a fresh profile, in Vietnamese, set to ``timezone_id`` (Vietnam's unless a test
-    gives its owner another)."""
+    gives its owner another); ``extra_args`` for Chromium besides the usual ones."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             str(profile),
             executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
+            args=[*CHROMIUM_ARGS, *extra_args],
             viewport=PHONE,
             device_scale_factor=2,
             is_mobile=True,
@@ -174,3 +196,34 @@ def sign_in(page: Page, demo: Demo, user: str = "demo-admin") -> None:
     page.fill("#password", demo.passwords[user])
     page.click("button[type=submit]")
     page.wait_for_selector(".card, .desk")  # the greenhouses, or the agronomist's history explorer
+
+
+def edge_pid(demo: Demo, greenhouse: str) -> int:
+    """The demo's edge agent of one greenhouse, among the demo's own children."""
+    for task in Path(f"/proc/{demo.pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            if b"edge" in cmdline and greenhouse.encode() in cmdline:
+                return int(child)
+    raise AssertionError(f"no edge agent of {greenhouse} under the demo")
+
+
+@contextmanager
+def paused_edge(demo: Demo, greenhouse: str) -> Iterator[None]:
+    """The greenhouse's edge agent paused, as a hung computer would be (a killed one would end the whole demo)."""
+    edge = edge_pid(demo, greenhouse)
+    os.kill(edge, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(edge, signal.SIGCONT)
+
+
+def wait_silent(page: Page, greenhouse: str) -> None:
+    """Until the gateway says the greenhouse is silent (three missed polls, five simulated minutes)."""
+    deadline = time.monotonic() + 60
+    script = """async (gh) => (await (await fetch("/api/v1/live/greenhouses")).json())
+        .find((g) => g.greenhouse === gh).silent"""
+    while not page.evaluate(script, greenhouse):
+        assert time.monotonic() < deadline, f"{greenhouse} never went silent"
+        page.wait_for_timeout(500)

@@ -4,19 +4,15 @@ network. Each test leaves a screenshot of the screen it checked."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
 
 from gateway.webapp.routes import STATIC
-from tests.webapp.conftest import Demo, require_browser, sign_in
+from tests.webapp.conftest import Demo, paused_edge, require_browser, sign_in, wait_silent
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Locator, Page
@@ -316,42 +312,11 @@ def test_an_agronomist_reads_but_has_no_controls(phone: BrowserContext, demo: De
     expect(page.locator(".device button")).to_have_count(0)
 
 
-def _edge_pid(demo_pid: int, greenhouse: str) -> int:
-    """The demo's edge agent of one greenhouse, among the demo's own children."""
-    for task in Path(f"/proc/{demo_pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            if b"edge" in cmdline and greenhouse.encode() in cmdline:
-                return int(child)
-    raise AssertionError(f"no edge agent of {greenhouse} under the demo")
-
-
-@contextmanager
-def _paused_edge(demo: Demo, greenhouse: str) -> Iterator[None]:
-    """The greenhouse's edge agent paused, as a hung computer would be (a killed one would end the whole demo)."""
-    edge = _edge_pid(demo.pid, greenhouse)
-    os.kill(edge, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.kill(edge, signal.SIGCONT)
-
-
-def _wait_silent(page: Page, greenhouse: str) -> None:
-    """Until the gateway says the greenhouse is silent (three missed polls, five simulated minutes)."""
-    deadline = time.monotonic() + 60
-    script = """async (gh) => (await (await fetch("/api/v1/live/greenhouses")).json())
-        .find((g) => g.greenhouse === gh).silent"""
-    while not page.evaluate(script, greenhouse):
-        assert time.monotonic() < deadline, f"{greenhouse} never went silent"
-        page.wait_for_timeout(500)
-
-
 def test_the_list_shows_a_greenhouse_going_silent_without_reloading(phone: BrowserContext, demo: Demo) -> None:
     page = phone.new_page()
     sign_in(page, demo)
-    with _paused_edge(demo, "rau-la-1"):
-        _wait_silent(page, "rau-la-1")
+    with paused_edge(demo, "rau-la-1"):
+        wait_silent(page, "rau-la-1")
         card = page.locator(".card", has_text="Nhà màng rau ăn lá 1")
         # "Cần chú ý", and why: "Mất kết nối với nhà màng từ 6 giờ 10 sáng", on the greenhouse's clock.
         expect(card.locator(".state")).to_have_text("Cần chú ý", timeout=10_000)
@@ -363,8 +328,8 @@ def test_a_greenhouse_gone_silent_is_an_alert_to_acknowledge(
 ) -> None:
     page = phone.new_page()
     sign_in(page, demo)
-    with _paused_edge(demo, "rau-la-1"):
-        _wait_silent(page, "rau-la-1")
+    with paused_edge(demo, "rau-la-1"):
+        wait_silent(page, "rau-la-1")
         card = page.locator(".card", has_text="Nhà màng rau ăn lá 1")
         expect(card.locator(".reason")).to_contain_text("Mất kết nối với nhà màng từ", timeout=10_000)
         expect(card.locator(".badge")).to_have_text("1 cảnh báo")

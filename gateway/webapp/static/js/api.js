@@ -76,3 +76,16 @@ export function query(params) {
 
 export const history = (gh, params) =>
   request(`/api/v1/greenhouses/${encodeURIComponent(gh)}/history?${query(params)}`);
+
+// Alerts that reach people (issue 15): this phone's notifications, a test alert, each alert's timeline, the farm's
+// alert number.
+export const pushKey = () => request("/api/v1/notify/push-key");
+export const subscribePush = (subscription) =>
+  request("/api/v1/notify/subscriptions", { method: "POST", body: subscription });
+export const unsubscribePush = (endpoint) =>
+  request("/api/v1/notify/subscriptions/remove", { method: "POST", body: { endpoint } });
+export const testAlert = () => request("/api/v1/notify/test", { method: "POST" });
+export const alertTimeline = (gh, id) =>
+  request(`/api/v1/greenhouses/${encodeURIComponent(gh)}/alerts/${encodeURIComponent(id)}/timeline`);
+export const farmContact = () => request("/api/v1/notify/contact");
+export const FARM_CONTACT_VCF = "/api/v1/notify/contact.vcf";

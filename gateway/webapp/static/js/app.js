@@ -12,7 +12,9 @@ import { alertsView } from "./views/alerts.js";
 import { chartsView } from "./views/charts.js";
 import { listView } from "./views/list.js";
 import { loginView } from "./views/login.js";
+import { notificationsView } from "./views/notify.js";
 import { nowView } from "./views/now.js";
+import { onboardingView } from "./views/onboarding.js";
 
 const ME_KEY = "gh.me"; // who was signed in, so that the app opens offline on their last values
 const $ = (id) => document.getElementById(id);
@@ -61,6 +63,7 @@ const DESK = {
   history: { load: () => import("./desk/history.js"), make: "historyView", needs: "read" },
   devices: { load: () => import("./desk/devices.js"), make: "devicesView", needs: "setup" },
   users: { load: () => import("./desk/users.js"), make: "usersView", needs: "manage_users" },
+  roster: { load: () => import("./desk/roster.js"), make: "rosterView", needs: "read" },
 };
 
 function deskView(name, ghId) {
@@ -82,9 +85,11 @@ function deskView(name, ghId) {
 function route() {
   const path = location.hash.slice(1) || "/";
   const found = path.match(/^\/gh\/([^/]+)(?:\/(charts|alerts))?$/);
-  const desk = path.match(/^\/(setup|rules|history|devices|users)(?:\/([^/]+))?$/);
+  const desk = path.match(/^\/(setup|rules|history|devices|users|roster)(?:\/([^/]+))?$/);
   let next;
   if (!me) next = loginView(signedIn, notice);
+  else if (path === "/notifications") next = notificationsView();
+  else if (path === "/onboarding") next = onboardingView();
   else if (found) next = greenhouseView(decodeURIComponent(found[1]), found[2] ?? "now");
   else if (desk && may(me, DESK[desk[1]].needs)) next = deskView(desk[1], desk[2] && decodeURIComponent(desk[2]));
   else next = listView(me);

@@ -5,6 +5,7 @@ import { number } from "../format.js";
 import { currentLang, nameOf, serverText, t } from "../lang.js";
 import { live } from "../live.js";
 import { doingNow, may, sensorOf } from "../model.js";
+import { notifyLink } from "./notify.js";
 
 function card(gh) {
   const name = h("div", { class: "name" });
@@ -45,9 +46,10 @@ function card(gh) {
 }
 
 // The other pages this user may open: the history for everyone, rules for those who may edit them, the set-up
-// and the field devices (ids, addresses, wiring) for those who set the site up.
+// and the field devices (ids, addresses, wiring) and the page to set a farmer's phone up with for those who set
+// the site up.
 function deskLinks(me) {
-  const setup = may(me, "setup") ? ["setup", "devices"] : [];
+  const setup = may(me, "setup") ? ["setup", "devices", "onboarding"] : [];
   const users = may(me, "manage_users") ? ["users"] : [];
   const pages = ["history", ...(may(me, "edit_rules") ? ["rules"] : []), ...setup, ...users];
   return h("nav", { class: "desk-links" }, pages.map((p) => h("a", { class: "chip-link", href: `#/${p}`, "data-page": p, text: t(`desk.${p}`) })));
@@ -56,7 +58,7 @@ function deskLinks(me) {
 export function listView(me) {
   const cards = h("div", { class: "cards" });
   const empty = h("p", { class: "empty" });
-  const el = h("div", { class: "list" }, deskLinks(me), cards, empty);
+  const el = h("div", { class: "list" }, deskLinks(me), notifyLink(), cards, empty);
   return {
     el,
     title: t("app.name"),
