@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from contract.kinds import ActuatorKind, ControlSource, Quality, SensorKind
-from contract.reasons import Reason
+from contract.reasons import Lang, Reason
 from contract.topics import ID_PATTERN
 from contract.validation_words import Mistake
 
@@ -268,6 +268,33 @@ class RulesReport(Message):
     active_source: Literal["file", "published", "none"] = "none"
     problems_vi: list[str] = Field(default_factory=list)  # one problem per entry, naming rule and field
     problems_en: list[str] = Field(default_factory=list)
+
+
+# An edge on its own texts these people at once, one SMS each from its modem: a handful, never a crowd.
+MAX_EDGE_CONTACTS = 10
+# A number in the international form the roster writes (+84912345678): what SMSD takes in a file name.
+SmsNumber = Annotated[str, StringConstraints(pattern=r"^\+[0-9]{6,20}$")]
+
+
+class SmsContact(BaseModel):
+    """One person an edge texts itself: only what an SMS needs, no name (the edge's disk and log hold no more)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    phone: SmsNumber
+    lang: Lang
+    plain_sms: bool = False  # without diacritics: one GSM-7 SMS, for phones that show Vietnamese letters badly
+
+
+class EdgeRoster(Message):
+    """Retained, per greenhouse, from the farm server's notifier: the first people of the greenhouse's chain who
+    take SMS, in order, whom the edge texts its critical alerts itself when its uplink is gone. ``issued_at`` says
+    when the notifier drew it (the weekly turn of duty changes it); an empty list means nobody is texted."""
+
+    site: Id
+    greenhouse: Id
+    issued_at: AwareDatetime
+    contacts: list[SmsContact] = Field(max_length=MAX_EDGE_CONTACTS)
 
 
 def default_command_expiry(issued_at: datetime) -> datetime:

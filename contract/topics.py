@@ -27,6 +27,7 @@ class Channel(StrEnum):
     RULES_STATUS = "rules_status"
     EVENTS = "events"
     STORED = "stored"  # the gateway's word to one edge: these messages are durably kept, forget them
+    ROSTER = "roster"  # the notifier's word to one edge: whom to text itself when its uplink is gone
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ from edge.mqtt_link import Inbound, MqttLink
 from edge.outbox import Outbox
 from edge.quality import QualityChecker
 from edge.rule_updates import RuleUpdates
+from edge.sms_roster import SmsRoster
+from edge.uplink_sms import UPLINK_SMS_AFTER_S, UplinkSms
 from rules.engine import EngineState, Place
 from rules.model import RuleSet
 
@@ -69,6 +71,8 @@ class EdgeAgent:
         clock: Clock,
         fieldio: FieldIO,
         ruleset: RuleSet | None,
+        smsd_dir: Path | None = None,
+        uplink_sms_after_s: float = UPLINK_SMS_AFTER_S,
     ) -> None:
         self.site = site
         self.gh = greenhouse
@@ -109,6 +113,13 @@ class EdgeAgent:
                 topics.Channel.RULES_STATUS,
             )
         }
+        # Whom to text, and with a modem (Gammu SMSD's folders) what to text, when the uplink is gone (edge.uplink_sms).
+        self.sms_roster = SmsRoster(site.cooperative.id, greenhouse.id, data_dir)
+        self.uplink_sms = (
+            UplinkSms(site.cooperative.id, greenhouse, data_dir, smsd_dir, self.sms_roster, now, uplink_sms_after_s)
+            if smsd_dir is not None
+            else None
+        )
         self._take_up_stores(now)
 
     # --- local stores ---------------------------------------------------------------------------
@@ -200,6 +211,8 @@ class EdgeAgent:
                 )
             )
         self._flush_events()
+        if self.uplink_sms is not None:
+            self.uplink_sms.tick(self.link.connected, now)
         if not self._sensed:
             return  # state and status are told once there are readings: a command before them would be refused
         if changed or now >= self._next_heartbeat:
@@ -312,6 +325,8 @@ class EdgeAgent:
         try:
             if msg.topic == self.link.rules_topic:
                 self._on_rules(msg.payload, now)
+            elif msg.topic == self.link.roster_topic:
+                self.sms_roster.take(msg.payload)
             else:
                 self._on_command(msg, now)
         except Exception:
@@ -359,6 +374,8 @@ class EdgeAgent:
         topic = self._topic[topics.Channel.EVENTS]
         for event in self.controller.take_events():
             self.outbox.put_numbered("events", topic, partial(_numbered, event))
+            if self.uplink_sms is not None:
+                self.uplink_sms.note(event)
 
     def _publish_state(self, now: datetime) -> None:
         snapshot = StateSnapshot(

@@ -99,6 +99,7 @@ class MqttLink:
         self.rules_topic = topics.topic(site, greenhouse, topics.Channel.RULES)
         self.status_topic = topics.topic(site, greenhouse, topics.Channel.STATUS)
         self.stored_topic = topics.topic(site, greenhouse, topics.Channel.STORED)
+        self.roster_topic = topics.topic(site, greenhouse, topics.Channel.ROSTER)
         self._url = url
         self._client = make_client(url, client_id=f"edge-{site}-{greenhouse}")
         self._client.max_inflight_messages_set(50)
@@ -113,7 +114,8 @@ class MqttLink:
     # --- paho's network thread: enqueue only -------------------------------------------------
     def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: ReasonCode, _p: object) -> None:
         if not rc.is_failure:
-            client.subscribe([(self._cmd_filter, 1), (self.rules_topic, 1), (self.stored_topic, 1)])
+            topics_in = (self._cmd_filter, self.rules_topic, self.stored_topic, self.roster_topic)
+            client.subscribe([(t, 1) for t in topics_in])
         self._notes.put(_Connected(not rc.is_failure, str(rc)))
 
     def _on_disconnect(self, _c: paho.Client, _u: object, _f: object, rc: ReasonCode, _p: object) -> None:

@@ -1,6 +1,7 @@
 """The phone's live endpoints: every greenhouse now, a stream of changes, manual commands, the alerts list."""
 
 # No `from __future__ import annotations`: FastAPI reads these signatures at run time.
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -22,7 +23,10 @@ PING_S = 15.0
 UNPROCESSABLE = 422
 
 
-def live_router(site: SiteConfig, live: Live, auth: Auth) -> APIRouter:
+def live_router(
+    site: SiteConfig, live: Live, auth: Auth, on_ack: Callable[[AlertNow], None] | None = None
+) -> APIRouter:
+    """``on_ack``: told of each acknowledgement from the list (the notifier, which stops the chain at once)."""
     router = APIRouter(prefix="/api/v1")
     Reader = Annotated[Principal, Depends(auth.allowed(Action.READ))]
     Commander = Annotated[Principal, Depends(auth.allowed(Action.COMMAND))]
@@ -77,6 +81,8 @@ def live_router(site: SiteConfig, live: Live, auth: Auth) -> APIRouter:
         acked = live.acknowledge(greenhouse, alert, who.name)
         if acked is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, pick(NO_ALERT, request_lang(request)).format(alert=alert))
+        if on_ack is not None:
+            on_ack(acked)
         return acked
 
     return router

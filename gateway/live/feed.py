@@ -73,6 +73,13 @@ class LiveFeed:
         topic = topics.topic(self.site.cooperative.id, offer.greenhouse, topics.Channel.RULES)
         self._client.publish(topic, offer.to_json(), qos=1, retain=True)
 
+    def publish_retained(self, topic: str, payload: bytes) -> None:
+        """A retained message at QoS 1 (an edge's SMS roster); ConnectionError while not connected, so that the
+        caller tries again rather than believing it sent."""
+        if not self.connected.is_set():
+            raise ConnectionError(f"the live feed is not connected to {self._url}")
+        self._client.publish(topic, payload, qos=1, retain=True)
+
     def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
         if rc.is_failure:
             log.warning("live feed: mqtt connect refused", extra={"detail": str(rc)})

@@ -78,7 +78,13 @@ class NotifierLoop:
                 continue
             # Taken in the app during this round; one taken before the incident came back does not stop it again.
             if alert.acked_at >= incident.round_at:
-                self.notifier.acknowledge(incident.id, alert.acked_by, None, alert.acked_at)
+                self.taken_in_app(incident, alert.acked_by, alert.acked_at)
+
+    def taken_in_app(self, incident: Incident, account: str, at: datetime) -> None:
+        """Taken with the app's button by the user ``account``: the person of the roster whose account it is (so
+        that she is not told that somebody took it), or the account's name for a user not on the roster."""
+        person = self.notifier.roster.by_account(account)
+        self.notifier.acknowledge(incident.id, person.id if person is not None else account, None, at)
 
     def _show_taken(self) -> None:
         """An incident taken by SMS or a call shows as acknowledged in the app, by the person's name."""

@@ -19,7 +19,7 @@ _SENDING = ("Đang gửi {channel} tới {name}", "Sending {channel} to {name}")
 _FAILED = ("Gửi {channel} tới {name} không được", "Could not send {channel} to {name}")
 _TOLD_TAKEN = ("Đã báo {name} là đã có người nhận", "Told {name} that somebody took it")
 _TOLD_CLEARED = ("Đã báo {name} là đã hết", "Told {name} it cleared")
-_TAKEN = ("{name} đã nhận", "{name} took it")
+_TAKEN = ("{name} đã nhận (trong ứng dụng)", "{name} took it (in the app)")
 _TAKEN_VIA = ("{name} đã nhận (bằng {channel})", "{name} took it (by {channel})")
 _BACK = ("Vẫn chưa hết sau khi nhận: báo lại từ đầu", "Still on after it was taken: told again from the start")
 _CLEARED = ("Đã hết", "Cleared")
@@ -52,7 +52,7 @@ def timeline(incident: Incident, attempts: list[Attempt], roster: Roster, lang: 
         said = (
             pick(_TAKEN_VIA, lang).format(name=name(incident.acked_by), channel=channel(via))
             if via is not None
-            else pick(_TAKEN, lang).format(name=incident.acked_by)  # taken in the app: its user's own name
+            else pick(_TAKEN, lang).format(name=name(incident.acked_by))  # in the app: the person, or the user
         )
         lines.append(Line(at=incident.acked_at, ok=True, said=said))
     if incident.resolved_at is not None:

@@ -29,6 +29,17 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     edge.add_argument("--data-dir", type=Path, default=Path("edge-data"), help="outbox folder (default ./edge-data)")
     edge.add_argument("--rules", type=Path, help="rule file (default: the greenhouse's rules_file)")
+    edge.add_argument(
+        "--smsd-dir",
+        type=Path,
+        help="Gammu SMSD's folders of this computer's own modem: with the uplink down, critical alerts are texted"
+        " from here to the roster the farm server last sent (default: no modem, nothing is texted)",
+    )
+    edge.add_argument(
+        "--uplink-sms-after-s",
+        type=float,
+        help="how long the uplink must be down before this computer texts anyone (simulated seconds; default 300)",
+    )
     edge.set_defaults(run=run_edge)
 
     gw = sub.add_parser(
@@ -93,6 +104,7 @@ def _stop_on_signals() -> threading.Event:
 def run_edge(args: argparse.Namespace) -> int:
     from edge.agent import EdgeAgent
     from edge.fieldbus.field import FieldIO
+    from edge.uplink_sms import UPLINK_SMS_AFTER_S
     from rules.model import load_rules
 
     site = load_site(args.config)
@@ -103,7 +115,9 @@ def run_edge(args: argparse.Namespace) -> int:
     rules_path = args.rules or gh.rules_file
     ruleset = load_rules(rules_path) if rules_path else None
     stop = _stop_on_signals()
-    agent = EdgeAgent(site, gh, args.mqtt_url, args.data_dir, common.clock_of(args), FieldIO(gh), ruleset)
+    clock = common.clock_of(args)
+    sms_after_s = UPLINK_SMS_AFTER_S if args.uplink_sms_after_s is None else args.uplink_sms_after_s
+    agent = EdgeAgent(site, gh, args.mqtt_url, args.data_dir, clock, FieldIO(gh), ruleset, args.smsd_dir, sms_after_s)
     agent.run(stop)
     return 0
 

@@ -17,11 +17,12 @@ EDGE_WRITES = (
     Channel.EVENTS,
     Channel.RULES_STATUS,
 )
-# The gateway's receipts (what it has stored) on ``stored``: each edge reads its own greenhouse's only.
-EDGE_READS = (Channel.CMD, Channel.RULES, Channel.STORED)
-# The central services publish commands (live/commands), rule sets (rules deploy) and receipts (the gateway),
-# and read everything.
-CENTRAL_WRITES = (Channel.CMD, Channel.RULES, Channel.STORED)
+# The gateway's receipts (what it has stored) on ``stored``, and whom to text itself when its uplink is gone on
+# ``roster``: each edge reads its own greenhouse's only.
+EDGE_READS = (Channel.CMD, Channel.RULES, Channel.STORED, Channel.ROSTER)
+# The central services publish commands (live/commands), rule sets (rules deploy), receipts (the gateway) and the
+# edges' SMS rosters (the notifier), and read everything.
+CENTRAL_WRITES = (Channel.CMD, Channel.RULES, Channel.STORED, Channel.ROSTER)
 # The broker's own uptime, the one topic the container healthcheck reads.
 HEALTH_TOPIC = "$SYS/broker/uptime"
 

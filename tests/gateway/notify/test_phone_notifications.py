@@ -30,7 +30,8 @@ TANK = {"id": "tank-low", "name": "Bể thấp", "name_en": "Tank low", "kind": 
         "metric": {"sensors": ["tank-level"]}, "below": 101}  # fmt: skip
 ROSTER = Roster(
     people=[
-        Person(id="lan", name="Chị Lan", phone="0912 345 678", channels=[Channel.PUSH, Channel.SMS], account="lan"),
+        Person(id="lan", name="Chị Lan", phone="0912 345 678", channels=[Channel.PUSH, Channel.SMS],
+               account="chi-lan"),
         Person(id="minh", name="Anh Minh", phone="0987 654 321", channels=[Channel.SMS]),
     ],
     duties=[Duty(greenhouse=GH, people=["lan", "minh"])],
@@ -45,11 +46,13 @@ def push_service() -> Iterator[PushService]:
 
 
 KEYS = VapidKeys.generate()
-USERS = {"lan": (Role.FARMER, "htx-moc-chau", [GH]), "ky-thuat": (Role.TECHNICIAN, "htx-moc-chau", None)}
+USERS = {"chi-lan": (Role.FARMER, "htx-moc-chau", [GH]), "ky-thuat": (Role.TECHNICIAN, "htx-moc-chau", None)}
 
 
 @contextmanager
-def _phone(tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd, **phones: PushSubscription) -> Iterator[Phone]:
+def _phone(
+    tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd, phones: dict[str, PushSubscription] | None = None
+) -> Iterator[Phone]:
     root = smsd.workdir / "smsd"
     with serve_phone(tmp_path, mosquitto, [TANK], USERS, roster=ROSTER, vapid=KEYS, smsd_root=root, phones=phones) as p:
         yield p
@@ -60,8 +63,8 @@ def test_the_alert_reaches_the_farmers_phone_and_she_takes_it_from_the_notificat
 ) -> None:
     subscriber = push_service.subscribe(KEYS.application_server_key)
     yesterdays = PushSubscription.model_validate(subscriber.subscription_json())
-    with _phone(tmp_path, mosquitto, smsd, lan=yesterdays) as phone:
-        lan = phone.login("lan")
+    with _phone(tmp_path, mosquitto, smsd, {"chi-lan": yesterdays}) as phone:
+        lan = phone.login("chi-lan")
         got = _until(lambda: next(iter(push_service.received), None), "the alert on her phone")
         assert got.payload["title"] == "Nhà màng cà chua 1"
         assert got.payload["body"].startswith("Mực nước bể 80 % — dưới 101 %")
@@ -92,6 +95,28 @@ def test_the_alert_reaches_the_farmers_phone_and_she_takes_it_from_the_notificat
         assert httpx.post(phone.url + "/api/v1/notify/ack/not-a-token").status_code == 404
 
 
+def test_taken_from_the_list_stops_the_chain_at_once_as_the_person_of_the_roster(
+    tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd
+) -> None:
+    with _phone(tmp_path, mosquitto, smsd) as phone:
+        lan = phone.login("chi-lan")
+        alert = _until(lambda: _told(phone, lan), "the alert told")
+        taken = lan.post(f"/api/v1/greenhouses/{GH}/alerts/{alert['id']}/ack")
+        assert taken.status_code == 200, taken.text
+        assert phone.notify is not None
+        [incident] = phone.notify.notifier.store.open_incidents()  # at once: no pass of the notifier needed
+        assert (incident.state, incident.acked_by, incident.acked_via) == (IncidentState.ACKNOWLEDGED, "lan", None)
+        assert _timeline(lan, alert["id"])[-1]["said"] == "Chị Lan đã nhận (trong ứng dụng)"
+
+
+def _told(phone: Phone, client: httpx.Client) -> dict[str, object] | None:
+    """The alert, once the notifier has told somebody of it."""
+    assert phone.notify is not None
+    if not [i for i in phone.notify.notifier.store.open_incidents() if i.state is IncidentState.NOTIFIED]:
+        return None
+    return _alert(client)
+
+
 def test_a_test_alert_reaches_the_phone_and_the_sms_once_in_two_minutes(
     tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd, push_service: PushService
 ) -> None:
@@ -100,13 +125,14 @@ def test_a_test_alert_reaches_the_phone_and_the_sms_once_in_two_minutes(
 
 
 def _test_alert(phone: Phone, push_service: PushService, smsd: GammuSmsd) -> None:
-    lan = phone.login("lan", lang="en")
+    lan = phone.login("chi-lan", lang="en")
     subscriber = push_service.subscribe(lan.get("/api/v1/notify/push-key").json()["public_key"])
     lan.post("/api/v1/notify/subscriptions", json=subscriber.subscription_json())
 
     answer = lan.post("/api/v1/notify/test").json()
     assert [(r["channel"], r["ok"]) for r in answer["results"]] == [("push", True), ("sms", True)]
-    assert answer["said"] == "Test sent: notification: sent, SMS: sent"
+    assert answer["said"] == "Test sent — check your phone"
+    assert [r["said"] for r in answer["results"]] == ["notification: sent", "SMS: sent"]
     tests = [r for r in push_service.received if r.payload["title"] == "Test alert"]
     assert [r.endpoint for r in tests] == [subscriber.endpoint]
     assert tests[0].payload["actions"] == []
@@ -119,7 +145,7 @@ def _test_alert(phone: Phone, push_service: PushService, smsd: GammuSmsd) -> Non
     # Notifications off: the phone is forgotten, and the next test has nothing to push to.
     off = lan.post("/api/v1/notify/subscriptions/remove", json={"endpoint": subscriber.endpoint})
     assert off.json()["said"] == "Notifications are off for this phone"
-    assert phone.notify is not None and phone.notify.phones.phones("lan") == []
+    assert phone.notify is not None and phone.notify.phones.phones("chi-lan") == []
 
 
 def test_the_farm_number_is_offered_as_a_contact(tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd) -> None:
