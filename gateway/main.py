@@ -67,7 +67,9 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
     if args.http_port:
         live = Live(site, store, args.mqtt_url, clock, args.instance)
         notifier = build_notifier(site, live, clock, args.data_dir, args.smsd_dir)
-        ctx = ApiContext.of(gateway, accounts, args.cookie_secure, live, args.grafana_url, args.config, notifier)
+        ctx = ApiContext.of(
+            gateway, accounts, args.cookie_secure, live, args.grafana_url, args.config, notifier, args.data_dir
+        )
         api = ApiServer(ctx, args.http_host, args.http_port)
     gateway.start()
     if api is not None and live is not None:

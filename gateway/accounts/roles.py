@@ -21,6 +21,7 @@ class Action(StrEnum):
     EDIT_RULES = "edit_rules"  # rule checking, simulation, backtest and deployment
     MANAGE_USERS = "manage_users"  # list, create and disable users of one's own cooperative
     UNLOCK_SIGN_INS = "unlock_sign_ins"  # see who failed signing in, and let a name or an address in again
+    EDIT_ROSTER = "edit_roster"  # who is told of alerts (the duty roster) and how alerts escalate
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -32,6 +33,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.EDIT_RULES: frozenset({Role.TECHNICIAN, Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.UNLOCK_SIGN_INS: frozenset({Role.ADMIN}),
+    Action.EDIT_ROSTER: frozenset({Role.TECHNICIAN, Role.ADMIN}),
 }
 
 

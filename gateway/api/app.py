@@ -29,6 +29,7 @@ from gateway.api.limits import BodyLimits
 from gateway.api.live_routes import live_router
 from gateway.api.notify_routes import notify_router
 from gateway.api.refusals import refuse_in_callers_words
+from gateway.api.roster_routes import roster_router
 from gateway.api.rules_routes import rules_router
 from gateway.api.session_routes import session_router
 from gateway.api.site_routes import site_router
@@ -40,6 +41,7 @@ from gateway.ingest.spool import Spool
 from gateway.live.registry import GreenhouseHealth, Registry
 from gateway.live.service import Live
 from gateway.notify.service import NotifyService
+from gateway.notify.settings_files import NotifyFiles
 from gateway.service import Gateway
 from gateway.site_setup import SiteFile
 from gateway.storage.model import Store
@@ -70,6 +72,7 @@ class ApiContext:
     site_file: SiteFile | None = None  # the file the site was read from, for the set-up page to edit
     pulses: tuple[Pulse, ...] = ()  # the loops whose health /healthz reports
     notify: NotifyService | None = None  # the notifier; None where there is no roster (nobody to tell)
+    data_dir: Path | None = None  # the gateway's: the roster and escalation settings the web app edits are kept there
 
     @classmethod
     def of(
@@ -81,6 +84,7 @@ class ApiContext:
         grafana_url: str | None = None,
         site_path: Path | None = None,
         notify: NotifyService | None = None,
+        data_dir: Path | None = None,
     ) -> "ApiContext":
         """What the API serves of a running gateway."""
         g = gateway
@@ -101,6 +105,7 @@ class ApiContext:
             site_file,
             g.pulses() + ((live.feed.pulse,) if live is not None else ()),
             notify,
+            data_dir,
         )
 
 
@@ -137,9 +142,11 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.include_router(session_router(auth))
     app.include_router(user_router(ctx.site, auth))
     app.include_router(site_router(ctx.site, ctx.grafana_url, auth, ctx.site_file))
+    files = NotifyFiles(ctx.data_dir) if ctx.data_dir is not None else None
+    app.include_router(roster_router(ctx.site, files, ctx.notify, ctx.accounts, ctx.now, auth))
     app.include_router(field_router(ctx.site, ctx.registry, ctx.now, auth, site_profiles(ctx.site_file)))
     if ctx.live is not None:
-        app.include_router(live_router(ctx.site, ctx.live, auth))
+        app.include_router(live_router(ctx.site, ctx.live, auth, ctx.notify.taken_in_app if ctx.notify else None))
         app.include_router(notify_router(ctx.site, ctx.live, ctx.notify, auth))
         app.include_router(rules_router(ctx.site, ctx.store, ctx.live, ctx.now, auth))
         app.include_router(webapp_router())

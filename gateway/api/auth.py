@@ -14,11 +14,12 @@ from datetime import timedelta
 from fastapi import HTTPException, Request, Response, status
 
 from contract.reasons import Lang, pick
+from contract.site import SiteConfig
 from gateway.accounts.roles import Action
 from gateway.accounts.service import Accounts
 from gateway.accounts.sessions import csrf_token
 from gateway.accounts.words import CSRF, NOT_SIGNED_IN
-from gateway.api.access import Principal, require_action
+from gateway.api.access import Principal, require_action, require_cooperative
 from gateway.notify.push_channel import ACK_PATH
 
 SESSION_COOKIE = "gh_session"
@@ -51,6 +52,18 @@ class Auth:
 
         def dependency(request: Request) -> Principal:
             return require_action(self.principal(request), action, request_lang(request))
+
+        return dependency
+
+    def allowed_here(self, site: SiteConfig, action: Action) -> Callable[[Request], Principal]:
+        """A dependency: the caller, if their role may do ``action`` and they are of ``site``'s cooperative (what
+        edits or lists a cooperative's own people: its users, its duty roster)."""
+        allowed = self.allowed(action)
+
+        def dependency(request: Request) -> Principal:
+            who = allowed(request)
+            require_cooperative(site, who)
+            return who
 
         return dependency
 

@@ -39,6 +39,8 @@ def text_body_bytes(max_chars: int) -> int:
 RULE_FILE_BYTES = text_body_bytes(MAX_RULES_YAML_CHARS)
 SITE_FILE_BYTES = text_body_bytes(MAX_SITE_YAML_CHARS)
 _RULES = "/api/v1/greenhouses/{greenhouse}/rules"
+# A cooperative's whole duty roster (a hundred people, their numbers, every greenhouse's order) or its escalation.
+NOTIFY_SETTINGS_BYTES = 64 * KB
 # By route, as the routers declare them; any other route takes DEFAULT_BYTES.
 BODY_LIMITS: dict[str, int] = {
     LOGIN_PATH: SIGN_IN_BYTES,
@@ -48,6 +50,8 @@ BODY_LIMITS: dict[str, int] = {
     f"{_RULES}/deploy": RULE_FILE_BYTES,
     "/api/v1/site/file/check": SITE_FILE_BYTES,
     "/api/v1/site/file": SITE_FILE_BYTES,
+    "/api/v1/roster": NOTIFY_SETTINGS_BYTES,
+    "/api/v1/notify-policy": NOTIFY_SETTINGS_BYTES,
 }
 # Starlette renamed its constant for this status; the number is what clients see.
 CONTENT_TOO_LARGE = 413

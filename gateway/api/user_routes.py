@@ -2,7 +2,6 @@
 farmer to some greenhouses, and let a user held off by failed sign-ins in again; their own cooperative's only."""
 
 # No `from __future__ import annotations`: FastAPI reads these signatures at run time.
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -17,7 +16,7 @@ from gateway.accounts.roles import Action, Role
 from gateway.accounts.site_check import check_greenhouses
 from gateway.accounts.users import check_limit
 from gateway.accounts.words import NO_USER, NOT_YOURSELF
-from gateway.api.access import Principal, require_cooperative
+from gateway.api.access import Principal
 from gateway.api.auth import SESSION_COOKIE, Auth, request_lang
 
 UNPROCESSABLE = 422
@@ -61,18 +60,7 @@ class Unlocked(BaseModel):
 def user_router(site: SiteConfig, auth: Auth) -> APIRouter:
     router = APIRouter(tags=["users"])
 
-    def of_this_site(action: Action) -> Callable[[Request], Principal]:
-        """A dependency: the caller, if their role may do ``action`` and they are of this site's cooperative."""
-        allowed = auth.allowed(action)
-
-        def dependency(request: Request) -> Principal:
-            who = allowed(request)
-            require_cooperative(site, who)
-            return who
-
-        return dependency
-
-    Admin = Annotated[Principal, Depends(of_this_site(Action.MANAGE_USERS))]
+    Admin = Annotated[Principal, Depends(auth.allowed_here(site, Action.MANAGE_USERS))]
 
     def own_user(name: str, who: Principal, request: Request) -> User:
         user = auth.accounts.users.get(name)
@@ -147,7 +135,7 @@ def user_router(site: SiteConfig, auth: Auth) -> APIRouter:
             raise refused(exc, request) from None
 
     # Sign-in limits (accounts/limits.py): who is held off, and letting a name or an address in again.
-    Unlocker = Annotated[Principal, Depends(of_this_site(Action.UNLOCK_SIGN_INS))]
+    Unlocker = Annotated[Principal, Depends(auth.allowed_here(site, Action.UNLOCK_SIGN_INS))]
 
     @router.get("/api/v1/sign-in-limits", response_model=list[Hold], summary="Failed sign-ins, and who is held off")
     def sign_in_limits(who: Unlocker) -> list[Hold]:

@@ -13,7 +13,7 @@ from contract.messages import Severity
 from gateway.notify.policy import Policy
 from gateway.notify.roster import Channel
 
-_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 
 
 class IncidentState(StrEnum):
@@ -37,6 +37,11 @@ class Incident(BaseModel):
     rushed_step: int = -1
     text_vi: str
     text_en: str
+    # What a farmer replies "OK <number>" with to take this one only: the smallest number no other open incident
+    # had when it opened, kept for its life. 0: none (an incident kept by a release before numbers).
+    number: int = 0
+    # Not told while a wider incident stands for it (its greenhouse gone silent, or the whole farm): that one's id.
+    held_by: str | None = None
     acked_by: str | None = None
     acked_via: Channel | None = None
     acked_at: AwareDatetime | None = None
@@ -48,13 +53,21 @@ class Incident(BaseModel):
 
 
 def raised(
-    found: Incident | None, greenhouse: str, source: str, severity: Severity, text: tuple[str, str], at: datetime
+    found: Incident | None,
+    greenhouse: str,
+    source: str,
+    severity: Severity,
+    text: tuple[str, str],
+    at: datetime,
+    number: int = 0,
 ) -> Incident:
-    """The incident an alert raised (or raised again) at ``at`` belongs to: a new one when none is open for its
-    greenhouse and source; the open one otherwise, told again from the first step if the severity rose."""
+    """The incident an alert raised (or raised again) at ``at`` belongs to: a new one, numbered ``number``, when
+    none is open for its greenhouse and source; the open one otherwise, told again from the first step if the
+    severity rose."""
     vi, en = text
     if found is None or not found.open:
         return Incident(
+            number=number,
             id=f"{greenhouse}:{source}:{int(at.timestamp() * 1000)}",
             greenhouse=greenhouse,
             source=source,
@@ -65,7 +78,7 @@ def raised(
             text_vi=vi,
             text_en=en,
         )
-    if _RANK[severity] > _RANK[found.severity]:
+    if RANK[severity] > RANK[found.severity]:
         return _new_round(found, at).model_copy(update={"severity": severity, "text_vi": vi, "text_en": en})
     return found.model_copy(update={"text_vi": vi, "text_en": en})
 
@@ -94,6 +107,26 @@ def resolved(incident: Incident, at: datetime) -> Incident:
 def rushed(incident: Incident, step: int) -> Incident:
     """A channel of ``step`` failed: the next step is due at once."""
     return incident.model_copy(update={"rushed_step": max(incident.rushed_step, step + 1)})
+
+
+def held(incident: Incident, by: str) -> Incident:
+    """Not told while ``by`` (its greenhouse's or the farm's offline incident) stands for it."""
+    return incident if incident.held_by == by else incident.model_copy(update={"held_by": by})
+
+
+def released(incident: Incident, at: datetime) -> Incident:
+    """No longer held: what is still wrong is told from ``at``, from its first step not yet sent, rather than with
+    every step that fell due while it was held at once. A closed incident keeps its hold: its "cleared" was said by
+    the one that held it."""
+    if incident.held_by is None or not incident.open:
+        return incident
+    return incident.model_copy(update={"held_by": None, "round_at": at})
+
+
+def free_number(open_incidents: list[Incident]) -> int:
+    """The smallest number no open incident has, for a new one: short to type in a reply."""
+    taken = {i.number for i in open_incidents}
+    return next(n for n in range(1, len(taken) + 2) if n not in taken)
 
 
 def reviewed(incident: Incident, policy: Policy, at: datetime) -> Incident:

@@ -12,8 +12,10 @@ from contract.clock import Clock
 from gateway.live.alerts import OFFLINE_SOURCE
 from gateway.live.models import AlertNow
 from gateway.live.service import Live
+from gateway.notify.edge_roster import EdgeRosters
 from gateway.notify.incidents import Incident, IncidentState
 from gateway.notify.notifier import Notifier
+from gateway.notify.settings_files import SettingsWatch
 from gateway.notify.sms_channel import SmsChannel
 
 log = logging.getLogger(__name__)
@@ -26,14 +28,23 @@ SMS_KEPT = timedelta(days=30)  # SMSD's sent and failed files, for a technician 
 
 
 class NotifierLoop:
-    def __init__(self, live: Live, notifier: Notifier, clock: Clock, sms: SmsChannel | None = None) -> None:
+    def __init__(
+        self,
+        live: Live,
+        notifier: Notifier,
+        clock: Clock,
+        sms: SmsChannel | None = None,
+        settings: SettingsWatch | None = None,
+    ) -> None:
         self.live = live
         self.notifier = notifier
         self.clock = clock
         self.sms = sms
+        self.settings = settings  # the roster and escalation files, taken again when edited while running
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="notifier", daemon=True)
         self._started = clock.now()
+        self.edge_rosters = EdgeRosters(live.site, live.feed.publish_retained)
         self._pruned: datetime | None = None
 
     def start(self) -> None:
@@ -54,6 +65,10 @@ class NotifierLoop:
     def step(self) -> None:
         """One pass: alerts in, replies in, what is due out."""
         now = self.clock.now()
+        edited = self.settings.changed() if self.settings is not None else None
+        if edited is not None:
+            self.notifier.roster, self.notifier.policy = edited
+            log.info("roster and escalation settings taken again")
         for gh in self.live.site.greenhouses:
             alerts = self.live.alerts(gh.id, include_cleared=True)
             if now - self._started < STARTUP_GRACE and self.live.registry.house_health(gh.id, now).last_seen is None:
@@ -67,6 +82,7 @@ class NotifierLoop:
                 self._pruned = now
         self._show_taken()
         self.notifier.tick(now)
+        self.edge_rosters.update(self.notifier.roster, now)  # the week's turn of duty, or a roster edited
 
     def _sync(self, greenhouse: str, alerts: list[AlertNow], now: datetime) -> None:
         for alert in alerts:

@@ -40,6 +40,12 @@ class Send(BaseModel):
 def due(incident: Incident, policy: Policy, chain: list[Person], now: datetime, tz: ZoneInfo) -> list[Send]:
     """The escalation's sends due at ``now``; none once somebody took it or it cleared, and none of a warning or
     information during quiet hours (they go when the hours end; a critical alert never waits)."""
+    return due_ranks(incident, policy, [[person] for person in chain], now, tz)
+
+
+def due_ranks(incident: Incident, policy: Policy, ranks: list[list[Person]], now: datetime, tz: ZoneInfo) -> list[Send]:
+    """As ``due``, with the people of each rank: several when one incident stands for several greenhouses (the
+    whole farm offline tells the farmers on duty of each of them at once)."""
     if incident.state in (IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED):
         return []
     if incident.severity is not Severity.CRITICAL and policy.quiet is not None and policy.quiet.holds(now, tz):
@@ -49,12 +55,12 @@ def due(incident: Incident, policy: Policy, chain: list[Person], now: datetime, 
         at = incident.round_at + timedelta(minutes=step.after_min)
         if i <= incident.rushed_step:
             at = min(at, now)
-        if at > now or step.rank >= len(chain):
+        if at > now or step.rank >= len(ranks):
             continue
-        person = chain[step.rank]
         sends += [
             Send(incident=incident.id, kind=SendKind.ALERT, round=incident.round, step=i, person=person.id,
                  channel=channel, due_at=at)
+            for person in ranks[step.rank]
             for channel in step.channels
             if channel in person.channels
         ]
@@ -64,10 +70,12 @@ def due(incident: Incident, policy: Policy, chain: list[Person], now: datetime, 
 def afterwards(incident: Incident, told: list[tuple[str, Channel]], now: datetime) -> list[Send]:
     """Once taken or cleared: one message to each person who was told (on the first channel that reached them
     with words: a ring call says nothing), except the one who took it — "Lan đã nhận", "Hết: …"."""
+    # Due from when it was taken or cleared, not from each pass, so that it can wait a moment for others to the
+    # same person and go with them.
     if incident.state is IncidentState.ACKNOWLEDGED:
-        kind = SendKind.TAKEN
+        kind, since = SendKind.TAKEN, incident.acked_at
     elif incident.state is IncidentState.RESOLVED:
-        kind = SendKind.CLEARED
+        kind, since = SendKind.CLEARED, incident.resolved_at
     else:
         return []
     first: dict[str, Channel] = {}
@@ -76,7 +84,7 @@ def afterwards(incident: Incident, told: list[tuple[str, Channel]], now: datetim
             first.setdefault(person, channel)
     return [
         Send(incident=incident.id, kind=kind, round=incident.round, step=-1, person=person, channel=channel,
-             due_at=now)
+             due_at=min(since or now, now))
         for person, channel in first.items()
         if person != incident.acked_by
     ]

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 from contract.bounds import Strict
 from contract.messages import Severity
 from contract.validation_words import Mistake
+from gateway.notify.flood_limits import FloodLimits
 from gateway.notify.roster import Channel
 
 
@@ -58,6 +59,7 @@ class Policy(Strict):
     warning: Escalation
     info: Escalation
     quiet: QuietHours | None = None
+    flood: FloodLimits = FloodLimits()
 
     def escalation(self, severity: Severity) -> Escalation:
         return {Severity.CRITICAL: self.critical, Severity.WARNING: self.warning, Severity.INFO: self.info}[severity]

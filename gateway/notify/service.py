@@ -17,8 +17,9 @@ from gateway.notify.incidents import Incident, IncidentState
 from gateway.notify.loop import NotifierLoop
 from gateway.notify.notifier import Delivery
 from gateway.notify.phone_book import PhoneBook
+from gateway.notify.policy import Policy
 from gateway.notify.push_channel import PushChannel
-from gateway.notify.roster import Channel
+from gateway.notify.roster import Channel, Roster
 from gateway.notify.timeline import Line, timeline
 from gateway.notify.webpush import PushSubscription, VapidKeys
 
@@ -29,7 +30,8 @@ TEST_EVERY = timedelta(minutes=2)
 
 _SUBSCRIBED = ("Đã bật thông báo trên điện thoại này", "Notifications are on for this phone")
 _UNSUBSCRIBED = ("Đã tắt thông báo trên điện thoại này", "Notifications are off for this phone")
-_TEST_SENT = ("Đã gửi thử: {channels}", "Test sent: {channels}")
+_TEST_SENT = ("Đã gửi thử — xem điện thoại của bạn", "Test sent — check your phone")
+_TEST_FAILED_ALL = ("Chưa gửi được tin thử nào", "No test message could be sent")
 _TEST_NONE = (
     "Chưa gửi được: điện thoại này chưa bật thông báo và bạn chưa có trong danh sách trực",
     "Nothing sent: notifications are off on this phone and you are not on the duty roster",
@@ -122,7 +124,18 @@ class NotifyService:
             )
             for channel, delivery in results
         ]
-        return TestAnswer(said=pick(_TEST_SENT, lang).format(channels=", ".join(r.said for r in said)), results=said)
+        summary = _TEST_SENT if any(r.ok for r in said) else _TEST_FAILED_ALL
+        return TestAnswer(said=pick(summary, lang), results=said)
+
+    # --- the roster and the escalation settings, edited while the gateway runs --------------------
+    def use_roster(self, roster: Roster) -> None:
+        """From the next pass on, ``roster`` says who is told: the notifier reads it at each pass."""
+        self.notifier.roster = roster
+        log.info("roster replaced", extra={"people": len(roster.people), "duties": len(roster.duties)})
+
+    def use_policy(self, policy: Policy) -> None:
+        self.notifier.policy = policy
+        log.info("escalation settings replaced")
 
     # --- acknowledging from a notification ------------------------------------------------------
     def ack_by_token(self, token: str, lang: Lang) -> AckAnswer | None:
@@ -140,6 +153,12 @@ class NotifyService:
         if taken is not None:
             self.loop.show_taken(taken)
         return AckAnswer(over=False, said=pick(_TOOK_IT, lang))
+
+    def taken_in_app(self, alert: AlertNow) -> None:
+        """The list's button pressed: the chain stops now, not at the notifier's next pass."""
+        incident = self._incident_of(alert)
+        if incident is not None and alert.acked_by is not None:
+            self.loop.taken_in_app(incident, alert.acked_by, alert.acked_at or self.now())
 
     # --- what the app shows ---------------------------------------------------------------------
     def timeline(self, alert: AlertNow, lang: Lang) -> list[Line]:

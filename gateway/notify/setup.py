@@ -20,11 +20,12 @@ from gateway.notify.local_outbox import OUTBOX_FILE, LocalOutbox
 from gateway.notify.loop import NotifierLoop
 from gateway.notify.notifier import Notifier, Sender
 from gateway.notify.phone_book import PHONE_BOOK_FILE, PhoneBook
-from gateway.notify.policy import DEFAULT_POLICY
+from gateway.notify.policy import DEFAULT_POLICY, Policy
 from gateway.notify.push_channel import DEFAULT_CONTACT, PushChannel
 from gateway.notify.ring_call import RingCall
-from gateway.notify.roster import ROSTER_FILE, Channel, Person, Roster, roster_problems
+from gateway.notify.roster import Channel, Person, Roster, roster_problems
 from gateway.notify.service import NotifyService
+from gateway.notify.settings_files import NotifyFiles, SettingsWatch
 from gateway.notify.sms_channel import SmsChannel
 from gateway.notify.store import NotifyStore
 from gateway.notify.webpush import VapidKeys
@@ -37,16 +38,13 @@ VAPID_FILE = "vapid.pem"  # in the gateway's data dir: the key phones' subscript
 
 def build_notifier(
     site: SiteConfig, live: Live, clock: Clock, data_dir: Path, smsd_root: Path | None = None
-) -> NotifyService | None:
-    """The notifier with its channels, not started yet; None when there is no roster (nobody to tell): said in the
-    log. ``smsd_root``: the modem's SMSD folders, when the command line gives them (else ``channels.yaml``'s)."""
-    path = data_dir / ROSTER_FILE
-    if not path.exists():
-        log.warning("no roster: alerts are shown in the app but nobody is told", extra={"roster": str(path)})
-        return None
-    roster = load_model(path, Roster)
-    for problem in roster_problems(roster, site):
-        log.warning("roster does not fit the site", extra={"roster": str(path), "problem": problem.en})
+) -> NotifyService:
+    """The notifier with its channels, not started yet. Without a roster (or with one that has mistakes, said in
+    the log at its lines) it tells nobody until one is saved — from the app or ``greenhouse roster`` — which it
+    takes while running. ``smsd_root``: the modem's SMSD folders, when the command line gives them (else
+    ``channels.yaml``'s)."""
+    files = NotifyFiles(data_dir)
+    roster, policy = _settings(files, site)
     settings = _channel_settings(data_dir / CHANNELS_FILE)
     outbox = LocalOutbox(data_dir / OUTBOX_FILE)
     keys = VapidKeys.load(data_dir / VAPID_FILE) if (data_dir / VAPID_FILE).exists() else None
@@ -60,9 +58,9 @@ def build_notifier(
         real[Channel.SMS] = sms
     senders: dict[Channel, Sender] = {c: outbox.recording(real[c]) if c in real else outbox for c in Channel}
     store = NotifyStore(data_dir / f"notify-{site.cooperative.id}.sqlite3")
-    notifier = Notifier(site, roster, DEFAULT_POLICY, store, senders)
+    notifier = Notifier(site, roster, policy, store, senders)
     holder.notifier = notifier
-    loop = NotifierLoop(live, notifier, clock, sms)
+    loop = NotifierLoop(live, notifier, clock, sms, SettingsWatch(files))
     log.info(
         "notifier ready",
         extra={"people": len(roster.people), "channels": sorted(c.value for c in real), "outbox": str(outbox.path)},
@@ -72,6 +70,21 @@ def build_notifier(
     if isinstance(ring, RingCall):
         service.closing.append(ring.close)  # a ring is not left going after the gateway stops
     return service
+
+
+def _settings(files: NotifyFiles, site: SiteConfig) -> tuple[Roster, Policy]:
+    empty = Roster(people=[], duties=[])
+    try:
+        roster, policy = files.roster().model, files.policy().model
+    except ConfigError as exc:
+        log.error("notifier settings have mistakes: nobody is told until they are fixed", extra={"problems": str(exc)})
+        return empty, DEFAULT_POLICY
+    where = str(files.roster_path)
+    if not roster.people:
+        log.warning("no roster: alerts are shown in the app but nobody is told", extra={"roster": where})
+    for problem in roster_problems(roster, site):
+        log.warning("roster does not fit the site", extra={"roster": where, "problem": problem.en})
+    return roster, policy
 
 
 class _Roster:

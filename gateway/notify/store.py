@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import AwareDatetime, BaseModel
 
 from contract.durable import open_queue_db
-from contract.schema_versions import StoreSchema
+from contract.schema_versions import StoreSchema, sql_script
 from gateway.notify.incidents import Incident
 from gateway.notify.planner import Send
 
@@ -38,7 +38,17 @@ CREATE TABLE IF NOT EXISTS attempt (
 );
 CREATE INDEX IF NOT EXISTS attempt_incident ON attempt (incident, at_ms);
 """
-SCHEMA = StoreSchema(version_1=_VERSION_1)
+# Version 2: the message each attempt went in (several sends to one person grouped into one SMS share it), and its
+# person and channel as columns, so that the SMS of the last hour and the last minute are counted in SQL. An older
+# attempt was a message of its own.
+_TO_2 = """
+ALTER TABLE attempt ADD COLUMN message TEXT;
+ALTER TABLE attempt ADD COLUMN person TEXT;
+ALTER TABLE attempt ADD COLUMN channel TEXT;
+UPDATE attempt SET message = key, person = json_extract(body, '$.person'), channel = json_extract(body, '$.channel');
+CREATE INDEX IF NOT EXISTS attempt_channel ON attempt (channel, at_ms);
+"""
+SCHEMA = StoreSchema(version_1=_VERSION_1, migrations=(sql_script(_TO_2),))
 
 
 class AttemptStatus(StrEnum):
@@ -46,6 +56,13 @@ class AttemptStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"  # the person cannot be reached on that channel (no phone with notifications on)
+    HELD = "held"  # not told: its greenhouse, or the whole farm, is offline, and that incident was told instead
+    OVER_BUDGET = "over_budget"  # not sent by SMS: the person had their hour's SMS; the app and other channels tell
+
+
+# A message given to its channel, or about to be: what the SMS budget and the modem's rate count (a failed one
+# reached nobody and did not leave the modem).
+_GIVEN = (AttemptStatus.SENDING.value, AttemptStatus.SENT.value)
 
 
 class Attempt(BaseModel):
@@ -112,13 +129,29 @@ class NotifyStore:
         return min(after, key=lambda i: i.opened_at, default=None)
 
     # --- attempts -----------------------------------------------------------------------------
-    def claim(self, send: Send, at: datetime) -> bool:
-        """Take ``send`` for sending; False when it was taken before (sent, failed or in flight): never twice."""
-        attempt = Attempt(send=send, status=AttemptStatus.SENDING, at=at)
+    def claim(self, send: Send, at: datetime, message: str | None = None) -> bool:
+        """Take ``send`` for sending, in the message named ``message`` (its own key when it goes alone); False when
+        it was taken before (sent, failed, in flight or declined): never twice."""
+        return self._insert(send.key, send, AttemptStatus.SENDING, at, None, message or send.key)
+
+    def decline(self, send: Send, status: AttemptStatus, at: datetime, detail: str) -> bool:
+        """Take ``send`` for good without sending it (``OVER_BUDGET``): it will not go later either."""
+        return self._insert(send.key, send, status, at, detail, None)
+
+    def hold(self, send: Send, at: datetime, detail: str) -> None:
+        """Note in the timeline that ``send`` was held, without taking it: once the hold ends and the incident is
+        still open, its steps are told under their own keys."""
+        self._insert(f"{send.key}|held", send, AttemptStatus.HELD, at, detail, None)
+
+    def _insert(
+        self, key: str, send: Send, status: AttemptStatus, at: datetime, detail: str | None, message: str | None
+    ) -> bool:
         with self._lock:
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO attempt (key, incident, status, at_ms, detail, body) VALUES (?, ?, ?, ?, ?, ?)",
-                (send.key, send.incident, attempt.status.value, _ms(at), None, send.model_dump_json()),
+                "INSERT OR IGNORE INTO attempt (key, incident, status, at_ms, detail, body, message, person, channel)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, send.incident, status.value, _ms(at), detail, send.model_dump_json(), message, send.person,
+                 send.channel.value),
             )
         return cursor.rowcount == 1
 
@@ -129,13 +162,43 @@ class NotifyStore:
                 (status.value, _ms(at), detail, send.key),
             )
 
-    def unfinished(self) -> list[Send]:
-        """Sends claimed and never finished: the process stopped between the claim and the answer."""
+    def taken(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` were claimed or declined already."""
+        found: set[str] = set()
+        with self._lock:
+            for start in range(0, len(keys), 500):  # SQLite's limit on the parameters of one statement
+                chunk = keys[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                rows = self._db.execute(f"SELECT key FROM attempt WHERE key IN ({marks})", chunk).fetchall()
+                found.update(r[0] for r in rows)
+        return found
+
+    def unfinished(self) -> list[list[Send]]:
+        """Messages claimed and never finished (the process stopped between the claim and the answer), each as its
+        sends, in the order they were claimed: each goes again as the one message it was."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT body FROM attempt WHERE status = ? ORDER BY at_ms", (AttemptStatus.SENDING.value,)
+                "SELECT message, body FROM attempt WHERE status = ? ORDER BY at_ms, rowid",
+                (AttemptStatus.SENDING.value,),
             ).fetchall()
-        return [Send.model_validate_json(r[0]) for r in rows]
+        messages: dict[str, list[Send]] = {}
+        for message, body in rows:
+            messages.setdefault(message, []).append(Send.model_validate_json(body))
+        return list(messages.values())
+
+    def messages_since(self, channel: str, since: datetime, person: str | None = None) -> int:
+        """How many messages went to ``channel`` (to ``person``, or to anyone) after ``since``: a grouped SMS counts
+        once, whatever it held."""
+        query = (
+            "SELECT COUNT(DISTINCT message) FROM attempt WHERE channel = ? AND at_ms > ? AND message IS NOT NULL"
+            f" AND status IN ({', '.join('?' * len(_GIVEN))})"
+        )
+        params: list[object] = [channel, _ms(since), *_GIVEN]
+        if person is not None:
+            query += " AND person = ?"
+            params.append(person)
+        with self._lock:
+            return int(self._db.execute(query, params).fetchone()[0])
 
     def attempts(self, incident_id: str) -> list[Attempt]:
         """The incident's timeline: every attempt, oldest first."""

@@ -24,6 +24,10 @@ _TAKEN_VIA = ("{name} đã nhận (bằng {channel})", "{name} took it (by {chan
 _BACK = ("Vẫn chưa hết sau khi nhận: báo lại từ đầu", "Still on after it was taken: told again from the start")
 _CLEARED = ("Đã hết", "Cleared")
 _NOBODY_YET = ("Chưa ai nhận", "Nobody has taken it yet")
+_HELD = ("Chưa báo: nhà màng (hoặc cả trang trại) đang mất liên lạc, đã báo việc đó",
+         "Not told: the greenhouse (or the whole farm) is offline, and that was told")
+_OVER_BUDGET = ("Không gửi tin nhắn tới {name}: đã đủ số tin nhắn trong giờ, vẫn báo qua kênh khác",
+                "No SMS to {name}: their SMS for the hour were used up; told on other channels")
 
 
 class Line(BaseModel):
@@ -40,10 +44,12 @@ def timeline(incident: Incident, attempts: list[Attempt], roster: Roster, lang: 
     def channel(value: Channel) -> str:
         return pick(words.CHANNEL[value.value], lang)
 
+    # Nothing was tried (SKIPPED): no news for the reader; held: said once, at the first send it held.
+    first_held = next((a for a in attempts if a.status is AttemptStatus.HELD), None)
     lines = [
         _attempt_line(a, name(a.send.person), channel(a.send.channel), lang)
         for a in attempts
-        if a.status is not AttemptStatus.SKIPPED  # nothing was tried: no news for the reader
+        if a.status is not AttemptStatus.SKIPPED and (a.status is not AttemptStatus.HELD or a is first_held)
     ]
     if incident.round > 0:
         lines.append(Line(at=incident.round_at, ok=False, said=pick(_BACK, lang)))
@@ -65,6 +71,10 @@ def timeline(incident: Incident, attempts: list[Attempt], roster: Roster, lang: 
 
 def _attempt_line(attempt: Attempt, name: str, channel: str, lang: Lang) -> Line:
     send = attempt.send
+    if attempt.status is AttemptStatus.HELD:
+        return Line(at=attempt.at, ok=True, said=pick(_HELD, lang))
+    if attempt.status is AttemptStatus.OVER_BUDGET:
+        return Line(at=attempt.at, ok=False, said=pick(_OVER_BUDGET, lang).format(name=name))
     if attempt.status is AttemptStatus.FAILED:
         template = _FAILED
     elif attempt.status is AttemptStatus.SENDING:

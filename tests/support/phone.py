@@ -45,7 +45,7 @@ class Phone:
     passwords: dict[str, str]
     stack: Stack
     edge: EdgeThread
-    notify: NotifyService | None = None
+    notify: NotifyService
 
     def login(self, name: str, lang: str = "vi") -> httpx.Client:
         """A client signed in as ``name``, sending the session's CSRF token with every request."""
@@ -85,16 +85,15 @@ def serve_phone(
         gateway = Gateway(site, store, GatewaySettings(broker=s.url, data_dir=data_dir), s.clock)
         accounts = Accounts(data_dir, Clock().now)
         live = Live(site, store, s.url, s.clock, "1")
-        notify = build_notifier(site, live, s.clock, data_dir, smsd_root) if roster is not None else None
+        notify = build_notifier(site, live, s.clock, data_dir, smsd_root)
         port = free_port()
         site_path = write_site(site, tmp / "site.yaml")  # for the set-up page to edit
-        ctx = ApiContext.of(gateway, accounts, False, live, site_path=site_path, notify=notify)
+        ctx = ApiContext.of(gateway, accounts, False, live, site_path=site_path, notify=notify, data_dir=data_dir)
         server = ApiServer(ctx, "127.0.0.1", port)
         gateway.start()
         live.start()
         server.start()
-        if notify is not None:
-            notify.start()
+        notify.start()
         edge = EdgeThread(s)
         try:
             wait_for_port(port)
@@ -105,8 +104,7 @@ def serve_phone(
             yield Phone(f"http://127.0.0.1:{port}", passwords, s, edge, notify)
         finally:
             edge.stop()
-            if notify is not None:
-                notify.stop()
+            notify.stop()
             server.stop()
             live.stop()
             gateway.stop()

@@ -28,6 +28,7 @@ from gateway.ingest.spool import Spool
 from gateway.live.registry import Registry
 from gateway.live.service import Live
 from gateway.main import ApiServer
+from gateway.notify.setup import build_notifier
 from gateway.site_setup import SiteFile
 from gateway.storage.sqlite import SqliteStore
 from greenhouse.net import free_port, wait_for_port
@@ -100,6 +101,7 @@ def _serve(tmp: Path, broker: BrokerUrl) -> Iterator[FullApi]:
     store.write(demo_points(site, clock.now().replace(second=0, microsecond=0)))
     spool = Spool(tmp / "spool.sqlite3")
     live = Live(site, store, broker, clock, "fuzz")
+    notify = build_notifier(site, live, clock, tmp / "gw")  # no roster: it tells nobody, its routes still answer
     site_file = SiteFile(write_site(site, tmp / "site" / "site.yaml"), site, rules_file_text)
     ctx = ApiContext(
         site,
@@ -113,15 +115,19 @@ def _serve(tmp: Path, broker: BrokerUrl) -> Iterator[FullApi]:
         live=live,
         site_file=site_file,
         pulses=(live.feed.pulse,),
+        notify=notify,
+        data_dir=tmp / "gw",
     )
     port = free_port()
     server = ApiServer(ctx, "127.0.0.1", port)
     live.start()
     server.start()
+    notify.start()
     try:
         wait_for_port(port)
         yield FullApi(f"http://127.0.0.1:{port}", site, accounts)
     finally:
+        notify.stop()
         server.stop()
         live.stop()
         spool.close()

@@ -32,7 +32,7 @@ def test_sign_in_sets_an_httponly_strict_cookie_and_me_says_who_and_gives_the_cs
     }
     assert len(me["csrf_token"]) == 64
     technician = api.login("ky-thuat").get("/api/v1/me").json()["may"]
-    assert technician == ["read", "read_ingest", "command", "ack_alerts", "setup", "edit_rules"]
+    assert technician == ["read", "read_ingest", "command", "ack_alerts", "setup", "edit_rules", "edit_roster"]
     # Every session has its own CSRF token.
     assert api.login("nong-dan").get("/api/v1/me").json()["csrf_token"] != me["csrf_token"]
 

@@ -84,7 +84,6 @@ def test_the_alert_reaches_the_farmers_phone_and_she_takes_it_from_the_notificat
         assert pressed.status_code == 200
         assert pressed.json()["said"] == "Đã nhận. Mọi người khác sẽ được báo là bạn đã nhận."
         assert _alert(lan)["acked_by"] == "Chị Lan"  # the list shows who took it, at once
-        assert phone.notify is not None
         [incident] = phone.notify.notifier.store.open_incidents()
         assert (incident.state, incident.acked_by, incident.acked_via) == (
             IncidentState.ACKNOWLEDGED, "lan", Channel.PUSH
@@ -103,7 +102,6 @@ def test_taken_from_the_list_stops_the_chain_at_once_as_the_person_of_the_roster
         alert = _until(lambda: _told(phone, lan), "the alert told")
         taken = lan.post(f"/api/v1/greenhouses/{GH}/alerts/{alert['id']}/ack")
         assert taken.status_code == 200, taken.text
-        assert phone.notify is not None
         [incident] = phone.notify.notifier.store.open_incidents()  # at once: no pass of the notifier needed
         assert (incident.state, incident.acked_by, incident.acked_via) == (IncidentState.ACKNOWLEDGED, "lan", None)
         assert _timeline(lan, alert["id"])[-1]["said"] == "Chị Lan đã nhận (trong ứng dụng)"
@@ -111,7 +109,6 @@ def test_taken_from_the_list_stops_the_chain_at_once_as_the_person_of_the_roster
 
 def _told(phone: Phone, client: httpx.Client) -> dict[str, object] | None:
     """The alert, once the notifier has told somebody of it."""
-    assert phone.notify is not None
     if not [i for i in phone.notify.notifier.store.open_incidents() if i.state is IncidentState.NOTIFIED]:
         return None
     return _alert(client)
@@ -145,7 +142,16 @@ def _test_alert(phone: Phone, push_service: PushService, smsd: GammuSmsd) -> Non
     # Notifications off: the phone is forgotten, and the next test has nothing to push to.
     off = lan.post("/api/v1/notify/subscriptions/remove", json={"endpoint": subscriber.endpoint})
     assert off.json()["said"] == "Notifications are off for this phone"
-    assert phone.notify is not None and phone.notify.phones.phones("chi-lan") == []
+    assert phone.notify.phones.phones("chi-lan") == []
+
+
+def test_the_edge_keeps_the_roster_the_notifier_publishes_for_its_own_sms(
+    tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd
+) -> None:
+    with _phone(tmp_path, mosquitto, smsd) as phone:
+        kept = _until(lambda: phone.edge.agent.sms_roster.current, "the roster kept by the edge")
+    # Lan, then Minh: the greenhouse's chain, only what an SMS needs.
+    assert [(c.phone, c.lang) for c in kept.contacts] == [("+84912345678", "vi"), ("+84987654321", "vi")]
 
 
 def test_the_farm_number_is_offered_as_a_contact(tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd) -> None:
