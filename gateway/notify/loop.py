@@ -14,6 +14,7 @@ from gateway.live.models import AlertNow
 from gateway.live.service import Live
 from gateway.notify.edge_roster import EdgeRosters
 from gateway.notify.incidents import Incident, IncidentState
+from gateway.notify.modem_watch import ModemWatch
 from gateway.notify.notifier import Notifier
 from gateway.notify.settings_files import SettingsWatch
 from gateway.notify.sms_channel import SmsChannel
@@ -35,12 +36,14 @@ class NotifierLoop:
         clock: Clock,
         sms: SmsChannel | None = None,
         settings: SettingsWatch | None = None,
+        watch: ModemWatch | None = None,
     ) -> None:
         self.live = live
         self.notifier = notifier
         self.clock = clock
         self.sms = sms
         self.settings = settings  # the roster and escalation files, taken again when edited while running
+        self.watch = watch  # the farm server's modem, read every few minutes
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="notifier", daemon=True)
         self._started = clock.now()
@@ -83,6 +86,8 @@ class NotifierLoop:
         self._show_taken()
         self.notifier.tick(now)
         self.edge_rosters.update(self.notifier.roster, now)  # the week's turn of duty, or a roster edited
+        if self.watch is not None:
+            self.watch.check(now)
 
     def _sync(self, greenhouse: str, alerts: list[AlertNow], now: datetime) -> None:
         for alert in alerts:

@@ -18,6 +18,7 @@ from gateway.notify.modem_health import ModemHealth, Registration, judge, read_h
 
 log = logging.getLogger(__name__)
 
+MODEM_TITLE = ("Modem báo động", "Alarm modem")  # what the technician's message is about
 RECOVERED = Words("Modem báo động đã hoạt động lại bình thường", "The alarm modem works normally again")
 
 

@@ -145,30 +145,42 @@ class Notifier:
 
     def test(self, person: Person, at: datetime) -> list[tuple[Channel, Delivery]]:
         """A test message to ``person`` on each of their channels but the phone app's (the app tests its own
-        phones): asked for from the app, outside any incident and any escalation, kept in no incident."""
+        phones), asked for from the app."""
+        channels = [c for c in person.channels if c is not Channel.PUSH]
+        return self.notice(person, words.TEST_TITLE, words.TEST_BODY, at, channels, "test")
+
+    def notice(
+        self,
+        person: Person,
+        title: tuple[str, str],
+        body: tuple[str, str],
+        at: datetime,
+        channels: list[Channel],
+        source: str,
+    ) -> list[tuple[Channel, Delivery]]:
+        """A message to ``person`` on ``channels``, outside any incident and any escalation (a test, the modem
+        watch's news), in their language; kept in no incident."""
         duty = next((d.greenhouse for d in self.roster.duties if person.id in d.people + d.rotation), None)
-        greenhouse = duty or self.site.greenhouses[0].id
         incident = Incident(
-            id=f"test:{person.id}:{int(at.timestamp() * 1000)}",
-            greenhouse=greenhouse,
-            source="test",
+            id=f"{source}:{person.id}:{int(at.timestamp() * 1000)}",
+            greenhouse=duty or self.site.greenhouses[0].id,
+            source=source,
             severity=Severity.WARNING,
             state=IncidentState.OPEN,
             opened_at=at,
             round_at=at,
-            text_vi=pick(words.TEST_BODY, "vi"),
-            text_en=pick(words.TEST_BODY, "en"),
+            text_vi=body[0],
+            text_en=body[1],
         )
-        title, body = pick(words.TEST_TITLE, person.lang), pick(words.TEST_BODY, person.lang)
+        said_title, said = pick(title, person.lang), pick(body, person.lang)
         results: list[tuple[Channel, Delivery]] = []
-        for channel in person.channels:
-            if channel is Channel.PUSH:
-                continue
+        for channel in channels:
             send = Send(incident=incident.id, kind=SendKind.ALERT, round=0, step=0, person=person.id,
                         channel=channel, due_at=at)  # fmt: skip
             message = Outgoing(
-                send=send, person=person, incident=incident, at=at, title=title, body=body, text=f"{title}: {body}"
-            )
+                send=send, person=person, incident=incident, at=at, title=said_title, body=said,
+                text=f"{said_title}: {said}",
+            )  # fmt: skip
             results.append((channel, self._send(message)))
         return results
 

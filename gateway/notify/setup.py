@@ -12,12 +12,14 @@ from pathlib import Path
 from contract.clock import Clock
 from contract.config_file import ConfigError, load_model
 from contract.site import SiteConfig
+from contract.validation_words import Words
 from edge.modem.gammu_sms import SmsdFolders
 from gateway.live.service import Live
 from gateway.notify.channel_settings import CHANNELS_FILE, ChannelSettings
 from gateway.notify.email_channel import EmailChannel
 from gateway.notify.local_outbox import OUTBOX_FILE, LocalOutbox
 from gateway.notify.loop import NotifierLoop
+from gateway.notify.modem_watch import MODEM_TITLE, ModemWatch
 from gateway.notify.notifier import Notifier, Sender
 from gateway.notify.phone_book import PHONE_BOOK_FILE, PhoneBook
 from gateway.notify.policy import DEFAULT_POLICY, Policy
@@ -60,7 +62,8 @@ def build_notifier(
     store = NotifyStore(data_dir / f"notify-{site.cooperative.id}.sqlite3")
     notifier = Notifier(site, roster, policy, store, senders)
     holder.notifier = notifier
-    loop = NotifierLoop(live, notifier, clock, sms, SettingsWatch(files))
+    watch = _modem_watch(settings, smsd_root, notifier, site, real.get(Channel.CALL), clock)
+    loop = NotifierLoop(live, notifier, clock, sms, SettingsWatch(files), watch)
     log.info(
         "notifier ready",
         extra={"people": len(roster.people), "channels": sorted(c.value for c in real), "outbox": str(outbox.path)},
@@ -70,6 +73,37 @@ def build_notifier(
     if isinstance(ring, RingCall):
         service.closing.append(ring.close)  # a ring is not left going after the gateway stops
     return service
+
+
+def _modem_watch(
+    settings: ChannelSettings,
+    smsd_root: Path | None,
+    notifier: Notifier,
+    site: SiteConfig,
+    call: Sender | None,
+    clock: Clock,
+) -> ModemWatch | None:
+    """The watch over the modem, where channels.yaml asks for one and names SMSD's configuration."""
+    watch, modem = settings.watch, settings.modem
+    if watch is None:
+        return None
+    if smsd_root is None or modem is None or modem.smsd_config is None:
+        log.warning("modem watch asked for, but channels.yaml names no SMSD configuration (modem.smsd_config)")
+        return None
+
+    def tell(news: Words) -> None:
+        for person_id in watch.tell:
+            person = notifier.roster.person(person_id)
+            if person is None:
+                log.warning("modem watch: nobody of that id on the roster", extra={"person": person_id})
+                continue
+            # A broken modem cannot send its own news: the channels that do not need it first.
+            apart = [c for c in person.channels if c not in (Channel.SMS, Channel.CALL)]
+            channels = apart or [c for c in person.channels if c is not Channel.CALL]
+            notifier.notice(person, MODEM_TITLE, (news.vi, news.en), clock.now(), channels, "modem")
+
+    network = call.registration if isinstance(call, RingCall) else None
+    return ModemWatch(watch, modem.smsd_config, SmsdFolders.under(smsd_root), site.cooperative.tz, tell, network)
 
 
 def _settings(files: NotifyFiles, site: SiteConfig) -> tuple[Roster, Policy]:

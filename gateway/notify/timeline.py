@@ -46,11 +46,9 @@ def timeline(incident: Incident, attempts: list[Attempt], roster: Roster, lang: 
 
     # Nothing was tried (SKIPPED): no news for the reader; held: said once, at the first send it held.
     first_held = next((a for a in attempts if a.status is AttemptStatus.HELD), None)
-    lines = [
-        _attempt_line(a, name(a.send.person), channel(a.send.channel), lang)
-        for a in attempts
-        if a.status is not AttemptStatus.SKIPPED and (a.status is not AttemptStatus.HELD or a is first_held)
-    ]
+    # What happened to the incident first, then what was sent: at one instant, "Minh took it" comes before "told
+    # Lan that somebody took it" (the sort below keeps this order among equal times).
+    lines: list[Line] = []
     if incident.round > 0:
         lines.append(Line(at=incident.round_at, ok=False, said=pick(_BACK, lang)))
     if incident.acked_by is not None and incident.acked_at is not None:
@@ -63,7 +61,12 @@ def timeline(incident: Incident, attempts: list[Attempt], roster: Roster, lang: 
         lines.append(Line(at=incident.acked_at, ok=True, said=said))
     if incident.resolved_at is not None:
         lines.append(Line(at=incident.resolved_at, ok=True, said=pick(_CLEARED, lang)))
-    lines.sort(key=lambda line: line.at)
+    lines += [
+        _attempt_line(a, name(a.send.person), channel(a.send.channel), lang)
+        for a in attempts
+        if a.status is not AttemptStatus.SKIPPED and (a.status is not AttemptStatus.HELD or a is first_held)
+    ]
+    lines.sort(key=lambda line: int(line.at.timestamp() * 1000))  # as the store keeps attempts' times
     if incident.state is IncidentState.NOTIFIED and lines:
         lines.append(Line(at=lines[-1].at, ok=False, said=pick(_NOBODY_YET, lang)))
     return lines

@@ -4,12 +4,13 @@ gateway's ingest and live side, its API on a free port, and users to sign in as;
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -35,6 +36,7 @@ from tests.support.accounts import add_user
 from tests.support.mosquitto import Mosquitto
 from tests.support.stack import EdgeThread, Stack, one_greenhouse_site, rules_yaml, stack
 
+T = TypeVar("T")
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 3, 10, 9, 0, tzinfo=TZ)
 
@@ -109,3 +111,20 @@ def serve_phone(
             live.stop()
             gateway.stop()
             accounts.close()
+
+
+def timeline(client: httpx.Client, greenhouse: str, alert_id: object) -> list[dict[str, str]]:
+    """An alert's timeline as the app asks for it: each line's time, whether it went well, and its words."""
+    answer = client.get(f"/api/v1/greenhouses/{greenhouse}/alerts/{alert_id}/timeline")
+    assert answer.status_code == 200, answer.text
+    entries: list[dict[str, str]] = answer.json()["entries"]
+    return entries
+
+
+def until(get: Callable[[], T | None], what: str, timeout_s: float = 45) -> T:
+    """``get()`` again and again until it finds something; its absence after ``timeout_s`` fails the test."""
+    deadline = time.monotonic() + timeout_s
+    while (found := get()) is None:
+        assert time.monotonic() < deadline, f"no {what} in {timeout_s:.0f} s"
+        time.sleep(0.2)
+    return found

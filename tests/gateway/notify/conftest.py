@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.gammu_smsd import GammuSmsd
+from tests.support.push_service import PushService
 
 
 @pytest.fixture
@@ -15,3 +16,10 @@ def smsd(tmp_path: Path) -> Iterator[GammuSmsd]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def push_service() -> Iterator[PushService]:
+    """A Web Push service on loopback that checks and decrypts what it is sent (tests/support/push_service.py)."""
+    with PushService() as service:
+        yield service

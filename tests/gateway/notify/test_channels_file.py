@@ -24,7 +24,7 @@ from gateway.notify.local_outbox import OUTBOX_FILE, LocalOutbox
 from gateway.notify.ring_call import gammurc
 from gateway.notify.roster import Channel, Duty, Person, Roster
 from greenhouse.net import free_port
-from tests.support.gammu_smsd import gammu_binary, operations
+from tests.support.gammu_smsd import GammuSmsd, gammu_binary, operations
 from tests.support.mosquitto import Mosquitto
 from tests.support.phone import serve_phone
 
@@ -38,6 +38,14 @@ ROSTER = Roster(
     duties=[Duty(greenhouse=GH, people=["lan", "hung"])],
 )  # fmt: skip
 USERS = {"ky-thuat": (Role.TECHNICIAN, "htx-moc-chau", None)}
+
+
+def _email(port: int) -> str:
+    """channels.yaml's email section for the mail server on ``port``."""
+    return (
+        f"email:\n  host: 127.0.0.1\n  port: {port}\n  security: none\n  from_address: canhbao@htx.vn\n"
+        "  from_name: HTX Mộc Châu\n"
+    )
 
 
 class Mailbox:
@@ -77,13 +85,7 @@ call:
   gammurc: {rc}
   ring_s: 1
   gammu: {gammu_binary("gammu")}
-email:
-  host: 127.0.0.1
-  port: {port}
-  security: none
-  from_address: canhbao@htx.vn
-  from_name: HTX Mộc Châu
-""",
+{_email(port)}""",
         encoding="utf-8",
     )
     with serve_phone(tmp_path, mosquitto, [], USERS, roster=ROSTER) as served:
@@ -114,3 +116,39 @@ def test_a_channels_file_with_a_mistake_is_said_at_its_line_and_messages_go_to_t
     assert "port" in problem.__dict__["problems"]
     assert [(r["channel"], r["ok"]) for r in answer["results"]] == [("email", True), ("call", True)]
     assert {w.channel for w in LocalOutbox(data / OUTBOX_FILE).read()} == {Channel.EMAIL, Channel.CALL}
+
+
+def test_the_modem_watch_tells_the_technician_by_email_when_smsd_stops(
+    tmp_path: Path, mosquitto: Mosquitto, mail: tuple[Mailbox, int]
+) -> None:
+    box, port = mail
+    smsd = GammuSmsd(tmp_path / "gammu", check_signal=True)
+    smsd.start()
+    data = tmp_path / "gateway"
+    data.mkdir()
+    (data / "channels.yaml").write_text(
+        f"""modem:
+  smsd_dir: {smsd.workdir / "smsd"}
+  smsd_config: {smsd.conf}
+{_email(port)}watch:
+  tell: [hung]
+  every_min: 1
+""",
+        encoding="utf-8",
+    )
+    try:
+        with serve_phone(tmp_path, mosquitto, [], USERS, roster=ROSTER):
+            time.sleep(3)  # a check or two of a healthy modem: nothing to tell
+            assert box.received == []
+            smsd.stop()
+            deadline = time.monotonic() + 30
+            while not box.received:
+                assert time.monotonic() < deadline, "the technician was never told"
+                time.sleep(0.2)
+            time.sleep(3)  # further checks of the same trouble: not told again
+    finally:
+        smsd.stop()
+    [(to, message)] = box.received
+    assert to == ["hung@htx.vn"]
+    assert str(message["Subject"]).startswith("[") and "Modem báo động" in str(message["Subject"])
+    assert "Gammu SMSD không chạy trên máy chủ" in message.get_content()

@@ -6,14 +6,11 @@ notifications on and off, and a test alert, through the API."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
-import pytest
 
 from gateway.accounts.roles import Role
 from gateway.notify.incidents import IncidentState
@@ -21,10 +18,9 @@ from gateway.notify.roster import Channel, Duty, Person, Roster
 from gateway.notify.webpush import PushSubscription, VapidKeys
 from tests.support.gammu_smsd import GammuSmsd
 from tests.support.mosquitto import Mosquitto
-from tests.support.phone import Phone, serve_phone
+from tests.support.phone import Phone, serve_phone, timeline, until
 from tests.support.push_service import PushService
 
-T = TypeVar("T")
 GH = "ca-chua-1"
 TANK = {"id": "tank-low", "name": "Bể thấp", "name_en": "Tank low", "kind": "alert", "severity": "critical",
         "metric": {"sensors": ["tank-level"]}, "below": 101}  # fmt: skip
@@ -37,12 +33,6 @@ ROSTER = Roster(
     duties=[Duty(greenhouse=GH, people=["lan", "minh"])],
     farm_number="0900 111 222",
 )
-
-
-@pytest.fixture
-def push_service() -> Iterator[PushService]:
-    with PushService() as service:
-        yield service
 
 
 KEYS = VapidKeys.generate()
@@ -65,16 +55,16 @@ def test_the_alert_reaches_the_farmers_phone_and_she_takes_it_from_the_notificat
     yesterdays = PushSubscription.model_validate(subscriber.subscription_json())
     with _phone(tmp_path, mosquitto, smsd, {"chi-lan": yesterdays}) as phone:
         lan = phone.login("chi-lan")
-        got = _until(lambda: next(iter(push_service.received), None), "the alert on her phone")
+        got = until(lambda: next(iter(push_service.received), None), "the alert on her phone")
         assert got.payload["title"] == "Nhà màng cà chua 1"
         assert got.payload["body"].startswith("Mực nước bể 80 % — dưới 101 %")
         assert got.payload["actions"] == [{"action": "ack", "title": "Đã biết"}]
         assert (got.urgency, got.ttl_s) == ("high", 28 * 24 * 3600)
-        sms = _until(lambda: next(iter(smsd.transmissions()), None), "her SMS through the modem")
+        sms = until(lambda: next(iter(smsd.transmissions()), None), "her SMS through the modem")
         assert sms.number == "+84912345678"
 
         alert = _alert(lan)
-        said = [e["said"] for e in _timeline(lan, alert["id"])]
+        said = [e["said"] for e in timeline(lan, GH, alert["id"])]
         assert "Đã gửi thông báo tới Chị Lan" in said
         assert "Đã gửi tin nhắn tới Chị Lan" in said
         assert said[-1] == "Chưa ai nhận"
@@ -88,7 +78,7 @@ def test_the_alert_reaches_the_farmers_phone_and_she_takes_it_from_the_notificat
         assert (incident.state, incident.acked_by, incident.acked_via) == (
             IncidentState.ACKNOWLEDGED, "lan", Channel.PUSH
         )  # fmt: skip
-        assert _timeline(lan, alert["id"])[-1]["said"] == "Chị Lan đã nhận (bằng thông báo)"
+        assert timeline(lan, GH, alert["id"])[-1]["said"] == "Chị Lan đã nhận (bằng thông báo)"
         again = httpx.post(phone.url + got.payload["ack_url"], headers={"Accept-Language": "en"})
         assert (again.status_code, again.json()["said"]) == (200, "Chị Lan took it already")
         assert httpx.post(phone.url + "/api/v1/notify/ack/not-a-token").status_code == 404
@@ -99,12 +89,12 @@ def test_taken_from_the_list_stops_the_chain_at_once_as_the_person_of_the_roster
 ) -> None:
     with _phone(tmp_path, mosquitto, smsd) as phone:
         lan = phone.login("chi-lan")
-        alert = _until(lambda: _told(phone, lan), "the alert told")
+        alert = until(lambda: _told(phone, lan), "the alert told")
         taken = lan.post(f"/api/v1/greenhouses/{GH}/alerts/{alert['id']}/ack")
         assert taken.status_code == 200, taken.text
         [incident] = phone.notify.notifier.store.open_incidents()  # at once: no pass of the notifier needed
         assert (incident.state, incident.acked_by, incident.acked_via) == (IncidentState.ACKNOWLEDGED, "lan", None)
-        assert _timeline(lan, alert["id"])[-1]["said"] == "Chị Lan đã nhận (trong ứng dụng)"
+        assert timeline(lan, GH, alert["id"])[-1]["said"] == "Chị Lan đã nhận (trong ứng dụng)"
 
 
 def _told(phone: Phone, client: httpx.Client) -> dict[str, object] | None:
@@ -134,7 +124,7 @@ def _test_alert(phone: Phone, push_service: PushService, smsd: GammuSmsd) -> Non
     assert [r.endpoint for r in tests] == [subscriber.endpoint]
     assert tests[0].payload["actions"] == []
     # The SMS in her own language (the roster's), whole in one message.
-    sms = _until(lambda: next((s for s in smsd.transmissions() if "Thử" in s.first_part), None), "the test SMS")
+    sms = until(lambda: next((s for s in smsd.transmissions() if "Thử" in s.first_part), None), "the test SMS")
     assert (sms.number, sms.parts) == ("+84912345678", 1)
     assert sms.first_part == "Thử cảnh báo: Nếu đọc được tin này, cảnh báo sẽ đến được bạn."
     assert lan.post("/api/v1/notify/test").json()["results"] == []  # a second press within 2 minutes: nothing
@@ -149,7 +139,7 @@ def test_the_edge_keeps_the_roster_the_notifier_publishes_for_its_own_sms(
     tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd
 ) -> None:
     with _phone(tmp_path, mosquitto, smsd) as phone:
-        kept = _until(lambda: phone.edge.agent.sms_roster.current, "the roster kept by the edge")
+        kept = until(lambda: phone.edge.agent.sms_roster.current, "the roster kept by the edge")
     # Lan, then Minh: the greenhouse's chain, only what an SMS needs.
     assert [(c.phone, c.lang) for c in kept.contacts] == [("+84912345678", "vi"), ("+84987654321", "vi")]
 
@@ -170,17 +160,4 @@ def _alert(client: httpx.Client) -> dict[str, object]:
     return next(a for a in alerts if a["source"] == "rule:tank-low")
 
 
-def _timeline(client: httpx.Client, alert_id: object) -> list[dict[str, object]]:
-    answer = client.get(f"/api/v1/greenhouses/{GH}/alerts/{alert_id}/timeline")
-    assert answer.status_code == 200, answer.text
-    entries: list[dict[str, object]] = answer.json()["entries"]
-    return entries
-
-
-def _until(get: Callable[[], T | None], what: str) -> T:
-    deadline = time.monotonic() + 30
-    while (found := get()) is None:
-        assert time.monotonic() < deadline, f"no {what} in 30 s"
-        time.sleep(0.2)
-    return found
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import stat
 import string
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,12 +36,6 @@ CONTACT = "mailto:kythuat@htx-bac-ha.vn"
 URL = "https://nongtrai.htx-bac-ha.vn/#/incidents/"
 ACK = "/api/v1/notify/ack/token-of-"
 FROST_TTL_S = 6 * 3600  # a frost alarm at 0:40 lives until the morning
-
-
-@pytest.fixture
-def push_service() -> Iterator[PushService]:
-    with PushService() as service:
-        yield service
 
 
 @pytest.fixture(scope="module")
