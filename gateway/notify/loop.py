@@ -74,8 +74,11 @@ class NotifierLoop:
             log.info("roster and escalation settings taken again")
         for gh in self.live.site.greenhouses:
             alerts = self.live.alerts(gh.id, include_cleared=True)
-            if now - self._started < STARTUP_GRACE and self.live.registry.house_health(gh.id, now).last_seen is None:
+            unheard = self.live.registry.house_health(gh.id, now).last_seen is None
+            if now - self._started < STARTUP_GRACE and unheard:
                 alerts = [a for a in alerts if a.source != OFFLINE_SOURCE]
+            else:
+                self._back_in_touch(gh.id, alerts, now)
             self._sync(gh.id, alerts, now)
         if self.sms is not None:
             for aside in self.sms.take_replies(self.notifier, now):
@@ -100,6 +103,15 @@ class NotifierLoop:
             # Taken in the app during this round; one taken before the incident came back does not stop it again.
             if alert.acked_at >= incident.round_at:
                 self.taken_in_app(incident, alert.acked_by, alert.acked_at)
+
+    def _back_in_touch(self, greenhouse: str, alerts: list[AlertNow], now: datetime) -> None:
+        """A greenhouse heard from again: its "silent" alert is not cleared on the board, it is no longer there
+        (the board draws it from the house's health), so its incident is resolved here."""
+        incident = self.notifier.store.open_incident(greenhouse, OFFLINE_SOURCE)
+        if incident is None or any(a.source == OFFLINE_SOURCE and a.active for a in alerts):
+            return
+        text = (incident.text_vi, incident.text_en)
+        self.notifier.alert(greenhouse, OFFLINE_SOURCE, incident.severity, False, text, now)
 
     def taken_in_app(self, incident: Incident, account: str, at: datetime) -> None:
         """Taken with the app's button by the user ``account``: the person of the roster whose account it is (so

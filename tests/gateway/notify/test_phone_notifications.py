@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from gateway.accounts.roles import Role
+from gateway.live.alerts import OFFLINE_SOURCE
 from gateway.notify.incidents import IncidentState
 from gateway.notify.roster import Channel, Duty, Person, Roster
 from gateway.notify.webpush import PushSubscription, VapidKeys
@@ -20,6 +21,7 @@ from tests.support.gammu_smsd import GammuSmsd
 from tests.support.mosquitto import Mosquitto
 from tests.support.phone import Phone, serve_phone, timeline, until
 from tests.support.push_service import PushService
+from tests.support.stack import EdgeThread
 
 GH = "ca-chua-1"
 TANK = {"id": "tank-low", "name": "Bể thấp", "name_en": "Tank low", "kind": "alert", "severity": "critical",
@@ -142,6 +144,33 @@ def test_the_edge_keeps_the_roster_the_notifier_publishes_for_its_own_sms(
         kept = until(lambda: phone.edge.agent.sms_roster.current, "the roster kept by the edge")
     # Lan, then Minh: the greenhouse's chain, only what an SMS needs.
     assert [(c.phone, c.lang) for c in kept.contacts] == [("+84912345678", "vi"), ("+84987654321", "vi")]
+
+
+def test_a_greenhouse_heard_from_again_resolves_its_silence_and_those_told_hear_it_cleared(
+    tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd
+) -> None:
+    with _phone(tmp_path, mosquitto, smsd) as phone:
+        store = phone.notify.notifier.store
+        phone.edge.stop()  # the greenhouse's computer goes away
+        silent = until(lambda: store.open_incident(GH, OFFLINE_SOURCE), "the silence told")
+        until(lambda: _sms_about(smsd, "mất kết nối"), "the SMS saying it is gone")
+        back = EdgeThread(phone.stack)
+        try:
+            until(lambda: store.open_incident(GH, OFFLINE_SOURCE) is None or None, "the silence resolved")
+            cleared = until(lambda: _sms_about(smsd, "Đã hết"), "the cleared SMS")
+        finally:
+            back.stop()
+    assert store_state(phone, silent.id) is IncidentState.RESOLVED
+    assert cleared.startswith("Nhà màng cà chua 1: Đã hết — Nhà màng mất kết nối")
+
+
+def _sms_about(smsd: GammuSmsd, words: str) -> str | None:
+    return next((t.first_part for t in smsd.transmissions() if words in t.first_part), None)
+
+
+def store_state(phone: Phone, incident_id: str) -> IncidentState | None:
+    found = phone.notify.notifier.store.incident(incident_id)
+    return found.state if found is not None else None
 
 
 def test_the_farm_number_is_offered_as_a_contact(tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd) -> None:
