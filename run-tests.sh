@@ -26,4 +26,4 @@ lint-imports --no-cache
 # The types of contract, agronomy, rules and edge, strictly (pyproject's [tool.mypy]).
 python3 -m mypy
 # Two workers, each taking whole files (a file's fixtures and order stay as they are); PYTEST_WORKERS=0 for one.
-python3 -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
+python3 -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile --durations=25 "$@"

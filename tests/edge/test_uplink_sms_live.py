@@ -1,6 +1,7 @@
 """When the farm server cannot help, for real: the notifier's roster reaches the edge over a real Mosquitto and is
 kept on disk; with the broker gone, a critical alert the edge raises is texted by a real Gammu SMSD on the
-greenhouse computer, once, a restart included; a broker back within the wait means nothing is texted."""
+greenhouse computer, once, a restart included. (A broker back within the wait means nothing is texted:
+tests/edge/test_uplink_sms.py, with the link's state given.)"""
 
 from __future__ import annotations
 
@@ -130,34 +131,6 @@ def test_with_the_broker_gone_a_critical_alert_is_texted_by_the_greenhouses_own_
                 edge.stop()
         assert len(smsd.transmissions()) == 2
         assert list(smsd.folders.outbox.glob("OUT*")) == []
-
-
-def test_a_broker_back_within_the_wait_means_nothing_is_texted(
-    tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd
-) -> None:
-    site = one_greenhouse_site(tmp_path, rules=rules_yaml([TANK]))
-    tank_rules = load_rules(site.greenhouses[0].rules_file or Path())
-    after_s = 900.0  # 15 s on the wall: a reconnection takes a few
-    with stack(tmp_path, mosquitto, site, START, speed=SPEED) as s:
-        _publish_roster(s)
-        edge = _Edge(s, smsd, tank_rules, after_s)
-        try:
-            uplink = edge.agent.uplink_sms
-            assert uplink is not None
-            _wait(lambda: edge.agent.sms_roster.current is not None and uplink.standing != [], "roster and alert")
-            down_at = s.clock.now()
-            mosquitto.stop()
-            _wait(lambda: not edge.agent.link.connected, "the uplink lost")
-            mosquitto.start()
-            _wait(lambda: edge.agent.link.connected, "the uplink back")
-            assert s.clock.now() - down_at < timedelta(seconds=after_s)
-            # Past the moment the edge would have texted had the broker stayed away.
-            _wait(lambda: s.clock.now() > down_at + timedelta(seconds=after_s + 120), "the wait over")
-            assert edge.agent.link.connected
-        finally:
-            edge.stop()
-        assert smsd.transmissions() == []
-        assert list(smsd.folders.outbox.iterdir()) == []
 
 
 def _already(caplog: pytest.LogCaptureFixture) -> int:

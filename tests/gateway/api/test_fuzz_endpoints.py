@@ -30,7 +30,7 @@ from tests.gateway.api.full_api import CALLERS, FullApi, whole_api_fixture  # no
 
 # Random requests per operation, after the coverage phase's: with five callers each, about half a minute in all
 # (`python3 -m bench.reliability` sends some 16,000).
-EXAMPLES = 15
+EXAMPLES = 10
 # Server-sent events never end, and the stream takes no input to draw.
 ENDLESS = "/api/v1/live/stream"
 # Ends the session it is sent with: each request gets a session of its own.
