@@ -190,7 +190,8 @@ export const STRINGS = {
     "onb.intro": "Ba bước để không bỏ lỡ cảnh báo nào, kể cả ban đêm.",
     "onb.notify": "Cho phép thông báo",
     "onb.contact": "Lưu số cảnh báo của trang trại",
-    "onb.contact_why": "Tin nhắn và cuộc gọi cảnh báo đến từ số này. Lưu vào danh bạ để biết ngay là nhà màng gọi.",
+    "onb.contact_why":
+      "Tin nhắn và cuộc gọi cảnh báo đến từ số này. Lưu vào danh bạ để biết ngay là nhà màng gọi. Nhắn OK hoặc gọi lại số này (không mất tiền) là báo đã biết.",
     "onb.save": "Lưu vào danh bạ",
     "onb.save_after": "Mở tệp vừa tải xuống, rồi chọn Lưu.",
     "onb.no_number": "Hợp tác xã chưa có số gửi cảnh báo. Hãy hỏi kỹ thuật viên.",
@@ -671,7 +672,8 @@ export const STRINGS = {
     "onb.intro": "Three steps so that no alert is missed, even at night.",
     "onb.notify": "Allow notifications",
     "onb.contact": "Save the farm's alert number",
-    "onb.contact_why": "Alert messages and calls come from this number. Save it as a contact to know at once that the greenhouses are calling.",
+    "onb.contact_why":
+      "Alert messages and calls come from this number. Save it as a contact to know at once that the greenhouses are calling. Reply OK, or call it back (free), to say you have it.",
     "onb.save": "Save as a contact",
     "onb.save_after": "Open the downloaded file, then choose Save.",
     "onb.no_number": "The cooperative has no alert number yet. Ask your technician.",
