@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from contract.alert_sources import alert_source
 from contract.durable import write_atomically
 from contract.messages import Event, EventKind, Severity, SmsContact
 from contract.reasons import Reason, render
@@ -32,29 +33,6 @@ log = logging.getLogger(__name__)
 UPLINK_SMS_AFTER_S = 300.0
 # A write into the SMSD outbox that failed (the folder missing, the disk full) is tried again after this.
 _RETRY = timedelta(minutes=1)
-
-# Alert sources as the gateway's alerts list folds them (gateway/live/alerts.py): a node's, a rule's inputs', an
-# output's or a local file's alerts stand apart from the rule's own, and a cleared record ends its source's.
-_NODE = frozenset({Reason.NODE_UNREACHABLE, Reason.NODE_ANSWERING, Reason.NODE_QUARANTINED})
-_INPUT = frozenset({Reason.RULE_INPUT_UNUSABLE, Reason.RULE_INPUT_RESTORED})
-_OUTPUT = frozenset({Reason.OUTPUT_DID_NOT_SWITCH, Reason.OUTPUT_SWITCHED_ELSEWHERE, Reason.CURTAIN_STALLED})
-_STORE = frozenset({Reason.OUTBOX_DAMAGED, Reason.OUTBOX_LOST, Reason.MEMORY_DAMAGED})
-
-
-def alert_source(event: Event) -> str:
-    """What raised an alert event, as the gateway names it: a later record of the same source repeats, escalates
-    or clears it."""
-    params = event.reason_params
-    if event.reason in _NODE:
-        return f"node:{params.get('node', '')}"
-    if event.reason in _INPUT:
-        return f"input:{event.rule}"
-    if event.reason in _STORE:
-        return f"store:{event.reason.value}"
-    if event.reason in _OUTPUT:
-        return f"output:{event.reason.value}:{params.get('actuator', '')}"
-    return f"rule:{event.rule}"
-
 
 class StandingAlert(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -118,7 +96,7 @@ class UplinkSms:
         """An event the agent is sending: an alert raised, repeated, escalated or cleared changes what stands."""
         if event.kind is not EventKind.ALERT:
             return
-        source = alert_source(event)
+        source = alert_source(event.rule, event.reason, event.reason_params)
         current = self._standing.get(source)
         if event.action == "cleared":
             if current is None:

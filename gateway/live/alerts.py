@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from contract.alert_sources import alert_source
 from contract.messages import Availability, Event, EventKind, Severity
 from contract.reasons import Reason, render
 from contract.site import Greenhouse, SiteConfig
@@ -42,16 +43,6 @@ _ACKS_FRESH_S = 5.0
 _ACKS_RETRY_S = 60.0
 OFFLINE_SOURCE = "offline"
 _RENUMBERED_SOURCE = "renumbered"
-# Reasons that end what another raised: the input alerts' and a node's.
-_INPUT = frozenset({Reason.RULE_INPUT_UNUSABLE.value, Reason.RULE_INPUT_RESTORED.value})
-_NODE = frozenset({Reason.NODE_UNREACHABLE.value, Reason.NODE_ANSWERING.value, Reason.NODE_QUARANTINED.value})
-# An output that a read-back found wrong, or a curtain motor that stalled: one occurrence per actuator and kind.
-_OUTPUT = frozenset(
-    {Reason.OUTPUT_DID_NOT_SWITCH.value, Reason.OUTPUT_SWITCHED_ELSEWHERE.value, Reason.CURTAIN_STALLED.value}
-)
-# The edge's own files damaged or lost: each its own occurrence, not folded with rule alerts.
-_STORE = frozenset({Reason.OUTBOX_DAMAGED.value, Reason.OUTBOX_LOST.value, Reason.MEMORY_DAMAGED.value})
-
 
 @dataclass(frozen=True)
 class AlertRecord:
@@ -69,7 +60,7 @@ class AlertRecord:
     def of_event(cls, e: Event) -> AlertRecord:
         params, reason = dict(e.reason_params), e.reason.value
         raised = e.action != "cleared"
-        return cls(e.greenhouse, to_ms(e.ts), e.severity, raised, reason, params, _source(e.rule, reason, params))
+        return cls(e.greenhouse, to_ms(e.ts), e.severity, raised, reason, params, alert_source(e.rule, reason, params))
 
     @classmethod
     def of_point(cls, p: Point) -> AlertRecord:
@@ -78,19 +69,8 @@ class AlertRecord:
         reason, rule = str(f["reason"]), p.tags.get("rule")
         severity = Severity(str(f.get("severity", "warning")))
         raised = str(f.get("action", "")) != "cleared"
-        return cls(p.tags["greenhouse"], to_ms(p.ts), severity, raised, reason, params, _source(rule, reason, params))
-
-
-def _source(rule: str | None, reason: str, params: dict[str, str]) -> str:
-    if reason in _NODE:
-        return f"node:{params.get('node', '')}"
-    if reason in _INPUT:
-        return f"input:{rule}"
-    if reason in _STORE:
-        return f"store:{reason}"
-    if reason in _OUTPUT:
-        return f"output:{reason}:{params.get('actuator', '')}"
-    return f"rule:{rule}"
+        source = alert_source(rule, reason, params)
+        return cls(p.tags["greenhouse"], to_ms(p.ts), severity, raised, reason, params, source)
 
 
 def alert_id(greenhouse: str, source: str, raised_ms: int) -> str:
