@@ -8,6 +8,7 @@ import pytest
 from gateway.storage.influx import InfluxV1Store
 from gateway.storage.model import Store
 from gateway.storage.sqlite import SqliteStore
+from tests.support.gammu_smsd import GammuSmsd
 from tests.support.influxd import Influxd
 from tests.support.mosquitto import Mosquitto
 
@@ -20,6 +21,16 @@ def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
     broker.start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture
+def smsd(tmp_path: Path) -> Iterator[GammuSmsd]:
+    """A real gammu-smsd on Gammu's dummy phone, its folders under ``tmp_path``: a farm server's or a greenhouse
+    computer's modem."""
+    server = GammuSmsd(tmp_path / "gammu")
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

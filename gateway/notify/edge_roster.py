@@ -12,8 +12,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-import paho.mqtt.client as paho
-
 from contract.messages import EdgeRoster, SmsContact
 from contract.site import SiteConfig
 from contract.topics import Channel, topic
@@ -24,7 +22,7 @@ log = logging.getLogger(__name__)
 
 # The farmer on duty, the backup, the technician: texted at once by an edge on its own, which cannot escalate.
 EDGE_SMS_PEOPLE = 3
-# Publishes one retained message at QoS 1.
+# Publishes one retained message at QoS 1; raises ConnectionError when it cannot (tried again at the next pass).
 Publish = Callable[[str, bytes], None]
 
 
@@ -39,22 +37,13 @@ def edge_roster(site: SiteConfig, greenhouse: str, roster: Roster, at: datetime,
     return EdgeRoster(site=site.cooperative.id, greenhouse=greenhouse, issued_at=at, contacts=texted[:people])
 
 
-def retained(client: paho.Client) -> Publish:
-    """``client``'s publishing, retained at QoS 1, so that an edge that connects later still gets its roster."""
-
-    def publish(name: str, payload: bytes) -> None:
-        client.publish(name, payload, qos=1, retain=True)
-
-    return publish
-
-
 class EdgeRosters:
     """Publishes each greenhouse's edge roster when its contacts differ from what was last published here (a
     restarted gateway publishes them all once: the broker keeps only the latest)."""
 
-    def __init__(self, site: SiteConfig, publish: Publish | paho.Client, people: int = EDGE_SMS_PEOPLE) -> None:
+    def __init__(self, site: SiteConfig, publish: Publish, people: int = EDGE_SMS_PEOPLE) -> None:
         self._site = site
-        self._publish = retained(publish) if isinstance(publish, paho.Client) else publish
+        self._publish = publish
         self._people = people
         self._published: dict[str, list[SmsContact]] = {}
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,15 +17,13 @@ import pytest
 
 from contract.messages import EdgeRoster, SmsContact
 from contract.mqtt import make_client
-from edge.agent import EdgeAgent
-from edge.fieldbus.field import FieldIO
 from edge.modem.sms_text import SmsEncoding
+from edge.uplink_sms import UPLINK_SMS_AFTER_S
 from gateway.notify.edge_roster import EdgeRosters
 from gateway.notify.roster import Channel, Duty, Person, Roster
-from rules.model import RuleSet, load_rules
 from tests.support.gammu_smsd import GammuSmsd
 from tests.support.mosquitto import Mosquitto
-from tests.support.stack import Stack, one_greenhouse_site, rules_yaml, stack
+from tests.support.stack import EdgeThread, Stack, one_greenhouse_site, rules_yaml, stack
 
 GH = "ca-chua-1"
 START = datetime(2026, 1, 15, 3, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -44,22 +41,6 @@ ROSTER = Roster(
 )
 LAN = SmsContact(phone="+84912345678", lang="vi")
 MINH = SmsContact(phone="+84987654321", lang="vi", plain_sms=True)
-
-
-class _Edge:
-    """The edge agent in a thread, with the greenhouse computer's own modem (SMSD's folders)."""
-
-    def __init__(self, s: Stack, smsd: GammuSmsd, ruleset: RuleSet | None, after_s: float) -> None:
-        smsd_root = smsd.folders.outbox.parent
-        fieldio = FieldIO(s.gh)
-        self.agent = EdgeAgent(s.site, s.gh, s.url, s.tmp / "edge", s.clock, fieldio, ruleset, smsd_root, after_s)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self.agent.run, args=(self._stop,), name="edge-agent")
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=20)
 
 
 def _wait(done: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
@@ -91,13 +72,12 @@ def test_with_the_broker_gone_a_critical_alert_is_texted_by_the_greenhouses_own_
     tmp_path: Path, mosquitto: Mosquitto, smsd: GammuSmsd, caplog: pytest.LogCaptureFixture
 ) -> None:
     site = one_greenhouse_site(tmp_path, rules=rules_yaml([TANK]))
-    tank_rules = load_rules(site.greenhouses[0].rules_file or Path())
-    after_s = 300.0
+    after_s = UPLINK_SMS_AFTER_S
     with stack(tmp_path, mosquitto, site, START, speed=SPEED) as s:
         [message] = _publish_roster(s)
         assert message.contacts == [LAN, MINH]
         # With no alert rules yet, connected: the retained roster arrives and is kept.
-        edge = _Edge(s, smsd, None, after_s)
+        edge = EdgeThread(s, smsd.workdir / "smsd", with_rules=False)
         try:
             _wait(lambda: edge.agent.sms_roster.current is not None, "roster at the edge")
         finally:
@@ -105,7 +85,7 @@ def test_with_the_broker_gone_a_critical_alert_is_texted_by_the_greenhouses_own_
         mosquitto.stop()
         # Started again with the broker gone and the tank rule: the alert is raised with nobody to hear it.
         down_at = s.clock.now()
-        edge = _Edge(s, smsd, tank_rules, after_s)
+        edge = EdgeThread(s, smsd.workdir / "smsd")
         try:
             assert edge.agent.sms_roster.current == message  # from disk
             _wait(lambda: len(smsd.transmissions()) == 2, "SMS through the modem")
@@ -124,7 +104,7 @@ def test_with_the_broker_gone_a_critical_alert_is_texted_by_the_greenhouses_own_
 
         # Restarted once more, still on its own: it finds both already sent and writes nothing.
         with caplog.at_level(logging.INFO, logger="edge.modem.gammu_sms"):
-            edge = _Edge(s, smsd, tank_rules, after_s)
+            edge = EdgeThread(s, smsd.workdir / "smsd")
             try:
                 _wait(lambda: _already(caplog) == 2, "the restarted edge finding its SMS sent")
             finally:

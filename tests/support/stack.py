@@ -99,10 +99,11 @@ def stack(
 class EdgeThread:
     """The edge agent in this process: for tests that need no process boundary."""
 
-    def __init__(self, s: Stack) -> None:
+    def __init__(self, s: Stack, smsd_dir: Path | None = None, with_rules: bool = True) -> None:
+        """``smsd_dir``: the greenhouse computer's own modem (SMSD's folders); ``with_rules``: its rule file or none."""
         gh = s.gh
-        ruleset = load_rules(gh.rules_file) if gh.rules_file else None
-        self.agent = EdgeAgent(s.site, gh, s.url, s.tmp / "edge", s.clock, FieldIO(gh), ruleset)
+        ruleset = load_rules(gh.rules_file) if gh.rules_file and with_rules else None
+        self.agent = EdgeAgent(s.site, gh, s.url, s.tmp / "edge", s.clock, FieldIO(gh), ruleset, smsd_dir)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.agent.run, args=(self._stop,), name="edge-agent")
         self._thread.start()

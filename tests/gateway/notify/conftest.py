@@ -10,9 +10,9 @@ from tests.support.push_service import PushService
 
 
 @pytest.fixture
-def smsd(tmp_path: Path) -> Iterator[GammuSmsd]:
-    """A real gammu-smsd on Gammu's dummy phone, its folders under ``tmp_path``."""
-    server = GammuSmsd(tmp_path / "gammu")
+def watched_smsd(tmp_path: Path) -> Iterator[GammuSmsd]:
+    """A real gammu-smsd on the dummy phone, checking its signal as a farm server's does."""
+    server = GammuSmsd(tmp_path / "gammu", check_signal=True)
     server.start()
     yield server
     server.stop()

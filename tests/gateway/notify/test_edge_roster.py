@@ -65,7 +65,7 @@ def test_published_retained_when_it_changes_and_read_by_an_edge_that_connects_la
     url = BrokerUrl.parse(mosquitto.url)
     notifier = _connected(url, "notifier")
     try:
-        rosters = EdgeRosters(SITE, notifier)
+        rosters = EdgeRosters(SITE, lambda topic, payload: notifier.publish(topic, payload, qos=1, retain=True))
         first = rosters.update(ROSTER, AT)
         assert [m.greenhouse for m in first] == [gh.id for gh in SITE.greenhouses]
         assert rosters.update(ROSTER, AT + timedelta(hours=1)) == []  # the same people: nothing sent again

@@ -4,11 +4,8 @@ technician is told when it degrades, in Vietnamese and English."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from contract.validation_words import Words
 from edge.modem.gammu_sms import Modem, SendState, SmsdOutbox
@@ -32,15 +29,6 @@ WELL = ModemHealth(
     failed=0, sent_24h=3, last_sent_at=NOW - timedelta(hours=1),
 )  # fmt: skip
 MONITOR = gammu_binary("gammu-smsd-monitor")
-
-
-@pytest.fixture
-def watched_smsd(tmp_path: Path) -> Iterator[GammuSmsd]:
-    """A real gammu-smsd on the dummy phone, checking its signal as a farm server's does."""
-    server = GammuSmsd(tmp_path / "gammu", check_signal=True)
-    server.start()
-    yield server
-    server.stop()
 
 
 def read(smsd: GammuSmsd, now: datetime, ring: RingCall | None = None) -> ModemHealth:

@@ -4,13 +4,9 @@ after its hour, SMSD gone told once â€” not at every check while it stays gone â
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from contract.validation_words import Words
 from gateway.notify.channel_settings import WatchSettings
@@ -20,14 +16,6 @@ from tests.support.gammu_smsd import GammuSmsd
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DAWN = datetime(2026, 1, 15, 6, 0, tzinfo=TZ)
-
-
-@pytest.fixture
-def watched_smsd(tmp_path: Path) -> Iterator[GammuSmsd]:
-    server = GammuSmsd(tmp_path / "gammu", check_signal=True)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _healthy(smsd: GammuSmsd) -> None:
