@@ -15,20 +15,10 @@ import pytest
 
 from gateway.api.client import signed_in
 from greenhouse.net import free_port
+from tests.support.demo_app import printed_app
 from tests.support.stack import REPO
 
 pytestmark = pytest.mark.slow
-
-
-def _demo_admin_password(out: Path) -> str:
-    """The password the demo printed next to the API URL, for the admin it made."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = re.search(r"đăng nhập với tên demo-admin, mật khẩu (\S+) ", out.read_text())
-        if found:
-            return found.group(1)
-        time.sleep(0.2)
-    raise AssertionError(f"the demo printed no sign-in for its API:\n{out.read_text()[-2000:]}")
 
 
 def _query_api_while_running(api: str, password: str) -> tuple[list[dict[str, object]], dict[str, Any]]:
@@ -50,7 +40,6 @@ def _query_api_while_running(api: str, password: str) -> tuple[list[dict[str, ob
 
 
 def test_demo_runs_the_closed_loop_and_stops_fail_safe(tmp_path: Path) -> None:
-    api = f"http://127.0.0.1:{free_port()}"
     out_path = tmp_path / "demo.out"
     out_file = out_path.open("w")
     proc = subprocess.Popen(
@@ -67,7 +56,7 @@ def test_demo_runs_the_closed_loop_and_stops_fail_safe(tmp_path: Path) -> None:
             "--data-dir",
             str(tmp_path),
             "--http-port",
-            api.rsplit(":", 1)[1],
+            str(free_port()),
         ],
         stdout=out_file,
         stderr=subprocess.PIPE,
@@ -75,7 +64,8 @@ def test_demo_runs_the_closed_loop_and_stops_fail_safe(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     # While it runs, the gateway it started keeps history (SQLite) and serves it to the admin the demo made.
-    status, soil = _query_api_while_running(api, _demo_admin_password(out_path))
+    app = printed_app(out_path, proc, timeout_s=30)
+    status, soil = _query_api_while_running(app.url, app.admin_password)
     _, stderr = proc.communicate(timeout=150)
     out_file.close()
     result = subprocess.CompletedProcess(proc.args, proc.returncode, out_path.read_text(), stderr)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -28,6 +27,7 @@ from greenhouse.demo.roster import write_demo_roster
 from greenhouse.net import free_port
 from tests.conftest import EXAMPLE_SITE
 from tests.support.accounts import add_user
+from tests.support.demo_app import printed_app
 from tests.support.stack import REPO
 
 if TYPE_CHECKING:
@@ -70,16 +70,6 @@ class Demo:
     passwords: dict[str, str]  # user → password
 
 
-def _printed_password(out: Path, proc: subprocess.Popen[bytes]) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        found = re.search(r"demo-admin, (?:password|mật khẩu) (\S+) ", out.read_text())
-        if found:
-            return found.group(1)
-        time.sleep(0.2)
-    raise AssertionError(f"the demo printed no sign-in:\n{out.read_text()[-2000:]}")
-
-
 def _roster_with_farmer_account(data_dir: Path) -> None:
     """The demo's own roster, written before the demo starts (it keeps a roster it finds), with its farmer on duty
     signed in as FARMER: a browser test can then turn notifications on as the person alerts go to first."""
@@ -91,7 +81,7 @@ def _roster_with_farmer_account(data_dir: Path) -> None:
     path.write_text(yaml.safe_dump(roster, allow_unicode=True, sort_keys=False), "utf-8")
 
 
-def _wait_for_app(url: str) -> None:
+def _wait_for_app(url: str, out: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -100,7 +90,7 @@ def _wait_for_app(url: str) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise AssertionError(f"{url}/sw.js never answered: is webapp_router() mounted in create_app?")
+    raise AssertionError(f"{url}/sw.js never answered; the demo said:\n{out.read_text()[-2000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -119,9 +109,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))},
         )
     try:
-        passwords = {"demo-admin": _printed_password(out, proc)}
-        url = f"http://127.0.0.1:{port}"
-        _wait_for_app(url)
+        app = printed_app(out, proc)
+        passwords, url = {"demo-admin": app.admin_password}, app.url
+        _wait_for_app(url, out)
         accounts = Accounts(data_dir, Clock().now)
         try:
             passwords[FARMER] = add_user(accounts, FARMER, Role.FARMER, greenhouses=["ca-chua-1", "rau-la-1"])
