@@ -13,6 +13,9 @@ have gammu-smsd || missing+=(gammu-smsd)
 have gammu || missing+=(gammu)
 # The phone web app's browser tests drive Debian's Chromium through Playwright (never its own download).
 have chromium || missing+=(chromium chromium-driver)
+# Label and dossier PDFs: WeasyPrint needs Pango, and DejaVu for Vietnamese letters.
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+ldconfig -p | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -10,13 +10,12 @@ from datetime import date, timedelta
 from pydantic import BaseModel
 
 from contract.diary import ProtectionUse
-from contract.wording import Lang, pick
+from contract.wording import Lang, day_month_in, pick
 
 _REFUSED = (
     "Chưa hết thời gian cách ly ({product}): được thu hoạch từ {day}",
     "The pre-harvest interval of {product} is not over: harvest allowed from {day}",
 )
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class HarvestCheck(BaseModel):
@@ -28,9 +27,7 @@ class HarvestCheck(BaseModel):
         """The refusal in the farmer's words; empty when the harvest is allowed."""
         if self.allowed or self.allowed_from is None:
             return ""
-        day = self.allowed_from
-        shown = f"{day.day:02d}/{day.month:02d}" if lang == "vi" else f"{day.day} {_MONTHS_EN[day.month - 1]}"
-        return pick(_REFUSED, lang).format(product=self.product, day=shown)
+        return pick(_REFUSED, lang).format(product=self.product, day=day_month_in(self.allowed_from, lang))
 
 
 def check_harvest(uses: Iterable[ProtectionUse], greenhouse: str, zone: str, on: date) -> HarvestCheck:

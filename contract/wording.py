@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 from contract.kinds import SensorKind
@@ -107,6 +108,26 @@ def number(value: float, digits: int, lang: Lang) -> str:
 
 
 _VI_MARKS = str.maketrans(",.", ".,")
+
+
+def number_trimmed(value: float, digits: int, lang: Lang) -> str:
+    """``number`` with the zeros that end its decimals left off, and its decimal mark when none is left: a weight
+    as people write it, 0,5 / 12 / 2,25 in Vietnamese, 0.5 / 12 / 2.25 in English."""
+    text = number(value, digits, lang)
+    return text.rstrip("0").rstrip("," if lang == "vi" else ".") if digits else text
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_in(day: date, lang: Lang) -> str:
+    """A day as the reader writes it: 05/12/2026 in Vietnamese, 5 Dec 2026 in English."""
+    return f"{day_month_in(day, lang)}/{day.year}" if lang == "vi" else f"{day_month_in(day, lang)} {day.year}"
+
+
+def day_month_in(day: date, lang: Lang) -> str:
+    """A day of the season, its year understood: 05/12 in Vietnamese, 5 Dec in English."""
+    return f"{day.day:02d}/{day.month:02d}" if lang == "vi" else f"{day.day} {_MONTHS_EN[day.month - 1]}"
 
 
 def _loose(value: float, lang: Lang) -> str:
@@ -229,8 +250,10 @@ class Words:
         vi, en_before, en_after = _AGGREGATE.get(self._params.get("aggregate", "mean"), _AGGREGATE["mean"])
         kind = self._kind()
         measures_vi, measures_en = _MEASURES.get(kind, ("", "")) if kind is not None else ("", "")
-        zone = None if self._site is None else next(
-            (z for z in self._site.zones if set(z.soil_sensors) == set(sensors)), None
+        zone = (
+            None
+            if self._site is None
+            else next((z for z in self._site.zones if set(z.soil_sensors) == set(sensors)), None)
         )
         if zone is not None:
             name = zone.label_in(self._lang)

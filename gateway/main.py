@@ -13,6 +13,8 @@ from contract.clock import Clock
 from contract.site import SiteConfig
 from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext, create_app
+from gateway.diary.book import DiaryBook
+from gateway.diary.store import DIARY_FILE, DiaryStore
 from gateway.live.service import Live
 from gateway.notify.setup import build_notifier
 from gateway.service import Gateway, GatewaySettings
@@ -63,12 +65,13 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
             "no user can sign in yet: add the first admin with"
             f" 'greenhouse users add NAME --role admin --cooperative {site.cooperative.id} --data-dir {args.data_dir}'"
         )
-    api = live = notifier = None
+    api = live = notifier = diary = None
     if args.http_port:
         live = Live(site, store, args.mqtt_url, clock, args.instance)
         notifier = build_notifier(site, live, clock, args.data_dir, args.smsd_dir)
+        diary = DiaryBook(site, DiaryStore(args.data_dir / DIARY_FILE), clock.now)
         ctx = ApiContext.of(
-            gateway, accounts, args.cookie_secure, live, args.grafana_url, args.config, notifier, args.data_dir
+            gateway, accounts, args.cookie_secure, live, args.grafana_url, args.config, notifier, args.data_dir, diary
         )
         api = ApiServer(ctx, args.http_host, args.http_port)
     gateway.start()
@@ -85,5 +88,7 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
         api.stop()
         live.stop()
     gateway.stop()
+    if diary is not None:
+        diary.close()
     accounts.close()
     return 0

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from contract.config_file import ConfigError
 from contract.schema_versions import StoreTooNew
 from greenhouse import logs
-from greenhouse.commands import demo, devices, grafana, modem, roster, rules, services, site, stack, users
+from greenhouse.commands import demo, devices, diary, grafana, modem, roster, rules, services, site, stack, users
 from greenhouse.deploy import mqtt_ca
 from greenhouse.errors import UsageError
 
 # In the order `greenhouse --help` lists them.
-GROUPS = (demo, services, site, rules, users, roster, modem, stack, devices, grafana)
+GROUPS = (demo, services, site, rules, users, roster, modem, diary, stack, devices, grafana)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,6 +22,10 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"  # list, create and disable users of one's own cooperative
     UNLOCK_SIGN_INS = "unlock_sign_ins"  # see who failed signing in, and let a name or an address in again
     EDIT_ROSTER = "edit_roster"  # who is told of alerts (the duty roster) and how alerts escalate
+    RECORD_DIARY = "record_diary"  # write in the record book: a spray, a harvest, a drafted day confirmed
+    CORRECT_DIARY = "correct_diary"  # correct an entry of the record book (the original stays)
+    EXPORT_DIARY = "export_diary"  # the VietGAP dossier and the EPCIS document
+    PUBLISH_LOTS = "publish_lots"  # show a harvest lot on its public page
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -34,6 +38,10 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.UNLOCK_SIGN_INS: frozenset({Role.ADMIN}),
     Action.EDIT_ROSTER: frozenset({Role.TECHNICIAN, Role.ADMIN}),
+    Action.RECORD_DIARY: frozenset({Role.FARMER, Role.TECHNICIAN, Role.ADMIN}),
+    Action.CORRECT_DIARY: frozenset({Role.TECHNICIAN, Role.ADMIN}),
+    Action.EXPORT_DIARY: frozenset({Role.AGRONOMIST, Role.TECHNICIAN, Role.ADMIN}),
+    Action.PUBLISH_LOTS: frozenset({Role.TECHNICIAN, Role.ADMIN}),
 }
 
 

@@ -22,12 +22,14 @@ from gateway.accounts.roles import Action
 from gateway.accounts.service import Accounts
 from gateway.api.access import Principal, may_see, require_cooperative, require_greenhouse
 from gateway.api.auth import Auth, request_lang
+from gateway.api.diary_routes import diary_router
 from gateway.api.field_routes import field_router, site_profiles
 from gateway.api.health_routes import health_router
 from gateway.api.history import History, HistoryError, HistoryRequest, csv_rows, history
 from gateway.api.limits import BodyLimits
 from gateway.api.live_routes import live_router
 from gateway.api.notify_routes import notify_router
+from gateway.api.public_routes import public_router
 from gateway.api.refusals import refuse_in_callers_words
 from gateway.api.roster_routes import roster_router
 from gateway.api.rules_routes import rules_router
@@ -35,6 +37,8 @@ from gateway.api.session_routes import session_router
 from gateway.api.site_routes import site_router
 from gateway.api.user_routes import user_router
 from gateway.audit import AuditAnswer, AuditError, AuditQuery, audit
+from gateway.diary.book import DiaryBook
+from gateway.diary.settings import TraceabilityFile
 from gateway.health import Pulse
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
@@ -73,6 +77,7 @@ class ApiContext:
     pulses: tuple[Pulse, ...] = ()  # the loops whose health /healthz reports
     notify: NotifyService | None = None  # the notifier; None where there is no roster (nobody to tell)
     data_dir: Path | None = None  # the gateway's: the roster and escalation settings the web app edits are kept there
+    diary: DiaryBook | None = None  # the record book and its lots; None for an API that serves history only
 
     @classmethod
     def of(
@@ -85,6 +90,7 @@ class ApiContext:
         site_path: Path | None = None,
         notify: NotifyService | None = None,
         data_dir: Path | None = None,
+        diary: DiaryBook | None = None,
     ) -> "ApiContext":
         """What the API serves of a running gateway."""
         g = gateway
@@ -106,6 +112,7 @@ class ApiContext:
             g.pulses() + ((live.feed.pulse,) if live is not None else ()),
             notify,
             data_dir,
+            diary,
         )
 
 
@@ -150,6 +157,10 @@ def create_app(ctx: ApiContext) -> FastAPI:
         app.include_router(notify_router(ctx.site, ctx.live, ctx.notify, auth))
         app.include_router(rules_router(ctx.site, ctx.store, ctx.live, ctx.now, auth))
         app.include_router(webapp_router())
+    if ctx.diary is not None and ctx.data_dir is not None:
+        traceability = TraceabilityFile(ctx.data_dir)
+        app.include_router(diary_router(ctx.site, ctx.diary, ctx.store, traceability, auth))
+        app.include_router(public_router(ctx.site, ctx.diary, traceability))
 
     Reader = Annotated[Principal, Depends(auth.allowed(Action.READ))]
     IngestReader = Annotated[Principal, Depends(auth.allowed(Action.READ_INGEST))]

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contract.diary import MAX_PHOTO_CHARS
 from contract.messages import MAX_RULES_YAML_CHARS
 from contract.reasons import pick
 from gateway.api.auth import LOGIN_PATH, request_lang
@@ -41,6 +42,8 @@ SITE_FILE_BYTES = text_body_bytes(MAX_SITE_YAML_CHARS)
 _RULES = "/api/v1/greenhouses/{greenhouse}/rules"
 # A cooperative's whole duty roster (a hundred people, their numbers, every greenhouse's order) or its escalation.
 NOTIFY_SETTINGS_BYTES = 64 * KB
+# A record book entry with its photo (a data URL, ASCII) and a page of notes in Vietnamese.
+DIARY_ENTRY_BYTES = MAX_PHOTO_CHARS + 16 * KB
 # By route, as the routers declare them; any other route takes DEFAULT_BYTES.
 BODY_LIMITS: dict[str, int] = {
     LOGIN_PATH: SIGN_IN_BYTES,
@@ -52,6 +55,7 @@ BODY_LIMITS: dict[str, int] = {
     "/api/v1/site/file": SITE_FILE_BYTES,
     "/api/v1/roster": NOTIFY_SETTINGS_BYTES,
     "/api/v1/notify-policy": NOTIFY_SETTINGS_BYTES,
+    "/api/v1/diary": DIARY_ENTRY_BYTES,
 }
 # Starlette renamed its constant for this status; the number is what clients see.
 CONTENT_TOO_LARGE = 413

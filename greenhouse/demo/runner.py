@@ -35,6 +35,7 @@ from greenhouse.demo import words
 from greenhouse.demo.admin import DEMO_ADMIN, demo_admin
 from greenhouse.demo.broker import EmbeddedBroker
 from greenhouse.demo.roster import write_demo_roster, write_demo_vapid
+from greenhouse.demo.traceability import write_demo_traceability
 from greenhouse.demo.view import Board
 from greenhouse.net import free_port, port_is_free, wait_for_path, wait_for_port
 from greenhouse.runtime_site import on_free_ports, write_site
@@ -183,6 +184,7 @@ def _run(args: argparse.Namespace, data_dir: Path, stop: threading.Event, consol
         gateway_args += ["--no-share"] if broker is not None else []
         children.spawn("gateway", pick(words.GATEWAY, lang), gateway_args)
         if args.http_port:
+            write_demo_traceability(data_dir, f"http://127.0.0.1:{args.http_port}")
             say(words.APP, app=f"http://127.0.0.1:{args.http_port}")
             say(words.SIGN_IN, user=DEMO_ADMIN, password=password)
         for name, g in edges.items():

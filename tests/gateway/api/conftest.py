@@ -16,6 +16,8 @@ from gateway.accounts.limits import LimitSettings
 from gateway.accounts.roles import Role
 from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext
+from gateway.diary.book import DiaryBook
+from gateway.diary.store import DIARY_FILE, DiaryStore
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.live.registry import Registry
@@ -75,15 +77,27 @@ USERS: dict[str, tuple[Role, str, list[str] | None]] = {
 }
 
 
-def serve(tmp: Path, secure_cookies: bool = False) -> Iterator[Api]:
+def serve(tmp: Path, secure_cookies: bool = False, diary: bool = False) -> Iterator[Api]:
+    """``diary``: with the record book and the public lot pages (their files in the gateway's data folder)."""
     site = load_site(EXAMPLE_SITE)
     clock = ManualClock()
     accounts = Accounts(tmp / "gw", clock.now, session_ttl=SESSION_TTL, limits=LIMITS)
     store = SqliteStore(tmp / "history.sqlite3")
     spool = Spool(tmp / "spool.sqlite3")
     site_file = SiteFile(write_site(site, tmp / "site.yaml"), site, rules_file_text)
+    book = DiaryBook(site, DiaryStore(tmp / "gw" / DIARY_FILE), clock.now) if diary else None
     ctx = ApiContext(
-        site, store, Registry(site), spool, IngestCounters(), clock.now, accounts, secure_cookies, site_file=site_file
+        site,
+        store,
+        Registry(site),
+        spool,
+        IngestCounters(),
+        clock.now,
+        accounts,
+        secure_cookies,
+        site_file=site_file,
+        data_dir=tmp / "gw" if diary else None,
+        diary=book,
     )
     port = free_port()
     server = ApiServer(ctx, "127.0.0.1", port)
@@ -99,6 +113,8 @@ def serve(tmp: Path, secure_cookies: bool = False) -> Iterator[Api]:
         spool.close()
         store.close()
         accounts.close()
+        if book is not None:
+            book.close()
 
 
 @pytest.fixture

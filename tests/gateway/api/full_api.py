@@ -23,6 +23,8 @@ from gateway.accounts.service import Accounts
 from gateway.accounts.sessions import csrf_token
 from gateway.api.app import ApiContext
 from gateway.api.auth import CSRF_HEADER, SESSION_COOKIE
+from gateway.diary.book import DiaryBook
+from gateway.diary.store import DIARY_FILE, DiaryStore
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.live.registry import Registry
@@ -103,6 +105,7 @@ def _serve(tmp: Path, broker: BrokerUrl) -> Iterator[FullApi]:
     live = Live(site, store, broker, clock, "fuzz")
     notify = build_notifier(site, live, clock, tmp / "gw")  # no roster: it tells nobody, its routes still answer
     site_file = SiteFile(write_site(site, tmp / "site" / "site.yaml"), site, rules_file_text)
+    diary = DiaryBook(site, DiaryStore(tmp / "gw" / DIARY_FILE), clock.now)
     ctx = ApiContext(
         site,
         store,
@@ -117,6 +120,7 @@ def _serve(tmp: Path, broker: BrokerUrl) -> Iterator[FullApi]:
         pulses=(live.feed.pulse,),
         notify=notify,
         data_dir=tmp / "gw",
+        diary=diary,
     )
     port = free_port()
     server = ApiServer(ctx, "127.0.0.1", port)
@@ -133,3 +137,4 @@ def _serve(tmp: Path, broker: BrokerUrl) -> Iterator[FullApi]:
         spool.close()
         store.close()
         accounts.close()
+        diary.close()

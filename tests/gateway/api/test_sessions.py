@@ -28,11 +28,24 @@ def test_sign_in_sets_an_httponly_strict_cookie_and_me_says_who_and_gives_the_cs
         "cooperative": "htx-moc-chau",
         "greenhouses": ["ca-chua-1"],
         "csrf_token": response.json()["csrf_token"],
-        "may": ["read", "command", "ack_alerts"],  # what the app offers a farmer: no set-up, rules or users
+        # What the app offers a farmer: no set-up, rules or users; the record book, but no corrections.
+        "may": ["read", "command", "ack_alerts", "record_diary"],
     }
     assert len(me["csrf_token"]) == 64
     technician = api.login("ky-thuat").get("/api/v1/me").json()["may"]
-    assert technician == ["read", "read_ingest", "command", "ack_alerts", "setup", "edit_rules", "edit_roster"]
+    assert technician == [
+        "read",
+        "read_ingest",
+        "command",
+        "ack_alerts",
+        "setup",
+        "edit_rules",
+        "edit_roster",
+        "record_diary",
+        "correct_diary",
+        "export_diary",
+        "publish_lots",
+    ]
     # Every session has its own CSRF token.
     assert api.login("nong-dan").get("/api/v1/me").json()["csrf_token"] != me["csrf_token"]
 
