@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import yaml
 
 from tests.gateway.api.conftest import Api, serve
+from tests.support.diary import harvest, spray
 
 
 @pytest.fixture
@@ -21,58 +21,28 @@ def api(tmp_path: Path) -> Iterator[Api]:
     yield from serve(tmp_path, diary=True)
 
 
-def _spray(entry_id: str, day: date, greenhouse: str = "ca-chua-1", **more: Any) -> dict[str, Any]:
-    return {
-        "id": entry_id,
-        "day": day.isoformat(),
-        "greenhouse": greenhouse,
-        "zone": "khu-a",
-        "detail": {
-            "kind": "protection",
-            "product": "Abatox 1.8EC",
-            "active_ingredient": "abamectin",
-            "dose": {"value": 10, "unit": "ml"},
-            "water_l": 16,
-            "target_pest": "sâu xanh",
-            "phi_days": 7,
-            "sprayed_by": "Chị Lan",
-        },
-        **more,
-    }
-
-
-def _harvest(entry_id: str, day: date, kg: float = 80) -> dict[str, Any]:
-    return {
-        "id": entry_id,
-        "day": day.isoformat(),
-        "greenhouse": "ca-chua-1",
-        "zone": "khu-a",
-        "detail": {"kind": "harvest", "crop": "Cà chua", "quantity_kg": kg},
-    }
-
-
 def test_a_farmer_records_a_spray_once_even_sent_twice_in_her_own_greenhouse_only(api: Api) -> None:
     farmer = api.login("nong-dan")
-    first = farmer.post("/api/v1/diary", json=_spray("spray-0001", date(2026, 1, 10)))
+    first = farmer.post("/api/v1/diary", json=spray("spray-0001", date(2026, 1, 10)))
     assert first.status_code == 201, first.text
     assert first.json()["entry"]["recorded_by"] == "nong-dan"
-    again = farmer.post("/api/v1/diary", json=_spray("spray-0001", date(2026, 1, 10)))
+    again = farmer.post("/api/v1/diary", json=spray("spray-0001", date(2026, 1, 10)))
     assert (again.status_code, again.json()["new"]) == (200, False)
     assert [e["entry"]["id"] for e in farmer.get("/api/v1/diary").json()] == ["spray-0001"]
     # Not in a greenhouse she is not given, nor for the whole farm, nor a correction.
-    assert farmer.post("/api/v1/diary", json=_spray("spray-0002", date(2026, 1, 10), "ca-chua-2")).status_code == 404
+    assert farmer.post("/api/v1/diary", json=spray("spray-0002", date(2026, 1, 10), "ca-chua-2")).status_code == 404
     training = {"id": "train-0001", "day": "2026-01-10", "detail": {"kind": "training", "topic": "IPM",
                 "trainer": "Trạm khuyến nông", "attendees": 12}}  # fmt: skip
     assert farmer.post("/api/v1/diary", json=training).status_code == 403
-    fix = _spray("spray-0003", date(2026, 1, 10), corrects="spray-0001", why="sai liều")
+    fix = spray("spray-0003", date(2026, 1, 10), corrects="spray-0001", why="sai liều")
     assert farmer.post("/api/v1/diary", json=fix).status_code == 403
-    assert api.login("nong-hoc").post("/api/v1/diary", json=_spray("spray-0004", date(2026, 1, 10))).status_code == 403
+    assert api.login("nong-hoc").post("/api/v1/diary", json=spray("spray-0004", date(2026, 1, 10))).status_code == 403
 
 
 def test_a_technician_corrects_and_the_original_is_still_listed_as_corrected(api: Api) -> None:
-    api.login("nong-dan").post("/api/v1/diary", json=_spray("spray-0001", date(2026, 1, 10)))
+    api.login("nong-dan").post("/api/v1/diary", json=spray("spray-0001", date(2026, 1, 10)))
     technician = api.login("ky-thuat")
-    fix = _spray("spray-0002", date(2026, 1, 9), corrects="spray-0001", why="phun hôm trước")
+    fix = spray("spray-0002", date(2026, 1, 9), corrects="spray-0001", why="phun hôm trước")
     assert technician.post("/api/v1/diary", json=fix).status_code == 201
     listed = {e["entry"]["id"]: e["corrected_by"] for e in api.login("nong-hoc").get("/api/v1/diary").json()}
     assert listed == {"spray-0001": "spray-0002", "spray-0002": None}
@@ -80,18 +50,18 @@ def test_a_technician_corrects_and_the_original_is_still_listed_as_corrected(api
 
 def test_bad_entries_are_refused_naming_the_field(api: Api) -> None:
     farmer = api.login("nong-dan")
-    bad = _spray("spray-0001", date(2026, 1, 10))
+    bad = spray("spray-0001", date(2026, 1, 10))
     bad["detail"]["phi_days"] = -3
     refused = farmer.post("/api/v1/diary", json=bad)
     assert refused.status_code == 422
     assert "phi_days" in refused.text
-    no_zone = _spray("spray-0002", date(2026, 1, 10), zone="khu-z")
+    no_zone = spray("spray-0002", date(2026, 1, 10), zone="khu-z")
     assert farmer.post("/api/v1/diary", json=no_zone).json()["detail"] == "Nhà màng cà chua 1 không có khu này"
 
 
 def test_a_harvest_in_the_interval_is_refused_then_taken_and_its_lot_published_for_consumers(api: Api) -> None:
     farmer = api.login("nong-dan")
-    farmer.post("/api/v1/diary", json=_spray("spray-0001", date(2026, 1, 5)))
+    farmer.post("/api/v1/diary", json=spray("spray-0001", date(2026, 1, 5)))
     check = farmer.get(
         "/api/v1/diary/harvest-check", params={"greenhouse": "ca-chua-1", "zone": "khu-a", "day": "2026-01-11"}
     ).json()
@@ -100,13 +70,13 @@ def test_a_harvest_in_the_interval_is_refused_then_taken_and_its_lot_published_f
         "allowed_from": "2026-01-12",
         "said": "Chưa hết thời gian cách ly (Abatox 1.8EC): được thu hoạch từ 12/01",
     }
-    early = farmer.post("/api/v1/diary", json=_harvest("harv-0001", date(2026, 1, 11)))
+    early = farmer.post("/api/v1/diary", json=harvest("harv-0001", date(2026, 1, 11)))
     assert (early.status_code, early.json()["detail"]) == (409, check["said"])
-    english = api.login("nong-dan", "en").post("/api/v1/diary", json=_harvest("harv-0001", date(2026, 1, 11)))
+    english = api.login("nong-dan", "en").post("/api/v1/diary", json=harvest("harv-0001", date(2026, 1, 11)))
     assert (
         english.json()["detail"] == "The pre-harvest interval of Abatox 1.8EC is not over: harvest allowed from 12 Jan"
     )
-    taken = farmer.post("/api/v1/diary", json=_harvest("harv-0002", date(2026, 1, 12)))
+    taken = farmer.post("/api/v1/diary", json=harvest("harv-0002", date(2026, 1, 12)))
     assert taken.status_code == 201
     code = taken.json()["entry"]["detail"]["lot"]
     assert code == "CC1-260112-1"
@@ -129,8 +99,8 @@ def test_a_harvest_in_the_interval_is_refused_then_taken_and_its_lot_published_f
 
 def test_names_and_the_gs1_digital_link_follow_the_cooperatives_settings(api: Api) -> None:
     farmer = api.login("nong-dan")
-    farmer.post("/api/v1/diary", json=_spray("spray-0001", date(2026, 1, 1)))
-    code = farmer.post("/api/v1/diary", json=_harvest("harv-0001", date(2026, 1, 12))).json()["entry"]["detail"]["lot"]
+    farmer.post("/api/v1/diary", json=spray("spray-0001", date(2026, 1, 1)))
+    code = farmer.post("/api/v1/diary", json=harvest("harv-0001", date(2026, 1, 12))).json()["entry"]["detail"]["lot"]
     api.login("ky-thuat").put(f"/api/v1/lots/{code}/published", json={"published": True})
     settings = {
         "public_url": "https://htx-moc-chau.example.vn",
@@ -154,8 +124,8 @@ def test_names_and_the_gs1_digital_link_follow_the_cooperatives_settings(api: Ap
 
 def test_a_farmer_sees_only_the_lots_and_entries_of_her_greenhouses(api: Api) -> None:
     technician = api.login("ky-thuat")
-    technician.post("/api/v1/diary", json=_spray("spray-0001", date(2026, 1, 1), "ca-chua-2"))
-    technician.post("/api/v1/diary", json=_spray("spray-0002", date(2026, 1, 1)))
+    technician.post("/api/v1/diary", json=spray("spray-0001", date(2026, 1, 1), "ca-chua-2"))
+    technician.post("/api/v1/diary", json=spray("spray-0002", date(2026, 1, 1)))
     farmer = api.login("nong-dan")
     assert [e["entry"]["id"] for e in farmer.get("/api/v1/diary").json()] == ["spray-0002"]
     assert farmer.get("/api/v1/diary", params={"greenhouse": "ca-chua-2"}).status_code == 404
@@ -172,12 +142,12 @@ def test_a_label_qr_opens_the_public_page_without_a_session_and_only_while_publi
 
     (api.data_dir / "traceability.yaml").write_text(f"public_url: {api.url}\n", "utf-8")
     technician = api.login("ky-thuat")
-    technician.post("/api/v1/diary", json=_spray("spray-0001", date(2026, 1, 1)))
-    other_zone = _spray("spray-0002", date(2026, 1, 2)) | {"zone": "khu-b"}
+    technician.post("/api/v1/diary", json=spray("spray-0001", date(2026, 1, 1)))
+    other_zone = spray("spray-0002", date(2026, 1, 2)) | {"zone": "khu-b"}
     other_zone["detail"] = other_zone["detail"] | {"product": "Thuốc khu khác"}
     technician.post("/api/v1/diary", json=other_zone)
-    technician.post("/api/v1/diary", json=_spray("spray-0003", date(2026, 1, 2), "ca-chua-2"))
-    code = technician.post("/api/v1/diary", json=_harvest("harv-0001", date(2026, 1, 12))).json()["entry"]["detail"]
+    technician.post("/api/v1/diary", json=spray("spray-0003", date(2026, 1, 2), "ca-chua-2"))
+    code = technician.post("/api/v1/diary", json=harvest("harv-0001", date(2026, 1, 12))).json()["entry"]["detail"]
     code = code["lot"]
     technician.put(f"/api/v1/lots/{code}/published", json={"published": True})
 
@@ -200,11 +170,11 @@ def test_a_label_qr_opens_the_public_page_without_a_session_and_only_while_publi
 
 def test_a_label_is_refused_in_the_interval_and_a_farmer_prints_only_her_lots(api: Api) -> None:
     technician = api.login("ky-thuat")
-    code = technician.post("/api/v1/diary", json=_harvest("harv-0001", date(2026, 1, 12))).json()["entry"]["detail"]
+    code = technician.post("/api/v1/diary", json=harvest("harv-0001", date(2026, 1, 12))).json()["entry"]["detail"]
     code = code["lot"]
     sheet = api.login("nong-dan").get(f"/api/v1/lots/{code}/label.pdf", params={"copies": 30})
     assert sheet.status_code == 200 and len(__import__("pypdfium2").PdfDocument(sheet.content)) == 2  # 24 a sheet
-    technician.post("/api/v1/diary", json=_spray("spray-0001", date(2026, 1, 10)))  # written down late
+    technician.post("/api/v1/diary", json=spray("spray-0001", date(2026, 1, 10)))  # written down late
     refused = technician.get(f"/api/v1/lots/{code}/label.pdf")
     assert (refused.status_code, refused.json()["detail"]) == (
         409,

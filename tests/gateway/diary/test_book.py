@@ -17,6 +17,7 @@ from gateway.diary.book import BookRefusal, DiaryBook
 from gateway.diary.effective import effective
 from gateway.diary.store import DiaryStore
 from tests.conftest import EXAMPLE_SITE
+from tests.support.diary import harvest, spray
 
 SITE = load_site(EXAMPLE_SITE)
 NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
@@ -27,26 +28,11 @@ def _book(path: Path) -> DiaryBook:
 
 
 def _spray(entry_id: str, day: date, phi_days: int = 7, **more: Any) -> NewEntry:
-    detail = {
-        "kind": "protection",
-        "product": "Abatox 1.8EC",
-        "active_ingredient": "abamectin",
-        "dose": {"value": 10, "unit": "ml"},
-        "water_l": 16,
-        "target_pest": "sâu xanh",
-        "phi_days": phi_days,
-        "sprayed_by": "Chị Lan",
-    }
-    return NewEntry.model_validate(
-        {"id": entry_id, "day": day, "greenhouse": "ca-chua-1", "zone": "khu-a", "detail": detail, **more}
-    )
+    return NewEntry.model_validate(spray(entry_id, day, phi_days=phi_days, **more))
 
 
 def _harvest(entry_id: str, day: date, kg: float = 120.0, **more: Any) -> NewEntry:
-    detail = {"kind": "harvest", "crop": "cà chua", "quantity_kg": kg}
-    return NewEntry.model_validate(
-        {"id": entry_id, "day": day, "greenhouse": "ca-chua-1", "zone": "khu-a", "detail": detail, **more}
-    )
+    return NewEntry.model_validate(harvest(entry_id, day, kg, **more))
 
 
 def test_the_database_refuses_to_change_or_delete_an_entry(tmp_path: Path) -> None:
