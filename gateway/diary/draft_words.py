@@ -9,9 +9,10 @@ from contract.wording import Lang, day_month_in, duration, number, pick
 
 _IRRIGATION = (
     "{zone}: tưới {litres} lít ({runs} lần, {time})",
-    "{zone}: {litres} litres watered ({runs} runs, {time})",
+    "{zone}: {litres} litres watered ({runs}, {time})",
 )
-_IRRIGATION_UNMEASURED = ("{zone}: tưới {runs} lần, {time}", "{zone}: watered {runs} times, {time}")
+_IRRIGATION_UNMEASURED = ("{zone}: tưới {runs} lần, {time}", "{zone}: watered {runs}, {time}")
+_RUNS_EN = ("once", "{n} times")
 _FERTIGATION = ("{zone}: tưới phân {product}, {litres} lít nước", "{zone}: {product} fertigated, {litres} litres")
 _FROST = (
     "Đêm rét: thấp nhất {low} °C, {hours} giờ ở mức {watch} °C trở xuống",
@@ -29,7 +30,8 @@ def draft_said(entry: NewEntry, gh: Greenhouse, lang: Lang) -> str:
     if isinstance(d, Irrigation):
         litres = number(d.water_l, 0, lang) if d.water_l is not None else None
         words = _IRRIGATION if litres is not None else _IRRIGATION_UNMEASURED
-        said = pick(words, lang).format(zone=zone, litres=litres, runs=d.runs, time=duration(d.open_min * 60, lang))
+        runs = str(d.runs) if lang == "vi" else _RUNS_EN[d.runs != 1].format(n=d.runs)
+        said = pick(words, lang).format(zone=zone, litres=litres, runs=runs, time=duration(d.open_min * 60, lang))
     elif isinstance(d, Fertigation):
         said = pick(_FERTIGATION, lang).format(zone=zone, product=d.product, litres=number(d.water_l, 0, lang))
     elif isinstance(d, FrostNight):

@@ -24,7 +24,11 @@ def said(detail: Irrigation | FrostNight | ClimateDay, zone: str | None = None) 
 def test_a_watering_says_its_day_zone_and_litres_in_each_readers_words() -> None:
     vi, en = said(Irrigation(water_l=1240, runs=6, open_min=42), zone="khu-a")
     assert vi == "14/01 · Khu A: tưới 1.240 lít (6 lần, 42 phút)"
-    assert en == "14 Jan · Zone A: 1,240 litres watered (6 runs, 42 min)"
+    assert en == "14 Jan · Zone A: 1,240 litres watered (6 times, 42 min)"
+    _, once = said(Irrigation(water_l=300, runs=1, open_min=12), zone="khu-a")
+    assert once == "14 Jan · Zone A: 300 litres watered (once, 12 min)"
+    vi, unmeasured = said(Irrigation(water_l=None, runs=2, open_min=20), zone="khu-a")
+    assert (vi, unmeasured) == ("14/01 · Khu A: tưới 2 lần, 20 phút", "14 Jan · Zone A: watered 2 times, 20 min")
 
 
 def test_a_frost_night_names_what_ran_and_a_device_gone_from_the_site_by_its_id() -> None:

@@ -89,3 +89,30 @@ export const alertTimeline = (gh, id) =>
   request(`/api/v1/greenhouses/${encodeURIComponent(gh)}/alerts/${encodeURIComponent(id)}/timeline`);
 export const farmContact = () => request("/api/v1/notify/contact");
 export const FARM_CONTACT_VCF = "/api/v1/notify/contact.vcf";
+
+// The record book (issue 16): its entries, what the controller drafted and what is missing, the products it
+// remembers, the pre-harvest interval asked before a harvest is sent, the harvest lots.
+const defined = (params) => Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== null));
+export const diaryEntries = (params) => request(`/api/v1/diary?${query(defined(params))}`);
+export const recordEntry = (entry) => request("/api/v1/diary", { method: "POST", body: entry });
+export const harvestCheck = (params) => request(`/api/v1/diary/harvest-check?${query(params)}`);
+export const diaryProducts = () => request("/api/v1/diary/products");
+export const diaryDrafts = (gh) => request(`/api/v1/diary/drafts?${query({ greenhouse: gh })}`);
+export const diaryGaps = () => request("/api/v1/diary/gaps");
+export const lots = () => request("/api/v1/lots");
+export const publishLot = (code, published) =>
+  request(`/api/v1/lots/${encodeURIComponent(code)}/published`, { method: "PUT", body: { published } });
+
+// A file the gateway makes (a label sheet, the dossier): {blob, name (the gateway's, if it gave one)}, or its
+// refusal in the user's words.
+export async function fileFrom(path) {
+  let res;
+  try {
+    res = await fetch(path, { headers: { "Accept-Language": currentLang() }, credentials: "same-origin", cache: "no-store" });
+  } catch {
+    throw new ApiError(0, t("error.network"));
+  }
+  if (!res.ok) throw new ApiError(res.status, await detail(res));
+  const named = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(res.headers.get("Content-Disposition") ?? "");
+  return { blob: await res.blob(), name: named ? decodeURIComponent(named[1]) : null };
+}

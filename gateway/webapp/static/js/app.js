@@ -2,6 +2,7 @@
 
 import * as api from "./api.js";
 import { serverNow } from "./clock.js";
+import { queueFor } from "./diary_queue.js";
 import { h, setText } from "./dom.js";
 import { duration } from "./format.js";
 import { keepFor } from "./kept.js";
@@ -10,6 +11,7 @@ import { live, onLive, startLive, stopLive } from "./live.js";
 import { may } from "./model.js";
 import { alertsView } from "./views/alerts.js";
 import { chartsView } from "./views/charts.js";
+import { diaryView } from "./views/diary.js";
 import { listView } from "./views/list.js";
 import { loginView } from "./views/login.js";
 import { notificationsView } from "./views/notify.js";
@@ -42,7 +44,26 @@ function greenhouseView(id, tab) {
       name === "alerts" ? badge : null,
     ),
   );
+  // The record book: the fourth tab (views/diary.js).
+  const diaryTab = { class: "tab", role: "tab", href: `#/gh/${encodeURIComponent(id)}/diary`, "aria-selected": String(tab === "diary") };
+  tabs.push(h("a", diaryTab, t("tab.diary")));
+  if (tab === "diary") return diaryScreen(id, gh, tabs, badge);
   const inner = { now: () => nowView(id, me), charts: () => chartsView(id, gh), alerts: () => alertsView(id, me) }[tab]();
+  return {
+    el: h("div", { class: "greenhouse" }, h("nav", { class: "tabs", role: "tablist" }, tabs), inner.el),
+    title: nameOf(gh),
+    back: true,
+    update() {
+      const now = live.greenhouses.get(id);
+      setText(badge, now.active_alerts ? String(now.active_alerts) : "");
+      inner.update(now);
+    },
+  };
+}
+
+// The greenhouse's record book below its tabs, its alert count kept on the alerts tab as on the others.
+function diaryScreen(id, gh, tabs, badge) {
+  const inner = diaryView(id, gh, me);
   return {
     el: h("div", { class: "greenhouse" }, h("nav", { class: "tabs", role: "tablist" }, tabs), inner.el),
     title: nameOf(gh),
@@ -64,6 +85,7 @@ const DESK = {
   devices: { load: () => import("./desk/devices.js"), make: "devicesView", needs: "setup" },
   users: { load: () => import("./desk/users.js"), make: "usersView", needs: "manage_users" },
   roster: { load: () => import("./desk/roster.js"), make: "rosterView", needs: "read" },
+  diary: { load: () => import("./desk/diary.js"), make: "deskDiaryView", needs: "export_diary" },
 };
 
 function deskView(name, ghId) {
@@ -86,10 +108,13 @@ function route() {
   const path = location.hash.slice(1) || "/";
   const found = path.match(/^\/gh\/([^/]+)(?:\/(charts|alerts))?$/);
   const desk = path.match(/^\/(setup|rules|history|devices|users|roster)(?:\/([^/]+))?$/);
+  const diary = path.match(/^\/gh\/([^/]+)\/diary$/);
   let next;
   if (!me) next = loginView(signedIn, notice);
   else if (path === "/notifications") next = notificationsView();
   else if (path === "/onboarding") next = onboardingView();
+  else if (diary) next = greenhouseView(decodeURIComponent(diary[1]), "diary");
+  else if (path === "/diary" && may(me, DESK.diary.needs)) next = deskView("diary");
   else if (found) next = greenhouseView(decodeURIComponent(found[1]), found[2] ?? "now");
   else if (desk && may(me, DESK[desk[1]].needs)) next = deskView(desk[1], desk[2] && decodeURIComponent(desk[2]));
   else next = listView(me);
@@ -121,6 +146,7 @@ function banner() {
 function start() {
   localStorage.setItem(ME_KEY, JSON.stringify({ name: me.name, role: me.role, may: me.may }));
   keepFor(me.name);
+  queueFor(me.name);
   startLive(me.name, () => {
     me = null;
     notice = t("login.expired");
@@ -146,6 +172,7 @@ async function signOut() {
   me = null;
   localStorage.removeItem(ME_KEY);
   keepFor(null);
+  queueFor(null);
   stopLive();
   location.hash = "#/";
   route();

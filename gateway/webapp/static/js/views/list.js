@@ -51,7 +51,8 @@ function card(gh) {
 function deskLinks(me) {
   const setup = may(me, "setup") ? ["setup", "devices", "onboarding"] : [];
   const users = may(me, "manage_users") ? ["users"] : [];
-  const pages = ["history", ...(may(me, "edit_rules") ? ["rules"] : []), ...setup, ...users];
+  const diary = may(me, "export_diary") ? ["diary"] : [];
+  const pages = ["history", ...(may(me, "edit_rules") ? ["rules"] : []), ...setup, ...users, ...diary];
   return h("nav", { class: "desk-links" }, pages.map((p) => h("a", { class: "chip-link", href: `#/${p}`, "data-page": p, text: t(`desk.${p}`) })));
 }
 
