@@ -61,6 +61,7 @@ def test_every_command_names_its_runner() -> None:
         *(f"roster {c}" for c in ("check", "show", "add-person", "set-person", "remove-person", "duty", "rotation",
                                   "farm-number")),
         *(f"modem {c}" for c in ("setup", "check")),
+        *(f"diary {c}" for c in ("check", "export")),
         "init",
         "gateways add",
         *(f"devices {c}" for c in ("scan", "read", "write", "import-ha")),

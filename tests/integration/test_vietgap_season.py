@@ -34,8 +34,8 @@ NOW = datetime(2026, 1, 15, 6, 0, tzinfo=UTC)  # the API's clock (tests/gateway/
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
-    store = SqliteStore(tmp_path / "history.sqlite3")  # the API's history: the last twelve days, as stored
-    for days_back in (0, 3, 6, 9):
+    store = SqliteStore(tmp_path / "history.sqlite3")  # the API's history: the last six days, as stored
+    for days_back in (0, 3):
         store.write(demo_points(load_site(EXAMPLE_SITE), NOW - timedelta(days=days_back)))
     store.close()
     yield from serve(tmp_path, diary=True)

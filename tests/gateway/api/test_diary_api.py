@@ -222,3 +222,24 @@ def test_an_observation_with_a_small_photo_is_taken_and_a_large_one_refused_unre
     huge = entry | {"id": "seen-0002", "detail": seen | {"photo": photo + "A" * 200_000}}
     refused = farmer.post("/api/v1/diary", json=huge)
     assert refused.status_code == 413 and "/api/v1/diary" in refused.json()["detail"]
+
+
+def test_the_dossier_pdf_refuses_what_it_cannot_answer_in_words(api: Api) -> None:
+    agronomist = api.login("nong-hoc")
+    backwards = agronomist.get("/api/v1/diary/dossier.pdf", params={"first": "2026-02-01", "last": "2026-01-01"})
+    assert (backwards.status_code, backwards.json()["detail"]) == (422, "Ngày bắt đầu phải trước ngày kết thúc")
+    not_a_day = agronomist.get("/api/v1/diary/dossier.pdf", params={"first": "hôm qua"})
+    assert not_a_day.status_code == 422 and "first" in not_a_day.text
+    assert api.login("nong-dan").get("/api/v1/diary/dossier.pdf").status_code == 403
+    assert httpx.get(f"{api.url}/api/v1/diary/dossier.pdf", timeout=10).status_code == 401
+    empty = agronomist.get("/api/v1/diary/dossier.pdf", params={"first": "2026-01-01", "last": "2026-01-31"})
+    assert empty.status_code == 200 and empty.content.startswith(b"%PDF")
+
+
+def test_public_pages_answer_any_path_with_a_page_never_an_error(api: Api) -> None:
+    public = httpx.Client(base_url=api.url, timeout=10)
+    for path in ("/lot/%00", "/lot/" + "A" * 5000, "/lot/CC1'--", "/lot/%F0%9F%8D%85", "/01/x/10/y", "/01/1/10/%00"):
+        answer = public.get(path, params={"lang": "en"})
+        assert answer.status_code == 404, path
+        assert "<title>This lot was not found</title>" in answer.text
+    assert public.get("/lot/CC1", params={"lang": "fr"}).status_code == 422  # a language it does not have
