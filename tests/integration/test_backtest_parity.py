@@ -32,8 +32,9 @@ HOURS = 1.5
 TOMATO_RULES = (EXAMPLE_SITE.parent / "rules" / "tomato.yaml").read_text(encoding="utf-8")
 
 
-# Made by the agent around the cycle: its start and stop, and the contact with its field devices.
-_NOT_THE_CYCLE = ("fail_safe", "node_")
+# Made by the agent around the cycle: its start and stop, and the contact with its field devices (a node gone, an
+# output whose read-back lagged its write on a loaded machine): the field's, which no replay of readings can know.
+_NOT_THE_CYCLE = ("fail_safe", "node_", "output_did_not_switch")
 
 
 def _said(kind: str, actuator: str | None, action: str, reason: str) -> tuple[str, str, str, str]:

@@ -49,7 +49,7 @@ def test_demo_runs_the_closed_loop_and_stops_fail_safe(tmp_path: Path) -> None:
             "greenhouse",
             "demo",
             "--duration",
-            "40",
+            "28",
             "--speed",
             "120",
             "--plain",

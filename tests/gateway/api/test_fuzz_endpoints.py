@@ -29,9 +29,9 @@ from gateway.api.history import DERIVED_UNITS
 from rules.model import rules_file_text
 from tests.gateway.api.full_api import CALLERS, FullApi, whole_api_fixture  # noqa: F401 (the fixture)
 
-# Random requests per operation, after the coverage phase's: with five callers each, about half a minute in all
+# Random requests per operation, after the coverage phase's: with five callers each, some twenty seconds in all
 # (`python3 -m bench.reliability` sends some 16,000).
-EXAMPLES = 10
+EXAMPLES = 6
 # Server-sent events never end, and the stream takes no input to draw.
 ENDLESS = "/api/v1/live/stream"
 # Renders a whole PDF per request (a second each): dossier.zip takes the same parameters to the same dossier, and is
