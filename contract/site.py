@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from contract.bounds import PhysicalRange, Strict
+from contract.compact import UplinkEncoding
 from contract.crops import Crop
 from contract.devices.encoding import DataType, Encoding, Table
 from contract.devices.profile import Baud, DeviceProfile, Parity, ProfileBook, Switch, TimedOn, shipped_profiles
@@ -502,6 +503,19 @@ class Zone(Named):
     soil_sensors: list[Id] = Field(min_length=1)
 
 
+class Uplink(Strict):
+    """How the edge sends its telemetry (docs/site-config.md): the defaults are what every edge did before."""
+
+    # Polls held and sent as one batch for this long; 0: each poll at once. Events, alerts, status and state are
+    # never held. At most 15 min: the gateway derives its metrics per batch, and its daily light integral
+    # bridges no longer gap between samples (agronomy.light.DEFAULT_MAX_GAP).
+    batch_period_s: float = Field(default=0, ge=0, le=900)
+    # A batch goes out at this many readings even before its period ends (the contract's bound is 1000).
+    batch_max_readings: int = Field(default=1000, ge=1, le=1000)
+    # "deflate" only once the farm server reads it (a gateway of issue 17 or later): an older one refuses it.
+    encoding: UplinkEncoding = UplinkEncoding.JSON
+
+
 class Greenhouse(Named):
     crop: str = ""
     area_m2: float = Field(gt=0)
@@ -513,6 +527,7 @@ class Greenhouse(Named):
     zones: list[Zone] = Field(default_factory=list)
     nodes: list[Node] = Field(min_length=1)
     rules_file: Path | None = None
+    uplink: Uplink = Uplink()
 
     @field_validator("crop")
     @classmethod

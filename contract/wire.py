@@ -5,6 +5,9 @@ UTF-8 only (UTF-16, broken bytes and lone surrogates are refused), nesting bound
 ``[[[[…`` payload is an error, not a crash), no coercion (``"5"`` is not a number, ``true`` is not a value), no NaN or
 infinity. Nothing here raises, whatever the bytes: a peer's message becomes a model or a ``WireError`` that says
 what is wrong and where.
+
+A compact payload (``contract.compact``: a version byte, then a deflate stream) is inflated here first, never to
+more than ``max_bytes``, and its JSON read exactly as above: a consumer decodes either form by the same call.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from enum import StrEnum
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
+
+from contract.compact import inflate, is_compact
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -37,6 +42,11 @@ def decode(model: type[M], payload: bytes, max_bytes: int) -> M | WireError:
     """``payload`` as ``model``, or why it is not one."""
     if len(payload) > max_bytes:
         return WireError(WireProblem.TOO_LARGE, f"{len(payload)} bytes > {max_bytes}")
+    if is_compact(payload):
+        text = inflate(payload, max_bytes)
+        if not isinstance(text, bytes):
+            return WireError(WireProblem.TOO_LARGE if text.too_large else WireProblem.NOT_JSON, text.detail)
+        payload = text
     try:
         return model.model_validate_json(payload, strict=True)
     except ValidationError as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from contract import topics
 from contract.clock import Clock
+from contract.compact import encode
 from contract.messages import (
     AckOutcome,
     Availability,
@@ -40,7 +41,7 @@ from edge.fieldbus.field import FieldIO
 from edge.fieldbus.models import NodeRead
 from edge.memory import EdgeMemory, MemoryFile
 from edge.mqtt_link import Inbound, MqttLink
-from edge.outbox import Outbox
+from edge.outbox import Outbox, TelemetryHold
 from edge.quality import QualityChecker
 from edge.rule_updates import RuleUpdates
 from edge.sms_roster import SmsRoster
@@ -113,6 +114,14 @@ class EdgeAgent:
                 topics.Channel.RULES_STATUS,
             )
         }
+        # Polls held for the next telemetry batch, on the period the site file sets (greenhouse.uplink).
+        self.telemetry = TelemetryHold(
+            self.outbox,
+            self._topic[topics.Channel.TELEMETRY],
+            greenhouse.uplink,
+            greenhouse.poll_interval_s,
+            partial(_batch, site.cooperative.id, greenhouse),
+        )
         # Whom to text, and with a modem (Gammu SMSD's folders) what to text, when the uplink is gone (edge.uplink_sms).
         self.sms_roster = SmsRoster(site.cooperative.id, greenhouse.id, data_dir)
         self.uplink_sms = (
@@ -211,6 +220,7 @@ class EdgeAgent:
                 )
             )
         self._flush_events()
+        self.telemetry.tick(now)
         if self.uplink_sms is not None:
             self.uplink_sms.tick(self.link.connected, now)
         if not self._sensed:
@@ -231,6 +241,7 @@ class EdgeAgent:
         self.controller.fail_safe(now, Reason.FAIL_SAFE_STOP)
         # De-energised only once every output is written and every curtain has reached its fail-safe position.
         self.field.settle(self.controller, self.clock)
+        self.telemetry.send(now)
         self._flush_events()
         self._publish_state(now)
         # Give queued telemetry and events a moment to leave; what does not stays on disk.
@@ -265,8 +276,7 @@ class EdgeAgent:
                 self._next_heartbeat = now
 
     def _polled(self, reads: list[NodeRead], now: datetime) -> None:
-        """A poll is in: assess every reading, send them as one batch, and run the rules on them."""
-        site, gh = self.site.cooperative.id, self.gh.id
+        """A poll is in: assess every reading, hold them for the next batch, and run the rules on them."""
         self._sensed = True
         readings: list[Reading] = []
         by_node = {r.node_id: r for r in reads}
@@ -279,11 +289,7 @@ class EdgeAgent:
                 readings.append(reading)
                 self.latest[sensor.id] = reading
         if readings:
-            self.outbox.put_numbered(
-                "telemetry",
-                self._topic[topics.Channel.TELEMETRY],
-                lambda seq: TelemetryBatch(site=site, greenhouse=gh, seq=seq, sent_at=now, readings=readings).to_json(),
-            )
+            self.telemetry.poll(now, readings)
         self.cycle.poll(self.latest, now)
         self._check_contact(now)
 
@@ -397,6 +403,12 @@ class EdgeAgent:
             nodes=self.field.links(),
         )
         self.link.publish_now(self.link.status_topic, status.to_json(), retain=True)
+
+
+def _batch(site: str, gh: Greenhouse, seq: int, sent_at: datetime, readings: list[Reading]) -> bytes:
+    """A telemetry batch as it crosses the link, in the encoding the site file sets."""
+    batch = TelemetryBatch(site=site, greenhouse=gh.id, seq=seq, sent_at=sent_at, readings=readings)
+    return encode(batch, gh.uplink.encoding)
 
 
 def _numbered(event: Event, seq: int) -> bytes:

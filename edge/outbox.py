@@ -5,6 +5,9 @@ holds it durably (``DeliveryAck``), not when the broker took it: a broker restar
 a lost subscription or a killed agent costs time, never data. Rows go out in the
 order they were written. Telemetry sequence numbers are allocated here, in the same
 transaction as the row, so they survive restarts and never repeat.
+
+On a metered link polls are held (``hold``) and sent as one batch per period: they wait on disk, in the ``held``
+table, and become one numbered row in the transaction that deletes them (``put_held``), so a restart loses none.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from pydantic import TypeAdapter
+
 from contract.durable import StoreRecovery, open_queue_db
-from contract.schema_versions import StoreSchema
+from contract.messages import Reading
+from contract.schema_versions import StoreSchema, sql_script
+from contract.site import Uplink
 
 _VERSION_1 = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -45,8 +53,18 @@ def _add_seq_column(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE outbox ADD COLUMN seq INTEGER")
 
 
+# Version 2: polls held for a batch (issue 17), each row one poll's readings as JSON.
+_HELD = """
+CREATE TABLE held (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic TEXT NOT NULL,
+    at TEXT NOT NULL,
+    readings BLOB NOT NULL
+);
+"""
 # A change of layout is a migration added at the end (contract.schema_versions), never an edit of version 1.
-SCHEMA = StoreSchema(version_1=_VERSION_1, adopt=_add_seq_column)
+SCHEMA = StoreSchema(version_1=_VERSION_1, adopt=_add_seq_column, migrations=(sql_script(_HELD),))
+_READINGS = TypeAdapter(list[Reading])
 
 
 class Outbox:
@@ -98,6 +116,39 @@ class Outbox:
             self.put(topic, make_payload(number), seq=number)
         return number
 
+    def hold(self, topic: str, at: datetime, readings: list[Reading]) -> None:
+        """Keep one poll's readings for the next batch of ``topic``."""
+        self._db.execute(
+            "INSERT INTO held (topic, at, readings) VALUES (?, ?, ?)",
+            (topic, at.isoformat(), _READINGS.dump_json(readings)),
+        )
+
+    def held(self, topic: str) -> tuple[datetime | None, int]:
+        """When the oldest poll held for ``topic`` was taken (None: none held), and how many readings are held."""
+        rows = self._db.execute("SELECT at, readings FROM held WHERE topic = ? ORDER BY id", (topic,)).fetchall()
+        if not rows:
+            return None, 0
+        return datetime.fromisoformat(rows[0][0]), sum(len(_READINGS.validate_json(r[1])) for r in rows)
+
+    def put_held(self, counter: str, topic: str, make_payload: Callable[[int, list[Reading]], bytes]) -> int | None:
+        """The polls held for ``topic`` as one numbered row, built from their readings in the order taken; they
+        leave ``held`` in the same transaction. None when nothing was held."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            rows = self._db.execute("SELECT id, readings FROM held WHERE topic = ? ORDER BY id", (topic,)).fetchall()
+            if not rows:
+                return None
+            readings = [reading for r in rows for reading in _READINGS.validate_json(r[1])]
+            number = self.next_value(counter)
+            self._db.execute(
+                "INSERT INTO counters (name, value) VALUES (?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (counter, number),
+            )
+            self.put(topic, make_payload(number, readings), seq=number)
+            self._db.executemany("DELETE FROM held WHERE id = ?", [(r[0],) for r in rows])
+        return number
+
     def pending(self, after_id: int, limit: int) -> list[OutboxRow]:
         rows = self._db.execute(
             "SELECT id, topic, payload, retain, seq FROM outbox WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
@@ -117,3 +168,45 @@ class Outbox:
 
     def close(self) -> None:
         self._db.close()
+
+
+class TelemetryHold:
+    """Polls held for one telemetry batch on the technician's period and size (``greenhouse.uplink``), on disk in
+    the outbox. A batch goes when the next poll would fall past its period (at once with no period), before a poll
+    that would take it past its period or its size, and at ``tick`` once its period is over whatever the polls do.
+    Only telemetry waits here: events, alerts, status and state never do."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        topic: str,
+        uplink: Uplink,
+        poll_interval_s: float,
+        make_payload: Callable[[int, datetime, list[Reading]], bytes],
+    ) -> None:
+        self._outbox, self._topic, self._make = outbox, topic, make_payload
+        self._period = timedelta(seconds=uplink.batch_period_s)
+        self._max_readings = uplink.batch_max_readings
+        self._poll_interval = timedelta(seconds=poll_interval_s)
+        self._since, self._readings = outbox.held(topic)  # what a restart found held
+
+    def poll(self, now: datetime, readings: list[Reading]) -> None:
+        if self._since is not None and (
+            now >= self._since + self._period or self._readings + len(readings) > self._max_readings
+        ):
+            self.send(now)
+        self._outbox.hold(self._topic, now, readings)
+        self._since = self._since or now
+        self._readings += len(readings)
+        if now + self._poll_interval >= self._since + self._period:
+            self.send(now)
+
+    def tick(self, now: datetime) -> None:
+        """Send what is held once its period is over: polls may have stopped coming."""
+        if self._since is not None and now >= self._since + self._period:
+            self.send(now)
+
+    def send(self, now: datetime) -> None:
+        """Whatever is held, as one numbered batch sent at ``now``."""
+        self._outbox.put_held("telemetry", self._topic, lambda seq, readings: self._make(seq, now, readings))
+        self._since, self._readings = None, 0

@@ -14,6 +14,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field, ValidationError
 
 from contract import topics
+from contract.compact import inflate, is_compact
 from contract.messages import DeliveryAck, Event, TelemetryBatch
 from gateway.ingest.spool import Received, Rejection
 from gateway.ingest.validate import MAX_PAYLOAD_BYTES
@@ -28,6 +29,11 @@ class _Numbered(BaseModel):
 def _number(payload: bytes) -> int | None:
     if len(payload) > MAX_PAYLOAD_BYTES:
         return None
+    if is_compact(payload):  # a rejected compact batch is answered too, or its edge would send it for ever
+        text = inflate(payload, MAX_PAYLOAD_BYTES)
+        if not isinstance(text, bytes):
+            return None
+        payload = text
     try:
         return _Numbered.model_validate_json(payload, strict=True).seq  # an edge sends only whole numbers
     except ValidationError:

@@ -20,13 +20,12 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from pydantic import ValidationError
-
 from contract.clock import Clock
 from contract.messages import Event, Status, TelemetryBatch
+from contract.wire import WireError, decode
 from gateway.health import Pulse
 from gateway.ingest.spool import Queued, Rejection, Spool
-from gateway.ingest.validate import RejectReason
+from gateway.ingest.validate import MAX_PAYLOAD_BYTES, RejectReason
 from gateway.live.registry import Registry
 from gateway.storage.line_protocol import LineStore, line
 from gateway.storage.model import Point, Store, StoreRejected, StoreUnavailable
@@ -154,11 +153,12 @@ class Writer:
         model = _MODELS.get(row.channel)
         if model is None:
             return f"no such channel {row.channel!r}"
-        try:
-            return model.model_validate_json(row.payload)
-        except ValidationError as exc:
-            # Validated on the way in: only a contract change between versions lands here. Kept, not dropped.
-            return f"no longer a valid {row.channel} message: {exc}"
+        # Read as the receiver read it (the compact form too); validated on the way in, so only a contract change
+        # between versions lands in the refusal: kept, not dropped.
+        message = decode(model, row.payload, MAX_PAYLOAD_BYTES)
+        if isinstance(message, WireError):
+            return f"no longer a valid {row.channel} message: {message.detail}"
+        return message
 
     def _quarantine(self, refused: Sequence[tuple[Queued, str]], reason: RejectReason) -> None:
         now = self._clock.now()

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -31,6 +30,7 @@ from contract.messages import (
 from contract.naming import Named
 from contract.reasons import Lang, Reason, render
 from contract.site import SiteConfig
+from contract.wire import WireError, decode
 from gateway.notify import words as notify_words
 from gateway.notify.local_outbox import LocalOutbox
 from rules.model import load_rules
@@ -78,6 +78,9 @@ def label(key: str, lang: Lang) -> str:
     return vi if lang == "vi" else en
 
 
+_MAX_PAYLOAD_BYTES = 256 * 1024  # as the gateway takes
+
+
 @dataclass
 class GreenhouseView:
     name: str
@@ -116,15 +119,18 @@ class Board:
             t = topics.parse(topic)
             house = self.houses[t.greenhouse]
             match t.channel:
-                case topics.Channel.TELEMETRY:
-                    self._telemetry(house, TelemetryBatch.model_validate_json(payload))
+                case topics.Channel.TELEMETRY:  # an edge with a compact uplink sends it deflated
+                    batch = decode(TelemetryBatch, payload, _MAX_PAYLOAD_BYTES)
+                    if isinstance(batch, WireError):
+                        raise ValueError(batch.detail)
+                    self._telemetry(house, batch)
                 case topics.Channel.STATE:
                     house.actuators = StateSnapshot.model_validate_json(payload).actuators
                 case topics.Channel.STATUS:
                     house.availability = Status.model_validate_json(payload).state.value
                 case topics.Channel.EVENTS:
                     return self._event(t.greenhouse, Event.model_validate_json(payload))
-        except (topics.TopicError, KeyError, ValidationError):
+        except (topics.TopicError, KeyError, ValueError):  # pydantic's ValidationError is a ValueError
             self.rejected += 1
         return []
 
@@ -195,8 +201,7 @@ class Board:
 
     def render(self) -> Group:
         table = Table(
-            title=f"{self.site.cooperative.label_in(self.lang)} — "
-            f"{label('time', self.lang)} {self.latest_ts}"
+            title=f"{self.site.cooperative.label_in(self.lang)} — {label('time', self.lang)} {self.latest_ts}"
         )
         for key in ("greenhouse", "status", "air", "soil", "tank", "running"):
             table.add_column(label(key, self.lang))

@@ -7,9 +7,10 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import paho.mqtt.client as paho
-from pydantic import ValidationError
+from pydantic import BaseModel
 
 from contract import topics
 from contract.messages import (
@@ -21,7 +22,17 @@ from contract.messages import (
     TelemetryBatch,
 )
 from contract.mqtt import BrokerUrl, make_client
+from contract.wire import WireError, decode
 from edge.commands import MAX_LIFETIME
+
+_MODELS: dict[topics.Channel, type[BaseModel]] = {
+    topics.Channel.TELEMETRY: TelemetryBatch,
+    topics.Channel.EVENTS: Event,
+    topics.Channel.ACK: CommandAck,
+    topics.Channel.STATE: StateSnapshot,
+    topics.Channel.STATUS: Status,
+}
+_MAX_PAYLOAD_BYTES = 256 * 1024  # as the gateway takes
 
 
 class Probe:
@@ -33,6 +44,13 @@ class Probe:
         self.states: list[StateSnapshot] = []
         self.statuses: list[Status] = []
         self.unparsable = 0
+        self._kept: dict[topics.Channel, list[Any]] = {
+            topics.Channel.TELEMETRY: self.batches,
+            topics.Channel.EVENTS: self.events,
+            topics.Channel.ACK: self.acks,
+            topics.Channel.STATE: self.states,
+            topics.Channel.STATUS: self.statuses,
+        }
         self._lock = threading.RLock()  # predicates given to wait() call the locked helpers
         self.client = make_client(url, f"probe-{uuid.uuid4().hex[:8]}", clean_session=False)
         self.client.on_connect = self._on_connect
@@ -48,23 +66,19 @@ class Probe:
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
         try:
             self._record(msg)
-        except (topics.TopicError, ValidationError):
+        except (topics.TopicError, ValueError):
             self.unparsable += 1  # tests publish hostile payloads on purpose; a consumer carries on
 
     def _record(self, msg: paho.MQTTMessage) -> None:
         t = topics.parse(msg.topic)
+        model = _MODELS.get(t.channel)
+        if model is None:
+            return
+        message = decode(model, msg.payload, _MAX_PAYLOAD_BYTES)  # as every consumer reads: the compact form too
+        if isinstance(message, WireError):
+            raise ValueError(message.detail)
         with self._lock:
-            match t.channel:
-                case topics.Channel.TELEMETRY:
-                    self.batches.append(TelemetryBatch.model_validate_json(msg.payload))
-                case topics.Channel.EVENTS:
-                    self.events.append(Event.model_validate_json(msg.payload))
-                case topics.Channel.ACK:
-                    self.acks.append(CommandAck.model_validate_json(msg.payload))
-                case topics.Channel.STATE:
-                    self.states.append(StateSnapshot.model_validate_json(msg.payload))
-                case topics.Channel.STATUS:
-                    self.statuses.append(Status.model_validate_json(msg.payload))
+            self._kept[t.channel].append(message)
 
     def wait(self, predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
         deadline = time.monotonic() + timeout_s

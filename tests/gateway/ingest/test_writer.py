@@ -72,7 +72,8 @@ def test_a_row_that_no_longer_reads_is_set_aside_with_why_and_the_next_is_stored
     assert _stored_values(store) == [19.0]
     (rejected,) = spool.recent_rejects()
     assert (rejected.reason, rejected.payload) == ("invalid", old)
-    assert "readings" in rejected.detail
+    # Named as the receiver names what it refuses: the first field at fault, and how many more.
+    assert rejected.detail == "no longer a valid telemetry message: sent_at: Field required (+1 more)"
     assert spool.reject_counts() == {"invalid": 1}
 
 
