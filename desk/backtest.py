@@ -134,6 +134,7 @@ def _collect(
         if controller.runs[e.actuator].on and controller.runs[e.actuator].source is not ControlSource.SAFETY:
             open_runs[e.actuator] = Run(actuator=e.actuator, start=e.ts, end=None, rule=e.rule, why=e.reason.value)
 
+
 def _on_hours(runs: list[Run], actuator: str, end: datetime) -> float:
     return sum(((r.end or end) - r.start).total_seconds() for r in runs if r.actuator == actuator) / 3600
 

@@ -49,6 +49,11 @@ class Metric(Strict):
         return sensors
 
     @cached_property
+    def key(self) -> tuple[tuple[str, ...], Aggregate]:
+        """What makes two metrics the same number: rules that read the same sensors the same way share it."""
+        return tuple(self.sensors), self.aggregate
+
+    @cached_property
     def label(self) -> str:
         """How the metric is named in reasons and audit inputs, e.g. ``mean(soil-a1, soil-a2)``."""
         if len(self.sensors) == 1:

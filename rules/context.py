@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from contract.messages import Reading
 from contract.site import Cooperative
+from rules.base import Metric
+from rules.inputs import metric_value
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,20 @@ class Context:
     latest: Mapping[str, Reading]  # by sensor id
     now: datetime  # timezone-aware; the engine never reads a clock
     place: Place
+    # Metric values already read in this evaluation: many rules read the same sensors the same way.
+    _values: dict[tuple[tuple[tuple[str, ...], str], float], float | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def tz(self) -> ZoneInfo:
         return self.place.tz
+
+    def value(self, metric: Metric, max_age_s: float) -> float | None:
+        """``metric_value`` of ``metric`` now, read once per evaluation (it depends on nothing else)."""
+        key = (metric.key, max_age_s)
+        try:
+            return self._values[key]
+        except KeyError:
+            value = self._values[key] = metric_value(metric, self.latest, self.now, max_age_s)
+            return value

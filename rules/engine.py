@@ -45,15 +45,20 @@ def evaluate(
     decisions: list[Decision] = []
     suppressions: list[Suppression] = []
     alerts: list[Alert] = []
+    kept, was = state.rules, state.unusable
     for rule in ruleset.rules:
         if not rule.enabled:
             continue
-        outcome = rule.advance(state.rules.get(rule.id), ctx)
+        outcome = rule.advance(kept.get(rule.id), ctx)
         states[rule.id] = outcome.state
-        decisions += outcome.decisions
-        suppressions += outcome.suppressions
-        alerts += outcome.alerts
-        was_unusable = state.unusable.get(rule.id)
+        # Most evaluations of most rules say nothing: spared the empty extends.
+        if outcome.decisions:
+            decisions += outcome.decisions
+        if outcome.suppressions:
+            suppressions += outcome.suppressions
+        if outcome.alerts:
+            alerts += outcome.alerts
+        was_unusable = was.get(rule.id) if was else None
         if outcome.unusable is not None:
             if was_unusable is None:
                 alerts.append(Alert.input_unusable(rule, outcome.unusable))
@@ -66,8 +71,8 @@ def evaluate(
             alerts.append(Alert.input_restored(rule))
     decisions.sort(key=lambda d: (-d.priority, d.rule))
     return Evaluation(
-        # Every state in it was built by its rule kind's step: valid already.
-        state=EngineState.model_construct(rules=states, unusable=unusable),
+        # Every state in it was built by its rule kind's step: valid already. ``v`` given, not looked up as a default.
+        state=EngineState.model_construct(v=2, rules=states, unusable=unusable),
         decisions=decisions,
         suppressions=suppressions,
         alerts=alerts,

@@ -57,6 +57,18 @@ def read_metric(metric: Metric, latest: Mapping[str, Reading], now: datetime, ma
     return MetricValue(metric.label, usable, aggregate, unusable, rejected, sensors, kind, metric.aggregate.value)
 
 
+def metric_value(metric: Metric, latest: Mapping[str, Reading], now: datetime, max_age_s: float) -> float | None:
+    """``read_metric(...).value`` alone, without the audit's dicts: what a rule judges on at most evaluations,
+    where it neither acts nor alerts. The same values in the same order, so the same number."""
+    values: list[float] = []
+    for sensor in metric.sensors:
+        reading = latest.get(sensor)
+        value = reading.usable(now, max_age_s) if reading is not None else None
+        if value is not None:
+            values.append(value)
+    return metric.aggregate.of(values) if values else None
+
+
 def _why(reading: Reading | None) -> str:
     if reading is None:
         return NO_READING

@@ -47,6 +47,9 @@ def latest_fire(trigger: CronTrigger, after: datetime, until: datetime, grace_s:
     """
     if until <= after:
         return None  # the clock went back: nothing new has passed
+    memo = _next_fire_memo.get(trigger)
+    if memo is not None and memo[0] <= after and memo[1] is not None and until < memo[1]:
+        return None  # no fire between the memo's time and its next fire, which is still ahead: most evaluations
     fire = _next_fire_after(trigger, max(after, until - timedelta(seconds=grace_s) - _TICK))
     latest = None
     while fire is not None and fire <= until:

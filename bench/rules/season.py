@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from contract.kinds import Quality
 from contract.messages import Reading
 from contract.site import Greenhouse, SiteConfig
@@ -24,14 +26,17 @@ def bench_site() -> SiteConfig:
     data = load_site(EXAMPLE_SITE).model_dump()
     gh = next(g for g in data["greenhouses"] if g["id"] == GREENHOUSE)
     data["greenhouses"] = [gh]
-    for node in gh["nodes"]:
-        if not node["sensors"]:
-            continue
-        register = max(s["input_register"] for s in node["sensors"]) + 2
+    for node in list(gh["nodes"]):
         for sensor in list(node["sensors"]):
-            if sensor["id"] in _EXTRA:
-                node["sensors"].append({**sensor, "id": _EXTRA[sensor["id"]], "input_register": register})
-                register += 2
+            if sensor["id"] not in _EXTRA:
+                continue
+            extra = {**sensor, "id": _EXTRA[sensor["id"]]}
+            if sensor["point"] is None:  # a raw register map: one more register on the same device
+                extra["input_register"] = max(s["input_register"] for s in node["sensors"]) + 2
+                node["sensors"].append(extra)
+            else:  # a device profile names each point once: a second device of the same model on its bus
+                address = max(n["address"] for n in gh["nodes"] if n["bus"] == node["bus"]) + 1
+                gh["nodes"].append({**node, "id": f"{node['id']}-x", "address": address, "sensors": [extra]})
     for zone in gh["zones"]:
         zone["soil_sensors"] += [_EXTRA[s] for s in zone["soil_sensors"] if s in _EXTRA]
     return SiteConfig.model_validate(data)
@@ -136,19 +141,20 @@ def _value(sensor_id: str, kind: str, t_h: float, day: int, rnd: random.Random) 
     return 10.0
 
 
+# One validation per poll rather than per reading: the same readings, made in a fifth less time.
+_POLL = TypeAdapter(list[Reading])
+
+
 def polls(gh: Greenhouse, start: datetime, days: float, seed: int = 3) -> Iterator[list[Reading]]:
     rnd = random.Random(seed)
-    sensors = list(gh.sensors.values())
+    sensors = [(s.id, s.kind, s.kind.value) for s in gh.sensors.values()]
+    good = Quality.GOOD
     for minute in range(int(days * 1440)):
         ts = start + timedelta(minutes=minute)
         t_h, day = (minute % 1440) / 60, minute // 1440
-        yield [
-            Reading(
-                sensor=s.id,
-                kind=s.kind,
-                value=_value(s.id, s.kind.value, t_h, day, rnd),
-                ts=ts,
-                quality=Quality.GOOD,
-            )
-            for s in sensors
-        ]
+        yield _POLL.validate_python(
+            [
+                {"sensor": sid, "kind": kind, "value": _value(sid, name, t_h, day, rnd), "ts": ts, "quality": good}
+                for sid, kind, name in sensors
+            ]
+        )

@@ -5,6 +5,8 @@ The timer is a crontab line, a time relative to the sun, or a fixed interval (ru
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import AwareDatetime, Field
@@ -23,6 +25,13 @@ class ScheduleState(Strict):
     kind: Literal["schedule"] = "schedule"
     # Fire times up to here have been dealt with.
     last_checked: AwareDatetime | None = None
+
+
+@lru_cache(maxsize=1)
+def _checked(now: datetime, tz: object) -> ScheduleState:
+    # Every schedule rule of an evaluation is left in this same state: one frozen object, shared, not one each.
+    # The zone is part of the key: equal instants in two zones are equal datetimes, but not the same state.
+    return ScheduleState(last_checked=now)
 
 
 class ScheduleRule(RuleBase, ScheduleTime, Steps[ScheduleState]):
@@ -45,7 +54,7 @@ class ScheduleRule(RuleBase, ScheduleTime, Steps[ScheduleState]):
 
     def step(self, previous: ScheduleState, ctx: Context) -> RuleOutcome[ScheduleState]:
         now = ctx.now
-        state = ScheduleState(last_checked=now)
+        state = _checked(now, now.tzinfo)
         if previous.last_checked is None:
             # Nothing is known about the time before this first look: never fire for it.
             return RuleOutcome(state)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 from typing import Literal
 
 from pydantic import AwareDatetime
@@ -49,14 +50,19 @@ class ThresholdRule(RuleBase, Trigger, Steps[ThresholdState]):
     def actions(self) -> list[Action]:
         return [self.action]
 
+    @cached_property
+    def _for(self) -> timedelta:
+        # Asked at every evaluation while the condition holds: made once per rule.
+        return timedelta(seconds=self.for_s)
+
     def step(self, previous: ThresholdState, ctx: Context) -> RuleOutcome[ThresholdState]:
         now = ctx.now
-        metric = read_metric(self.metric, ctx.latest, now, self.max_input_age_s)
-        if metric.value is None:
+        value = ctx.value(self.metric, self.max_input_age_s)
+        if value is None:
             # Unknown condition: never act on it, and start the for-timer afresh once the inputs are back.
+            metric = read_metric(self.metric, ctx.latest, now, self.max_input_age_s)
             return RuleOutcome(_inactive(previous), unusable=metric)
 
-        value = metric.value
         active = self.still_holds(value) if previous.active else self.holds(value)
         if not active:
             return RuleOutcome(_inactive(previous))
@@ -68,9 +74,11 @@ class ThresholdRule(RuleBase, Trigger, Steps[ThresholdState]):
             if previous.active and previous.true_since == true_since
             else ThresholdState(active=True, true_since=true_since, blocked_until=previous.blocked_until)
         )
-        if now - counting_from < timedelta(seconds=self.for_s):
+        if now - counting_from < self._for:
             return RuleOutcome(state)
 
+        # Only a firing rule needs the audit's detail of its inputs.
+        metric = read_metric(self.metric, ctx.latest, now, self.max_input_age_s)
         decision = Decision.run(self, self.action, Reason.RULE_THRESHOLD, self._params(metric), metric.inputs)
         fired = state.model_copy(update={"blocked_until": now + timedelta(seconds=self.action.on_for_s)})
         return RuleOutcome(fired, decisions=(decision,))
