@@ -383,11 +383,15 @@ def _salvage_table(db: sqlite3.Connection, table: str, columns: list[str], last_
         ceiling = min(ceiling, last_id + 1)
     position, budget = _MIN_ROWID, _PROBES
     while not whole:
-        position, whole = _scan(
-            db, f"{select} WHERE rowid > ? AND rowid < ? ORDER BY rowid", (position, ceiling), found
-        )
+        last, whole = _scan(db, f"{select} WHERE rowid > ? AND rowid < ? ORDER BY rowid", (position, ceiling), found)
         if whole:
             break
+        if last < position:
+            # A row outside the range asked (a rowid of 0 seen on a truncated outbox): the pages from here on are
+            # not to be trusted row by row either (their cells come back half zeroed). Stepping back instead
+            # probed the same row again and again, 200,000 times, for nothing.
+            break
+        position = last
         start = max(position, 0) + 1
         rowids = range(start, min(ceiling, start + budget))
         position = _probe(db, f"{select} WHERE rowid = ?", rowids, found)
