@@ -12,8 +12,8 @@ from agronomy.pre_harvest import HarvestCheck, check_harvest
 from contract.diary import Entry, Harvest, Lot, NewEntry, ProtectionUse
 from contract.site import SiteConfig
 from contract.wording import Lang, pick
-from gateway.diary.effective import effective, original_id
-from gateway.diary.lots import lot_code
+from gateway.diary.effective import effective
+from gateway.diary.lots import lot_code, lot_stem
 from gateway.diary.store import Added, DiaryStore, Refusal
 
 log = logging.getLogger(__name__)
@@ -98,28 +98,27 @@ class DiaryBook:
         if corrected is not None and isinstance(corrected.detail, Harvest):
             code = corrected.detail.lot
         else:
-            code = lot_code(new.greenhouse, new.day, self.store.lot_codes_like(""))
+            code = lot_code(new.greenhouse, new.day, self.store.lot_codes_like(lot_stem(new.greenhouse, new.day)))
         return new.model_copy(update={"detail": new.detail.model_copy(update={"lot": code})})
 
     def _keep_lot(self, entry: Entry, corrected: Entry | None) -> None:
+        """A new harvest's lot, or the corrected one's as the correction says (it keeps the entry that made it,
+        when it was made and whether it is published)."""
         detail = entry.detail
         assert isinstance(detail, Harvest) and detail.lot is not None
         assert entry.greenhouse is not None and entry.zone is not None
-        by_id = {e.id: e for e in self.store.entries()}
-        lot = Lot(
-            code=detail.lot,
-            greenhouse=entry.greenhouse,
-            zone=entry.zone,
-            crop=detail.crop,
-            harvested_on=entry.day,
-            quantity_kg=detail.quantity_kg,
-            entry=original_id(by_id, entry),
-            made_at=entry.recorded_at,
-        )
-        if corrected is None:
-            self.store.add_lot(lot)
+        said = {
+            "greenhouse": entry.greenhouse,
+            "zone": entry.zone,
+            "crop": detail.crop,
+            "harvested_on": entry.day,
+            "quantity_kg": detail.quantity_kg,
+        }
+        kept = self.store.lot(detail.lot) if corrected is not None else None
+        if kept is None:
+            self.store.add_lot(Lot(code=detail.lot, entry=entry.id, made_at=entry.recorded_at, **said))
         else:
-            self.store.replace_lot(lot)
+            self.store.replace_lot(kept.model_copy(update=said))
 
     # --- the pre-harvest interval ----------------------------------------------------------------
     def protection_uses(self) -> list[ProtectionUse]:

@@ -47,15 +47,6 @@ def standing(entry: Entry, corrected: Mapping[str, Entry]) -> Entry:
     return entry
 
 
-def original_id(entries_by_id: dict[str, Entry], entry: Entry) -> str:
-    """The first entry of a chain of corrections: what a correction ultimately stands for (a harvest's lot)."""
-    seen = {entry.id}
-    while entry.corrects is not None and entry.corrects in entries_by_id and entry.corrects not in seen:
-        entry = entries_by_id[entry.corrects]
-        seen.add(entry.id)
-    return entry.id
-
-
 def in_diary_order(e: Entry) -> tuple[date, datetime, str]:
     """The order of the book: by day, then as recorded."""
     return e.day, e.recorded_at, e.id

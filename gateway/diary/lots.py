@@ -17,9 +17,14 @@ def house_mark(greenhouse_id: str) -> str:
     return mark[:6] or "X"
 
 
+def lot_stem(greenhouse_id: str, day: date) -> str:
+    """What every lot code of the greenhouse's harvests on ``day`` begins with."""
+    return f"{house_mark(greenhouse_id)}-{day:%y%m%d}-"
+
+
 def lot_code(greenhouse_id: str, day: date, taken: Iterable[str]) -> str:
     """The next free code for a harvest of the greenhouse on ``day``, given the codes already ``taken``."""
-    stem = f"{house_mark(greenhouse_id)}-{day:%y%m%d}-"
+    stem = lot_stem(greenhouse_id, day)
     used = {c for c in taken if c.startswith(stem)}
     n = 1
     while f"{stem}{n}" in used:

@@ -9,8 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import pypdfium2
 import pytest
 import yaml
+import zxingcpp
 
 from tests.gateway.api.conftest import Api, serve
 from tests.support.diary import harvest, spray
@@ -137,9 +139,6 @@ def test_a_farmer_sees_only_the_lots_and_entries_of_her_greenhouses(api: Api) ->
 
 
 def test_a_label_qr_opens_the_public_page_without_a_session_and_only_while_published(api: Api) -> None:
-    import pypdfium2
-    import zxingcpp
-
     (api.data_dir / "traceability.yaml").write_text(f"public_url: {api.url}\n", "utf-8")
     technician = api.login("ky-thuat")
     technician.post("/api/v1/diary", json=spray("spray-0001", date(2026, 1, 1)))
@@ -173,7 +172,7 @@ def test_a_label_is_refused_in_the_interval_and_a_farmer_prints_only_her_lots(ap
     code = technician.post("/api/v1/diary", json=harvest("harv-0001", date(2026, 1, 12))).json()["entry"]["detail"]
     code = code["lot"]
     sheet = api.login("nong-dan").get(f"/api/v1/lots/{code}/label.pdf", params={"copies": 30})
-    assert sheet.status_code == 200 and len(__import__("pypdfium2").PdfDocument(sheet.content)) == 2  # 24 a sheet
+    assert sheet.status_code == 200 and len(pypdfium2.PdfDocument(sheet.content)) == 2  # 24 a sheet
     technician.post("/api/v1/diary", json=spray("spray-0001", date(2026, 1, 10)))  # written down late
     refused = technician.get(f"/api/v1/lots/{code}/label.pdf")
     assert (refused.status_code, refused.json()["detail"]) == (

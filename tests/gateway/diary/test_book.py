@@ -119,6 +119,10 @@ def test_two_harvests_of_a_day_get_two_lots_and_a_corrected_weight_keeps_its_lot
     assert [lot.code for lot in book.store.lots()] == ["CC1-261212-1", "CC1-261212-2"]
     lot = book.store.lot("CC1-261212-1")
     assert lot is not None and (lot.quantity_kg, lot.entry, lot.published) == (112.5, "harv-0001", True)
+    # A correction of the correction: the lot still names the harvest that made it, and when it was made.
+    book.record(_harvest("harv-0004", date(2026, 12, 12), kg=110, corrects="harv-0003", why="cân lần ba"), "ky-thuat")
+    again = book.store.lot("CC1-261212-1")
+    assert again is not None and (again.quantity_kg, again.entry, again.made_at) == (110, "harv-0001", lot.made_at)
 
 
 def test_a_label_is_refused_when_a_spraying_recorded_late_falls_in_the_interval(tmp_path: Path) -> None:

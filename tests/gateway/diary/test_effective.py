@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from contract.diary import Entry, Training
-from gateway.diary.effective import corrections, effective, original_id, replaced_entries, standing
+from gateway.diary.effective import corrections, effective, replaced_entries, standing
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
@@ -48,8 +48,3 @@ def test_a_second_correction_of_an_entry_replaces_its_newest_correction_in_any_o
 def test_a_correction_of_an_entry_not_in_the_book_stands_alone() -> None:
     assert [e.id for e in effective([FIX, FIX_OF_FIX])] == ["training-c"]
     assert [e.id for e in effective([AGAIN])] == ["training-d"]
-
-
-def test_the_original_of_a_correction_is_the_first_entry_of_its_chain() -> None:
-    by_id = {e.id: e for e in (FIRST, FIX, FIX_OF_FIX, AGAIN)}
-    assert {original_id(by_id, e) for e in by_id.values()} == {"training-a"}
