@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -60,9 +60,34 @@ class Reading(BaseModel):
 
     def usable(self, now: datetime, max_age_s: float) -> float | None:
         """The value if it may drive an actuator: good quality and no older than ``max_age_s``."""
-        if self.quality is not Quality.GOOD or self.value is None:
+        return self.sample().usable(now, max_age_s)
+
+    def sample(self) -> Sample:
+        return Sample(self.sensor, self.kind, self.value, self.ts, self.quality)
+
+
+class Sample(NamedTuple):
+    """A reading as the control cycle reads it: the same values as a ``Reading``, without the model. Made once where
+    readings come in (a poll, the stored history, a replay's source), because a backtest reads a season of them and a
+    model per reading costs more than the rules that judge it. Never on the wire: ``Reading`` stays the boundary."""
+
+    sensor: str
+    kind: SensorKind
+    value: float | None
+    ts: datetime
+    quality: Quality
+
+    def usable(self, now: datetime, max_age_s: float) -> float | None:
+        """The value if it may drive an actuator: good quality and no older than ``max_age_s``."""
+        if self.quality is not _GOOD or self.value is None:
             return None
         return self.value if (now - self.ts).total_seconds() <= max_age_s else None
+
+
+_GOOD = Quality.GOOD  # a member looked up on its enum at every call costs more than the rest of ``usable``
+
+# What the control cycle (rules, safety, arbitration) reads of a sensor: either form, as its caller has it.
+Observed = Reading | Sample
 
 
 class TelemetryBatch(Message):

@@ -8,13 +8,13 @@ runs once per poll, as on the edge. The replay reads no clock: time is the readi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
 from contract.kinds import ControlSource
-from contract.messages import Event, EventKind, Reading
+from contract.messages import Event, EventKind, Observed
 from contract.site import Greenhouse, SiteConfig
 from edge.control import Controller
 from edge.cycle import ControlCycle
@@ -56,7 +56,7 @@ class BacktestReport(BaseModel):
 
 
 def backtest(
-    polls: Iterable[list[Reading]],
+    polls: Iterable[Sequence[Observed]],
     did: list[Run],
     site: SiteConfig,
     greenhouse_id: str,
@@ -83,7 +83,7 @@ def backtest(
 
 
 def replay(
-    stored_polls: Iterable[list[Reading]],
+    stored_polls: Iterable[Sequence[Observed]],
     site: SiteConfig,
     gh: Greenhouse,
     ruleset: RuleSet,
@@ -99,7 +99,7 @@ def replay(
     controller = Controller(site.cooperative.id, gh, start)
     controller.take_events()  # the start-up fail-safe is no decision of the rules
     cycle = ControlCycle(controller, ruleset, Place.of(site.cooperative), EngineState())
-    latest: dict[str, Reading] = {}
+    latest: dict[str, Observed] = {}
     runs: list[Run] = []
     open_runs: dict[str, Run] = {}
     polls = 0
@@ -109,7 +109,7 @@ def replay(
         # What the edge's passes ended since the last poll, each at its time, on the readings it then had.
         cycle.advance(latest, now)
         _collect(controller, open_runs, runs, events)
-        latest.update((r.sensor, r) for r in poll)
+        latest.update({r.sensor: r for r in poll})
         cycle.poll(latest, now)
         cycle.tick(latest, now)
         _collect(controller, open_runs, runs, events)

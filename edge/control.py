@@ -25,7 +25,7 @@ from contract.messages import (
     CommandAction,
     Event,
     EventKind,
-    Reading,
+    Observed,
     Severity,
 )
 from contract.reasons import Reason
@@ -103,6 +103,14 @@ class Controller:
         self._pump_of = {z.valve: z.pump for z in greenhouse.zones if z.pump}
         self.runs: dict[str, Run] = {}
         self.events: list[Event] = []
+        # Whether an actuator may still be in the state it started in (``_at_rest_since_start``), so that the
+        # rules' every pass does not look at each actuator again once none is.
+        self._starting = False
+        # Each actuator's max on-time, and ``next_due`` as it was last found: asked at every pass, it changes only
+        # when a run does (``_set``), which the backtest's replay makes once in many polls.
+        self._max_on = {a.id: timedelta(seconds=a.safety.max_on_s) for a in self._actuators.values()}
+        self._due: datetime | None = None
+        self._due_found = False
         # What each rule was last told about each actuator it asked for and did not get, by (actuator, rule).
         self._told: dict[tuple[str, str], str] = {}
         resumed = self._restore(memory, now) if memory is not None else set()
@@ -162,13 +170,16 @@ class Controller:
     def next_due(self) -> datetime | None:
         """The earliest time ``tick`` has something to end: a run's time (a hold by hand included) or a running
         actuator's max on-time; None when nothing is timed."""
-        return min((end for actuator_id in self.runs for end in self._ends(actuator_id)), default=None)
+        if not self._due_found:
+            self._due = min((end for actuator_id in self.runs for end in self._ends(actuator_id)), default=None)
+            self._due_found = True
+        return self._due
 
     def _ends(self, actuator_id: str) -> list[datetime]:
         run, on_since = self.runs[actuator_id], self._guards[actuator_id].on_since
         ends = [run.until] if run.until is not None else []
         if run.on and on_since is not None:
-            ends.append(on_since + timedelta(seconds=self._actuators[actuator_id].safety.max_on_s))
+            ends.append(on_since + self._max_on[actuator_id])
         return ends
 
     def states(self, unreachable: set[str], positions: Mapping[str, float] | None = None) -> list[ActuatorState]:
@@ -204,7 +215,7 @@ class Controller:
                 on, position = fail_safe_command(a)
                 self._set(a, Run(on, position, now, None, ControlSource.SAFETY, reason, params or {}), now)
 
-    def command(self, cmd: Command, latest: Mapping[str, Reading], now: datetime) -> CommandResult:
+    def command(self, cmd: Command, latest: Mapping[str, Observed], now: datetime) -> CommandResult:
         """A manual override, already checked by ``edge.commands``; safety may still refuse or clip it."""
         actuator = self._actuators[cmd.actuator]
         by = {"by": cmd.issued_by}
@@ -238,7 +249,7 @@ class Controller:
             action = "raised" if a.raised else "cleared"
             self._event(now, EventKind.ALERT, a.severity, None, action, a.reason, a.reason_params, a.rule, a.inputs)
 
-    def decide(self, decisions: list[Decision], latest: Mapping[str, Reading], now: datetime) -> None:
+    def decide(self, decisions: list[Decision], latest: Mapping[str, Observed], now: datetime) -> None:
         """Rule decisions, highest priority first; each actuator takes the first it can.
 
         A rule that keeps asking for what it already has (a vent held at 40 %, a fan
@@ -284,10 +295,17 @@ class Controller:
     def _at_rest_since_start(self, asked: set[str]) -> None:
         """Once the rules have spoken, a device still in the state it started in is at rest because no rule wants
         it, not because the controller just started: said so, without an event (nothing changed)."""
+        if not self._starting:
+            return
+        self._starting = False
         for a in self._actuators.values():
             run = self.runs[a.id]
-            if a.id not in asked and not run.on and run.reason is Reason.FAIL_SAFE_START:
+            if run.reason is not Reason.FAIL_SAFE_START:
+                continue
+            if a.id not in asked and not run.on:
                 self.runs[a.id] = replace(run, reason=Reason.NOT_NEEDED, params={}, source=ControlSource.DEFAULT)
+            else:
+                self._starting = True  # asked for, or on: still as it started, for a later pass to tell
 
     def _tell(
         self,
@@ -313,7 +331,7 @@ class Controller:
         severity = Severity.WARNING if kind is EventKind.SAFETY else Severity.INFO
         self._event(now, kind, severity, d.actuator, action, reason, params, rule=d.rule, inputs=dict(d.inputs))
 
-    def tick(self, latest: Mapping[str, Reading], now: datetime) -> None:
+    def tick(self, latest: Mapping[str, Observed], now: datetime) -> None:
         """End runs that are over, and stop whatever safety says must stop."""
         for a in self._actuators.values():
             run = self.runs[a.id]
@@ -325,11 +343,14 @@ class Controller:
                 self._to_default(a, now, Reason.OVERRIDE_ENDED if held_off else ended)
         # Pumps whose valves just closed stop as planned, before safety would call it an interlock.
         self._stop_followers(now)
+        stopped = False
+        running = self.running()  # as it stands until safety stops something
         for a in self._actuators.values():
             if not self.runs[a.id].on:
                 continue
-            verdict = self._guards[a.id].must_stop(now, latest, self.running())
+            verdict = self._guards[a.id].must_stop(now, latest, running)
             if verdict is not None:
+                stopped = True
                 self._event(
                     now, EventKind.SAFETY, Severity.WARNING, a.id, "stopped", verdict.reason, verdict.reason_params
                 )
@@ -344,7 +365,9 @@ class Controller:
                             verdict.reason_params,
                             source=ControlSource.SAFETY,
                         )
-        self._stop_followers(now)
+                running = self.running()
+        if stopped:  # otherwise every valve is as the first look left it
+            self._stop_followers(now)
 
     # --- internals ------------------------------------------------------------------------------
     def _start(
@@ -356,7 +379,7 @@ class Controller:
         reason: Reason,
         params: dict[str, str],
         rule: str | None,
-        latest: Mapping[str, Reading],
+        latest: Mapping[str, Observed],
         now: datetime,
         priority: int = 0,
         held: bool = False,
@@ -405,6 +428,9 @@ class Controller:
                 self._to_default(self._actuators[pump], now, Reason.NO_ZONE_WATERING)
 
     def _set(self, actuator: Actuator, run: Run, now: datetime) -> None:
+        self._due_found = False  # every run and its guard's history change here
+        if run.reason is Reason.FAIL_SAFE_START:
+            self._starting = True
         previous = self.runs.get(actuator.id)
         guard = self._guards[actuator.id]
         if run.on and not guard.is_on:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from contract.messages import Reading
+from contract.messages import Observed
 from edge.control import Controller
 from rules.engine import EngineState, Place, evaluate
 from rules.model import RuleSet
@@ -24,7 +24,7 @@ class ControlCycle:
         self.place = place
         self.state = state
 
-    def poll(self, latest: Mapping[str, Reading], now: datetime) -> None:
+    def poll(self, latest: Mapping[str, Observed], now: datetime) -> None:
         """The rules see the poll's readings; their decisions, suppressions and alerts go to the controller."""
         if self.ruleset is None:
             return
@@ -33,10 +33,10 @@ class ControlCycle:
         self.controller.report(result.suppressions, result.alerts, now)
         self.controller.decide(result.decisions, latest, now)
 
-    def tick(self, latest: Mapping[str, Reading], now: datetime) -> None:
+    def tick(self, latest: Mapping[str, Observed], now: datetime) -> None:
         self.controller.tick(latest, now)
 
-    def advance(self, latest: Mapping[str, Reading], until: datetime) -> None:
+    def advance(self, latest: Mapping[str, Observed], until: datetime) -> None:
         """Every run end and safety limit due by ``until``, each at its own time."""
         due = self.controller.next_due()
         while due is not None and due <= until:

@@ -16,24 +16,26 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from contract.messages import Reading
+from contract.messages import Observed
 from contract.reasons import Reason
 from contract.site import Actuator, Sensor, SensorInterlock
 
 _HOUR_S = 3600.0
 
 
-class SafetyVerdict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True, slots=True)
+class SafetyVerdict:
+    """Asked at every start of every run: a plain value, not a model (it never leaves the edge as it is)."""
 
     allowed: bool
-    duration_s: float | None = None  # the duration to run for when allowed, possibly clipped
     reason: Reason
-    reason_params: dict[str, str] = Field(default_factory=dict)
+    duration_s: float | None = None  # the duration to run for when allowed, possibly clipped
+    reason_params: dict[str, str] = field(default_factory=dict)
 
 
 def _refusal(reason: Reason, **params: str) -> SafetyVerdict:
@@ -120,7 +122,7 @@ class ActuatorGuard:
 
     # --- decisions ------------------------------------------------------------------------------
     def check_start(
-        self, now: datetime, duration_s: float, latest: Mapping[str, Reading], running: Collection[str]
+        self, now: datetime, duration_s: float, latest: Mapping[str, Observed], running: Collection[str]
     ) -> SafetyVerdict:
         """May the actuator run for ``duration_s`` from ``now``? Changes nothing.
 
@@ -157,7 +159,9 @@ class ActuatorGuard:
             )
         return SafetyVerdict(allowed=True, duration_s=duration_s, reason=Reason.ACCEPTED)
 
-    def must_stop(self, now: datetime, latest: Mapping[str, Reading], running: Collection[str]) -> SafetyVerdict | None:
+    def must_stop(
+        self, now: datetime, latest: Mapping[str, Observed], running: Collection[str]
+    ) -> SafetyVerdict | None:
         """Why a running actuator must be turned off now, or None if it may go on (or is off)."""
         if self._on_since is None:
             return None
@@ -166,7 +170,7 @@ class ActuatorGuard:
         return self._interlock_refusal(now, latest, running)
 
     def _interlock_refusal(
-        self, now: datetime, latest: Mapping[str, Reading], running: Collection[str]
+        self, now: datetime, latest: Mapping[str, Observed], running: Collection[str]
     ) -> SafetyVerdict | None:
         for interlock, sensor in self._sensor_interlocks:
             reading = latest.get(sensor.id)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from contract.messages import Reading
+from contract.messages import Observed
 from contract.site import Cooperative
 from rules.base import Metric
-from rules.inputs import metric_value
+from rules.inputs import aggregate, usable_values
 
 
 @dataclass(frozen=True)
@@ -29,23 +29,29 @@ class Place:
 
 @dataclass(frozen=True)
 class Context:
-    latest: Mapping[str, Reading]  # by sensor id
+    latest: Mapping[str, Observed]  # by sensor id
     now: datetime  # timezone-aware; the engine never reads a clock
     place: Place
     # Metric values already read in this evaluation: many rules read the same sensors the same way.
     _values: dict[tuple[tuple[tuple[str, ...], str], float], float | None] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # And their sensors' usable values: the mean and the minimum of the same probes are read once.
+    _usable: dict[tuple[tuple[str, ...], float], list[float]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tz(self) -> ZoneInfo:
         return self.place.tz
 
     def value(self, metric: Metric, max_age_s: float) -> float | None:
-        """``metric_value`` of ``metric`` now, read once per evaluation (it depends on nothing else)."""
-        key = (metric.key, max_age_s)
-        try:
-            return self._values[key]
-        except KeyError:
-            value = self._values[key] = metric_value(metric, self.latest, self.now, max_age_s)
-            return value
+        """The value of ``metric`` now, as ``read_metric`` finds it, read once per evaluation (it depends on nothing
+        else); metrics of the same sensors share their usable values."""
+        key, values = (metric.key, max_age_s), self._values
+        if key in values:  # not a KeyError caught: raising one costs more than reading a metric's cached value
+            return values[key]
+        read = (key[0][0], max_age_s)
+        usable = self._usable.get(read)
+        if usable is None:
+            usable = self._usable[read] = usable_values(metric.sensors, self.latest, self.now, max_age_s)
+        value = values[key] = aggregate(metric, usable)
+        return value

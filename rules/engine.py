@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import cast
+
+from pydantic import BaseModel
 
 from contract.bounds import Strict
-from contract.messages import Reading
+from contract.messages import Observed
 from contract.reasons import Reason
 from rules import params
 from rules.context import Context, Place
@@ -34,20 +37,26 @@ class Evaluation(Strict):
 
 
 def evaluate(
-    ruleset: RuleSet, state: EngineState, latest: Mapping[str, Reading], now: datetime, place: Place
+    ruleset: RuleSet, state: EngineState, latest: Mapping[str, Observed], now: datetime, place: Place
 ) -> Evaluation:
     """Every enabled rule once at ``now`` (timezone-aware), at the site ``place``."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     ctx = Context(latest, now, place)
-    states: dict[str, RuleState] = {}
+    kept, was = state.rules, state.unusable
+    # Every enabled rule's state in file order: first those whose step would change nothing, judged by kind.
+    states: dict[str, BaseModel | None] = dict.fromkeys(ruleset.enabled_ids)
+    for settler in ruleset.settlers:
+        settler(kept, ctx, states)
+    for rule_id in was:
+        if rule_id in states:
+            states[rule_id] = None  # its inputs were unusable: its step says whether they are back
     unusable: dict[str, FallbackState] = {}
     decisions: list[Decision] = []
     suppressions: list[Suppression] = []
     alerts: list[Alert] = []
-    kept, was = state.rules, state.unusable
-    for rule in ruleset.rules:
-        if not rule.enabled:
+    for rule, settled in zip(ruleset.enabled, states.values(), strict=True):
+        if settled is not None:
             continue
         outcome = rule.advance(kept.get(rule.id), ctx)
         states[rule.id] = outcome.state
@@ -71,8 +80,8 @@ def evaluate(
             alerts.append(Alert.input_restored(rule))
     decisions.sort(key=lambda d: (-d.priority, d.rule))
     return Evaluation(
-        # Every state in it was built by its rule kind's step: valid already. ``v`` given, not looked up as a default.
-        state=EngineState.model_construct(v=2, rules=states, unusable=unusable),
+        # Every rule's state filled in by its kind's step or settle: valid already. ``v`` given, not looked up.
+        state=EngineState.model_construct(v=2, rules=cast(dict[str, RuleState], states), unusable=unusable),
         decisions=decisions,
         suppressions=suppressions,
         alerts=alerts,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from contract.kinds import Quality, SensorKind
-from contract.messages import Reading
+from contract.messages import Observed
 from rules.base import Metric
 
 NO_READING = "no_reading"
@@ -38,7 +38,7 @@ class MetricValue:
         return ",".join(f"{sensor}:{why}" for sensor, why in self.unusable.items())
 
 
-def read_metric(metric: Metric, latest: Mapping[str, Reading], now: datetime, max_age_s: float) -> MetricValue:
+def read_metric(metric: Metric, latest: Mapping[str, Observed], now: datetime, max_age_s: float) -> MetricValue:
     usable: dict[str, float] = {}
     unusable: dict[str, str] = {}
     rejected: dict[str, float] = {}
@@ -57,19 +57,25 @@ def read_metric(metric: Metric, latest: Mapping[str, Reading], now: datetime, ma
     return MetricValue(metric.label, usable, aggregate, unusable, rejected, sensors, kind, metric.aggregate.value)
 
 
-def metric_value(metric: Metric, latest: Mapping[str, Reading], now: datetime, max_age_s: float) -> float | None:
-    """``read_metric(...).value`` alone, without the audit's dicts: what a rule judges on at most evaluations,
-    where it neither acts nor alerts. The same values in the same order, so the same number."""
-    values: list[float] = []
-    for sensor in metric.sensors:
-        reading = latest.get(sensor)
-        value = reading.usable(now, max_age_s) if reading is not None else None
-        if value is not None:
-            values.append(value)
+def usable_values(
+    sensors: Sequence[str], latest: Mapping[str, Observed], now: datetime, max_age_s: float
+) -> list[float]:
+    """The usable values of ``sensors``, in their order: what a metric of them judges on at most evaluations, where
+    it neither acts nor alerts, without ``read_metric``'s dicts for the audit (the same values in the same order, so
+    the same aggregate)."""
+    get = latest.get
+    return [
+        value
+        for sensor in sensors
+        if (reading := get(sensor)) is not None and (value := reading.usable(now, max_age_s)) is not None
+    ]
+
+
+def aggregate(metric: Metric, values: list[float]) -> float | None:
     return metric.aggregate.of(values) if values else None
 
 
-def _why(reading: Reading | None) -> str:
+def _why(reading: Observed | None) -> str:
     if reading is None:
         return NO_READING
     if reading.quality is not Quality.GOOD:

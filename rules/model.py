@@ -8,8 +8,9 @@ uses against one greenhouse, which the file alone cannot know.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -27,6 +28,7 @@ from rules.kinds.schedule import ScheduleRule
 from rules.kinds.sequence import SequenceRule
 from rules.kinds.threshold import ThresholdRule
 from rules.kinds.vpd import VpdRule
+from rules.stepping import Settler
 
 
 def _errors_at_fields(data: object, handler: ValidatorFunctionWrapHandler) -> object:
@@ -79,6 +81,24 @@ class RuleSet(Strict):
             # Raised with its own path so that the error points at the duplicate's line.
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return rules
+
+    @cached_property
+    def enabled(self) -> tuple[Rule, ...]:
+        """The rules the engine evaluates, in file order; asked at every evaluation of a frozen set."""
+        return tuple(rule for rule in self.rules if rule.enabled)
+
+    @cached_property
+    def enabled_ids(self) -> tuple[str, ...]:
+        return tuple(rule.id for rule in self.enabled)
+
+    @cached_property
+    def settlers(self) -> tuple[Settler, ...]:
+        """Each kind's settler over its enabled rules (``Steps.settler``), made once for this frozen set."""
+        kinds: dict[type[Rule], list[Any]] = {}  # Any: each list holds only rules of its key's kind
+        for rule in self.enabled:
+            kinds.setdefault(type(rule), []).append(rule)
+        made = (kind.settler(rules) for kind, rules in kinds.items())
+        return tuple(settler for settler in made if settler is not None)
 
 
 def rules_file_text(greenhouse: Greenhouse) -> str | None:

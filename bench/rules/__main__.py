@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.rules.season import GREENHOUSE, bench_rules, bench_site, polls
-from contract.messages import Reading, TelemetryBatch
+from contract.messages import Reading, Sample, TelemetryBatch
 from desk.backtest import replay
 from gateway.storage.points import PointMapper
 from gateway.storage.recorded import recorded_polls
@@ -27,7 +27,7 @@ TARGET_SPEEDUP = 1_000_000  # issue 17
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _replay_s(site, ruleset: RuleSet, stream: Iterable[list[Reading]], days: float) -> tuple[float, int, int]:
+def _replay_s(site, ruleset: RuleSet, stream: Iterable[list[Sample]], days: float) -> tuple[float, int, int]:
     gh = site.greenhouse(GREENHOUSE)
     began = time.perf_counter()
     runs, n = replay(stream, site, gh, ruleset, START, START + timedelta(days=days))
@@ -46,7 +46,10 @@ def _store_read(site, days: float, folder: Path) -> tuple[float, int]:
     store = SqliteStore(folder / "history.sqlite3")
     mapper = PointMapper(site)
     for seq, poll in enumerate(polls(gh, START, days), start=1):
-        batch = TelemetryBatch(site=site.cooperative.id, greenhouse=gh.id, seq=seq, sent_at=poll[0].ts, readings=poll)
+        readings = [Reading(**sample._asdict()) for sample in poll]  # the wire's form, as the edge sends them
+        batch = TelemetryBatch(
+            site=site.cooperative.id, greenhouse=gh.id, seq=seq, sent_at=poll[0].ts, readings=readings
+        )
         store.write(mapper.telemetry(batch))
     began = time.perf_counter()
     n = sum(len(p) for p in recorded_polls(store, gh, START, START + timedelta(days=days)))

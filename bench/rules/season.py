@@ -9,10 +9,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from contract.kinds import Quality
-from contract.messages import Reading
+from contract.messages import Sample
 from contract.site import Greenhouse, SiteConfig
 from contract.site_file import load_site
 from rules.model import RuleSet
@@ -124,37 +122,41 @@ def bench_rules() -> RuleSet:
     return RuleSet.model_validate({"version": 1, "rules": rules})
 
 
-def _value(sensor_id: str, kind: str, t_h: float, day: int, rnd: random.Random) -> float:
-    diurnal = math.sin((t_h - 8) / 24 * 2 * math.pi)
-    if kind == "soil_vwc_pct":
-        return 22 + 14 * abs(math.sin((t_h + day * 24) / 30)) + rnd.gauss(0, 0.2)
-    if kind in ("air_temp_c", "leaf_temp_c", "soil_temp_c", "outdoor_temp_c"):
-        return 18 + 9 * diurnal + rnd.gauss(0, 0.3)
-    if kind in ("air_rh_pct", "outdoor_rh_pct"):
-        return min(100.0, 75 - 20 * diurnal + rnd.gauss(0, 2))
-    if kind in ("par_umol_m2_s", "solar_w_m2"):
-        return max(0.0, 900 * diurnal)
-    if kind == "rain_mm_h":
-        return 4.0 if day % 5 == 0 and 13 <= t_h < 17 else 0.0
-    if kind == "tank_level_pct":
-        return 70.0
-    return 10.0
-
-
-# One validation per poll rather than per reading: the same readings, made in a fifth less time.
-_POLL = TypeAdapter(list[Reading])
-
-
-def polls(gh: Greenhouse, start: datetime, days: float, seed: int = 3) -> Iterator[list[Reading]]:
+def polls(gh: Greenhouse, start: datetime, days: float, seed: int = 3) -> Iterator[list[Sample]]:
+    """The season's polls as the replay takes them: plain samples, made at the source as the history reader makes
+    them (a diurnal climate, soil drying and wetting, rain every fifth afternoon)."""
     rnd = random.Random(seed)
-    sensors = [(s.id, s.kind, s.kind.value) for s in gh.sensors.values()]
+    gauss = rnd.gauss
+    sensors = [(s.id, s.kind, *_SHAPES.get(s.kind.value, (_OTHER, 0.0, False))) for s in gh.sensors.values()]
     good = Quality.GOOD
     for minute in range(int(days * 1440)):
         ts = start + timedelta(minutes=minute)
         t_h, day = (minute % 1440) / 60, minute // 1440
-        yield _POLL.validate_python(
-            [
-                {"sensor": sid, "kind": kind, "value": _value(sid, name, t_h, day, rnd), "ts": ts, "quality": good}
-                for sid, kind, name in sensors
-            ]
+        # What the sensors of a shape share at this minute, once per poll; each sensor's noise is its own.
+        diurnal = math.sin((t_h - 8) / 24 * 2 * math.pi)
+        shared = (
+            22 + 14 * abs(math.sin((t_h + day * 24) / 30)),  # soil water
+            18 + 9 * diurnal,  # temperatures
+            75 - 20 * diurnal,  # humidities
+            max(0.0, 900 * diurnal),  # light
+            4.0 if day % 5 == 0 and 13 <= t_h < 17 else 0.0,  # rain
+            70.0,  # tank
+            10.0,  # anything else
         )
+        poll = []
+        for sid, kind, shape, noise, saturates in sensors:
+            value = shared[shape] + gauss(0, noise) if noise else shared[shape]
+            poll.append(Sample(sid, kind, min(100.0, value) if saturates else value, ts, good))
+        yield poll
+
+
+# A kind's shape: which of a poll's shared values it follows, the σ of its noise (0: none), whether it stops at 100.
+_SOIL, _TEMP, _RH, _LIGHT, _RAIN, _TANK, _OTHER = range(7)
+_SHAPES: dict[str, tuple[int, float, bool]] = {
+    "soil_vwc_pct": (_SOIL, 0.2, False),
+    **dict.fromkeys(("air_temp_c", "leaf_temp_c", "soil_temp_c", "outdoor_temp_c"), (_TEMP, 0.3, False)),
+    **dict.fromkeys(("air_rh_pct", "outdoor_rh_pct"), (_RH, 2.0, True)),
+    **dict.fromkeys(("par_umol_m2_s", "solar_w_m2"), (_LIGHT, 0.0, False)),
+    "rain_mm_h": (_RAIN, 0.0, False),
+    "tank_level_pct": (_TANK, 0.0, False),
+}

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from contract.kinds import Quality, SensorKind
-from contract.messages import Reading
+from contract.messages import Sample
 from contract.site import Greenhouse, SiteConfig
 from desk.backtest import BacktestReport, Run, backtest
 from gateway.storage import points
@@ -20,8 +20,9 @@ WINDOW = timedelta(hours=6)
 _WINDOW_LIMIT = 2_000_000
 
 
-def recorded_polls(store: Store, gh: Greenhouse, start: datetime, end: datetime) -> Iterator[list[Reading]]:
-    """Every stored poll of the greenhouse in [start, end), oldest first, as the readings the edge had."""
+def recorded_polls(store: Store, gh: Greenhouse, start: datetime, end: datetime) -> Iterator[list[Sample]]:
+    """Every stored poll of the greenhouse in [start, end), oldest first, as the readings the edge had (plain values:
+    the store checked them on the way in, and a season's backtest reads millions)."""
     t = start
     while t < end:
         upto = min(t + WINDOW, end)
@@ -29,19 +30,15 @@ def recorded_polls(store: Store, gh: Greenhouse, start: datetime, end: datetime)
         if len(rows) == _WINDOW_LIMIT:
             raise ValueError(f"more than {_WINDOW_LIMIT} readings between {t} and {upto}: is this one greenhouse?")
         for _ts, group in groupby(rows, key=lambda p: p.ts):
-            yield [_reading(p) for p in group]
+            yield [_sample(p) for p in group]
         t = upto
 
 
-def _reading(p: Point) -> Reading:
+def _sample(p: Point) -> Sample:
     quality = Quality(str(p.fields.get("quality", Quality.GOOD.value)))
     value = p.fields.get(points.VALUE, p.fields.get(points.RAW_VALUE))
-    return Reading(
-        sensor=p.tags["sensor"],
-        kind=SensorKind(p.tags["kind"]),
-        value=float(value) if value is not None else None,
-        ts=p.ts,
-        quality=quality,
+    return Sample(
+        p.tags["sensor"], SensorKind(p.tags["kind"]), float(value) if value is not None else None, p.ts, quality
     )
 
 

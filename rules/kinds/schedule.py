@@ -5,11 +5,13 @@ The timer is a crontab line, a time relative to the sun, or a fixed interval (ru
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import AwareDatetime, BaseModel, Field
 
 from contract.bounds import Strict
 from contract.reasons import Reason
@@ -17,7 +19,8 @@ from rules import params
 from rules.base import Action, Comparison, Metric, RuleBase
 from rules.context import Context
 from rules.outcome import Decision, RuleOutcome
-from rules.stepping import Steps
+from rules.stepping import Settler, Steps
+from rules.timing import cron_trigger, latest_fire
 from rules.triggers import ScheduleTime, check_skips
 
 
@@ -52,6 +55,10 @@ class ScheduleRule(RuleBase, ScheduleTime, Steps[ScheduleState]):
     def actions(self) -> list[Action]:
         return [self.action]
 
+    @classmethod
+    def settler(cls, rules: Sequence[ScheduleRule]) -> Settler:
+        return _Settler(rules)
+
     def step(self, previous: ScheduleState, ctx: Context) -> RuleOutcome[ScheduleState]:
         now = ctx.now
         state = _checked(now, now.tzinfo)
@@ -68,3 +75,32 @@ class ScheduleRule(RuleBase, ScheduleTime, Steps[ScheduleState]):
             return RuleOutcome(state, suppressions=(skipped,))
         decision = Decision.run(self, self.action, Reason.RULE_SCHEDULE, params.schedule(self, at), inputs)
         return RuleOutcome(state, decisions=(decision,))
+
+
+class _Settler:
+    """Between two fire times, as ``ScheduleRule.step`` says: nothing, and the time checked moves on. A crontab's
+    trigger is found once per zone here, not at every rule's every evaluation (``StartTime.latest_fire`` does). A
+    class, not a closure, so that a rule set that made one still pickles."""
+
+    def __init__(self, rules: Sequence[ScheduleRule]) -> None:
+        self._rules = tuple(rules)
+        self._crons: dict[tzinfo, tuple[CronTrigger | None, ...]] = {}
+
+    def __call__(self, kept: Mapping[str, BaseModel], ctx: Context, into: dict[str, BaseModel | None]) -> None:
+        now, place = ctx.now, ctx.place
+        triggers = self._crons.get(place.tz)
+        if triggers is None:
+            triggers = self._crons[place.tz] = tuple(
+                cron_trigger(rule.cron, place.tz) if rule.cron is not None else None for rule in self._rules
+            )
+        checked = _checked(now, now.tzinfo)
+        for rule, trigger in zip(self._rules, triggers, strict=True):
+            state = kept.get(rule.id)
+            if type(state) is not ScheduleState or (after := state.last_checked) is None:
+                continue
+            if trigger is not None:
+                fire = latest_fire(trigger, after, now, rule.misfire_grace_s)
+            else:
+                fire = rule.latest_fire(after, now, place)
+            if fire is None:
+                into[rule.id] = checked

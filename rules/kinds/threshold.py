@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
 from typing import Literal
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 
 from contract.bounds import Strict
 from contract.reasons import Reason
@@ -15,7 +16,7 @@ from rules.base import Action, Duration, Metric, RuleBase, Trigger
 from rules.context import Context
 from rules.inputs import MetricValue, read_metric
 from rules.outcome import Decision, RuleOutcome
-from rules.stepping import Steps
+from rules.stepping import Settler, Steps
 
 
 class ThresholdState(Strict):
@@ -55,6 +56,10 @@ class ThresholdRule(RuleBase, Trigger, Steps[ThresholdState]):
         # Asked at every evaluation while the condition holds: made once per rule.
         return timedelta(seconds=self.for_s)
 
+    @classmethod
+    def settler(cls, rules: Sequence[ThresholdRule]) -> Settler:
+        return _Settler(rules)
+
     def step(self, previous: ThresholdState, ctx: Context) -> RuleOutcome[ThresholdState]:
         now = ctx.now
         value = ctx.value(self.metric, self.max_input_age_s)
@@ -85,11 +90,54 @@ class ThresholdRule(RuleBase, Trigger, Steps[ThresholdState]):
 
     def _params(self, metric: MetricValue) -> dict[str, str]:
         assert metric.value is not None  # only fired on a usable value
+        named, limit, release, for_min = self._said
         return {
-            **params.named(self),
+            **named,
             **params.metric(metric),
             "value": params.number(metric.value),
             "op": self.op,
-            "threshold": params.number(self.limit_in_force(metric.value)),
-            "for_min": params.number(self.for_s / 60),
+            "threshold": limit if self.holds(metric.value) else release,  # the limit in force, as said
+            "for_min": for_min,
         }
+
+    @cached_property
+    def _said(self) -> tuple[dict[str, str], str, str, str]:
+        # What every firing of this rule says alike: its names, each of its limits as said, its for-time.
+        limit, release = params.number(self.limit), params.number(self.release_limit)
+        return params.named(self), limit, release, params.number(self.for_s / 60)
+
+
+class _Settler:
+    """Where ``ThresholdRule.step`` keeps its state and says nothing: the condition stays false, or it holds (past
+    the release limit) and its for-time, counted as step counts it, has not run out. Rules on one metric are judged
+    together, the metric read once and each rule's numbers made here: the comparisons of ``holds`` and
+    ``still_holds``, inline. tests/rules/test_settle.py checks this against step. A class, not a closure, so that a
+    rule set that made one still pickles."""
+
+    def __init__(self, rules: Sequence[ThresholdRule]) -> None:
+        groups: dict[object, tuple[Metric, float, list[tuple[str, bool, float, float, timedelta]]]] = {}
+        for rule in rules:
+            group = groups.setdefault((rule.metric.key, rule.max_input_age_s), (rule.metric, rule.max_input_age_s, []))
+            group[2].append((rule.id, rule.below is not None, rule.limit, rule.release_limit, rule._for))
+        self._plan = tuple((metric, max_age_s, tuple(members)) for metric, max_age_s, members in groups.values())
+
+    def __call__(self, kept: Mapping[str, BaseModel], ctx: Context, into: dict[str, BaseModel | None]) -> None:
+        now = ctx.now
+        for metric, max_age_s, members in self._plan:
+            value = ctx.value(metric, max_age_s)
+            if value is None:
+                continue
+            for rule_id, below, limit, release, for_ in members:
+                state = kept.get(rule_id)
+                if type(state) is not ThresholdState:
+                    continue
+                if not state.active:
+                    if not (value < limit if below else value > limit):
+                        into[rule_id] = state
+                    continue
+                true_since, blocked_until = state.true_since, state.blocked_until
+                if true_since is None or not (value < release if below else value > release):
+                    continue
+                counting_from = max(true_since, blocked_until) if blocked_until else true_since
+                if now - counting_from < for_:
+                    into[rule_id] = state

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bench.rules.season import GREENHOUSE, bench_rules, bench_site, polls
-from contract.messages import Event
+from contract.messages import Event, Reading
 from desk.backtest import replay
 from rules.model import RuleSet, load_rules
 from tests.conftest import EXAMPLE_SITE
@@ -44,3 +44,18 @@ def test_a_seeded_week_replays_to_the_same_events_and_runs(rules, n_events: int,
     for r in runs:
         sha.update(r.model_dump_json().encode())
     assert (len(events), len(runs), sha.hexdigest()) == (n_events, n_runs, digest)
+
+
+def test_wire_readings_and_samples_replay_alike() -> None:
+    """The replay takes plain samples, made once where readings come in; a caller holding the wire's readings (the
+    edge, a history reader not yet changed) gets the same events and runs from the same control cycle."""
+    site = bench_site()
+    gh = site.greenhouse(GREENHOUSE)
+    end = START + timedelta(days=1)
+    from_samples: list[Event] = []
+    from_readings: list[Event] = []
+    runs, _ = replay(polls(gh, START, 1), site, gh, bench_rules(), START, end, events=from_samples.append)
+    wire = ([Reading(**sample._asdict()) for sample in poll] for poll in polls(gh, START, 1))
+    same_runs, _ = replay(wire, site, gh, bench_rules(), START, end, events=from_readings.append)
+    assert (from_readings, same_runs) == (from_samples, runs)
+    assert len(from_samples) > 1000 and len(runs) > 200
