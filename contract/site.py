@@ -514,6 +514,9 @@ class Uplink(Strict):
     batch_max_readings: int = Field(default=1000, ge=1, le=1000)
     # "deflate" only once the farm server reads it (a gateway of issue 17 or later): an older one refuses it.
     encoding: UplinkEncoding = UplinkEncoding.JSON
+    # Telemetry sent late (catching up after an outage) on the 'backlog' topic, which a gateway of issue 17 or
+    # later drains behind live data; an older one does not read it, and the backlog would never be acknowledged.
+    backlog_apart: bool = False
 
 
 class Greenhouse(Named):

@@ -19,6 +19,9 @@ _ID_RE = re.compile(ID_PATTERN)
 
 class Channel(StrEnum):
     TELEMETRY = "telemetry"
+    # Telemetry an edge sends late, catching up after an outage: the gateway takes it on a connection of its own,
+    # behind live data (gateway/ingest/receiver.py), so that a backlog never delays other greenhouses' readings.
+    BACKLOG = "backlog"
     STATUS = "status"
     STATE = "state"
     CMD = "cmd"

@@ -81,7 +81,9 @@ class EdgeAgent:
         # A rule set published centrally and accepted earlier wins over the one given at start-up.
         self.rule_updates = RuleUpdates(site.cooperative.id, greenhouse, data_dir, ruleset)
         self.outbox = Outbox(data_dir / f"{site.cooperative.id}-{greenhouse.id}-outbox.sqlite3")
-        self.link = MqttLink(broker, site.cooperative.id, greenhouse.id, self.outbox)
+        self.link = MqttLink(
+            broker, site.cooperative.id, greenhouse.id, self.outbox, backlog_apart=greenhouse.uplink.backlog_apart
+        )
         self.quality = QualityChecker(greenhouse.sensors.values())
         self.latest: dict[str, Reading] = {}
         # Timers survive a restart: rule state, running irrigations and safety histories (edge.memory).

@@ -6,6 +6,11 @@ that restarts, forgets the gateway's subscription, or takes a message for nobody
 gateway has not acknowledged after ``resend_after_s`` are sent again (the gateway drops repeats), waiting
 longer each time nothing comes back. Rows without a number leave on the broker's PUBACK. After a restart,
 whatever is still on disk is sent again.
+
+With ``backlog_apart`` (the site file's ``uplink.backlog_apart``, for a gateway that reads it), telemetry sent
+late goes on the ``backlog`` topic: every batch handed over while a newer one waits behind it in the outbox, and
+every batch sent again. The gateway takes that topic behind live data, so an edge catching up on a day's outage
+never delays other greenhouses' readings; its newest batch still goes on ``telemetry``.
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ class MqttLink:
         outbox: Outbox,
         window: int = 200,
         resend_after_s: float = RESEND_AFTER_S,
+        backlog_apart: bool = False,
     ) -> None:
         self._outbox = outbox
         self._window = window
@@ -99,6 +105,8 @@ class MqttLink:
         self.rules_topic = topics.topic(site, greenhouse, topics.Channel.RULES)
         self.status_topic = topics.topic(site, greenhouse, topics.Channel.STATUS)
         self.stored_topic = topics.topic(site, greenhouse, topics.Channel.STORED)
+        self._telemetry_topic = topics.topic(site, greenhouse, topics.Channel.TELEMETRY)
+        self._backlog_topic = topics.topic(site, greenhouse, topics.Channel.BACKLOG) if backlog_apart else None
         self.roster_topic = topics.topic(site, greenhouse, topics.Channel.ROSTER)
         self._url = url
         self._client = make_client(url, client_id=f"edge-{site}-{greenhouse}")
@@ -209,7 +217,7 @@ class MqttLink:
             del self._awaiting[key]
             row = handed.get(sent.row_id)
             if row is not None:
-                self._publish_numbered(row)
+                self._publish_numbered(row, late=True)
                 self._awaiting[key] = _Sent(row.id, now)  # to the end: the order is the order sent
         self.resent += len(due)
         if not self._acked_since_resend:
@@ -220,11 +228,13 @@ class MqttLink:
         room = self._window - len(self._in_paho) - len(self._awaiting)
         if room <= 0:
             return
-        for row in self._outbox.pending(self._last_handed, room):
+        rows = self._outbox.pending(self._last_handed, room)
+        newest = self._outbox.newest(self._telemetry_topic) if self._backlog_topic and rows else None
+        for row in rows:
             self._last_handed = row.id
             key = _key(row)
             if key is not None:
-                self._publish_numbered(row)
+                self._publish_numbered(row, late=row.id != newest)
                 self._awaiting[key] = _Sent(row.id, time.monotonic())
                 continue
             info = self._client.publish(row.topic, row.payload, qos=1, retain=row.retain)
@@ -234,9 +244,13 @@ class MqttLink:
             else:
                 self._in_paho[info.mid] = row.id
 
-    def _publish_numbered(self, row: OutboxRow) -> None:
+    def _publish_numbered(self, row: OutboxRow, late: bool = False) -> None:
+        """``late``: sent again, or with newer telemetry behind it; on the backlog topic when the gateway reads it."""
+        topic = row.topic
+        if late and self._backlog_topic is not None and row.topic == self._telemetry_topic:
+            topic = self._backlog_topic
         # Its PUBACK only says the broker has it: noted, so that it is not taken for an unnumbered row's.
-        mid = self._client.publish(row.topic, row.payload, qos=1, retain=row.retain).mid
+        mid = self._client.publish(topic, row.payload, qos=1, retain=row.retain).mid
         if mid in self._early_acks:
             self._early_acks.discard(mid)
         else:

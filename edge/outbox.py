@@ -155,6 +155,11 @@ class Outbox:
         ).fetchall()
         return [OutboxRow(r[0], r[1], bytes(r[2]), bool(r[3]), r[4]) for r in rows]
 
+    def newest(self, topic: str) -> int | None:
+        """The id of the newest row of ``topic`` (None: none)."""
+        row = self._db.execute("SELECT MAX(id) FROM outbox WHERE topic = ?", (topic,)).fetchone()
+        return int(row[0]) if row[0] is not None else None
+
     def remove(self, row_ids: Iterable[int]) -> None:
         ids = [(i,) for i in row_ids]
         if not ids:  # an acknowledgement of rows already gone: no transaction to open

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.ingest import report, runner
+from contract.compact import UplinkEncoding
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -15,7 +16,10 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 def _args() -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
     p.add_argument("--greenhouses", type=int, default=1000)
-    p.add_argument("--sensors", type=int, default=20, help="readings per telemetry message")
+    p.add_argument("--sensors", type=int, default=17, help="sensors per greenhouse (the example greenhouse has 17)")
+    p.add_argument("--polls", type=int, default=10, help="polls per message (10: a 300 s batch of 30 s polls)")
+    p.add_argument("--encoding", choices=[e.value for e in UplinkEncoding], default=UplinkEncoding.DEFLATE.value)
+    p.add_argument("--deflate-level", type=int, default=9, help="9 as the edges; 1 costs the publishers a fifth")
     p.add_argument("--seconds", type=float, default=60, help="how long the system run publishes")
     p.add_argument("--rate", type=float, default=100_000, help="readings/s offered in the system run; 0: flat out")
     p.add_argument("--publishers", type=int, default=2, help="publisher processes")
@@ -38,6 +42,9 @@ def main() -> None:
         opts = runner.Options(
             greenhouses=args.greenhouses,
             sensors=args.sensors,
+            polls=args.polls,
+            encoding=UplinkEncoding(args.encoding),
+            deflate_level=args.deflate_level,
             seconds=args.seconds,
             rate=args.rate,
             publishers=args.publishers,

@@ -21,8 +21,8 @@ _POLL_S = 0.1
 
 
 class LagSampler:
-    def __init__(self, influx: str, database: str, greenhouses: int, samples: int = 10) -> None:
-        picked = [greenhouse_id(g) for g in range(0, greenhouses, max(1, greenhouses // samples))][:samples]
+    def __init__(self, influx: str, database: str, greenhouses: range, samples: int = 10) -> None:
+        picked = [greenhouse_id(g) for g in greenhouses[:: max(1, len(greenhouses) // samples)]][:samples]
         houses = " OR ".join(f"\"greenhouse\" = '{g}'" for g in picked)
         self._query = (
             f'SELECT last("value") FROM "reading" WHERE "sensor" = \'{sensor_id(0)}\' AND ({houses})'

@@ -13,6 +13,8 @@ import paho.mqtt.client as paho
 
 from bench.ingest.payloads import Template, template
 from bench.ingest.raw_mqtt import RawPublisher
+from contract import topics
+from contract.compact import UplinkEncoding
 from contract.mqtt import BrokerUrl, make_client
 
 _PAUSE_S = 0.002
@@ -26,9 +28,17 @@ class PublisherSpec:
     broker: str
     greenhouses: tuple[int, ...]  # indexes this publisher sends for, in turn
     sensors: int
+    polls: int  # per message
+    encoding: UplinkEncoding
     rate: float  # messages/s for this publisher; 0: as fast as the broker acknowledges
     seconds: float
     window: int  # QoS 1 messages sent and not yet acknowledged by the broker, at most
+    channel: topics.Channel = topics.Channel.TELEMETRY
+    # A backlog: this many messages per greenhouse, stamped one batch apart from this time on (None: live, stamped
+    # with the wall clock when sent, for ``seconds``).
+    backlog_messages: int = 0
+    backlog_from_ms: int | None = None
+    deflate_level: int = 9
 
 
 class PublisherCounters:
@@ -46,10 +56,20 @@ def _connect(broker: str, name: str) -> paho.Client:
     return client
 
 
-def publish(spec: PublisherSpec, counters: PublisherCounters, go: float) -> None:
-    """Send batches round-robin over the greenhouses from wall time ``go`` for ``spec.seconds``."""
-    templates: list[Template] = [template(g, spec.sensors) for g in spec.greenhouses]
-    topics = [t.topic.encode() for t in templates]
+def publish(
+    spec: PublisherSpec, counters: PublisherCounters, go: float, stop: mp.synchronize.Event | None = None
+) -> None:
+    """Send batches round-robin over the greenhouses from wall time ``go`` for ``spec.seconds`` (a backlog: until
+    every greenhouse's is sent), or until ``stop``."""
+    templates: list[Template] = [
+        template(
+            g, spec.sensors, spec.polls, encoding=spec.encoding, channel=spec.channel, deflate_level=spec.deflate_level
+        )
+        for g in spec.greenhouses
+    ]
+    names = [t.topic.encode() for t in templates]
+    total = spec.backlog_messages * len(templates) if spec.backlog_from_ms is not None else None
+    step_ms = templates[0].polls * templates[0].poll_interval_ms
     last_ms = [0] * len(templates)
     url = BrokerUrl.parse(spec.broker)
     client = RawPublisher(url.host, url.port, f"bench-pub-{uuid.uuid4().hex[:6]}")
@@ -57,13 +77,19 @@ def publish(spec: PublisherSpec, counters: PublisherCounters, go: float) -> None
     start = time.monotonic()
     end = start + spec.seconds
     sent = 0
-    while (now := time.monotonic()) < end:
+    while ((now := time.monotonic()) < end if total is None else sent < total) and not (stop and stop.is_set()):
         due = int((now - start) * spec.rate) if spec.rate else sent + spec.window
+        if total is not None:
+            due = min(due, total)
         for _ in range(min(due - sent, spec.window - client.unacked, _BURST)):
             i = sent % len(templates)
-            seq, ts_ms = sent // len(templates) + 1, max(int(time.time() * 1000), last_ms[i] + 1)
-            last_ms[i] = ts_ms
-            client.queue(topics[i], templates[i].render(seq, ts_ms))
+            seq = sent // len(templates) + 1
+            if spec.backlog_from_ms is None:
+                ts_ms = max(int(time.time() * 1000), last_ms[i] + 1)
+                last_ms[i] = ts_ms
+            else:
+                ts_ms = spec.backlog_from_ms + seq * step_ms
+            client.queue(names[i], templates[i].render(seq, ts_ms))
             sent += 1
         client.flush(wait_s=_PAUSE_S)
         counters.sent.value, counters.acked.value = sent, client.acked

@@ -11,8 +11,10 @@ from typing import Any
 
 from bench.ingest.servers import MOSQUITTO_TUNING
 
-TARGET_READINGS_PER_S = 100_000
+# Issue 17's targets on this machine: the knee, and the gateway's whole CPU per stored reading.
+TARGET_READINGS_PER_S = 60_000
 TARGET_P99_LAG_S = 2.0
+TARGET_CPU_US_PER_READING = 10.0
 
 
 def machine() -> dict[str, Any]:
@@ -29,6 +31,15 @@ def _yes(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
 
 
+# Stored within this share of what was offered over the window: kept up (the two rates are sampled a second
+# apart from different counters).
+_KEPT_UP = 0.98
+
+
+def _kept_up(s: dict[str, Any]) -> bool:
+    return bool(s["stored_readings_per_s"] >= _KEPT_UP * s["offered_readings_per_s"])
+
+
 def table(results: dict[str, Any]) -> str:
     opts, a, b, s = results["options"], results["baseline_mqtt"], results["baseline_influx"], results["system"]
     lag = s["lag_s"]
@@ -40,8 +51,8 @@ def table(results: dict[str, Any]) -> str:
             "System: readings stored",
             f"{_n(s['stored_readings_per_s'])} /s",
             f"A {_n(a['readings_per_s'])} /s, B {_n(b['points_per_s'])} /s",
-            f"≥ {TARGET_READINGS_PER_S:,} /s",
-            _yes(s["stored_readings_per_s"] >= TARGET_READINGS_PER_S),
+            f"≥ {TARGET_READINGS_PER_S:,} /s kept up with",
+            _yes(_kept_up(s) and s["offered_readings_per_s"] >= TARGET_READINGS_PER_S * _KEPT_UP),
         ),
         ("  offered by publishers", f"{_n(s['offered_readings_per_s'])} /s", "", "", ""),
         ("  received by gateway", f"{_n(s['gateway_received_msgs_per_s'])} msg/s", "", "", ""),
@@ -54,10 +65,22 @@ def table(results: dict[str, Any]) -> str:
         ),
         ("Stored / expected readings", f"{s['stored_readings']:,} / {s['expected_readings']:,}", "", "", ""),
     ]
+    per_reading = s.get("gateway_cpu_us_per_reading")
+    if per_reading is not None:
+        rows.append(
+            (
+                "Gateway CPU per stored reading",
+                f"{per_reading:.1f} µs",
+                f"decode floor {s['decode_floor_us_per_reading']:.2f} µs (same payload, in-process)",
+                f"≤ {TARGET_CPU_US_PER_READING:g} µs",
+                _yes(per_reading <= TARGET_CPU_US_PER_READING),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     offered = f"{opts['rate']:,.0f} readings/s" if opts["rate"] else "flat out"
     head = (
-        f"Ingest: {opts['greenhouses']} greenhouses × {opts['sensors']} sensors, {opts['seconds']:g} s,"
+        f"Ingest: {opts['greenhouses']} greenhouses × {opts['sensors']} sensors × {opts['polls']} polls per message"
+        f" ({opts['encoding']}), {opts['seconds']:g} s,"
         f" offered {offered},"
         f" {opts['publishers']} publisher(s), {opts['gateways']} gateway(s);"
         f" {results['machine']['nproc']} CPUs, {results['machine']['memory_gib']} GiB"
@@ -66,14 +89,19 @@ def table(results: dict[str, Any]) -> str:
     if s["drain_s"] is None:
         lines.append("The backlog was not fully stored within the drain time.")
     if s.get("cpu"):
-        cores = ", ".join(f"{name} {used:.2f}" for name, used in s["cpu"]["cores"].items())
-        machine = s["cpu"]["machine_pct"]
-        lines.append(f"CPU in the steady window, in cores: {cores}")
-        lines.append(
-            f"Machine: {machine['user'] + machine['nice']:.0f} % user, {machine['system'] + machine['softirq']:.0f} %"
-            f" system, {machine['idle']:.0f} % idle, {machine['steal']:.0f} % stolen by the hypervisor"
-        )
+        lines += cpu_lines(s["cpu"], "in the steady window")
     return "\n".join(lines)
+
+
+def cpu_lines(used: dict[str, Any], when: str) -> list[str]:
+    """Each process's cores and the machine's shares, from ``cpu.usage``."""
+    cores = ", ".join(f"{name} {n:.2f}" for name, n in used["cores"].items())
+    machine = used["machine_pct"]
+    return [
+        f"CPU {when}, in cores: {cores}",
+        f"Machine: {machine['user'] + machine['nice']:.0f} % user, {machine['system'] + machine['softirq']:.0f} %"
+        f" system, {machine['idle']:.0f} % idle, {machine['steal']:.0f} % stolen by the hypervisor",
+    ]
 
 
 def save(results: dict[str, Any], path: Path) -> None:
@@ -87,7 +115,11 @@ def assemble(opts: Any, a: dict[str, Any], b: dict[str, Any], s: dict[str, Any],
         "options": options,
         "machine": host,
         "mosquitto_tuning": list(MOSQUITTO_TUNING),
-        "targets": {"readings_per_s": TARGET_READINGS_PER_S, "p99_lag_s": TARGET_P99_LAG_S},
+        "targets": {
+            "readings_per_s": TARGET_READINGS_PER_S,
+            "p99_lag_s": TARGET_P99_LAG_S,
+            "cpu_us_per_reading": TARGET_CPU_US_PER_READING,
+        },
         "baseline_mqtt": a,
         "baseline_influx": b,
         "system": s,

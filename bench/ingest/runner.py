@@ -22,15 +22,19 @@ from bench.ingest.gateway_process import GatewaySample, GatewaySpec, run_gateway
 from bench.ingest.influx_load import write_flat_out
 from bench.ingest.lag import LagSampler
 from bench.ingest.mqtt_clients import SPAWN, PublisherCounters, PublisherSpec, SubscriberCounters, publish, subscribe
+from bench.ingest.payloads import template
 from bench.ingest.profiling import PySpy
 from bench.ingest.servers import create_database, influxd, mosquitto, points_written, server_pid
 from bench.ingest.site import SITE_ID, greenhouse_id
 from bench.ingest.stats import Timeline, percentile
 from contract import topics
-from contract.messages import Availability, Status
+from contract.compact import UplinkEncoding
+from contract.messages import Availability, Status, TelemetryBatch
 from contract.mqtt import BrokerUrl, make_client
+from contract.wire import decode
+from gateway.ingest.validate import MAX_PAYLOAD_BYTES
 
-_DATABASE = "bench"
+DATABASE = "bench"
 _TICK_S = 1.0
 _PROGRESS_EVERY_S = 5.0
 _BASELINE_WARMUP_S = 3.0
@@ -40,6 +44,9 @@ _BASELINE_WARMUP_S = 3.0
 class Options:
     greenhouses: int
     sensors: int
+    polls: int  # polls of every sensor per message (an edge's held batch)
+    encoding: UplinkEncoding
+    deflate_level: int
     seconds: float
     rate: float  # readings/s offered; 0: as fast as the broker acknowledges
     publishers: int
@@ -53,6 +60,11 @@ class Options:
     workdir: Path
     results: Path
     stamp: str
+
+    @property
+    def per_message(self) -> int:
+        """Readings per telemetry message."""
+        return self.sensors * self.polls
 
 
 def log(text: str) -> None:
@@ -85,16 +97,19 @@ class Publishers:
 
 def start_publishers(opts: Options, broker: str, readings_per_s: float, seconds: float) -> Publishers:
     go = time.time() + 2.5 + 0.1 * opts.greenhouses / 100  # time for every process to build its payloads
-    per_process_rate = readings_per_s / opts.sensors / opts.publishers
+    per_process_rate = readings_per_s / opts.per_message / opts.publishers
     processes, counters = [], []
     for k in range(opts.publishers):
         spec = PublisherSpec(
             broker,
             tuple(range(k, opts.greenhouses, opts.publishers)),
             opts.sensors,
+            opts.polls,
+            opts.encoding,
             per_process_rate,
             seconds,
             opts.window,
+            deflate_level=opts.deflate_level,
         )
         c = PublisherCounters()
         p = SPAWN.Process(target=publish, args=(spec, c, go), name=f"publisher-{k}", daemon=True)
@@ -139,9 +154,9 @@ def baseline_mqtt(opts: Options) -> dict[str, Any]:
         "received": counters.received.value,
         "publish_msgs_per_s": acked.rate(*window),
         "msgs_per_s": msgs_per_s,
-        "readings_per_s": msgs_per_s * opts.sensors,
+        "readings_per_s": msgs_per_s * opts.per_message,
     }
-    log(f"baseline A: {msgs_per_s:,.0f} msg/s = {msgs_per_s * opts.sensors:,.0f} readings/s delivered")
+    log(f"baseline A: {msgs_per_s:,.0f} msg/s = {msgs_per_s * opts.per_message:,.0f} readings/s delivered")
     return result
 
 
@@ -161,12 +176,12 @@ def _wait_still(read: Callable[[], int], quiet_s: float, timeout_s: float = 30.0
 def baseline_influx(opts: Options) -> dict[str, Any]:
     log(f"baseline B: influxd alone, {opts.influx_writers} writers flat out for {opts.baseline_seconds:.0f} s")
     with influxd(opts.workdir / "baseline-influx") as server:
-        create_database(server.url, _DATABASE)
+        create_database(server.url, DATABASE)
         done: dict[str, Any] = {}
         load = threading.Thread(
             target=lambda: done.update(
                 result=write_flat_out(
-                    server.url, _DATABASE, opts.greenhouses, opts.sensors, opts.baseline_seconds, opts.influx_writers
+                    server.url, DATABASE, opts.greenhouses, opts.sensors, opts.baseline_seconds, opts.influx_writers
                 )
             ),
             daemon=True,
@@ -212,7 +227,7 @@ def gateways(opts: Options, broker: str, influx: str) -> Iterator[Gateways]:
     processes = []
     for n in range(opts.gateways):
         spec = GatewaySpec(
-            broker, influx, _DATABASE, opts.workdir / f"gateway-{n}", str(n), opts.greenhouses, opts.sensors
+            broker, influx, DATABASE, opts.workdir / f"gateway-{n}", str(n), opts.greenhouses, opts.sensors
         )
         p = SPAWN.Process(target=run_gateway, args=(spec, reports, stop), name=f"gateway-{n}", daemon=True)
         p.start()
@@ -229,7 +244,7 @@ def gateways(opts: Options, broker: str, influx: str) -> Iterator[Gateways]:
         gws.poll()
 
 
-def _wait_gateways_ready(broker: str, gws: Gateways, count: int) -> int:
+def wait_gateways_ready(broker: str, gws: Gateways, count: int) -> int:
     """Publish status messages until every gateway instance has received one; return how many they received."""
     url = BrokerUrl.parse(broker)
     client = make_client(url, "bench-probe")
@@ -258,8 +273,8 @@ def _wait_gateways_ready(broker: str, gws: Gateways, count: int) -> int:
     return gws.total("received")
 
 
-def _influx_count(url: str, statement: str) -> int:
-    answer = httpx.post(f"{url}/query", params={"db": _DATABASE}, data={"q": statement}, timeout=120).json()
+def influx_count(url: str, statement: str) -> int:
+    answer = httpx.post(f"{url}/query", params={"db": DATABASE}, data={"q": statement}, timeout=120).json()
     series = answer["results"][0].get("series", [])
     return int(series[0]["values"][0][1]) if series else 0
 
@@ -267,15 +282,16 @@ def _influx_count(url: str, statement: str) -> int:
 def system(opts: Options) -> dict[str, Any]:
     offered = opts.rate or math.inf
     log(
-        f"system: {opts.greenhouses} greenhouses × {opts.sensors} sensors, offered {offered:,.0f} readings/s"
+        f"system: {opts.greenhouses} greenhouses × {opts.sensors} sensors × {opts.polls} polls per message"
+        f" ({opts.encoding.value}), offered {offered:,.0f} readings/s"
         f" for {opts.seconds:.0f} s, {opts.publishers} publisher(s), {opts.gateways} gateway(s)"
     )
     with mosquitto(opts.workdir / "system-mqtt") as broker, influxd(opts.workdir / "system-influx") as server:
-        create_database(server.url, _DATABASE)
+        create_database(server.url, DATABASE)
         with gateways(opts, broker.url, server.url) as gws:
-            probes = _wait_gateways_ready(broker.url, gws, opts.gateways)
+            probes = wait_gateways_ready(broker.url, gws, opts.gateways)
             log("system: gateway(s) subscribed; publishing")
-            sampler = LagSampler(server.url, _DATABASE, opts.greenhouses)
+            sampler = LagSampler(server.url, DATABASE, range(opts.greenhouses))
             sampler.start()
             pubs = start_publishers(opts, broker.url, opts.rate, opts.seconds)
             start = time.time()
@@ -291,7 +307,7 @@ def system(opts: Options) -> dict[str, Any]:
             cpu_start = cpu_end = None
             while pubs.running():
                 time.sleep(_TICK_S)
-                lines.sample(pubs, gws, server.url, start, opts.sensors)
+                lines.sample(pubs, gws, server.url, start, opts.per_message)
                 if start + opts.warmup_s <= time.time() < start + opts.seconds:  # while everything runs
                     cpu_end = cpu.snapshot(pids)
                     cpu_start = cpu_start or cpu_end
@@ -302,16 +318,19 @@ def system(opts: Options) -> dict[str, Any]:
             drained_at = _drain(opts, pubs, gws, probes, lines, server.url, start)
             sampler.stop()
             profile = profiler.finish() if profiler else None
-            stored_readings = _influx_count(server.url, 'SELECT count("value") FROM "reading"')
-            stored_batches = _influx_count(server.url, 'SELECT count("seq") FROM "batch"')
+            stored_readings = influx_count(server.url, 'SELECT count("value") FROM "reading"')
+            stored_batches = influx_count(server.url, 'SELECT count("seq") FROM "batch"')
             all_points = points_written(server.url)
     window = (start + opts.warmup_s, end)
     share = stored_readings / all_points if all_points else math.nan  # readings among the points written
     lags = [lag for seen, lag in sampler.lags_s if window[0] <= seen <= window[1]]
     stored_per_s = lines.stored.rate(*window) * share
+    gateway_cores = cpu_used["cores"]["gateway"] if cpu_used else None
     result = {
         "window_s": window[1] - window[0],
-        "offered_readings_per_s": lines.acked.rate(*window) * opts.sensors,
+        "gateway_cpu_us_per_reading": gateway_cores * 1e6 / stored_per_s if gateway_cores and stored_per_s else None,
+        "decode_floor_us_per_reading": decode_floor_us(opts),
+        "offered_readings_per_s": lines.acked.rate(*window) * opts.per_message,
         "gateway_received_msgs_per_s": lines.received.rate(*window),
         "stored_points_per_s": lines.stored.rate(*window),
         "stored_readings_per_s": stored_per_s,
@@ -329,7 +348,7 @@ def system(opts: Options) -> dict[str, Any]:
         "gateway_received_msgs": gws.total("received") - probes,
         "gateway_rejected_msgs": gws.total("rejected"),
         "gateway_duplicates": gws.total("duplicates"),
-        "expected_readings": pubs.acked() * opts.sensors,
+        "expected_readings": pubs.acked() * opts.per_message,
         "stored_readings": stored_readings,
         "stored_batches": stored_batches,
         "drain_s": (drained_at - end) if drained_at else None,
@@ -344,12 +363,25 @@ def system(opts: Options) -> dict[str, Any]:
     return result
 
 
+def decode_floor_us(opts: Options) -> float:
+    """The floor under the gateway's cost, in-process on this run's payloads: reading one message into the
+    contract's model (``contract.wire.decode``, inflating the compact form), per reading."""
+    payloads = [
+        template(g, opts.sensors, opts.polls, encoding=opts.encoding).render(1, int(time.time() * 1000))
+        for g in range(min(opts.greenhouses, 200))
+    ]
+    started = time.perf_counter()
+    for payload in payloads:
+        decode(TelemetryBatch, payload, MAX_PAYLOAD_BYTES)
+    return (time.perf_counter() - started) / (len(payloads) * opts.per_message) * 1e6
+
+
 class _Timelines:
     def __init__(self) -> None:
         self.acked, self.received, self.stored, self.spool = Timeline(), Timeline(), Timeline(), Timeline()
         self._last_print = 0.0
 
-    def sample(self, pubs: Publishers, gws: Gateways, influx: str, start: float, sensors: int) -> None:
+    def sample(self, pubs: Publishers, gws: Gateways, influx: str, start: float, per_message: int) -> None:
         gws.poll()
         now = time.time()
         self.acked.add(now, pubs.acked())
@@ -359,7 +391,7 @@ class _Timelines:
         if now - self._last_print >= _PROGRESS_EVERY_S:
             self._last_print = now
             log(
-                f"  t={now - start:5.0f}s  published {self.acked.recent_rate(5) * sensors:9,.0f} readings/s"
+                f"  t={now - start:5.0f}s  published {self.acked.recent_rate(5) * per_message:9,.0f} readings/s"
                 f"  gateway received {self.received.recent_rate(5):7,.0f} msg/s"
                 f"  influxd stored {self.stored.recent_rate(5):9,.0f} points/s  spool {self.spool.last():,}"
             )
@@ -383,7 +415,7 @@ def _drain(
     deadline = time.monotonic() + opts.drain_s
     while time.monotonic() < deadline:
         time.sleep(_TICK_S)
-        lines.sample(pubs, gws, influx, start, opts.sensors)
+        lines.sample(pubs, gws, influx, start, opts.per_message)
         received_all = gws.total("received") - probes >= pubs.acked()
         if received_all and gws.total("spool_depth") == 0 and len(lines.stored.samples) >= 2:
             (_, before), (_, after) = lines.stored.samples[-2:]

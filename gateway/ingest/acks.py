@@ -17,7 +17,7 @@ from contract import topics
 from contract.compact import inflate, is_compact
 from contract.messages import DeliveryAck, Event, TelemetryBatch
 from gateway.ingest.spool import Received, Rejection
-from gateway.ingest.validate import MAX_PAYLOAD_BYTES
+from gateway.ingest.validate import MAX_PAYLOAD_BYTES, stream_of
 
 
 class _Numbered(BaseModel):
@@ -59,7 +59,7 @@ def _held(
             continue
         seq = _number(j.payload) if t.site == site_id and t.greenhouse in greenhouses else None
         if seq is not None:
-            yield t.greenhouse, t.channel, seq
+            yield t.greenhouse, stream_of(t.channel), seq
 
 
 def delivery_acks(

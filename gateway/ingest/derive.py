@@ -139,11 +139,18 @@ class GreenhouseDerivation(BaseModel):
 
 def _good_means(readings: list[Reading]) -> dict[SensorKind, _Sample]:
     """Per kind, the mean of the good readings, stamped with the latest of their times."""
-    good: dict[SensorKind, list[tuple[float, datetime]]] = {}
-    for r in readings:
+    values: dict[SensorKind, list[float]] = {}
+    # A batch's readings share a few poll times: a set of them per kind is cheaper than comparing every one.
+    times: dict[SensorKind, set[datetime]] = {}
+    for r in readings:  # once per reading the gateway stores: nothing made per reading
         if r.quality is Quality.GOOD and r.value is not None:
-            good.setdefault(r.kind, []).append((r.value, r.ts))
-    means = {kind: _Sample(fmean(v for v, _ in vs), max(ts for _, ts in vs)) for kind, vs in good.items()}
+            kind_values = values.get(r.kind)
+            if kind_values is None:
+                values[r.kind], times[r.kind] = [r.value], {r.ts}
+                continue
+            kind_values.append(r.value)
+            times[r.kind].add(r.ts)
+    means = {kind: _Sample(fmean(vs), max(times[kind])) for kind, vs in values.items()}
     # Humidity sensors read a little over 100 % in fog; the formulas need 0 < RH ≤ 100.
     for kind in (SensorKind.AIR_RH_PCT, SensorKind.OUTDOOR_RH_PCT):
         rh = means.pop(kind, None)

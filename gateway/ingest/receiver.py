@@ -1,19 +1,31 @@
 """Receives telemetry, status and events from every greenhouse, and acknowledges each once it is on disk.
 
-paho's network thread only collects messages. A commit thread takes them in
+paho's network threads only collect messages. A commit thread takes them in
 groups: it validates each one, stores the good ones and the rejections in a
 single spool transaction, and only then sends the PUBACKs, in arrival order,
 and to each edge a ``DeliveryAck`` naming the numbered messages it may delete.
 Through an MQTT 5 shared subscription (``$share/<group>/…``), several gateway
 instances split the stream between them.
+
+Two connections, two lanes: live data (telemetry, status, events) on one, the
+backlog edges send late on the ``backlog`` channel on the other, each its own
+broker session and queue. Live messages are taken first. Each lane is taken
+only while the spool has room for it (``Room``: a few seconds of the writer's
+work for the backlog, more for live data): otherwise its messages stay
+unacknowledged, so the broker stops sending (at most ``_RECEIVE_MAXIMUM`` in
+flight) and holds the rest, as the edges' outboxes do. The gateway never takes
+more than it can store, and a province's backlog never stands between a
+greenhouse and its live readings.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
@@ -25,17 +37,41 @@ from contract.mqtt import BrokerUrl, make_client
 from gateway.health import Pulse
 from gateway.ingest.acks import delivery_acks
 from gateway.ingest.spool import Received, Rejection, Spool
-from gateway.ingest.validate import Accepted, RejectReason, Validator
+from gateway.ingest.validate import Accepted, RejectReason, Validator, stream_of
 
 log = logging.getLogger(__name__)
 
-_CHANNELS = (topics.Channel.TELEMETRY, topics.Channel.STATUS, topics.Channel.EVENTS)
+
+class Lane(StrEnum):
+    LIVE = "live"
+    BACKLOG = "backlog"
+
+
+_CHANNELS = {
+    Lane.LIVE: (topics.Channel.TELEMETRY, topics.Channel.STATUS, topics.Channel.EVENTS),
+    Lane.BACKLOG: (topics.Channel.BACKLOG,),
+}
 # The broker keeps the gateway's session (and queues its messages) this long while it is down.
 _SESSION_EXPIRY_S = 7 * 24 * 3600
+# Messages the broker sends on a lane before it waits for their PUBACKs (MQTT 5 Receive Maximum): what a paused
+# lane holds in memory (a message is 256 kB at most, a batch of 1000 readings a few kB deflated). Mosquitto 2.0.11
+# keeps to it until acknowledgements flow, and sends more than it after (docs/benchmarks.md).
+_RECEIVE_MAXIMUM = {Lane.LIVE: 1000, Lane.BACKLOG: 100}
+# Messages of one lane in one commit, at most: every model a group validates stays alive until its commit, and a
+# group of thousands (a broker sending a backlog beyond its Receive Maximum, as Mosquitto 2.0 does once the first
+# acknowledgements go back) made Python's collector walk hundreds of thousands of them, over and over.
+_GROUP_MAX = 100
 _IDLE_WAIT_S = 0.5
+_PAUSED_WAIT_S = 0.05
 _RETRY_COMMIT_S = 1.0
 # The commit loop comes round at least every _IDLE_WAIT_S; this long without a pass, it is stuck.
 _STALL_AFTER_S = 30.0
+# Whether a lane's messages may be taken now: the spool has room for them (gateway/ingest/backpressure.py).
+Room = Callable[[Lane], bool]
+
+
+def _always(_lane: Lane) -> bool:
+    return True
 
 
 @dataclass
@@ -44,6 +80,16 @@ class IngestCounters:
     accepted: int = 0
     rejected: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Connection:
+    lane: Lane
+    client: paho.Client
+    filters: list[str]
+    pending: list[paho.MQTTMessage] = field(default_factory=list)
+    # Set once the broker has granted every subscription: until then it takes messages for nobody.
+    subscribed: threading.Event = field(default_factory=threading.Event)
 
 
 class Receiver:
@@ -57,59 +103,92 @@ class Receiver:
         client_id: str,
         share_group: str | None = "gateway",
         mqtt5: bool = True,
+        room: Room = _always,
     ) -> None:
         self._url = url
         self._validator = validator
         self._spool = spool
         self._clock = clock
         self._mqtt5 = mqtt5
+        self._room = room
         prefix = f"$share/{share_group}/" if share_group else ""
-        self.filters = [prefix + topics.subscription(c, site_id) for c in _CHANNELS]
         self.counters = IngestCounters()
-        self._pending: list[paho.MQTTMessage] = []
         self._cond = threading.Condition()
         self._stop = threading.Event()
-        # Set once the broker has granted every subscription: until then it takes messages for nobody.
+        self._connections = {
+            lane: self._connection(
+                lane, client_id if lane is Lane.LIVE else f"{client_id}-{lane.value}", prefix, site_id
+            )
+            for lane in Lane
+        }
+        self.filters = [f for c in self._connections.values() for f in c.filters]
+        # Set once both connections' subscriptions are granted.
         self.subscribed = threading.Event()
-        self._client = make_client(url, client_id, clean_session=False, mqtt5=mqtt5, manual_ack=True)
-        self._client.on_connect = self._on_connect
-        self._client.on_message = self._on_message
-        self._client.on_subscribe = self._on_subscribe
         self._thread = threading.Thread(target=self._commit_loop, name="gateway-ingest", daemon=True)
         self.pulse = Pulse("ingest", _STALL_AFTER_S)
         self.pulse.watch(self._thread)
 
-    def _on_connect(self, client: paho.Client, _u: object, _f: object, rc: paho.ReasonCode, _p: object) -> None:
-        if rc.is_failure:
-            log.warning("mqtt connect refused", extra={"detail": str(rc)})
-            return
-        client.subscribe([(f, 1) for f in self.filters])
-        log.info("mqtt connected", extra={"filters": self.filters})
+    def _connection(self, lane: Lane, client_id: str, prefix: str, site_id: str) -> _Connection:
+        client = make_client(self._url, client_id, clean_session=False, mqtt5=self._mqtt5, manual_ack=True)
+        conn = _Connection(lane, client, [prefix + topics.subscription(c, site_id) for c in _CHANNELS[lane]])
+        client.on_connect = lambda c, _u, _f, rc, _p: self._on_connect(conn, c, rc)
+        client.on_message = lambda _c, _u, msg: self._on_message(conn, msg)
+        client.on_subscribe = lambda _c, _u, _mid, codes, _p: self._on_subscribe(conn, codes)
+        return conn
 
-    def _on_subscribe(self, _c: paho.Client, _u: object, _mid: int, codes: list[paho.ReasonCode], _p: object) -> None:
+    def _on_connect(self, conn: _Connection, client: paho.Client, rc: paho.ReasonCode) -> None:
+        if rc.is_failure:
+            log.warning("mqtt connect refused", extra={"lane": conn.lane, "detail": str(rc)})
+            return
+        client.subscribe([(f, 1) for f in conn.filters])
+        log.info("mqtt connected", extra={"filters": conn.filters})
+
+    def _on_subscribe(self, conn: _Connection, codes: list[paho.ReasonCode]) -> None:
         refused = [str(c) for c in codes if c.is_failure]
         if refused:
-            log.warning("mqtt subscription refused", extra={"filters": self.filters, "detail": refused})
+            log.warning("mqtt subscription refused", extra={"filters": conn.filters, "detail": refused})
             return
-        log.info("mqtt subscribed", extra={"filters": self.filters})
-        self.subscribed.set()
+        log.info("mqtt subscribed", extra={"filters": conn.filters})
+        conn.subscribed.set()
+        if all(c.subscribed.is_set() for c in self._connections.values()):
+            self.subscribed.set()
 
-    def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+    def _on_message(self, conn: _Connection, msg: paho.MQTTMessage) -> None:
         with self._cond:
-            self._pending.append(msg)
+            conn.pending.append(msg)
             self._cond.notify()
 
     def start(self) -> None:
         self._thread.start()
-        if self._mqtt5:
-            props = Properties(PacketTypes.CONNECT)
-            props.SessionExpiryInterval = _SESSION_EXPIRY_S
-            self._client.connect_async(
-                self._url.host, self._url.port, keepalive=30, clean_start=False, properties=props
-            )
-        else:
-            self._client.connect_async(self._url.host, self._url.port, keepalive=30)
-        self._client.loop_start()
+        for conn in self._connections.values():
+            if self._mqtt5:
+                props = Properties(PacketTypes.CONNECT)
+                props.SessionExpiryInterval = _SESSION_EXPIRY_S
+                props.ReceiveMaximum = _RECEIVE_MAXIMUM[conn.lane]
+                conn.client.connect_async(
+                    self._url.host, self._url.port, keepalive=30, clean_start=False, properties=props
+                )
+            else:
+                conn.client.connect_async(self._url.host, self._url.port, keepalive=30)
+            conn.client.loop_start()
+
+    def _take(self) -> list[tuple[_Connection, paho.MQTTMessage]]:
+        """What to commit next: live messages first, then the backlog's, each lane while the spool has room."""
+        taken: list[tuple[_Connection, paho.MQTTMessage]] = []
+        for conn in self._connections.values():
+            if conn.pending and self._room(conn.lane):
+                taken += [(conn, msg) for msg in conn.pending[:_GROUP_MAX]]
+                del conn.pending[:_GROUP_MAX]
+        return taken
+
+    def _waiting(self) -> bool:
+        """Messages are held back for want of room."""
+        return any(c.pending for c in self._connections.values())
+
+    def held_back(self, lane: Lane) -> int:
+        """Messages of ``lane`` received and not yet taken (for want of room, or not yet come round)."""
+        with self._cond:
+            return len(self._connections[lane].pending)
 
     def _commit_loop(self) -> None:
         # Group commit: whatever arrives while one transaction is being made durable forms the next group,
@@ -117,9 +196,10 @@ class Receiver:
         while not self._stop.is_set():
             self.pulse.beat()
             with self._cond:
-                if not self._pending:
-                    self._cond.wait(_IDLE_WAIT_S)
-                group, self._pending = self._pending, []
+                group = self._take()
+                if not group:
+                    self._cond.wait(_PAUSED_WAIT_S if self._waiting() else _IDLE_WAIT_S)
+                    group = self._take()
             if not group:
                 continue
             try:
@@ -128,10 +208,11 @@ class Receiver:
                 self.pulse.errors += 1
                 log.exception("spool commit failed; the group is kept and tried again", extra={"group": len(group)})
                 with self._cond:
-                    self._pending = group + self._pending
+                    for conn in self._connections.values():
+                        conn.pending = [m for c, m in group if c is conn] + conn.pending
                 self._stop.wait(_RETRY_COMMIT_S)
 
-    def _check(self, msg: paho.MQTTMessage, now: datetime) -> Received | Rejection:
+    def _check(self, msg: paho.MQTTMessage, now: datetime, lane: Lane) -> Received | Rejection:
         """One message, accepted or rejected with its reason; whatever it makes the checks raise rejects it too,
         so that it is acknowledged and set aside instead of being redelivered, and failing, for ever."""
         payload = bytes(msg.payload)
@@ -143,22 +224,23 @@ class Receiver:
             log.exception("message could not be checked; set aside", extra={"topic": topic})
             return Rejection(now, topic, RejectReason.INTERNAL_ERROR.value, f"{type(exc).__name__}: {exc}", payload)
         if isinstance(result, Accepted):
-            return Received(result.channel.value, payload, result.message)
+            return Received(stream_of(result.channel).value, payload, result.message, lane is Lane.BACKLOG)
         return Rejection(now, msg.topic, result.reason.value, result.detail, payload)
 
-    def _commit(self, group: list[paho.MQTTMessage]) -> None:
+    def _commit(self, group: list[tuple[_Connection, paho.MQTTMessage]]) -> None:
         now = self._clock.now()
-        checked = [self._check(msg, now) for msg in group]
+        checked = [self._check(msg, now, conn.lane) for conn, msg in group]
         accepted = [c for c in checked if isinstance(c, Received)]
         rejected = [c for c in checked if isinstance(c, Rejection)]
         self._spool.commit(accepted, rejected)
-        # Only now is each message safe: acknowledge, in the order they arrived.
-        for msg in group:
-            self._client.ack(msg.mid, msg.qos)
+        # Only now is each message safe: acknowledge, in the order they arrived on each connection.
+        for conn, msg in group:
+            conn.client.ack(msg.mid, msg.qos)
         # And tell each edge which of its messages it may forget: the broker's PUBACK to it promised nothing.
         v = self._validator
+        live = self._connections[Lane.LIVE].client
         for topic, ack in delivery_acks(v.site_id, v.greenhouses, accepted, rejected, now):
-            self._client.publish(topic, ack.to_json(), qos=1)
+            live.publish(topic, ack.to_json(), qos=1)
         c = self.counters
         c.received += len(group)
         c.accepted += len(accepted)
@@ -171,8 +253,11 @@ class Receiver:
         self._stop.set()
         self._thread.join(timeout=5)
         with self._cond:
-            group, self._pending = self._pending, []
+            group = [(conn, m) for conn in self._connections.values() for m in conn.pending]
+            for conn in self._connections.values():
+                conn.pending = []
         if group:
             self._commit(group)
-        self._client.disconnect()
-        self._client.loop_stop()
+        for conn in self._connections.values():
+            conn.client.disconnect()
+            conn.client.loop_stop()

@@ -2,8 +2,9 @@
 
 A received message is acknowledged to the broker only after the transaction that
 stores it (or its rejection) has committed, so a gateway killed at any moment
-loses nothing it acknowledged. Messages wait here, in arrival order, while the
-store is down or slow.
+loses nothing it acknowledged. Messages wait here while the store is down or
+slow, and are taken in arrival order, live ones before those that came late
+(the backlog lane).
 
 The rows are the truth; beside them, the messages this process validated on the
 way in are kept in memory (up to a bound) and handed to the writer with their
@@ -19,7 +20,8 @@ from datetime import datetime
 from pathlib import Path
 
 from contract.durable import StoreRecovery, open_queue_db
-from contract.schema_versions import StoreSchema
+from contract.messages import TelemetryBatch
+from contract.schema_versions import StoreSchema, sql_script
 from gateway.ingest.validate import Ingested
 
 _VERSION_1 = """
@@ -38,14 +40,26 @@ CREATE TABLE IF NOT EXISTS rejects (
 );
 CREATE TABLE IF NOT EXISTS reject_counts (reason TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
+# Version 2 (issue 17): each row's readings, so that the queue's depth is known in writer work, not in rows of any
+# size (rows spooled before count as one reading each); and whether it came late (the backlog lane), so that the
+# writer stores live rows first.
+_VERSION_2 = """
+ALTER TABLE inbox ADD COLUMN readings INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE inbox ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX inbox_in_turn ON inbox (late, id);
+"""
 # A change of layout is a migration added at the end (contract.schema_versions), never an edit of version 1.
-SCHEMA = StoreSchema(version_1=_VERSION_1)
+SCHEMA = StoreSchema(version_1=_VERSION_1, migrations=(sql_script(_VERSION_2),))
 # The rejects log keeps the most recent entries; the counts are kept for ever.
 _KEEP_REJECTS = 10_000
 _PAYLOAD_HEAD = 512
-# Queued rows whose validated message is also kept in memory, at most (a 20-reading batch takes about 23 kB):
-# the writer keeps up in normal operation; the rows of a longer backlog are parsed again when written.
+# Queued rows whose validated message is also kept in memory, at most (a 20-reading batch takes about 23 kB), and
+# their readings at most: about what the receiver's backpressure lets the spool hold at the knee (3 s of 75,000
+# readings/s); rows beyond, or left from before a restart, are parsed again when written. Bounded in readings:
+# every model kept is one more object for Python's garbage collector to walk, and with the default collector
+# settings a few hundred thousand of them made each reading's validation three times as slow (docs/benchmarks.md).
 _KEEP_MESSAGES = 4_000
+_KEEP_READINGS = 250_000
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,12 @@ class Received:
     channel: str
     payload: bytes
     message: Ingested | None = None  # the payload as the receiver validated it
+    late: bool = False  # from the backlog lane: stored after every live row
+
+    @property
+    def readings(self) -> int:
+        """What writing it costs, in readings: a status or an event counts as one."""
+        return len(self.message.readings) if isinstance(self.message, TelemetryBatch) else 1
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,7 @@ class Queued:
     id: int
     channel: str
     payload: bytes
+    readings: int
     # The validated message, when this process received the row: the writer need not parse the payload again.
     message: Ingested | None = None
 
@@ -85,8 +106,10 @@ class Spool:
         self.recovery: StoreRecovery | None = opened.recovery
         self._lock = threading.Lock()
         self._messages: dict[int, Ingested] = {}  # by inbox id, for rows committed by this process
+        self._kept_readings = 0
         # Counted once, then kept up to date: COUNT(*) reads the whole table (tens of ms for a long backlog).
-        self._depth = int(self._db.execute("SELECT COUNT(*) FROM inbox").fetchone()[0])
+        depth, readings = self._db.execute("SELECT COUNT(*), COALESCE(SUM(readings), 0) FROM inbox").fetchone()
+        self._depth, self._readings = int(depth), int(readings)
 
     def commit(self, accepted: Sequence[Received], rejected: Sequence[Rejection]) -> None:
         """Store one group of messages in a single transaction."""
@@ -94,18 +117,22 @@ class Spool:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany(
-                    "INSERT INTO inbox (channel, payload) VALUES (?, ?)", [(r.channel, r.payload) for r in accepted]
+                    "INSERT INTO inbox (channel, payload, readings, late) VALUES (?, ?, ?, ?)",
+                    [(r.channel, r.payload, r.readings, r.late) for r in accepted],
                 )
                 last_id = int(self._db.execute("SELECT last_insert_rowid()").fetchone()[0])
                 if rejected:
                     self._log_rejects(rejected)
             self._depth += len(accepted)
+            self._readings += sum(r.readings for r in accepted)
             self._keep_messages(accepted, last_id)
 
     def _keep_messages(self, accepted: Sequence[Received], last_id: int) -> None:
         # One transaction under the lock: its rows took consecutive ids, ending at the last one.
-        if len(self._messages) + len(accepted) > _KEEP_MESSAGES:
+        readings = sum(r.readings for r in accepted)
+        if len(self._messages) + len(accepted) > _KEEP_MESSAGES or self._kept_readings + readings > _KEEP_READINGS:
             return
+        self._kept_readings += readings
         first_id = last_id - len(accepted) + 1
         for offset, r in enumerate(accepted):
             if r.message is not None:
@@ -129,29 +156,51 @@ class Spool:
                 self._db.execute("BEGIN IMMEDIATE")
                 removed = self._db.executemany("DELETE FROM inbox WHERE id = ?", [(r.id,) for r in rows]).rowcount
                 self._log_rejects(rejected)
-            self._forget(rows, removed)
+            # Taken by the writer, the only one who removes rows: each was still queued.
+            self._forget(rows, removed, sum(r.readings for r in rows))
 
-    def take(self, limit: int) -> list[Queued]:
+    def take(self, limit: int, max_readings: int) -> list[Queued]:
+        """The next rows to store, live ones first, each lane oldest first: at most ``limit`` of them and no more
+        readings than ``max_readings`` (but always the first row, however large). While a backlog drains, live rows
+        spooled behind it are stored first: a greenhouse's live readings never wait for another's day of them."""
         with self._lock:
-            rows = self._db.execute("SELECT id, channel, payload FROM inbox ORDER BY id LIMIT ?", (limit,)).fetchall()
-            return [Queued(r[0], r[1], bytes(r[2]), self._messages.get(r[0])) for r in rows]
+            rows = self._db.execute(
+                "SELECT id, channel, payload, readings FROM inbox ORDER BY late, id LIMIT ?", (limit,)
+            ).fetchall()
+            taken: list[Queued] = []
+            readings = 0
+            for r in rows:
+                readings += r[3]
+                if taken and readings > max_readings:
+                    break
+                taken.append(Queued(r[0], r[1], bytes(r[2]), r[3], self._messages.get(r[0])))
+            return taken
 
     def done(self, rows: Sequence[Queued]) -> None:
         if not rows:
             return
         with self._lock:
-            # Rows are taken in id order and finished together: one range delete.
-            removed = self._db.execute("DELETE FROM inbox WHERE id BETWEEN ? AND ?", (rows[0].id, rows[-1].id))
-            self._forget(rows, removed.rowcount)
+            # Some may have been set aside already (quarantine): count what is still there.
+            ids = ",".join(str(r.id) for r in rows)  # ints from the spool itself
+            still = self._db.execute(f"SELECT COALESCE(SUM(readings), 0) FROM inbox WHERE id IN ({ids})")
+            readings = int(still.fetchone()[0])
+            removed = self._db.execute(f"DELETE FROM inbox WHERE id IN ({ids})")
+            self._forget(rows, removed.rowcount, readings)
 
-    def _forget(self, rows: Sequence[Queued], removed: int) -> None:
+    def _forget(self, rows: Sequence[Queued], removed: int, readings: int) -> None:
         self._depth -= removed
+        self._readings -= readings
         for r in rows:
-            self._messages.pop(r.id, None)
+            if self._messages.pop(r.id, None) is not None:
+                self._kept_readings -= r.readings
 
     def depth(self) -> int:
         with self._lock:
             return self._depth
+
+    def queued_readings(self) -> int:
+        """The readings waiting for the history store (a status or an event counts as one)."""
+        return self._readings  # one int read: no lock needed
 
     def reject_counts(self) -> dict[str, int]:
         with self._lock:

@@ -26,17 +26,24 @@ Ingested = TelemetryBatch | Status | Event
 Live = Ingested | StateSnapshot | CommandAck | RulesReport | RuleSetOffer
 INGESTED: dict[topics.Channel, type[Ingested]] = {
     topics.Channel.TELEMETRY: TelemetryBatch,
+    topics.Channel.BACKLOG: TelemetryBatch,
     topics.Channel.STATUS: Status,
     topics.Channel.EVENTS: Event,
 }
-# What the live feed follows besides: actuator states, the answers to commands, and rule sets.
+# What the live feed follows: live telemetry, status and events; actuator states, the answers to commands, rule sets.
 LIVE: dict[topics.Channel, type[Live]] = {
-    **INGESTED,
+    **{c: m for c, m in INGESTED.items() if c is not topics.Channel.BACKLOG},  # old news, and a storm of it
     topics.Channel.STATE: StateSnapshot,
     topics.Channel.ACK: CommandAck,
     topics.Channel.RULES_STATUS: RulesReport,
     topics.Channel.RULES: RuleSetOffer,
 }
+
+
+def stream_of(channel: topics.Channel) -> topics.Channel:
+    """The stream a message belongs to: a late batch on ``backlog`` is telemetry, spooled, stored and
+    acknowledged by its number as telemetry."""
+    return topics.Channel.TELEMETRY if channel is topics.Channel.BACKLOG else channel
 
 
 class RejectReason(StrEnum):
@@ -71,7 +78,8 @@ class Rejected:
 def _timestamps(message: Live) -> list[datetime]:
     match message:
         case TelemetryBatch():
-            return [message.sent_at, *(r.ts for r in message.readings)]
+            # Its readings share a few poll times: the distinct ones are bounded, not every reading's.
+            return [message.sent_at, *{r.ts for r in message.readings}]
         case Status():
             return [message.ts] if message.ts else []
         case Event() | StateSnapshot() | CommandAck() | RulesReport():

@@ -1,4 +1,4 @@
-"""Moves spooled messages into the history store, in order, and survives the store being down.
+"""Moves spooled messages into the history store, in order (live ones first), and survives the store being down.
 
 A spool row is removed only after the store has accepted its points. While the
 store is unreachable the writer backs off (doubling, up to a cap) and retries the
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -34,6 +35,14 @@ from gateway.storage.points import PointMapper
 log = logging.getLogger(__name__)
 
 _ROWS_PER_WRITE = 500
+# A write's size in readings: large enough that a request's overhead is small, small enough that a pass takes a
+# fraction of a second and live rows behind it wait little.
+_READINGS_PER_WRITE = 20_000
+# The writer's rate as the receiver's backpressure sees it: a guess until measured, then a moving average over
+# passes large enough to say something (a few readings' pass is mostly its fixed cost).
+_INITIAL_READINGS_PER_S = 10_000.0
+_MEASURED_FROM_READINGS = 2_000
+_RATE_WEIGHT = 0.2
 _BACKOFF_START_S = 0.5
 _BACKOFF_MAX_S = 30.0
 _BATCHES_REMEMBERED = 10_000  # per greenhouse: enough to recognise any replay of a long outage
@@ -93,6 +102,7 @@ class Writer:
         self.written_points = 0
         self.duplicates = 0
         self.store_down = False
+        self.readings_per_s = _INITIAL_READINGS_PER_S
         # Comes round at least every _BACKOFF_MAX_S; a store call that hangs far longer is a stall.
         self.pulse = Pulse("writer", stall_after_s=10 * _BACKOFF_MAX_S)
 
@@ -127,7 +137,8 @@ class Writer:
 
     def drain_once(self) -> int:
         """Write one group of spooled rows; return how many left the spool. Raises StoreUnavailable."""
-        rows = self._spool.take(_ROWS_PER_WRITE)
+        started = time.perf_counter()
+        rows = self._spool.take(_ROWS_PER_WRITE, _READINGS_PER_WRITE)
         if not rows:
             return 0
         parsed = [(r, self._parse(r)) for r in rows]
@@ -143,7 +154,13 @@ class Writer:
             # Find the offending rows; the others are written (again: writes are idempotent).
             self._write_one_by_one(readable)
         self._spool.done(rows)
+        self._measure(sum(r.readings for r in rows), time.perf_counter() - started)
         return len(rows)
+
+    def _measure(self, readings: int, seconds: float) -> None:
+        if readings >= _MEASURED_FROM_READINGS and seconds > 0:
+            rate = readings / seconds
+            self.readings_per_s += _RATE_WEIGHT * (rate - self.readings_per_s)
 
     @staticmethod
     def _parse(row: Queued) -> Message | str:

@@ -97,8 +97,11 @@ class Registry:
                 case TelemetryBatch():
                     self._seen(house, message.sent_at)
                     self._numbered(house, message)
+                    sensors = house.sensors
                     for r in message.readings:
-                        s = house.sensors.setdefault(r.sensor, _Sensor())
+                        s = sensors.get(r.sensor)
+                        if s is None:
+                            s = sensors[r.sensor] = _Sensor()
                         if s.ts is None or r.ts >= s.ts:
                             s.value, s.ts, s.quality = r.value, r.ts, r.quality
                 case Status():

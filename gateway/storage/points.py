@@ -14,7 +14,7 @@ from functools import lru_cache
 from contract.kinds import Quality, SensorKind
 from contract.messages import Availability, Event, Reading, Status, TelemetryBatch
 from contract.site import SiteConfig
-from gateway.storage.line_protocol import FieldValue, series_key, trusted_line
+from gateway.storage.line_protocol import FieldValue, field_set, series_key, trusted_line, trusted_ms
 from gateway.storage.model import Point
 
 READING = "reading"
@@ -50,11 +50,15 @@ class PointMapper:
         """``telemetry`` straight to line protocol, without a ``Point`` per reading: the batch has passed the
         contract, so its names are ids and enums and its values finite, which is all the ``Point`` checks."""
         lines = [trusted_line(series_key(BATCH, _batch_tags(batch)), _batch_fields(batch), batch.sent_at)]
-        site, greenhouse = batch.site, batch.greenhouse
-        lines += [
-            trusted_line(self._reading_series(site, greenhouse, r.sensor, r.kind), _reading_fields(r), r.ts)
-            for r in batch.readings
-        ]
+        site, greenhouse, series = batch.site, batch.greenhouse, self._reading_series
+        stamps: dict[datetime, str] = {}  # a batch's readings share their poll's time: each converted once
+        for r in batch.readings:
+            stamp = stamps.get(r.ts)
+            if stamp is None:
+                stamp = stamps[r.ts] = trusted_ms(r.ts)
+            head = _READING_FIELDS[r.quality, r.value is None]
+            value = "" if r.value is None else repr(r.value)  # finite by the contract: field_value's text
+            lines.append(f"{series(site, greenhouse, r.sensor, r.kind)} {head}{value} {stamp}")
         return lines
 
     def _reading_tags(self, site: str, greenhouse: str, sensor: str, kind: SensorKind) -> dict[str, str]:
@@ -103,6 +107,15 @@ def _batch_tags(batch: TelemetryBatch) -> dict[str, str]:
 
 def _batch_fields(batch: TelemetryBatch) -> dict[str, FieldValue]:
     return {"seq": batch.seq, "readings": len(batch.readings)}
+
+
+def _fields_head(quality: Quality, missing: bool) -> str:
+    """A reading's field set up to its value, the same text ``field_set(_reading_fields(r))`` makes."""
+    head = field_set({"quality": quality.value})
+    return head if missing else f"{head},{VALUE if quality is Quality.GOOD else RAW_VALUE}="
+
+
+_READING_FIELDS = {(q, missing): _fields_head(q, missing) for q in Quality for missing in (False, True)}
 
 
 def _reading_fields(r: Reading) -> dict[str, FieldValue]:

@@ -11,6 +11,7 @@ from contract.topics import PREFIX, VERSION, Channel, subscription, topic
 # What an edge agent publishes (edge/agent.py, edge/mqtt_link.py) and what it is sent.
 EDGE_WRITES = (
     Channel.TELEMETRY,
+    Channel.BACKLOG,
     Channel.STATUS,
     Channel.STATE,
     Channel.ACK,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as paho
+import pytest
 
 from contract.messages import DeliveryAck
 from contract.mqtt import BrokerUrl, make_client
@@ -184,3 +185,61 @@ def test_rows_without_a_number_leave_on_the_brokers_acknowledgement(tmp_path: Pa
     _pump_until(link, lambda: box.depth() == 0, 10)
     assert box.depth() == 0
     link.stop()
+
+
+class _Heard:
+    """Every message on the greenhouse's topics: (channel, number)."""
+
+    def __init__(self, url: BrokerUrl) -> None:
+        self.got: list[tuple[str, int]] = []
+        self._lock = threading.Lock()
+        self.client = make_client(url, "listener")
+        self.client.on_connect = lambda c, *_: c.subscribe(f"gh/v1/{SITE}/{GH}/+", qos=1)
+        self.client.on_message = self._on_message
+        self.client.connect(url.host, url.port)
+        self.client.loop_start()
+
+    def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        with self._lock:
+            self.got.append((msg.topic.rsplit("/", 1)[1], json.loads(msg.payload)["seq"]))
+
+    def on(self, channel: str) -> list[int]:
+        with self._lock:
+            return [seq for c, seq in self.got if c == channel]
+
+    def stop(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@pytest.mark.parametrize("apart", [True, False])
+def test_telemetry_sent_late_goes_on_the_backlog_topic_when_the_gateway_reads_it(
+    tmp_path: Path, mosquitto: Mosquitto, apart: bool
+) -> None:
+    """Catching up after an outage, all but the newest batch go on 'backlog' (the gateway drains it behind live data),
+    and so does every batch sent again; with an older gateway (apart off) everything stays on 'telemetry'."""
+    url = BrokerUrl.parse(mosquitto.url)
+    box = Outbox(tmp_path / "o.sqlite3")
+    for _ in range(6):  # written while the uplink was down
+        box.put_numbered("telemetry", TELEMETRY, lambda s: json.dumps({"seq": s}).encode())
+    box.put_numbered("events", f"gh/v1/{SITE}/{GH}/events", lambda s: json.dumps({"seq": s}).encode())
+    heard = _Heard(url)
+    link = MqttLink(url, SITE, GH, box, resend_after_s=0.5, backlog_apart=apart)
+    time.sleep(0.3)
+    link.start()
+    try:
+        _pump_until(link, lambda: len(heard.got) >= 7, 10)
+        if apart:
+            assert heard.on("backlog") == [1, 2, 3, 4, 5] and heard.on("telemetry") == [6]
+        else:
+            assert heard.on("telemetry") == [1, 2, 3, 4, 5, 6] and heard.on("backlog") == []
+        assert heard.on("events") == [1], "events are never held back"
+        _pump_until(link, lambda: link.resent >= 7, 10)  # nobody acknowledges: sent again
+        _pump_until(link, lambda: len(heard.got) >= 14, 10)
+        late = heard.on("backlog" if apart else "telemetry")
+        assert all(late.count(seq) >= 2 for seq in range(1, 6)), "each batch sent again where late ones go"
+        if apart:
+            assert 6 in late and heard.on("telemetry") == [6], "the newest batch too, once it is late"
+    finally:
+        link.stop()
+        heard.stop()
