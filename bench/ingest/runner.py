@@ -95,12 +95,24 @@ class Publishers:
                 p.terminate()
 
 
-def start_publishers(opts: Options, broker: str, readings_per_s: float, seconds: float) -> Publishers:
-    go = time.time() + 2.5 + 0.1 * opts.greenhouses / 100  # time for every process to build its payloads
-    per_process_rate = readings_per_s / opts.per_message / opts.publishers
+def spawn_publishers(specs: list[PublisherSpec], stop: Any = None) -> Publishers:
+    """A process per spec, all starting at once once every one has had time to build its payloads."""
+    go = time.time() + 2.5 + 0.001 * sum(len(s.greenhouses) for s in specs)
     processes, counters = [], []
-    for k in range(opts.publishers):
-        spec = PublisherSpec(
+    for k, spec in enumerate(specs):
+        c = PublisherCounters()
+        p = SPAWN.Process(target=publish, args=(spec, c, go, stop), name=f"publisher-{k}", daemon=True)
+        p.start()
+        processes.append(p)
+        counters.append(c)
+    time.sleep(max(0.0, go - time.time()))
+    return Publishers(processes, counters)
+
+
+def start_publishers(opts: Options, broker: str, readings_per_s: float, seconds: float) -> Publishers:
+    per_process_rate = readings_per_s / opts.per_message / opts.publishers
+    specs = [
+        PublisherSpec(
             broker,
             tuple(range(k, opts.greenhouses, opts.publishers)),
             opts.sensors,
@@ -111,13 +123,9 @@ def start_publishers(opts: Options, broker: str, readings_per_s: float, seconds:
             opts.window,
             deflate_level=opts.deflate_level,
         )
-        c = PublisherCounters()
-        p = SPAWN.Process(target=publish, args=(spec, c, go), name=f"publisher-{k}", daemon=True)
-        p.start()
-        processes.append(p)
-        counters.append(c)
-    time.sleep(max(0.0, go - time.time()))
-    return Publishers(processes, counters)
+        for k in range(opts.publishers)
+    ]
+    return spawn_publishers(specs)
 
 
 # --- phase A: Mosquitto alone -------------------------------------------------------------------------------
@@ -367,7 +375,9 @@ def decode_floor_us(opts: Options) -> float:
     """The floor under the gateway's cost, in-process on this run's payloads: reading one message into the
     contract's model (``contract.wire.decode``, inflating the compact form), per reading."""
     payloads = [
-        template(g, opts.sensors, opts.polls, encoding=opts.encoding).render(1, int(time.time() * 1000))
+        template(g, opts.sensors, opts.polls, encoding=opts.encoding, deflate_level=opts.deflate_level).render(
+            1, int(time.time() * 1000)
+        )
         for g in range(min(opts.greenhouses, 200))
     ]
     started = time.perf_counter()

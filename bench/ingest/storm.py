@@ -25,7 +25,7 @@ import httpx
 
 from bench.ingest import cpu, report, runner
 from bench.ingest.lag import LagSampler
-from bench.ingest.mqtt_clients import SPAWN, PublisherCounters, PublisherSpec, publish
+from bench.ingest.mqtt_clients import SPAWN, PublisherSpec
 from bench.ingest.servers import create_database, influxd, mosquitto, points_written, server_pid
 from bench.ingest.site import greenhouse_id
 from bench.ingest.stats import Timeline, percentile
@@ -64,19 +64,6 @@ def log(text: str) -> None:
     print(f"[{datetime.now().strftime('%H:%M:%S')}] {text}", flush=True)
 
 
-def _start(specs: list[PublisherSpec], stop: Any) -> tuple[list[Any], list[PublisherCounters]]:
-    go = time.time() + 2.0 + 0.002 * sum(len(s.greenhouses) for s in specs)  # time to build the templates
-    processes, counters = [], []
-    for spec in specs:
-        c = PublisherCounters()
-        p = SPAWN.Process(target=publish, args=(spec, c, go, stop), daemon=True)
-        p.start()
-        processes.append(p)
-        counters.append(c)
-    time.sleep(max(0.0, go - time.time()))
-    return processes, counters
-
-
 def _stored_of(influx: str, greenhouses: range) -> int:
     """Readings stored for these greenhouses."""
     answer = httpx.post(
@@ -105,7 +92,6 @@ def run(storm: Storm, workdir: Path) -> dict[str, Any]:
         seconds=0, rate=0, publishers=storm.publishers, gateways=1, baseline_seconds=0, warmup_s=0, drain_s=0,
         window=1000, influx_writers=0, profile=False, workdir=workdir, results=RESULTS, stamp="",
     )  # fmt: skip
-    broker_url = ""
     log(
         f"storm: {n} edges × {storm.hours:g} h of backlog ({storm.backlog_readings:,} readings in"
         f" {n * storm.backlog_messages:,} messages of {storm.polls * storm.sensors}), {m} live greenhouses"
@@ -123,7 +109,7 @@ def run(storm: Storm, workdir: Path) -> dict[str, Any]:
                 PublisherSpec(broker_url, houses, storm.sensors, 1, UplinkEncoding.DEFLATE, live_rate, 1e9, 1000)
                 for houses in _split(live_range, storm.publishers)
             ]
-            live_procs, live_counters = _start(live_specs, stop_live)
+            live = runner.spawn_publishers(live_specs, stop_live)
             calm_start = time.time()
             log(f"live: {m} greenhouses, a poll every {storm.poll_interval_s:g} s; {storm.calm_s:g} s before the storm")
             time.sleep(storm.calm_s)
@@ -144,11 +130,11 @@ def run(storm: Storm, workdir: Path) -> dict[str, Any]:
                 )
                 for houses in _split(backlog_range, storm.publishers)
             ]
-            backlog_procs, backlog_counters = _start(backlog_specs, None)
+            backlog = runner.spawn_publishers(backlog_specs)
             start = time.time()
             pids = {
                 "gateway": [p.pid for p in gws.processes],
-                "publishers": [p.pid for p in live_procs + backlog_procs],
+                "publishers": [p.pid for p in live.processes + backlog.processes],
                 "mosquitto": [server_pid(broker)],
                 "influxd": [server_pid(server)],
             }
@@ -164,8 +150,7 @@ def run(storm: Storm, workdir: Path) -> dict[str, Any]:
                 now = time.time()
                 stored.add(now, points_written(server.url))
                 spool.add(now, gws.total("spool_depth"))
-                backlog_acked = sum(c.acked.value for c in backlog_counters)
-                live_acked = sum(c.acked.value for c in live_counters)
+                backlog_acked = backlog.acked()
                 if now - last_print >= _PROGRESS_EVERY_S:
                     last_print = now
                     log(
@@ -185,13 +170,12 @@ def run(storm: Storm, workdir: Path) -> dict[str, Any]:
             cpu_end = cpu.snapshot(pids)
             points_end = points_written(server.url)
             stop_live.set()
-            for p in live_procs + backlog_procs:
-                p.join(timeout=30)
+            live.join()
+            backlog.join()
             time.sleep(3)  # the live publishers' last messages
             gws.poll()
             sampler.stop()
-            live_acked = sum(c.acked.value for c in live_counters)
-            live_readings = live_acked * storm.sensors
+            live_readings = live.acked() * storm.sensors
             stored_readings = runner.influx_count(server.url, 'SELECT count("value") FROM "reading"')
             all_points = points_written(server.url)
     share = stored_readings / all_points if all_points else math.nan

@@ -123,13 +123,13 @@ class Spool:
                 last_id = int(self._db.execute("SELECT last_insert_rowid()").fetchone()[0])
                 if rejected:
                     self._log_rejects(rejected)
+            readings = sum(r.readings for r in accepted)
             self._depth += len(accepted)
-            self._readings += sum(r.readings for r in accepted)
-            self._keep_messages(accepted, last_id)
+            self._readings += readings
+            self._keep_messages(accepted, readings, last_id)
 
-    def _keep_messages(self, accepted: Sequence[Received], last_id: int) -> None:
+    def _keep_messages(self, accepted: Sequence[Received], readings: int, last_id: int) -> None:
         # One transaction under the lock: its rows took consecutive ids, ending at the last one.
-        readings = sum(r.readings for r in accepted)
         if len(self._messages) + len(accepted) > _KEEP_MESSAGES or self._kept_readings + readings > _KEEP_READINGS:
             return
         self._kept_readings += readings

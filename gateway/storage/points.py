@@ -109,10 +109,15 @@ def _batch_fields(batch: TelemetryBatch) -> dict[str, FieldValue]:
     return {"seq": batch.seq, "readings": len(batch.readings)}
 
 
+def _value_field(quality: Quality) -> str:
+    # Only good values feed averages and extremes; a flagged one is kept apart, for the record.
+    return VALUE if quality is Quality.GOOD else RAW_VALUE
+
+
 def _fields_head(quality: Quality, missing: bool) -> str:
     """A reading's field set up to its value, the same text ``field_set(_reading_fields(r))`` makes."""
     head = field_set({"quality": quality.value})
-    return head if missing else f"{head},{VALUE if quality is Quality.GOOD else RAW_VALUE}="
+    return head if missing else f"{head},{_value_field(quality)}="
 
 
 _READING_FIELDS = {(q, missing): _fields_head(q, missing) for q in Quality for missing in (False, True)}
@@ -121,6 +126,5 @@ _READING_FIELDS = {(q, missing): _fields_head(q, missing) for q in Quality for m
 def _reading_fields(r: Reading) -> dict[str, FieldValue]:
     fields: dict[str, FieldValue] = {"quality": r.quality.value}
     if r.value is not None:
-        # Only good values feed averages and extremes; a flagged one is kept apart, for the record.
-        fields[VALUE if r.quality is Quality.GOOD else RAW_VALUE] = r.value
+        fields[_value_field(r.quality)] = r.value
     return fields

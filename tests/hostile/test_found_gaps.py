@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from contract import topics
-from contract.clock import Clock
 from contract.kinds import Quality
 from contract.messages import Reading, Status, TelemetryBatch
 from contract.mqtt import BrokerUrl
@@ -24,10 +23,10 @@ from edge.mqtt_link import MqttLink
 from edge.outbox import Outbox
 from gateway.ingest.acks import delivery_acks
 from gateway.ingest.spool import Rejection
-from gateway.service import Gateway, GatewaySettings
-from gateway.storage.sqlite import SqliteStore
+from gateway.service import Gateway
 from tests.conftest import EXAMPLE_SITE
 from tests.hostile.rig import EVERYTHING
+from tests.support.gateway import started_gateway
 from tests.support.mosquitto import Mosquitto
 
 SITE = load_site(EXAMPLE_SITE)
@@ -79,10 +78,7 @@ def test_a_row_the_broker_lost_is_sent_again_while_newer_rows_are_being_acknowle
     resend_after_s = 1.0
 
     def gateway() -> Gateway:
-        g = Gateway(SITE, SqliteStore(tmp_path / "h.sqlite3"), GatewaySettings(broker=url, data_dir=tmp_path), Clock())
-        g.start()
-        assert g.receiver.subscribed.wait(10)
-        return g
+        return started_gateway(SITE, tmp_path / "h.sqlite3", url, tmp_path)
 
     box = Outbox(tmp_path / "outbox.sqlite3")
     link = MqttLink(url, SITE_ID, gh.id, box, resend_after_s=resend_after_s)

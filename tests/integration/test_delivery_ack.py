@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from contract.clock import Clock
 from contract.kinds import Quality
 from contract.messages import Reading, TelemetryBatch
 from contract.mqtt import BrokerUrl
@@ -21,9 +20,9 @@ from contract.site_file import load_site
 from contract.topics import Channel, topic
 from edge.mqtt_link import MqttLink
 from edge.outbox import Outbox
-from gateway.service import Gateway, GatewaySettings
 from gateway.storage.sqlite import SqliteStore
 from tests.conftest import EXAMPLE_SITE
+from tests.support.gateway import started_gateway
 from tests.support.mosquitto import Mosquitto
 
 pytestmark = pytest.mark.slow
@@ -86,9 +85,7 @@ def test_ten_broker_restarts_under_load_lose_nothing_and_store_each_batch_once(
 ) -> None:
     url = BrokerUrl.parse(mosquitto.url)
     history = tmp_path / "history.sqlite3"
-    gateway = Gateway(SITE, SqliteStore(history), GatewaySettings(broker=url, data_dir=tmp_path), Clock())
-    gateway.start()
-    assert gateway.receiver.subscribed.wait(10), "the gateway subscribed"
+    gateway = started_gateway(SITE, history, url, tmp_path)
     edges = [_Edge(url, gh, tmp_path) for gh in SITE.greenhouses[:2]]
     for edge in edges:
         edge.start()

@@ -26,11 +26,11 @@ from gateway.ingest.spool import Received, Spool
 from gateway.ingest.validate import Validator
 from gateway.ingest.writer import Writer
 from gateway.live.registry import Registry
-from gateway.service import Gateway, GatewaySettings
 from gateway.storage.model import Point, StoreUnavailable
 from gateway.storage.points import PointMapper
 from gateway.storage.sqlite import SqliteStore
 from tests.conftest import EXAMPLE_SITE
+from tests.support.gateway import started_gateway
 from tests.support.mosquitto import Mosquitto
 
 SITE = load_site(EXAMPLE_SITE)
@@ -218,9 +218,7 @@ def test_edges_catching_up_on_the_backlog_topic_are_stored_once_each_and_their_o
     """Real edge links with ``backlog_apart`` and outboxes full from an outage, through the real gateway."""
     url = BrokerUrl.parse(mosquitto.url)
     history = tmp_path / "history.sqlite3"
-    gateway = Gateway(SITE, SqliteStore(history), GatewaySettings(broker=url, data_dir=tmp_path), Clock())
-    gateway.start()
-    assert gateway.receiver.subscribed.wait(10)
+    gateway = started_gateway(SITE, history, url, tmp_path)
     links: list[tuple[Outbox, MqttLink]] = []
     for gh in (LATE, LIVE):
         box = Outbox(tmp_path / f"{gh.id}-outbox.sqlite3")
