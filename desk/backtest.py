@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -101,38 +102,53 @@ def replay(
     cycle = ControlCycle(controller, ruleset, Place.of(site.cooperative), EngineState())
     latest: dict[str, Observed] = {}
     runs: list[Run] = []
-    open_runs: dict[str, Run] = {}
+    open_runs: dict[str, _Started] = {}
     polls = 0
     span = (end - start).total_seconds()
     for poll in stored_polls:
         now = poll[0].ts
         # What the edge's passes ended since the last poll, each at its time, on the readings it then had.
         cycle.advance(latest, now)
-        _collect(controller, open_runs, runs, events)
+        if controller.events:  # most polls' passes end nothing
+            _collect(controller, open_runs, runs, events)
         latest.update({r.sensor: r for r in poll})
         cycle.poll(latest, now)
         cycle.tick(latest, now)
-        _collect(controller, open_runs, runs, events)
+        if controller.events:
+            _collect(controller, open_runs, runs, events)
         polls += 1
         if progress is not None and polls % 60 == 0:
             progress((now - start).total_seconds() / span)
-    return runs + list(open_runs.values()), polls
+    return runs + [started.run(None) for started in open_runs.values()], polls
+
+
+class _Started(NamedTuple):
+    """A run the replay saw start: its ``Run`` is made once, when it ends or the replay does."""
+
+    actuator: str
+    start: datetime
+    rule: str | None
+    why: str
+
+    def run(self, end: datetime | None) -> Run:
+        return Run(actuator=self.actuator, start=self.start, end=end, rule=self.rule, why=self.why)
 
 
 def _collect(
-    controller: Controller, open_runs: dict[str, Run], runs: list[Run], told: Callable[[Event], None] | None
+    controller: Controller, open_runs: dict[str, _Started], runs: list[Run], told: Callable[[Event], None] | None
 ) -> None:
-    """Turn the controller's actuation events into runs (start, end, rule); every event to ``told``."""
-    for e in controller.take_events():
+    """Turn the controller's actuation events into runs (start, end, rule); every event to ``told``, made only
+    then."""
+    for e in controller.take_records():
         if told is not None:
-            told(e)
+            told(controller.event(e))
         if e.kind is not EventKind.ACTUATION or e.actuator is None:
             continue
         running = open_runs.pop(e.actuator, None)
         if running is not None:
-            runs.append(running.model_copy(update={"end": e.ts}))
+            runs.append(running.run(e.ts))
         if controller.runs[e.actuator].on and controller.runs[e.actuator].source is not ControlSource.SAFETY:
-            open_runs[e.actuator] = Run(actuator=e.actuator, start=e.ts, end=None, rule=e.rule, why=e.reason.value)
+            open_runs[e.actuator] = _Started(e.actuator, e.ts, e.rule, e.reason.value)
 
 
 def _on_hours(runs: list[Run], actuator: str, end: datetime) -> float:

@@ -11,9 +11,10 @@ reason's parameters), through the actuator's state and its events to the audit t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -49,6 +50,22 @@ class Run:
     priority: int = 0  # of the rule, so that a running rule is not cut short by a lower one
     follows: bool = False  # a pump running because a valve it feeds is open, whoever opened that valve
     held: bool = False  # renewed by its rule while wanted: ``until`` is a lease, not when it ends
+
+
+class Record(NamedTuple):
+    """An audit event as the controller makes it: an ``Event``'s values, without the model, which is made when the
+    event leaves (``take_events``, ``event``). A backtest makes a season of them and reads its runs from these,
+    validating only the events it is asked for."""
+
+    ts: datetime
+    kind: EventKind
+    severity: Severity
+    actuator: str | None
+    action: str
+    reason: Reason
+    reason_params: dict[str, str]
+    rule: str | None
+    inputs: dict[str, float] | None
 
 
 class SavedRun(BaseModel):
@@ -101,8 +118,12 @@ class Controller:
         sensors = greenhouse.sensors
         self._guards = {a.id: ActuatorGuard(a, sensors) for a in self._actuators.values()}
         self._pump_of = {z.valve: z.pump for z in greenhouse.zones if z.pump}
+        self._valves_of: dict[str, list[str]] = {}  # each pump's valves, pumps in the order their first valve comes
+        for valve, pump in self._pump_of.items():
+            self._valves_of.setdefault(pump, []).append(valve)
         self.runs: dict[str, Run] = {}
-        self.events: list[Event] = []
+        # In the order they happened: the controller's own as records, and the events the agent adds.
+        self.events: list[Event | Record] = []
         # Whether an actuator may still be in the state it started in (``_at_rest_since_start``), so that the
         # rules' every pass does not look at each actuator again once none is.
         self._starting = False
@@ -111,6 +132,8 @@ class Controller:
         self._max_on = {a.id: timedelta(seconds=a.safety.max_on_s) for a in self._actuators.values()}
         self._due: datetime | None = None
         self._due_found = False
+        # ``running()`` as last found: asked at every pass and every start, it too changes only in ``_set``.
+        self._on: frozenset[str] | None = None
         # What each rule was last told about each actuator it asked for and did not get, by (actuator, rule).
         self._told: dict[tuple[str, str], str] = {}
         resumed = self._restore(memory, now) if memory is not None else set()
@@ -152,8 +175,10 @@ class Controller:
         return resumed
 
     # --- queries ----------------------------------------------------------------------------
-    def running(self) -> set[str]:
-        return {a for a, r in self.runs.items() if r.on}
+    def running(self) -> frozenset[str]:
+        if self._on is None:
+            self._on = frozenset(a for a, r in self.runs.items() if r.on)
+        return self._on
 
     def output(self, actuator_id: str) -> tuple[bool, float | None]:
         run = self.runs[actuator_id]
@@ -203,8 +228,29 @@ class Controller:
         ]
 
     def take_events(self) -> list[Event]:
+        return [self.event(e) for e in self.take_records()]
+
+    def take_records(self) -> list[Event | Record]:
+        """What ``take_events`` takes, each event as it was made (``event`` makes the model of a record)."""
         out, self.events = self.events, []
         return out
+
+    def event(self, record: Event | Record) -> Event:
+        if isinstance(record, Event):
+            return record
+        return Event(
+            site=self.site_id,
+            greenhouse=self.greenhouse.id,
+            ts=record.ts,
+            kind=record.kind,
+            severity=record.severity,
+            rule=record.rule,
+            actuator=record.actuator,
+            action=record.action,
+            reason=record.reason,
+            reason_params=record.reason_params,
+            inputs=record.inputs or {},
+        )
 
     # --- changes ------------------------------------------------------------------------------
     def fail_safe(
@@ -290,13 +336,12 @@ class Controller:
                 action = "refused" if not verdict.allowed else "clipped"
                 self._tell(told, d, now, EventKind.SAFETY, action, verdict)
         self._told = told
-        self._at_rest_since_start(set(taken))
+        if self._starting:
+            self._at_rest_since_start(taken.keys())
 
-    def _at_rest_since_start(self, asked: set[str]) -> None:
+    def _at_rest_since_start(self, asked: Collection[str]) -> None:
         """Once the rules have spoken, a device still in the state it started in is at rest because no rule wants
         it, not because the controller just started: said so, without an event (nothing changed)."""
-        if not self._starting:
-            return
         self._starting = False
         for a in self._actuators.values():
             run = self.runs[a.id]
@@ -329,11 +374,13 @@ class Controller:
         """An audit event about a rule decision: its own reason, or the safety verdict on it."""
         reason, params = (verdict.reason, verdict.reason_params) if verdict else (d.reason, d.reason_params)
         severity = Severity.WARNING if kind is EventKind.SAFETY else Severity.INFO
-        self._event(now, kind, severity, d.actuator, action, reason, params, rule=d.rule, inputs=dict(d.inputs))
+        self._event(now, kind, severity, d.actuator, action, reason, params, rule=d.rule, inputs=d.inputs)
 
     def tick(self, latest: Mapping[str, Observed], now: datetime) -> None:
         """End runs that are over, and stop whatever safety says must stop."""
-        for a in self._actuators.values():
+        due = self.next_due()
+        # Before the earliest end of any run nothing ends: most passes, and every poll of a backtest between ends.
+        for a in self._actuators.values() if due is not None and now >= due else ():
             run = self.runs[a.id]
             if run.until is not None and now >= run.until:
                 # A run that did its time finished; a device held off by hand is handed back to the rules; one a
@@ -345,7 +392,7 @@ class Controller:
         self._stop_followers(now)
         stopped = False
         running = self.running()  # as it stands until safety stops something
-        for a in self._actuators.values():
+        for a in self._actuators.values() if running else ():  # with nothing on, safety has nothing to stop
             if not self.runs[a.id].on:
                 continue
             verdict = self._guards[a.id].must_stop(now, latest, running)
@@ -419,16 +466,16 @@ class Controller:
     def _stop_followers(self, now: datetime) -> None:
         """A pump that feeds zones runs only while one of their valves is open; one switched on by hand for
         itself runs its own time."""
-        fed: dict[str, bool] = {}
-        for valve, pump in self._pump_of.items():
-            fed[pump] = fed.get(pump, False) or self.runs[valve].on
-        for pump, any_open in fed.items():
-            run = self.runs[pump]
-            if run.on and not any_open and (run.follows or run.source is not ControlSource.OVERRIDE):
+        runs = self.runs
+        for pump, valves in self._valves_of.items():
+            run = runs[pump]
+            # A pump at rest, at every pass but a watering's, is passed over before its valves are looked at.
+            on_its_own = run.source is ControlSource.OVERRIDE and not run.follows
+            if run.on and not on_its_own and not any(runs[valve].on for valve in valves):
                 self._to_default(self._actuators[pump], now, Reason.NO_ZONE_WATERING)
 
     def _set(self, actuator: Actuator, run: Run, now: datetime) -> None:
-        self._due_found = False  # every run and its guard's history change here
+        self._due_found, self._on = False, None  # every run and its guard's history change here
         if run.reason is Reason.FAIL_SAFE_START:
             self._starting = True
         previous = self.runs.get(actuator.id)
@@ -459,21 +506,7 @@ class Controller:
         rule: str | None = None,
         inputs: dict[str, float] | None = None,
     ) -> None:
-        self.events.append(
-            Event(
-                site=self.site_id,
-                greenhouse=self.greenhouse.id,
-                ts=now,
-                kind=kind,
-                severity=severity,
-                rule=rule,
-                actuator=actuator,
-                action=action,
-                reason=reason,
-                reason_params=params,
-                inputs=inputs or {},
-            )
-        )
+        self.events.append(Record(now, kind, severity, actuator, action, reason, params, rule, inputs))
 
 
 def _holds_against(run: Run, d: Decision, now: datetime) -> bool:

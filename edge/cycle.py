@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from pydantic import BaseModel
+
 from contract.messages import Observed
 from edge.control import Controller
-from rules.engine import EngineState, Place, evaluate
+from rules.engine import EngineState, Judged, Place, judge
 from rules.model import RuleSet
+from rules.state import FallbackState
 
 
 class ControlCycle:
@@ -22,16 +25,29 @@ class ControlCycle:
         self.controller = controller
         self.ruleset = ruleset
         self.place = place
-        self.state = state
+        self._state: EngineState | None = state
+        self._rules: Mapping[str, BaseModel] = state.rules
+        self._unusable: Mapping[str, FallbackState] = state.unusable
+        self._judged: Judged | None = None
+
+    @property
+    def state(self) -> EngineState:
+        """What the rules remember, as the edge keeps it: made from the last evaluation when it is asked for."""
+        if self._state is None:
+            assert self._judged is not None  # only a poll forgets the state it made
+            self._state = self._judged.state()
+        return self._state
 
     def poll(self, latest: Mapping[str, Observed], now: datetime) -> None:
         """The rules see the poll's readings; their decisions, suppressions and alerts go to the controller."""
         if self.ruleset is None:
             return
-        result = evaluate(self.ruleset, self.state, latest, now, self.place)
-        self.state = result.state
-        self.controller.report(result.suppressions, result.alerts, now)
-        self.controller.decide(result.decisions, latest, now)
+        judged = judge(self.ruleset, self._rules, self._unusable, latest, now, self.place)
+        self._judged, self._state = judged, None
+        self._rules, self._unusable = judged.rules, judged.unusable
+        if judged.suppressions or judged.alerts:
+            self.controller.report(judged.suppressions, judged.alerts, now)
+        self.controller.decide(judged.decisions, latest, now)
 
     def tick(self, latest: Mapping[str, Observed], now: datetime) -> None:
         self.controller.tick(latest, now)

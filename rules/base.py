@@ -27,16 +27,14 @@ class Aggregate(StrEnum):
     MIN = "min"
     MAX = "max"
 
-    def of(self, values: Sequence[float]) -> float:
-        # Called for every metric at every poll: one look-up, not a member compared at a time.
-        return _AGGREGATES[self](values)
-
 
 def _mean(values: Sequence[float]) -> float:
     return fsum(values) / len(values)  # ``statistics.fmean`` of a list, to the bit, without its checks
 
 
-_AGGREGATES: dict[Aggregate, Callable[[Sequence[float]], float]] = {
+# How a metric's values are combined into its one number.
+Combine = Callable[[Sequence[float]], float]
+_AGGREGATES: dict[Aggregate, Combine] = {
     Aggregate.MEAN: _mean,
     Aggregate.MIN: min,
     Aggregate.MAX: max,
@@ -60,6 +58,11 @@ class Metric(Strict):
     def key(self) -> tuple[tuple[str, ...], Aggregate]:
         """What makes two metrics the same number: rules that read the same sensors the same way share it."""
         return tuple(self.sensors), self.aggregate
+
+    @cached_property
+    def combine(self) -> Combine:
+        """How the values of the metric's sensors are combined: found once, as a metric is read at every poll."""
+        return _AGGREGATES[self.aggregate]
 
     @cached_property
     def label(self) -> str:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from contract.messages import Observed
 from contract.site import Cooperative
 from rules.base import Metric
-from rules.inputs import aggregate, usable_values
+from rules.inputs import usable_values
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,14 @@ class Context:
         key, values = (metric.key, max_age_s), self._values
         if key in values:  # not a KeyError caught: raising one costs more than reading a metric's cached value
             return values[key]
-        read = (key[0][0], max_age_s)
+        usable = self.usable(key[0][0], max_age_s)
+        value = values[key] = metric.combine(usable) if usable else None  # as ``read_metric`` combines them
+        return value
+
+    def usable(self, sensors: tuple[str, ...], max_age_s: float) -> list[float]:
+        """The usable values of ``sensors`` now (``usable_values``), read once per evaluation."""
+        read = (sensors, max_age_s)
         usable = self._usable.get(read)
         if usable is None:
-            usable = self._usable[read] = usable_values(metric.sensors, self.latest, self.now, max_age_s)
-        value = values[key] = aggregate(metric, usable)
-        return value
+            usable = self._usable[read] = usable_values(sensors, self.latest, self.now, max_age_s)
+        return usable

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import cast
+from itertools import compress, repeat
+from operator import is_
+from typing import NamedTuple, cast
 
 from pydantic import BaseModel
 
@@ -26,7 +28,7 @@ from rules.outcome import Alert, Decision, Suppression
 from rules.state import EngineState, FallbackState, RuleState
 from rules.timing import cron_trigger, latest_fire
 
-__all__ = ["Alert", "Decision", "EngineState", "Evaluation", "Place", "Suppression", "evaluate"]
+__all__ = ["Alert", "Decision", "EngineState", "Evaluation", "Judged", "Place", "Suppression", "evaluate", "judge"]
 
 
 class Evaluation(Strict):
@@ -36,14 +38,45 @@ class Evaluation(Strict):
     alerts: list[Alert]  # in rule-file order
 
 
+class Judged(NamedTuple):
+    """An evaluation's outcome as plain values (``judge``): what ``Evaluation`` holds, its state as the two maps
+    ``EngineState`` is made of, which ``state`` makes only when it is asked for (the edge keeps it; a replay of
+    a season does not)."""
+
+    rules: dict[str, RuleState]
+    unusable: dict[str, FallbackState]
+    decisions: list[Decision]  # highest priority first, then by rule id
+    suppressions: list[Suppression]  # in rule-file order
+    alerts: list[Alert]  # in rule-file order
+
+    def state(self) -> EngineState:
+        # Every rule's state filled in by its kind's step or settle: valid already. ``v`` given, not looked up.
+        return EngineState.model_construct(v=2, rules=self.rules, unusable=self.unusable)
+
+
 def evaluate(
     ruleset: RuleSet, state: EngineState, latest: Mapping[str, Observed], now: datetime, place: Place
 ) -> Evaluation:
     """Every enabled rule once at ``now`` (timezone-aware), at the site ``place``."""
+    judged = judge(ruleset, state.rules, state.unusable, latest, now, place)
+    return Evaluation(
+        state=judged.state(), decisions=judged.decisions, suppressions=judged.suppressions, alerts=judged.alerts
+    )
+
+
+def judge(
+    ruleset: RuleSet,
+    kept: Mapping[str, BaseModel],
+    was: Mapping[str, FallbackState],
+    latest: Mapping[str, Observed],
+    now: datetime,
+    place: Place,
+) -> Judged:
+    """``evaluate`` from an engine state's two maps (rules' states, rules whose inputs were unusable), which it does
+    not change; the state it leaves as the same two maps."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     ctx = Context(latest, now, place)
-    kept, was = state.rules, state.unusable
     # Every enabled rule's state in file order: first those whose step would change nothing, judged by kind.
     states: dict[str, BaseModel | None] = dict.fromkeys(ruleset.enabled_ids)
     for settler in ruleset.settlers:
@@ -55,9 +88,8 @@ def evaluate(
     decisions: list[Decision] = []
     suppressions: list[Suppression] = []
     alerts: list[Alert] = []
-    for rule, settled in zip(ruleset.enabled, states.values(), strict=True):
-        if settled is not None:
-            continue
+    # Only the rules left unsettled, in file order: at most evaluations none, and the loop is not run for the others.
+    for rule in compress(ruleset.enabled, map(is_, states.values(), repeat(None))):
         outcome = rule.advance(kept.get(rule.id), ctx)
         states[rule.id] = outcome.state
         # Most evaluations of most rules say nothing: spared the empty extends.
@@ -79,13 +111,7 @@ def evaluate(
         elif was_unusable is not None:
             alerts.append(Alert.input_restored(rule))
     decisions.sort(key=lambda d: (-d.priority, d.rule))
-    return Evaluation(
-        # Every rule's state filled in by its kind's step or settle: valid already. ``v`` given, not looked up.
-        state=EngineState.model_construct(v=2, rules=cast(dict[str, RuleState], states), unusable=unusable),
-        decisions=decisions,
-        suppressions=suppressions,
-        alerts=alerts,
-    )
+    return Judged(cast(dict[str, RuleState], states), unusable, decisions, suppressions, alerts)
 
 
 def _fallback(rule: Rule, state: FallbackState, ctx: Context) -> tuple[FallbackState, Decision | None]:

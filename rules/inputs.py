@@ -42,8 +42,11 @@ def read_metric(metric: Metric, latest: Mapping[str, Observed], now: datetime, m
     usable: dict[str, float] = {}
     unusable: dict[str, str] = {}
     rejected: dict[str, float] = {}
+    kind: SensorKind | None = None  # of the first of its sensors with a reading
     for sensor in metric.sensors:
         reading = latest.get(sensor)
+        if reading is not None and kind is None:
+            kind = reading.kind
         value = reading.usable(now, max_age_s) if reading is not None else None
         if value is not None:
             usable[sensor] = value
@@ -51,9 +54,8 @@ def read_metric(metric: Metric, latest: Mapping[str, Observed], now: datetime, m
         unusable[sensor] = _why(reading)
         if reading is not None and reading.value is not None:
             rejected[sensor] = reading.value
-    aggregate = metric.aggregate.of(list(usable.values())) if usable else None
-    kind = next((latest[s].kind for s in metric.sensors if s in latest), None)
-    sensors = tuple(metric.sensors)
+    aggregate = metric.combine(list(usable.values())) if usable else None
+    sensors = metric.key[0]
     return MetricValue(metric.label, usable, aggregate, unusable, rejected, sensors, kind, metric.aggregate.value)
 
 
@@ -69,10 +71,6 @@ def usable_values(
         for sensor in sensors
         if (reading := get(sensor)) is not None and (value := reading.usable(now, max_age_s)) is not None
     ]
-
-
-def aggregate(metric: Metric, values: list[float]) -> float | None:
-    return metric.aggregate.of(values) if values else None
 
 
 def _why(reading: Observed | None) -> str:

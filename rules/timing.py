@@ -48,6 +48,12 @@ def _next_fire_after(trigger: CronTrigger, t: datetime) -> datetime | None:
     return fire
 
 
+def next_fire_utc(trigger: CronTrigger, t: datetime) -> datetime | None:
+    """The first fire time after ``t``, in UTC; None when the trigger never fires again."""
+    _next_fire_after(trigger, t)
+    return _next_fire_memo[trigger].fire_utc
+
+
 def latest_fire(trigger: CronTrigger, after: datetime, until: datetime, grace_s: float) -> datetime | None:
     """The last fire time in (after, until] that is at most ``grace_s`` old at ``until``.
 

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel
 from contract.bounds import Strict
 from contract.reasons import Reason
 from rules import params
-from rules.base import Action, Duration, Metric, RuleBase, Trigger
+from rules.base import Action, Aggregate, Combine, Duration, Metric, RuleBase, Trigger
 from rules.context import Context
 from rules.inputs import MetricValue, read_metric
 from rules.outcome import Decision, RuleOutcome
@@ -56,6 +56,10 @@ class ThresholdRule(RuleBase, Trigger, Steps[ThresholdState]):
         # Asked at every evaluation while the condition holds: made once per rule.
         return timedelta(seconds=self.for_s)
 
+    @cached_property
+    def _pulse(self) -> timedelta:
+        return timedelta(seconds=self.action.on_for_s)
+
     @classmethod
     def settler(cls, rules: Sequence[ThresholdRule]) -> Settler:
         return _Settler(rules)
@@ -85,7 +89,7 @@ class ThresholdRule(RuleBase, Trigger, Steps[ThresholdState]):
         # Only a firing rule needs the audit's detail of its inputs.
         metric = read_metric(self.metric, ctx.latest, now, self.max_input_age_s)
         decision = Decision.run(self, self.action, Reason.RULE_THRESHOLD, self._params(metric), metric.inputs)
-        fired = state.model_copy(update={"blocked_until": now + timedelta(seconds=self.action.on_for_s)})
+        fired = state.model_copy(update={"blocked_until": now + self._pulse})
         return RuleOutcome(fired, decisions=(decision,))
 
     def _params(self, metric: MetricValue) -> dict[str, str]:
@@ -107,37 +111,49 @@ class ThresholdRule(RuleBase, Trigger, Steps[ThresholdState]):
         return params.named(self), limit, release, params.number(self.for_s / 60)
 
 
+# A rule's id, whether it is a ``below`` rule, its limit, its release limit and its for-time.
+_Member = tuple[str, bool, float, float, timedelta]
+
+
 class _Settler:
     """Where ``ThresholdRule.step`` keeps its state and says nothing: the condition stays false, or it holds (past
-    the release limit) and its for-time, counted as step counts it, has not run out. Rules on one metric are judged
-    together, the metric read once and each rule's numbers made here: the comparisons of ``holds`` and
-    ``still_holds``, inline. tests/rules/test_settle.py checks this against step. A class, not a closure, so that a
-    rule set that made one still pickles."""
+    the release limit) and its for-time, counted as step counts it, has not run out. Rules on the same sensors are
+    judged together, their usable values read once, each way of combining them once, and each rule's numbers made
+    here: the comparisons of ``holds`` and ``still_holds``, inline. tests/rules/test_settle.py checks this against
+    step. A class, not a closure, so that a rule set that made one still pickles."""
 
     def __init__(self, rules: Sequence[ThresholdRule]) -> None:
-        groups: dict[object, tuple[Metric, float, list[tuple[str, bool, float, float, timedelta]]]] = {}
+        # By the sensors read (and how old a reading may be), then by how they are combined.
+        reads: dict[tuple[tuple[str, ...], float], dict[Aggregate, tuple[Combine, list[_Member]]]] = {}
         for rule in rules:
-            group = groups.setdefault((rule.metric.key, rule.max_input_age_s), (rule.metric, rule.max_input_age_s, []))
-            group[2].append((rule.id, rule.below is not None, rule.limit, rule.release_limit, rule._for))
-        self._plan = tuple((metric, max_age_s, tuple(members)) for metric, max_age_s, members in groups.values())
+            metric, max_age_s = rule.metric, rule.max_input_age_s
+            combined = reads.setdefault((metric.key[0], max_age_s), {})
+            _, members = combined.setdefault(metric.aggregate, (metric.combine, []))
+            members.append((rule.id, rule.below is not None, rule.limit, rule.release_limit, rule._for))
+        self._plan = tuple(
+            (sensors, max_age_s, tuple((combine, tuple(members)) for combine, members in combined.values()))
+            for (sensors, max_age_s), combined in reads.items()
+        )
 
     def __call__(self, kept: Mapping[str, BaseModel], ctx: Context, into: dict[str, BaseModel | None]) -> None:
-        now = ctx.now
-        for metric, max_age_s, members in self._plan:
-            value = ctx.value(metric, max_age_s)
-            if value is None:
-                continue
-            for rule_id, below, limit, release, for_ in members:
-                state = kept.get(rule_id)
-                if type(state) is not ThresholdState:
-                    continue
-                if not state.active:
-                    if not (value < limit if below else value > limit):
+        now, usable_of, get, settled = ctx.now, ctx.usable, kept.get, ThresholdState  # names looked up once per call
+        for sensors, max_age_s, combined in self._plan:
+            usable = usable_of(sensors, max_age_s)
+            if not usable:
+                continue  # no value (``Context.value``): every rule on these sensors is stepped
+            for combine, members in combined:
+                value = combine(usable)
+                for rule_id, below, limit, release, for_ in members:
+                    state = get(rule_id)
+                    if type(state) is not settled:
+                        continue
+                    if not state.active:
+                        if not (value < limit if below else value > limit):
+                            into[rule_id] = state
+                        continue
+                    true_since, blocked_until = state.true_since, state.blocked_until
+                    if true_since is None or not (value < release if below else value > release):
+                        continue
+                    counting_from = max(true_since, blocked_until) if blocked_until else true_since
+                    if now - counting_from < for_:
                         into[rule_id] = state
-                    continue
-                true_since, blocked_until = state.true_since, state.blocked_until
-                if true_since is None or not (value < release if below else value > release):
-                    continue
-                counting_from = max(true_since, blocked_until) if blocked_until else true_since
-                if now - counting_from < for_:
-                    into[rule_id] = state

@@ -218,3 +218,26 @@ def test_a_run_a_rule_holds_shows_no_end_and_ends_as_not_needed_a_timed_one_as_f
     _poll(controller, later, latest=_cool_air(later))
     assert _state(controller, "heater") == (False, Reason.NOT_NEEDED, None)
     assert _state(controller, "fan") == (False, Reason.RUN_FINISHED, None)
+
+
+def test_events_are_made_as_they_leave_in_the_order_they_happened_with_the_agents_own_among_them() -> None:
+    """The controller keeps what it says as records and makes each ``Event`` when it leaves: ``take_records`` and
+    ``event`` (the backtest's way, models only when asked for) give what ``take_events`` gives, event for event."""
+    agents = Event(site=SITE.cooperative.id, greenhouse=GH.id, ts=T0, kind=EventKind.ALERT, reason=Reason.OUTBOX_LOST)
+    taken: list[list[Event]] = []
+    for way in ("events", "records"):
+        controller = Controller(SITE.cooperative.id, GH, T0)
+        controller.events.append(agents)  # as the agent adds an alert of its own after the start-up fail-safe
+        controller.decide([_ask("climate", "roof-vent", 60, 40), _ask("humidity", "roof-vent", 30, 20)], {}, T0)
+        if way == "events":
+            taken.append(controller.take_events())
+        else:
+            taken.append([controller.event(record) for record in controller.take_records()])
+        assert controller.take_events() == []
+    by_events, by_records = taken
+    assert by_events == by_records
+    kinds = [e.kind for e in by_events]
+    assert by_events[kinds.index(EventKind.ALERT)] is agents and kinds.index(EventKind.ALERT) > 0
+    assert [(e.rule, e.action) for e in by_events if e.kind is EventKind.SUPPRESSED] == [
+        ("humidity", "lost to climate")
+    ]
