@@ -53,12 +53,15 @@ class Probe:
         }
         self._lock = threading.RLock()  # predicates given to wait() call the locked helpers
         self.client = make_client(url, f"probe-{uuid.uuid4().hex[:8]}", clean_session=False)
+        self._subscribed = threading.Event()
         self.client.on_connect = self._on_connect
+        self.client.on_subscribe = lambda *_: self._subscribed.set()
         self.client.on_message = self._on_message
         self.client.connect(url.host, url.port)
         self.client.loop_start()
         self.wait(lambda: self.client.is_connected(), 10, "probe connected")
-        time.sleep(0.2)  # let the subscriptions settle before anything is published
+        # The broker's SUBACK: from then on, what is published reaches the probe (retained messages first).
+        assert self._subscribed.wait(10), "the broker never acknowledged the probe's subscription"
 
     def _on_connect(self, client: paho.Client, *_: object) -> None:
         client.subscribe(f"gh/v1/{self.site}/#", qos=1)
@@ -138,5 +141,6 @@ class Probe:
         return found[0]
 
     def close(self) -> None:
-        self.client.loop_stop()
+        # Disconnecting first ends the network loop at once; stopping it first waits out its select (~0.75 s).
         self.client.disconnect()
+        self.client.loop_stop()

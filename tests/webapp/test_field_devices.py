@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -30,10 +29,19 @@ TECHNICIAN, FARMER = "ky-thuat", "nong-dan"
 USERS = {TECHNICIAN: (Role.TECHNICIAN, "htx-moc-chau", None), FARMER: (Role.FARMER, "htx-moc-chau", [GH])}
 
 
-@pytest.fixture
-def field(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[Phone]:
-    with faulty_field(tmp_path, mosquitto, USERS, TECHNICIAN) as phone:
-        yield phone
+@pytest.fixture(scope="module")
+def field(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Phone]:
+    """One faulty stack for the module: its tests only read the page (the language is the browser's choice), and a
+    module fixture is torn down after each test's browser, whose open connections kept the API server's stop
+    waiting out its 10 s."""
+    tmp = tmp_path_factory.mktemp("field")
+    broker = Mosquitto(tmp / "mosquitto")
+    broker.start()
+    try:
+        with faulty_field(tmp, broker, USERS, TECHNICIAN) as phone:
+            yield phone
+    finally:
+        broker.stop()
 
 
 def _sign_in(page: Page, field: Phone, user: str) -> None:
@@ -98,10 +106,14 @@ def test_a_technician_sees_the_dead_and_the_noisy_device_with_what_to_check(
     soil_port = next(str(b.port) for b in field.stack.gh.buses if b.id == "dat")  # the simulator's, for the test
     # Devices are named by their profiles, in the language of the page.
     profile_names = {
-        "vi": ("Đầu dò đất ComWinTop CWT-Soil-THC-S: độ ẩm, nhiệt độ và EC (3 trong 1)",
-               "Cảm biến nhiệt độ và độ ẩm không khí XY-MD02 (SHT20/SHT40)"),
-        "en": ("ComWinTop CWT-Soil-THC-S soil moisture, temperature and EC probe (3-in-1)",
-               "XY-MD02 air temperature and humidity (SHT20/SHT40)"),
+        "vi": (
+            "Đầu dò đất ComWinTop CWT-Soil-THC-S: độ ẩm, nhiệt độ và EC (3 trong 1)",
+            "Cảm biến nhiệt độ và độ ẩm không khí XY-MD02 (SHT20/SHT40)",
+        ),
+        "en": (
+            "ComWinTop CWT-Soil-THC-S soil moisture, temperature and EC probe (3-in-1)",
+            "XY-MD02 air temperature and humidity (SHT20/SHT40)",
+        ),
     }
     expect(page.locator(f'[data-node="{NOISY}"]')).to_contain_text("Ẩm đất A1")
     for lang in ("vi", "en"):

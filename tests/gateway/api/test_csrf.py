@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
-from tests.gateway.api.conftest import Api
+import pytest
+
+from tests.gateway.api.conftest import Api, serve
 
 NEW_FARMER = {"name": "nong-dan-2", "role": "farmer", "password": "mat-khau-du-dai", "greenhouses": ["ca-chua-2"]}
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One gateway for the module: only the first test makes a user (nong-dan-2, which the others are refused), a
+    logout ends only its own session, and no sign-in here fails."""
+    yield from serve(tmp_path_factory.mktemp("csrf"))
 
 
 def _other(token: str) -> str:

@@ -11,12 +11,18 @@ from pathlib import Path
 import pytest
 
 from gateway.accounts.roles import Role
-from tests.gateway.api.conftest import Api
+from tests.gateway.api.conftest import Api, serve
 from tests.gateway.api.field_faults import DEAD, NOISY, URL, devices_of, faulty_field, field_answer
 from tests.support.mosquitto import Mosquitto
 from tests.support.phone import Phone
 
 TECHNICIAN = "ky-thuat"
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One gateway for the module's two tests of it: they only sign in and read."""
+    yield from serve(tmp_path_factory.mktemp("field-api"))
 
 
 def test_only_technicians_and_admins_of_the_cooperative_see_the_field_devices(api: Api) -> None:

@@ -3,10 +3,12 @@ does not exist for it (404: another cooperative's greenhouses, or those a farmer
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from gateway.accounts.roles import ALLOWED, Action, Role, may
-from tests.gateway.api.conftest import Api
+from tests.gateway.api.conftest import Api, serve
 
 AT = "2026-01-15T05:40:00+07:00"
 
@@ -47,6 +49,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "bac-ha-ky-thuat": {"status": 200, **dict.fromkeys(OWN_HOUSE + OTHER_HOUSE, 404)}
     | {"ingest": 404, "users": 403, "site file": 404},
 }
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One gateway for the module: its tests only sign in (which succeeds, counting no failure) and read, and never
+    move its clock."""
+    yield from serve(tmp_path_factory.mktemp("roles"))
 
 
 @pytest.mark.parametrize("user", list(EXPECTED))

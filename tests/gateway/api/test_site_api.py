@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from tests.gateway.api.conftest import Api
+from collections.abc import Iterator
+
+import pytest
+
+from tests.gateway.api.conftest import Api, serve
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One gateway for the module: its tests only sign in and read."""
+    yield from serve(tmp_path_factory.mktemp("site"))
 
 
 def test_a_technician_reads_the_set_up_with_its_safety_limits(api: Api) -> None:
