@@ -13,6 +13,7 @@ from pathlib import Path
 from bench.ingest.site import bench_site
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl
+from gateway.ingest.receiver import Lane
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.influx import InfluxV1Store
 
@@ -41,6 +42,7 @@ class GatewaySample:
     written_points: int
     duplicates: int
     spool_depth: int
+    held: int  # messages received and held in memory, not yet taken (both lanes)
 
 
 def _sample(spec: GatewaySpec, gateway: Gateway, depth: int) -> GatewaySample:
@@ -54,6 +56,7 @@ def _sample(spec: GatewaySpec, gateway: Gateway, depth: int) -> GatewaySample:
         gateway.writer.written_points,
         gateway.writer.duplicates,
         depth,
+        sum(gateway.receiver.held_back(lane) for lane in Lane),
     )
 
 

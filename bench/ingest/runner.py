@@ -404,6 +404,7 @@ class _Timelines:
                 f"  t={now - start:5.0f}s  published {self.acked.recent_rate(5) * per_message:9,.0f} readings/s"
                 f"  gateway received {self.received.recent_rate(5):7,.0f} msg/s"
                 f"  influxd stored {self.stored.recent_rate(5):9,.0f} points/s  spool {self.spool.last():,}"
+                f"  held {gws.total('held'):,}"
             )
 
     def as_dict(self, start: float) -> dict[str, list[tuple[float, int]]]:

@@ -15,9 +15,9 @@ from gateway.ingest.spool import Spool
 from gateway.ingest.writer import Writer
 
 # Seconds of writer work the spool may hold before a lane waits. The backlog waits first, so that there is room
-# left for live data, which waits only in overload. Short: what the spool holds beyond the validated messages it
-# keeps in memory (spool._KEEP_READINGS) is parsed again, which costs the writer a fifth more.
-HOLD_S = {Lane.BACKLOG: 2.0, Lane.LIVE: 3.0}
+# left for live data, which waits only in overload. Short: a second is four of the writer's passes, enough to keep
+# it busy, and every validated message kept longer is one more for Python's collector to walk (docs/benchmarks.md).
+HOLD_S = {Lane.BACKLOG: 0.75, Lane.LIVE: 1.0}
 # However slow the writer has seemed (a few small writes say little), this many readings may always wait.
 _FLOOR_READINGS = 5_000
 

@@ -55,8 +55,16 @@ _CHANNELS = {
 _SESSION_EXPIRY_S = 7 * 24 * 3600
 # Messages the broker sends on a lane before it waits for their PUBACKs (MQTT 5 Receive Maximum): what a paused
 # lane holds in memory (a message is 256 kB at most, a batch of 1000 readings a few kB deflated). Mosquitto 2.0.11
-# keeps to it until acknowledgements flow, and sends more than it after (docs/benchmarks.md).
+# keeps to it until acknowledgements flow, and sends more than it after (docs/benchmarks.md): so a lane's network
+# loop stops reading its socket while the lane holds that many, and the broker holds the rest. Otherwise, under
+# overload, paho decodes everything offered while the gateway stores a fifth of it, and memory grows without bound.
 _RECEIVE_MAXIMUM = {Lane.LIVE: 1000, Lane.BACKLOG: 100}
+# A full lane's loop still writes (acknowledgements, pings) at least this often while it reads nothing.
+_FULL_POLL_S = 0.1
+_LOOP_TIMEOUT_S = 0.5
+_RECONNECT_FIRST_S, _RECONNECT_MAX_S = 1.0, 30.0
+_KEEPALIVE_S = 30
+_ALIVE = (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_AGAIN)
 # Messages of one lane in one commit, at most: every model a group validates stays alive until its commit, and a
 # group of thousands (a broker sending a backlog beyond its Receive Maximum, as Mosquitto 2.0 does once the first
 # acknowledgements go back) made Python's collector walk hundreds of thousands of them, over and over.
@@ -88,8 +96,11 @@ class _Connection:
     client: paho.Client
     filters: list[str]
     pending: list[paho.MQTTMessage] = field(default_factory=list)
+    # Set by ``stop``: the network loop ends, and ``stop`` writes what is left and disconnects.
+    closing: threading.Event = field(default_factory=threading.Event)
     # Set once the broker has granted every subscription: until then it takes messages for nobody.
     subscribed: threading.Event = field(default_factory=threading.Event)
+    network: threading.Thread = field(init=False)
 
 
 class Receiver:
@@ -113,7 +124,10 @@ class Receiver:
         self._room = room
         prefix = f"$share/{share_group}/" if share_group else ""
         self.counters = IngestCounters()
-        self._cond = threading.Condition()
+        lock = threading.Lock()
+        # Messages arrived (the commit thread waits on it), and messages taken (a full lane's network loop does).
+        self._cond = threading.Condition(lock)
+        self._taken = threading.Condition(lock)
         self._stop = threading.Event()
         self._connections = {
             lane: self._connection(
@@ -122,6 +136,9 @@ class Receiver:
             for lane in Lane
         }
         self.filters = [f for c in self._connections.values() for f in c.filters]
+        # Each edge's DeliveryAck goes out on a connection of its own: on a lane's, paho would read as many
+        # packets per pass as it has acknowledgements awaiting the broker's, past the lane's limit.
+        self._acks = make_client(url, f"{client_id}-acks", mqtt5=mqtt5)
         # Set once both connections' subscriptions are granted.
         self.subscribed = threading.Event()
         self._thread = threading.Thread(target=self._commit_loop, name="gateway-ingest", daemon=True)
@@ -134,6 +151,12 @@ class Receiver:
         client.on_connect = lambda c, _u, _f, rc, _p: self._on_connect(conn, c, rc)
         client.on_message = lambda _c, _u, msg: self._on_message(conn, msg)
         client.on_subscribe = lambda _c, _u, _mid, codes, _p: self._on_subscribe(conn, codes)
+        # Writes are this lane's loop's alone: without a loop thread of its own, paho would otherwise write an
+        # acknowledgement from the commit thread, into the same socket, at the same time.
+        client.on_socket_register_write = lambda _c, _u, _sock: None
+        conn.network = threading.Thread(
+            target=self._network_loop, args=(conn,), name=f"gateway-mqtt-{lane.value}", daemon=True
+        )
         return conn
 
     def _on_connect(self, conn: _Connection, client: paho.Client, rc: paho.ReasonCode) -> None:
@@ -166,11 +189,48 @@ class Receiver:
                 props.SessionExpiryInterval = _SESSION_EXPIRY_S
                 props.ReceiveMaximum = _RECEIVE_MAXIMUM[conn.lane]
                 conn.client.connect_async(
-                    self._url.host, self._url.port, keepalive=30, clean_start=False, properties=props
+                    self._url.host, self._url.port, keepalive=_KEEPALIVE_S, clean_start=False, properties=props
                 )
             else:
-                conn.client.connect_async(self._url.host, self._url.port, keepalive=30)
-            conn.client.loop_start()
+                conn.client.connect_async(self._url.host, self._url.port, keepalive=_KEEPALIVE_S)
+            conn.network.start()
+        self._acks.connect_async(self._url.host, self._url.port, keepalive=_KEEPALIVE_S)
+        self._acks.loop_start()
+
+    def _network_loop(self, conn: _Connection) -> None:
+        """paho's network loop for one lane (``loop_forever`` but for this): while the lane holds its Receive
+        Maximum it reads nothing, so the broker keeps what it would send past it, yet acknowledgements and pings
+        still go out; connections lost are made again, the session kept."""
+        client, retry_s, connected = conn.client, _RECONNECT_FIRST_S, False
+        limit = _RECEIVE_MAXIMUM[conn.lane]
+        while not conn.closing.is_set():
+            if not connected:
+                try:
+                    client.reconnect()
+                except OSError as exc:
+                    log.warning("mqtt connect failed", extra={"lane": conn.lane, "detail": str(exc)})
+                    conn.closing.wait(retry_s)
+                    retry_s = min(2 * retry_s, _RECONNECT_MAX_S)
+                    continue
+                connected, retry_s = True, _RECONNECT_FIRST_S
+            if len(conn.pending) >= limit:  # read without the lock: the commit thread only shortens it
+                rc = client.loop_write()
+                if rc in _ALIVE:
+                    rc = client.loop_misc()
+                with self._cond:
+                    self._taken.wait(_FULL_POLL_S)
+            else:
+                rc = client.loop(_LOOP_TIMEOUT_S)
+                # What the socket already holds is read in the same turn, up to the lane's limit: a select per
+                # message would hand the interpreter over at every message.
+                while rc in _ALIVE and (before := len(conn.pending)) < limit:
+                    rc = client.loop_read()
+                    if len(conn.pending) == before:
+                        break
+            if rc not in _ALIVE and not conn.closing.is_set():
+                log.warning("mqtt connection lost; connecting again", extra={"lane": conn.lane, "detail": str(rc)})
+                connected = False
+                conn.closing.wait(retry_s)
 
     def _take(self) -> list[tuple[_Connection, paho.MQTTMessage]]:
         """What to commit next: live messages first, then the backlog's, each lane while the spool has room."""
@@ -179,6 +239,8 @@ class Receiver:
             if conn.pending and self._room(conn.lane):
                 taken += [(conn, msg) for msg in conn.pending[:_GROUP_MAX]]
                 del conn.pending[:_GROUP_MAX]
+        if taken:
+            self._taken.notify_all()
         return taken
 
     def _waiting(self) -> bool:
@@ -238,9 +300,8 @@ class Receiver:
             conn.client.ack(msg.mid, msg.qos)
         # And tell each edge which of its messages it may forget: the broker's PUBACK to it promised nothing.
         v = self._validator
-        live = self._connections[Lane.LIVE].client
         for topic, ack in delivery_acks(v.site_id, v.greenhouses, accepted, rejected, now):
-            live.publish(topic, ack.to_json(), qos=1)
+            self._acks.publish(topic, ack.to_json(), qos=1)
         c = self.counters
         c.received += len(group)
         c.accepted += len(accepted)
@@ -253,11 +314,17 @@ class Receiver:
         self._stop.set()
         self._thread.join(timeout=5)
         with self._cond:
+            self._taken.notify_all()
             group = [(conn, m) for conn in self._connections.values() for m in conn.pending]
             for conn in self._connections.values():
                 conn.pending = []
         if group:
             self._commit(group)
         for conn in self._connections.values():
+            conn.closing.set()
+            conn.network.join(timeout=5)
+            # Its loop has ended: the last acknowledgements and the DISCONNECT are written from here.
             conn.client.disconnect()
-            conn.client.loop_stop()
+            conn.client.loop_write()
+        self._acks.disconnect()
+        self._acks.loop_stop()

@@ -54,7 +54,7 @@ SCHEMA = StoreSchema(version_1=_VERSION_1, migrations=(sql_script(_VERSION_2),))
 _KEEP_REJECTS = 10_000
 _PAYLOAD_HEAD = 512
 # Queued rows whose validated message is also kept in memory, at most (a 20-reading batch takes about 23 kB), and
-# their readings at most: about what the receiver's backpressure lets the spool hold at the knee (3 s of 75,000
+# their readings at most: more than the receiver's backpressure lets the spool hold at the knee (1 s of 80,000
 # readings/s); rows beyond, or left from before a restart, are parsed again when written. Bounded in readings:
 # every model kept is one more object for Python's garbage collector to walk, and with the default collector
 # settings a few hundred thousand of them made each reading's validation three times as slow (docs/benchmarks.md).

@@ -51,14 +51,20 @@ class PointMapper:
         contract, so its names are ids and enums and its values finite, which is all the ``Point`` checks."""
         lines = [trusted_line(series_key(BATCH, _batch_tags(batch)), _batch_fields(batch), batch.sent_at)]
         site, greenhouse, series = batch.site, batch.greenhouse, self._reading_series
-        stamps: dict[datetime, str] = {}  # a batch's readings share their poll's time: each converted once
+        # A batch's readings share their polls' times and repeat its sensors: each converted, each looked up, once.
+        stamps: dict[datetime, str] = {}
+        keys: dict[str, tuple[SensorKind, str]] = {}
         for r in batch.readings:
             stamp = stamps.get(r.ts)
             if stamp is None:
                 stamp = stamps[r.ts] = trusted_ms(r.ts)
-            head = _READING_FIELDS[r.quality, r.value is None]
-            value = "" if r.value is None else repr(r.value)  # finite by the contract: field_value's text
-            lines.append(f"{series(site, greenhouse, r.sensor, r.kind)} {head}{value} {stamp}")
+            key = keys.get(r.sensor)
+            if key is None or key[0] is not r.kind:
+                key = keys[r.sensor] = (r.kind, series(site, greenhouse, r.sensor, r.kind))
+            if r.value is None:
+                lines.append(f"{key[1]} {_MISSING_HEAD[r.quality]} {stamp}")
+            else:  # finite by the contract: repr is field_value's text
+                lines.append(f"{key[1]} {_VALUE_HEAD[r.quality]}{r.value!r} {stamp}")
         return lines
 
     def _reading_tags(self, site: str, greenhouse: str, sensor: str, kind: SensorKind) -> dict[str, str]:
@@ -120,7 +126,8 @@ def _fields_head(quality: Quality, missing: bool) -> str:
     return head if missing else f"{head},{_value_field(quality)}="
 
 
-_READING_FIELDS = {(q, missing): _fields_head(q, missing) for q in Quality for missing in (False, True)}
+_VALUE_HEAD = {q: _fields_head(q, missing=False) for q in Quality}
+_MISSING_HEAD = {q: _fields_head(q, missing=True) for q in Quality}
 
 
 def _reading_fields(r: Reading) -> dict[str, FieldValue]:

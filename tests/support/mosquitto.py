@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from greenhouse.net import free_port, wait_for_port
 from tests.support.server import ServerProcess
+
+START_TIMEOUT_S = 10.0  # as greenhouse.net.wait_for_port's
 
 
 def mosquitto_binary() -> str:
@@ -20,9 +23,10 @@ def mosquitto_binary() -> str:
 
 
 class Mosquitto(ServerProcess):
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, extra_conf: str = "") -> None:
         super().__init__()
         self.workdir = workdir
+        self.extra_conf = extra_conf
         self.conf = workdir / "mosquitto.conf"
         self.log = workdir / "mosquitto.log"
         (workdir / "data").mkdir(parents=True, exist_ok=True)
@@ -40,7 +44,7 @@ class Mosquitto(ServerProcess):
             f"persistence_location {workdir / 'data'}/\n"
             f"log_dest file {self.log}\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
-            "max_queued_messages 100000\n"
+            "max_queued_messages 100000\n" + self.extra_conf
         )
 
     @property
@@ -49,8 +53,17 @@ class Mosquitto(ServerProcess):
 
     def start(self) -> None:
         def launch() -> None:
-            self._proc = subprocess.Popen([mosquitto_binary(), "-c", str(self.conf)], stdin=subprocess.DEVNULL)
-            wait_for_port(self.port)
+            proc = subprocess.Popen([mosquitto_binary(), "-c", str(self.conf)], stdin=subprocess.DEVNULL)
+            self._proc = proc
+            # Until it listens, or has exited (its port taken): a broker that exited is not waited for to the end.
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:
+                try:
+                    wait_for_port(self.port, timeout_s=0.5)
+                    return
+                except TimeoutError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise
 
         def port_taken(exc: Exception) -> bool:
             # The broker exited instead of listening: its port was not free after all.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import paho.mqtt.client as paho
 
+from bench.ingest.site import bench_site
 from contract import topics
 from contract.clock import Clock
 from contract.kinds import Quality, SensorKind
@@ -128,6 +129,57 @@ def test_a_backlog_waits_at_the_broker_while_live_readings_are_taken_and_is_take
         spool.close()
 
 
+def test_a_full_lane_holds_no_more_than_its_receive_maximum_after_acknowledgements_flowed(tmp_path: Path) -> None:
+    """A broker may send past the Receive Maximum (Mosquitto 2.0 does, under the bench's load, once
+    acknowledgements flow; here an MQTT 3.1.1 session with no limit in flight sends everything at once): the lane's
+    network thread stops reading instead, so that in overload the gateway neither decodes nor keeps in memory what
+    it cannot store yet, and takes it all once there is room."""
+    site = bench_site(200, 1)
+    mosquitto = Mosquitto(tmp_path / "mosquitto", "max_inflight_messages 0\n")
+    mosquitto.start()
+    url = BrokerUrl.parse(mosquitto.url)
+    spool = Spool(tmp_path / "spool.sqlite3")
+    room_for = 1200  # batches (one reading each) the spool takes, then no more: no writer drains it
+    validator = Validator(site)
+    receiver = Receiver(
+        url,
+        site.cooperative.id,
+        validator,
+        spool,
+        Clock(),
+        "gw-full",
+        share_group=None,
+        mqtt5=False,
+        room=lambda _l: spool.depth() < room_for,
+    )
+    receiver.start()
+    assert receiver.subscribed.wait(10), "the receiver subscribed on both connections"
+    edges = make_client(url, "edges-full")
+    edges.connect(url.host, url.port)
+    edges.loop_start()
+    start = NOW - timedelta(minutes=10)
+    try:
+        for n in range(1, 3601):
+            gh = site.greenhouses[n % len(site.greenhouses)].id
+            reading = Reading(sensor="s00", kind=SensorKind.AIR_TEMP_C, value=20, ts=start, quality=Quality.GOOD)
+            batch = TelemetryBatch(site=site.cooperative.id, greenhouse=gh, seq=n, sent_at=start, readings=[reading])
+            edges.publish(topics.topic(site.cooperative.id, gh, topics.Channel.TELEMETRY), batch.to_json(), qos=1)
+            if n % 200 == 0:
+                time.sleep(0.05)  # sent on while the lane fills, as edges do in overload
+        _wait(lambda: spool.depth() >= room_for, 20, "the room taken")
+        time.sleep(1.5)  # the broker has had the acknowledgements of what was taken, and time to send more
+        held = receiver.held_back(Lane.LIVE)
+        assert held <= _RECEIVE_MAXIMUM[Lane.LIVE], f"{held} messages held in memory"
+        room_for = 10**9
+        _wait(lambda: spool.depth() == 3600, 30, "everything spooled once there is room")
+        assert receiver.counters.rejected == 0
+    finally:
+        edges.loop_stop()
+        receiver.stop()
+        spool.close()
+        mosquitto.stop()
+
+
 class _DownStore(SqliteStore):
     """The history store, unreachable for as long as ``down`` is set."""
 
@@ -152,7 +204,7 @@ def test_each_lane_has_room_for_a_few_seconds_of_the_writers_measured_work_and_a
     assert spool.queued_readings() == 60_000
     writer.readings_per_s = 60_000 / (HOLD_S[Lane.LIVE] + 1)
     assert not room(Lane.BACKLOG) and not room(Lane.LIVE), "more work queued than either lane waits for"
-    writer.readings_per_s = 60_000 / (HOLD_S[Lane.LIVE] - 1)
+    writer.readings_per_s = 60_000 / ((HOLD_S[Lane.LIVE] + HOLD_S[Lane.BACKLOG]) / 2)
     assert room(Lane.LIVE) and not room(Lane.BACKLOG), "live data has room for longer"
     store.down = True
     try:
