@@ -45,6 +45,11 @@ class BrokerUrl(BaseModel):
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
 
+# Reconnect quickly after an outage, but do not hammer a broker that is down: seconds before the first attempt,
+# doubling up to the last (paho's own loop, and the gateway receiver's loop of its own).
+RECONNECT_FIRST_S, RECONNECT_MAX_S = 1, 10
+
+
 def make_client(
     url: BrokerUrl,
     client_id: str,
@@ -70,6 +75,5 @@ def make_client(
         client.username_pw_set(url.username, url.password)
     if url.tls:
         client.tls_set(ca_certs=url.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-    # Reconnect quickly after an outage, but do not hammer a broker that is down.
-    client.reconnect_delay_set(min_delay=1, max_delay=10)
+    client.reconnect_delay_set(min_delay=RECONNECT_FIRST_S, max_delay=RECONNECT_MAX_S)
     return client

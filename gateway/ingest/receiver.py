@@ -33,7 +33,7 @@ from paho.mqtt.properties import Properties
 
 from contract import topics
 from contract.clock import Clock
-from contract.mqtt import BrokerUrl, make_client
+from contract.mqtt import RECONNECT_FIRST_S, RECONNECT_MAX_S, BrokerUrl, make_client
 from gateway.health import Pulse
 from gateway.ingest.acks import delivery_acks
 from gateway.ingest.spool import Received, Rejection, Spool
@@ -62,7 +62,6 @@ _RECEIVE_MAXIMUM = {Lane.LIVE: 1000, Lane.BACKLOG: 100}
 # A full lane's loop still writes (acknowledgements, pings) at least this often while it reads nothing.
 _FULL_POLL_S = 0.1
 _LOOP_TIMEOUT_S = 0.5
-_RECONNECT_FIRST_S, _RECONNECT_MAX_S = 1.0, 30.0
 _KEEPALIVE_S = 30
 _ALIVE = (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_AGAIN)
 # Messages of one lane in one commit, at most: every model a group validates stays alive until its commit, and a
@@ -201,7 +200,7 @@ class Receiver:
         """paho's network loop for one lane (``loop_forever`` but for this): while the lane holds its Receive
         Maximum it reads nothing, so the broker keeps what it would send past it, yet acknowledgements and pings
         still go out; connections lost are made again, the session kept."""
-        client, retry_s, connected = conn.client, _RECONNECT_FIRST_S, False
+        client, retry_s, connected = conn.client, float(RECONNECT_FIRST_S), False
         limit = _RECEIVE_MAXIMUM[conn.lane]
         while not conn.closing.is_set():
             if not connected:
@@ -210,10 +209,10 @@ class Receiver:
                 except OSError as exc:
                     log.warning("mqtt connect failed", extra={"lane": conn.lane, "detail": str(exc)})
                     conn.closing.wait(retry_s)
-                    retry_s = min(2 * retry_s, _RECONNECT_MAX_S)
+                    retry_s = min(2 * retry_s, RECONNECT_MAX_S)
                     continue
-                connected, retry_s = True, _RECONNECT_FIRST_S
-            if len(conn.pending) >= limit:  # read without the lock: the commit thread only shortens it
+                connected, retry_s = True, float(RECONNECT_FIRST_S)
+            if len(conn.pending) >= limit:  # read without the lock: a length a moment old costs one turn at most
                 rc = client.loop_write()
                 if rc in _ALIVE:
                     rc = client.loop_misc()
