@@ -7,8 +7,23 @@ import logging
 import threading
 
 from amqtt.broker import Broker
+from amqtt.session import Session
 
 from contract.mqtt import BrokerUrl
+
+
+class _Broker(Broker):
+    """amqtt 0.12.1 with the fault the demo met mended."""
+
+    async def _publish_retained_messages_for_subscription(
+        self, subscription: tuple[str, int], session: Session
+    ) -> None:
+        # On connect amqtt sends a client the retained messages of every client's subscriptions: an edge got other
+        # greenhouses' rule sets and rosters. Worse, it awaits each while walking the subscription table, so a client
+        # subscribing meanwhile broke the walk ("dictionary changed size during iteration") and the connecting
+        # client was never served. Only the client's own subscriptions get retained messages here.
+        if any(held.client_id == session.client_id for held, _ in self._subscriptions.get(subscription[0], ())):
+            await super()._publish_retained_messages_for_subscription(subscription, session)
 
 
 class EmbeddedBroker:
@@ -31,7 +46,7 @@ class EmbeddedBroker:
         }
 
         async def _start() -> None:
-            self._broker = Broker(config)
+            self._broker = _Broker(config)
             await self._broker.start()
 
         asyncio.run_coroutine_threadsafe(_start(), self._loop).result(timeout=15)
