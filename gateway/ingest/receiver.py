@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -201,7 +202,7 @@ class Receiver:
         Maximum it reads nothing, so the broker keeps what it would send past it, yet acknowledgements and pings
         still go out; connections lost are made again, the session kept."""
         client, retry_s, connected = conn.client, float(RECONNECT_FIRST_S), False
-        limit = _RECEIVE_MAXIMUM[conn.lane]
+        limit, last_read = _RECEIVE_MAXIMUM[conn.lane], time.monotonic()
         while not conn.closing.is_set():
             if not connected:
                 try:
@@ -214,12 +215,17 @@ class Receiver:
                 connected, retry_s = True, float(RECONNECT_FIRST_S)
             if len(conn.pending) >= limit:  # read without the lock: a length a moment old costs one turn at most
                 rc = client.loop_write()
+                if rc in _ALIVE and time.monotonic() - last_read >= _KEEPALIVE_S / 2:
+                    # paho judges the broker alive by what it reads: a lane full for two keepalives took its own
+                    # silence for a dead broker and dropped the connection. One packet read now and then lets the
+                    # ping's answer in (one message over the limit at most, each time).
+                    rc, last_read = client.loop_read(), time.monotonic()
                 if rc in _ALIVE:
                     rc = client.loop_misc()
                 with self._cond:
                     self._taken.wait(_FULL_POLL_S)
             else:
-                rc = client.loop(_LOOP_TIMEOUT_S)
+                rc, last_read = client.loop(_LOOP_TIMEOUT_S), time.monotonic()
                 # What the socket already holds is read in the same turn, up to the lane's limit: a select per
                 # message would hand the interpreter over at every message.
                 while rc in _ALIVE and (before := len(conn.pending)) < limit:

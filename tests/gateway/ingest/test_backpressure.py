@@ -3,6 +3,7 @@ it is lost while it waits at the broker (real Mosquitto, the real receiver, spoo
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import paho.mqtt.client as paho
+import pytest
 
 from bench.ingest.site import bench_site
 from contract import topics
@@ -21,6 +23,7 @@ from contract.site_file import load_site
 from contract.wire import decode
 from edge.mqtt_link import MqttLink
 from edge.outbox import Outbox
+from gateway.ingest import receiver as receiver_module
 from gateway.ingest.backpressure import HOLD_S, Backpressure
 from gateway.ingest.receiver import _RECEIVE_MAXIMUM, Lane, Receiver
 from gateway.ingest.spool import Received, Spool
@@ -173,6 +176,55 @@ def test_a_full_lane_holds_no_more_than_its_receive_maximum_after_acknowledgemen
         room_for = 10**9
         _wait(lambda: spool.depth() == 3600, 30, "everything spooled once there is room")
         assert receiver.counters.rejected == 0
+    finally:
+        edges.loop_stop()
+        receiver.stop()
+        spool.close()
+        mosquitto.stop()
+
+
+def test_a_lane_held_full_for_several_keepalives_keeps_its_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full lane reads nothing from its socket, yet the broker's answers to its pings must come in: otherwise paho
+    takes its own silence for a dead broker, drops the connection, and the broker sends all in flight again."""
+    monkeypatch.setattr(receiver_module, "_KEEPALIVE_S", 2)  # so that several keepalives pass in seconds
+    site = bench_site(20, 1)
+    mosquitto = Mosquitto(tmp_path / "mosquitto")
+    mosquitto.start()
+    url = BrokerUrl.parse(mosquitto.url)
+    spool = Spool(tmp_path / "spool.sqlite3")
+    room = threading.Event()
+    receiver = Receiver(
+        url,
+        site.cooperative.id,
+        Validator(site),
+        spool,
+        Clock(),
+        "gw-held",
+        share_group=None,
+        room=lambda _l: room.is_set(),
+    )
+    receiver.start()
+    assert receiver.subscribed.wait(10), "the receiver subscribed on both connections"
+    edges = make_client(url, "edges-held")
+    edges.connect(url.host, url.port)
+    edges.loop_start()
+    offered = _RECEIVE_MAXIMUM[Lane.LIVE] + 500
+    try:
+        for n in range(1, offered + 1):
+            gh = site.greenhouses[n % len(site.greenhouses)].id
+            reading = Reading(sensor="s00", kind=SensorKind.AIR_TEMP_C, value=20, ts=NOW, quality=Quality.GOOD)
+            batch = TelemetryBatch(site=site.cooperative.id, greenhouse=gh, seq=n, sent_at=NOW, readings=[reading])
+            edges.publish(topics.topic(site.cooperative.id, gh, topics.Channel.TELEMETRY), batch.to_json(), qos=1)
+        _wait(lambda: receiver.held_back(Lane.LIVE) >= _RECEIVE_MAXIMUM[Lane.LIVE], 20, "the live lane full")
+        with caplog.at_level(logging.WARNING, logger=receiver_module.__name__):
+            time.sleep(6)  # three keepalives with the lane full: paho gave up after two
+        assert [r.getMessage() for r in caplog.records if r.name == receiver_module.__name__] == []
+        room.set()
+        _wait(lambda: receiver.counters.accepted == offered, 30, "everything spooled once there is room")
+        time.sleep(0.5)
+        assert (receiver.counters.received, spool.depth()) == (offered, offered), "the broker sent nothing twice"
     finally:
         edges.loop_stop()
         receiver.stop()
