@@ -123,14 +123,20 @@ def _deliver(context: BrowserContext, page: Page, demo: Demo, payload: dict[str,
     # Left open: closing the session at once may drop the message before the worker got it.
 
 
-def _shown(page: Page, tag: str) -> dict[str, Any]:
-    """The notification the phone shows under ``tag``, once the service worker has shown it."""
-    deadline = time.monotonic() + 10
-    while not (shown := page.evaluate(NOTIFICATIONS, tag)):
-        assert time.monotonic() < deadline, f"no notification tagged {tag}: {page.evaluate(NOTIFICATIONS, '')}"
-        page.wait_for_timeout(200)
-    [notification] = shown
-    return notification
+def _shown(context: BrowserContext, page: Page, demo: Demo, payload: dict[str, Any]) -> dict[str, Any]:
+    """The notification the phone shows for ``payload`` once the push service has handed it over. The DevTools
+    hand-over now and then never reaches the worker on a loaded machine (seen in CI): after 5 s it is handed over
+    again, as a push service does with a message no phone took."""
+    tag = payload["incident_id"]
+    for _ in range(3):
+        _deliver(context, page, demo, payload)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if shown := page.evaluate(NOTIFICATIONS, tag):
+                [notification] = shown
+                return notification
+            page.wait_for_timeout(200)
+    raise AssertionError(f"no notification tagged {tag}: {page.evaluate(NOTIFICATIONS, '')}")
 
 
 def test_a_farmer_turns_notifications_on_tests_them_and_acknowledges_an_alert(
@@ -167,8 +173,7 @@ def test_a_farmer_turns_notifications_on_tests_them_and_acknowledges_an_alert(
     assert test.payload["body"] == words.TEST_BODY[0]
     assert test.urgency == "high"
     screenshot(page, "31-notifications-on-tested", full_page=True)
-    _deliver(context, page, demo, test.payload)
-    shown = _shown(page, test.payload["incident_id"])
+    shown = _shown(context, page, demo, test.payload)
     assert (shown["title"], shown["body"]) == (words.TEST_TITLE[0], words.TEST_BODY[0])
 
     # A greenhouse goes silent: the farmer on duty is told at once, on this phone among others.
@@ -182,8 +187,7 @@ def test_a_farmer_turns_notifications_on_tests_them_and_acknowledges_an_alert(
         )
         assert "im lặng" in alert.payload["body"]
         assert alert.topic is not None and alert.urgency == "high"
-        _deliver(context, page, demo, alert.payload)
-        shown = _shown(page, alert.payload["incident_id"])
+        shown = _shown(context, page, demo, alert.payload)
         assert shown["title"] == alert.payload["title"] and shown["body"] == alert.payload["body"]
         assert shown["actions"] == [{"action": "ack", "title": "Đã biết"}]
         assert shown["requireInteraction"] and shown["renotify"]
