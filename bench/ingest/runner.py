@@ -97,7 +97,7 @@ class Publishers:
 
 def spawn_publishers(specs: list[PublisherSpec], stop: Any = None) -> Publishers:
     """A process per spec, all starting at once once every one has had time to build its payloads."""
-    go = time.time() + 2.5 + 0.001 * sum(len(s.greenhouses) for s in specs)
+    go = time.time() + 2.5 + 0.001 * sum(len(s.greenhouses) for s in specs) + max(s.encoding_ahead_s() for s in specs)
     processes, counters = [], []
     for k, spec in enumerate(specs):
         c = PublisherCounters()
@@ -122,6 +122,7 @@ def start_publishers(opts: Options, broker: str, readings_per_s: float, seconds:
             seconds,
             opts.window,
             deflate_level=opts.deflate_level,
+            ahead=per_process_rate > 0,  # flat out (baseline A): as many as the broker takes, encoded as sent
         )
         for k in range(opts.publishers)
     ]
