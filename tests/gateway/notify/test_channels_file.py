@@ -139,7 +139,7 @@ def test_the_modem_watch_tells_the_technician_by_email_when_smsd_stops(
     try:
         with serve_phone(tmp_path, mosquitto, [], USERS, roster=ROSTER):
             time.sleep(3)  # a check or two of a healthy modem: nothing to tell
-            assert box.received == []
+            assert box.received == [], [message.get_content() for _to, message in box.received]
             smsd.stop()
             deadline = time.monotonic() + 30
             while not box.received:
