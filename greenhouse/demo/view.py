@@ -1,7 +1,8 @@
 """The demo's terminal view: an MQTT consumer that shows readings, actuators and decisions.
 
 It reads exactly what a phone or the gateway would read, so what it shows is what
-the edge agents really published. Telemetry is de-duplicated by sequence number.
+the edge agents really published. Telemetry and events are de-duplicated by sequence number: an edge sends a
+numbered message again until the gateway says it holds it.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class GreenhouseView:
     readings: dict[str, Reading] = field(default_factory=dict)
     actuators: list[ActuatorState] = field(default_factory=list)
     seqs_seen: set[int] = field(default_factory=set)
+    event_seqs_seen: set[int] = field(default_factory=set)  # numbered per topic, apart from telemetry's
     duplicates: int = 0
 
 
@@ -129,7 +131,7 @@ class Board:
                 case topics.Channel.STATUS:
                     house.availability = Status.model_validate_json(payload).state.value
                 case topics.Channel.EVENTS:
-                    return self._event(t.greenhouse, Event.model_validate_json(payload))
+                    return self._event(t.greenhouse, house, Event.model_validate_json(payload))
         except (topics.TopicError, KeyError, ValueError):  # pydantic's ValidationError is a ValueError
             self.rejected += 1
         return []
@@ -143,7 +145,12 @@ class Board:
             house.readings[reading.sensor] = reading
         self.latest_ts = batch.sent_at.astimezone(self.tz).strftime("%d/%m %H:%M")
 
-    def _event(self, greenhouse: str, event: Event) -> list[str]:
+    def _event(self, greenhouse: str, house: GreenhouseView, event: Event) -> list[str]:
+        if event.seq is not None:
+            if event.seq in house.event_seqs_seen:
+                house.duplicates += 1
+                return []
+            house.event_seqs_seen.add(event.seq)
         if event.kind is EventKind.ACTUATION and event.reason.value.startswith("fail_safe"):
             return []  # start-up and shutdown put every actuator in its safe state; that is not news
         if event.kind is EventKind.DECISION:

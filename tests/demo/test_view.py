@@ -4,6 +4,7 @@ by its name."""
 from __future__ import annotations
 
 import json
+from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,3 +78,12 @@ def test_what_the_notifier_sent_is_shown_once_in_the_boards_language(tmp_path: P
         out.write(later[40:])
     assert vi.told() == ["[03:17] tin nhắn → Chị Lan: Nhà màng cà chua 1: Sương muối: 0,4 °C"]
     assert Board(SITE, "vi").told() == []  # no outbox: nothing to show
+
+
+def test_an_event_sent_again_until_the_gateway_held_it_is_shown_and_counted_once() -> None:
+    board = Board(SITE, "en")
+    decision = _event("on", EventKind.DECISION, actuator="heater", seq=7)
+    [line] = _line(board, decision)
+    assert _line(board, decision) == []
+    assert board.decisions == 1 and board.events == deque([line])
+    assert _line(board, decision.model_copy(update={"seq": 8}))  # the next one is news
