@@ -196,7 +196,10 @@ def judge(
         said.append(NOT_CONNECTED)
     else:
         if health.signal_pct == 0:
-            said.append(NO_SIGNAL)
+            # SMSD shows 0 until its first signal check, seconds after it starts (a farm server booting after a
+            # power cut): no signal is told when two readings in a row say so.
+            if previous is not None and previous.smsd_running and previous.signal_pct == 0:
+                said.append(NO_SIGNAL)
         elif health.signal_pct is not None and health.signal_pct < limits.weak_signal_pct:
             said.append(_fill(WEAK_SIGNAL, signal=health.signal_pct, limit=limits.weak_signal_pct))
         if health.registration is not None and not health.registration.registered:

@@ -82,10 +82,15 @@ def test_smsd_running_without_the_modem_is_said_so() -> None:
     assert NOT_CONNECTED.en == "SMSD is running but has not reached the modem: check the USB modem and its port"
 
 
-def test_no_signal_and_a_weak_signal() -> None:
-    assert judge(WELL.model_copy(update={"signal_pct": 0}), WELL, NOW) == [
+def test_no_signal_at_two_readings_in_a_row_and_a_weak_signal() -> None:
+    nothing = WELL.model_copy(update={"signal_pct": 0})
+    assert judge(nothing, nothing, NOW) == [
         Words("Modem không có sóng: kiểm tra ăng-ten và SIM", "The modem has no signal: check its antenna and SIM")
     ]
+    # SMSD shows 0 until its first signal check: a first reading, or one after SMSD restarted, is not yet told.
+    assert judge(nothing, None, NOW) == []
+    assert judge(nothing, WELL, NOW) == []
+    assert judge(nothing, nothing.model_copy(update={"smsd_running": False, "signal_pct": None}), NOW) == []
     weak = WELL.model_copy(update={"signal_pct": 12})
     assert judge(weak, WELL, NOW) == [
         Words(
