@@ -92,6 +92,14 @@ class GreenhouseView:
     event_seqs_seen: set[int] = field(default_factory=set)  # numbered per topic, apart from telemetry's
     duplicates: int = 0
 
+    def first_time(self, seen: set[int], seq: int) -> bool:
+        """Whether the message numbered ``seq`` is new to ``seen`` (now noted there); a repeat is counted."""
+        if seq in seen:
+            self.duplicates += 1
+            return False
+        seen.add(seq)
+        return True
+
 
 class Board:
     def __init__(self, site: SiteConfig, lang: Lang, outbox: Path | None = None) -> None:
@@ -137,20 +145,15 @@ class Board:
         return []
 
     def _telemetry(self, house: GreenhouseView, batch: TelemetryBatch) -> None:
-        if batch.seq in house.seqs_seen:
-            house.duplicates += 1
+        if not house.first_time(house.seqs_seen, batch.seq):
             return
-        house.seqs_seen.add(batch.seq)
         for reading in batch.readings:
             house.readings[reading.sensor] = reading
         self.latest_ts = batch.sent_at.astimezone(self.tz).strftime("%d/%m %H:%M")
 
     def _event(self, greenhouse: str, house: GreenhouseView, event: Event) -> list[str]:
-        if event.seq is not None:
-            if event.seq in house.event_seqs_seen:
-                house.duplicates += 1
-                return []
-            house.event_seqs_seen.add(event.seq)
+        if event.seq is not None and not house.first_time(house.event_seqs_seen, event.seq):
+            return []
         if event.kind is EventKind.ACTUATION and event.reason.value.startswith("fail_safe"):
             return []  # start-up and shutdown put every actuator in its safe state; that is not news
         if event.kind is EventKind.DECISION:

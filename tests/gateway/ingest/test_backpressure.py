@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,13 +20,14 @@ from contract.clock import Clock
 from contract.kinds import Quality, SensorKind
 from contract.messages import DeliveryAck, Reading, TelemetryBatch
 from contract.mqtt import BrokerUrl, make_client
+from contract.site import SiteConfig
 from contract.site_file import load_site
 from contract.wire import decode
 from edge.mqtt_link import MqttLink
 from edge.outbox import Outbox
 from gateway.ingest import receiver as receiver_module
 from gateway.ingest.backpressure import HOLD_S, Backpressure
-from gateway.ingest.receiver import _RECEIVE_MAXIMUM, Lane, Receiver
+from gateway.ingest.receiver import _RECEIVE_MAXIMUM, Lane, Receiver, Room
 from gateway.ingest.spool import Received, Spool
 from gateway.ingest.validate import Validator
 from gateway.ingest.writer import Writer
@@ -132,43 +134,65 @@ def test_a_backlog_waits_at_the_broker_while_live_readings_are_taken_and_is_take
         spool.close()
 
 
+@contextmanager
+def _receiver_and_edges(
+    tmp_path: Path, site: SiteConfig, spool: Spool, name: str, room: Room, extra_conf: str = "", mqtt5: bool = True
+) -> Iterator[tuple[Receiver, paho.Client]]:
+    """A real Mosquitto, a receiver on it spooling into ``spool``, which no writer drains (taking while ``room``
+    says so), and a client that publishes as the edges do."""
+    mosquitto = Mosquitto(tmp_path / "mosquitto", extra_conf)
+    mosquitto.start()
+    url = BrokerUrl.parse(mosquitto.url)
+    receiver = Receiver(
+        url,
+        site.cooperative.id,
+        Validator(site),
+        spool,
+        Clock(),
+        f"gw-{name}",
+        share_group=None,
+        mqtt5=mqtt5,
+        room=room,
+    )
+    receiver.start()
+    assert receiver.subscribed.wait(10), "the receiver subscribed on both connections"
+    edges = make_client(url, f"edges-{name}")
+    edges.connect(url.host, url.port)
+    edges.loop_start()
+    try:
+        yield receiver, edges
+    finally:
+        edges.loop_stop()
+        receiver.stop()
+        spool.close()
+        mosquitto.stop()
+
+
+def _offer(edges: paho.Client, site: SiteConfig, count: int, at: datetime, pause_every: int = 0) -> None:
+    """Batches numbered 1 to ``count`` of one reading each, round the site's greenhouses, pausing 0.05 s every
+    ``pause_every`` of them (0: none)."""
+    for n in range(1, count + 1):
+        gh = site.greenhouses[n % len(site.greenhouses)].id
+        reading = Reading(sensor="s00", kind=SensorKind.AIR_TEMP_C, value=20, ts=at, quality=Quality.GOOD)
+        batch = TelemetryBatch(site=site.cooperative.id, greenhouse=gh, seq=n, sent_at=at, readings=[reading])
+        edges.publish(topics.topic(site.cooperative.id, gh, topics.Channel.TELEMETRY), batch.to_json(), qos=1)
+        if pause_every and n % pause_every == 0:
+            time.sleep(0.05)  # sent on while the lane fills, as edges do in overload
+
+
 def test_a_full_lane_holds_no_more_than_its_receive_maximum_after_acknowledgements_flowed(tmp_path: Path) -> None:
     """A broker may send past the Receive Maximum (Mosquitto 2.0 does, under the bench's load, once
     acknowledgements flow; here an MQTT 3.1.1 session with no limit in flight sends everything at once): the lane's
     network thread stops reading instead, so that in overload the gateway neither decodes nor keeps in memory what
     it cannot store yet, and takes it all once there is room."""
     site = bench_site(200, 1)
-    mosquitto = Mosquitto(tmp_path / "mosquitto", "max_inflight_messages 0\n")
-    mosquitto.start()
-    url = BrokerUrl.parse(mosquitto.url)
-    spool = Spool(tmp_path / "spool.sqlite3")
     room_for = 1200  # batches (one reading each) the spool takes, then no more: no writer drains it
-    validator = Validator(site)
-    receiver = Receiver(
-        url,
-        site.cooperative.id,
-        validator,
-        spool,
-        Clock(),
-        "gw-full",
-        share_group=None,
-        mqtt5=False,
-        room=lambda _l: spool.depth() < room_for,
-    )
-    receiver.start()
-    assert receiver.subscribed.wait(10), "the receiver subscribed on both connections"
-    edges = make_client(url, "edges-full")
-    edges.connect(url.host, url.port)
-    edges.loop_start()
-    start = NOW - timedelta(minutes=10)
-    try:
-        for n in range(1, 3601):
-            gh = site.greenhouses[n % len(site.greenhouses)].id
-            reading = Reading(sensor="s00", kind=SensorKind.AIR_TEMP_C, value=20, ts=start, quality=Quality.GOOD)
-            batch = TelemetryBatch(site=site.cooperative.id, greenhouse=gh, seq=n, sent_at=start, readings=[reading])
-            edges.publish(topics.topic(site.cooperative.id, gh, topics.Channel.TELEMETRY), batch.to_json(), qos=1)
-            if n % 200 == 0:
-                time.sleep(0.05)  # sent on while the lane fills, as edges do in overload
+    spool = Spool(tmp_path / "spool.sqlite3")
+    no_limit = "max_inflight_messages 0\n"
+    with _receiver_and_edges(
+        tmp_path, site, spool, "full", lambda _l: spool.depth() < room_for, no_limit, mqtt5=False
+    ) as (receiver, edges):
+        _offer(edges, site, 3600, NOW - timedelta(minutes=10), pause_every=200)
         _wait(lambda: spool.depth() >= room_for, 20, "the room taken")
         time.sleep(1.5)  # the broker has had the acknowledgements of what was taken, and time to send more
         held = receiver.held_back(Lane.LIVE)
@@ -176,11 +200,6 @@ def test_a_full_lane_holds_no_more_than_its_receive_maximum_after_acknowledgemen
         room_for = 10**9
         _wait(lambda: spool.depth() == 3600, 30, "everything spooled once there is room")
         assert receiver.counters.rejected == 0
-    finally:
-        edges.loop_stop()
-        receiver.stop()
-        spool.close()
-        mosquitto.stop()
 
 
 def test_a_lane_held_full_for_several_keepalives_keeps_its_connection(
@@ -190,33 +209,11 @@ def test_a_lane_held_full_for_several_keepalives_keeps_its_connection(
     takes its own silence for a dead broker, drops the connection, and the broker sends all in flight again."""
     monkeypatch.setattr(receiver_module, "_KEEPALIVE_S", 2)  # so that several keepalives pass in seconds
     site = bench_site(20, 1)
-    mosquitto = Mosquitto(tmp_path / "mosquitto")
-    mosquitto.start()
-    url = BrokerUrl.parse(mosquitto.url)
-    spool = Spool(tmp_path / "spool.sqlite3")
     room = threading.Event()
-    receiver = Receiver(
-        url,
-        site.cooperative.id,
-        Validator(site),
-        spool,
-        Clock(),
-        "gw-held",
-        share_group=None,
-        room=lambda _l: room.is_set(),
-    )
-    receiver.start()
-    assert receiver.subscribed.wait(10), "the receiver subscribed on both connections"
-    edges = make_client(url, "edges-held")
-    edges.connect(url.host, url.port)
-    edges.loop_start()
     offered = _RECEIVE_MAXIMUM[Lane.LIVE] + 500
-    try:
-        for n in range(1, offered + 1):
-            gh = site.greenhouses[n % len(site.greenhouses)].id
-            reading = Reading(sensor="s00", kind=SensorKind.AIR_TEMP_C, value=20, ts=NOW, quality=Quality.GOOD)
-            batch = TelemetryBatch(site=site.cooperative.id, greenhouse=gh, seq=n, sent_at=NOW, readings=[reading])
-            edges.publish(topics.topic(site.cooperative.id, gh, topics.Channel.TELEMETRY), batch.to_json(), qos=1)
+    spool = Spool(tmp_path / "spool.sqlite3")
+    with _receiver_and_edges(tmp_path, site, spool, "held", lambda _l: room.is_set()) as (receiver, edges):
+        _offer(edges, site, offered, NOW)
         _wait(lambda: receiver.held_back(Lane.LIVE) >= _RECEIVE_MAXIMUM[Lane.LIVE], 20, "the live lane full")
         with caplog.at_level(logging.WARNING, logger=receiver_module.__name__):
             time.sleep(6)  # three keepalives with the lane full: paho gave up after two
@@ -225,11 +222,6 @@ def test_a_lane_held_full_for_several_keepalives_keeps_its_connection(
         _wait(lambda: receiver.counters.accepted == offered, 30, "everything spooled once there is room")
         time.sleep(0.5)
         assert (receiver.counters.received, spool.depth()) == (offered, offered), "the broker sent nothing twice"
-    finally:
-        edges.loop_stop()
-        receiver.stop()
-        spool.close()
-        mosquitto.stop()
 
 
 class _DownStore(SqliteStore):
