@@ -45,6 +45,21 @@ class DerivationState(BaseModel):
     rs_rso: float = Field(default=HUMID_NIGHT_RS_RSO, ge=0.3, le=1.0)
 
 
+# What ``GreenhouseDerivation.step`` reads: the means of other kinds are not worked out.
+_READ_BY_FORMULAS = frozenset(
+    {
+        SensorKind.AIR_TEMP_C,
+        SensorKind.AIR_RH_PCT,
+        SensorKind.LEAF_TEMP_C,
+        SensorKind.PAR_UMOL_M2_S,
+        SensorKind.OUTDOOR_TEMP_C,
+        SensorKind.OUTDOOR_RH_PCT,
+        SensorKind.WIND_M_S,
+        SensorKind.SOLAR_W_M2,
+    }
+)
+
+
 class Derivation(NamedTuple):
     state: DerivationState
     metrics: DerivedMetrics
@@ -138,19 +153,21 @@ class GreenhouseDerivation(BaseModel):
 
 
 def _good_means(readings: list[Reading]) -> dict[SensorKind, _Sample]:
-    """Per kind, the mean of the good readings, stamped with the latest of their times."""
+    """Per kind that a formula reads, the mean of the good readings, stamped with the latest of their times."""
     values: dict[SensorKind, list[float]] = {}
-    # A batch's readings share a few poll times: a set of them per kind is cheaper than comparing every one.
-    times: dict[SensorKind, set[datetime]] = {}
-    for r in readings:  # once per reading the gateway stores: nothing made per reading
-        if r.quality is Quality.GOOD and r.value is not None:
-            kind_values = values.get(r.kind)
+    latest: dict[SensorKind, datetime] = {}
+    good = Quality.GOOD
+    for r in readings:  # once per reading the gateway stores: nothing made per reading, times compared not hashed
+        kind = r.kind
+        if kind in _READ_BY_FORMULAS and r.quality is good and r.value is not None:
+            kind_values = values.get(kind)
             if kind_values is None:
-                values[r.kind], times[r.kind] = [r.value], {r.ts}
+                values[kind], latest[kind] = [r.value], r.ts
                 continue
             kind_values.append(r.value)
-            times[r.kind].add(r.ts)
-    means = {kind: _Sample(fmean(vs), max(times[kind])) for kind, vs in values.items()}
+            if r.ts > latest[kind]:
+                latest[kind] = r.ts
+    means = {kind: _Sample(fmean(vs), latest[kind]) for kind, vs in values.items()}
     # Humidity sensors read a little over 100 % in fog; the formulas need 0 < RH ≤ 100.
     for kind in (SensorKind.AIR_RH_PCT, SensorKind.OUTDOOR_RH_PCT):
         rh = means.pop(kind, None)

@@ -51,13 +51,15 @@ class PointMapper:
         contract, so its names are ids and enums and its values finite, which is all the ``Point`` checks."""
         lines = [trusted_line(series_key(BATCH, _batch_tags(batch)), _batch_fields(batch), batch.sent_at)]
         site, greenhouse, series = batch.site, batch.greenhouse, self._reading_series
-        # A batch's readings share their polls' times and repeat its sensors: each converted, each looked up, once.
-        stamps: dict[datetime, str] = {}
+        # A batch's readings repeat its sensors (each looked up once) and come poll by poll: a time is converted
+        # when it differs from the one before, compared, not hashed (a time's first hash costs more: see
+        # contract/timestamps.py).
         keys: dict[str, tuple[SensorKind, str]] = {}
+        last_ts: datetime | None = None
+        stamp = ""
         for r in batch.readings:
-            stamp = stamps.get(r.ts)
-            if stamp is None:
-                stamp = stamps[r.ts] = trusted_ms(r.ts)
+            if last_ts is None or r.ts != last_ts:
+                last_ts, stamp = r.ts, trusted_ms(r.ts)
             key = keys.get(r.sensor)
             if key is None or key[0] is not r.kind:
                 key = keys[r.sensor] = (r.kind, series(site, greenhouse, r.sensor, r.kind))
