@@ -36,6 +36,7 @@ from contract import topics
 from contract.clock import Clock
 from contract.mqtt import RECONNECT_FIRST_S, RECONNECT_MAX_S, BrokerUrl, make_client
 from gateway.health import Pulse
+from gateway.ingest.ack_link import AckLink
 from gateway.ingest.acks import delivery_acks
 from gateway.ingest.spool import Received, Rejection, Spool
 from gateway.ingest.validate import Accepted, RejectReason, Validator, stream_of
@@ -69,6 +70,10 @@ _ALIVE = (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_AGAIN)
 # group of thousands (a broker sending a backlog beyond its Receive Maximum, as Mosquitto 2.0 does once the first
 # acknowledgements go back) made Python's collector walk hundreds of thousands of them, over and over.
 _GROUP_MAX = 100
+# Under load, a commit comes at most this long after the one before unless a group is full already: each costs a
+# transaction made durable and a turn of every thread, and with none to wait for, groups were of 1.5 messages at the
+# knee (docs/benchmarks.md). A message that comes when the spool is quiet is committed at once.
+_GATHER_S = 0.05
 _IDLE_WAIT_S = 0.5
 _PAUSED_WAIT_S = 0.05
 _RETRY_COMMIT_S = 1.0
@@ -137,8 +142,9 @@ class Receiver:
         }
         self.filters = [f for c in self._connections.values() for f in c.filters]
         # Each edge's DeliveryAck goes out on a connection of its own: on a lane's, paho would read as many
-        # packets per pass as it has acknowledgements awaiting the broker's, past the lane's limit.
-        self._acks = make_client(url, f"{client_id}-acks", mqtt5=mqtt5)
+        # packets per pass as it has acknowledgements awaiting the broker's, past the lane's limit. The commit
+        # thread drives it.
+        self._acks = AckLink(url, f"{client_id}-acks", mqtt5, _KEEPALIVE_S)
         # Set once both connections' subscriptions are granted.
         self.subscribed = threading.Event()
         self._thread = threading.Thread(target=self._commit_loop, name="gateway-ingest", daemon=True)
@@ -179,9 +185,12 @@ class Receiver:
     def _on_message(self, conn: _Connection, msg: paho.MQTTMessage) -> None:
         with self._cond:
             conn.pending.append(msg)
-            self._cond.notify()
+            # What the commit thread waits for: the first message, or a full group.
+            if len(conn.pending) in (1, _GROUP_MAX):
+                self._cond.notify()
 
     def start(self) -> None:
+        self._acks.start()  # before the commit thread's first turn
         self._thread.start()
         for conn in self._connections.values():
             if self._mqtt5:
@@ -194,8 +203,6 @@ class Receiver:
             else:
                 conn.client.connect_async(self._url.host, self._url.port, keepalive=_KEEPALIVE_S)
             conn.network.start()
-        self._acks.connect_async(self._url.host, self._url.port, keepalive=_KEEPALIVE_S)
-        self._acks.loop_start()
 
     def _network_loop(self, conn: _Connection) -> None:
         """paho's network loop for one lane (``loop_forever`` but for this): while the lane holds its Receive
@@ -257,18 +264,32 @@ class Receiver:
         with self._cond:
             return len(self._connections[lane].pending)
 
+    def _full(self) -> bool:
+        return any(len(c.pending) >= _GROUP_MAX for c in self._connections.values())
+
+    def _gather(self, last_commit: float) -> None:
+        """Let the next group fill until ``_GATHER_S`` after the last commit, or until it is full."""
+        deadline = last_commit + _GATHER_S
+        while not self._stop.is_set() and not self._full() and (left := deadline - time.monotonic()) > 0:
+            self._cond.wait(left)
+
     def _commit_loop(self) -> None:
-        # Group commit: whatever arrives while one transaction is being made durable forms the next group,
-        # so the broker's in-flight window never waits on a timer.
+        # Group commit: whatever arrives while one transaction is being made durable, or in the short gathering
+        # after it, forms the next group.
+        last_commit = 0.0
         while not self._stop.is_set():
             self.pulse.beat()
+            self._acks.turn()
             with self._cond:
+                if not self._waiting():
+                    self._cond.wait(_IDLE_WAIT_S)
+                self._gather(last_commit)
                 group = self._take()
-                if not group:
-                    self._cond.wait(_PAUSED_WAIT_S if self._waiting() else _IDLE_WAIT_S)
-                    group = self._take()
+                if not group and self._waiting():  # held back for want of room in the spool
+                    self._cond.wait(_PAUSED_WAIT_S)
             if not group:
                 continue
+            last_commit = time.monotonic()
             try:
                 self._commit(group)
             except Exception:  # the spool could not take the group (disk full, I/O error): nothing was acknowledged
@@ -306,7 +327,7 @@ class Receiver:
         # And tell each edge which of its messages it may forget: the broker's PUBACK to it promised nothing.
         v = self._validator
         for topic, ack in delivery_acks(v.site_id, v.greenhouses, accepted, rejected, now):
-            self._acks.publish(topic, ack.to_json(), qos=1)
+            self._acks.publish(topic, ack.to_json())
         c = self.counters
         c.received += len(group)
         c.accepted += len(accepted)
@@ -331,5 +352,4 @@ class Receiver:
             # Its loop has ended: the last acknowledgements and the DISCONNECT are written from here.
             conn.client.disconnect()
             conn.client.loop_write()
-        self._acks.disconnect()
-        self._acks.loop_stop()
+        self._acks.close()

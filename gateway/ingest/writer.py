@@ -43,6 +43,10 @@ _READINGS_PER_WRITE = 20_000
 _INITIAL_READINGS_PER_S = 10_000.0
 _MEASURED_FROM_READINGS = 2_000
 _RATE_WEIGHT = 0.2
+# Under load, a pass starts at most this often unless a full write is waiting: a pass has a fixed cost (a request,
+# a spool transaction), and without a wait each took the few rows spooled during the one before.
+_PASS_EVERY_S = 0.1
+_IDLE_WAIT_S = 0.05
 _BACKOFF_START_S = 0.5
 _BACKOFF_MAX_S = 30.0
 _BATCHES_REMEMBERED = 10_000  # per greenhouse: enough to recognise any replay of a long outage
@@ -110,6 +114,7 @@ class Writer:
         backoff = _BACKOFF_START_S
         while not stop.is_set():
             self.pulse.beat()
+            started = time.monotonic()
             try:
                 moved = self.drain_once()
             except StoreUnavailable as exc:
@@ -133,7 +138,9 @@ class Writer:
                 self.store_down = False
             backoff = _BACKOFF_START_S
             if not moved:
-                stop.wait(0.05)
+                stop.wait(_IDLE_WAIT_S)
+            elif self._spool.queued_readings() < _READINGS_PER_WRITE:
+                stop.wait(started + _PASS_EVERY_S - time.monotonic())
 
     def drain_once(self) -> int:
         """Write one group of spooled rows; return how many left the spool. Raises StoreUnavailable."""
