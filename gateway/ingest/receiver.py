@@ -1,9 +1,10 @@
 """Receives telemetry, status and events from every greenhouse, and acknowledges each once it is on disk.
 
 paho's network threads only collect messages. A commit thread takes them in
-groups: it validates each one, stores the good ones and the rejections in a
-single spool transaction, and only then sends the PUBACKs, in arrival order,
-and to each edge a ``DeliveryAck`` naming the numbered messages it may delete.
+groups (under load, what came in the 50 ms since the last commit): it
+validates each one, stores the good ones and the rejections in a single spool
+transaction, and only then sends the PUBACKs, in arrival order, and to each
+edge a ``DeliveryAck`` naming the numbered messages it may delete.
 Through an MQTT 5 shared subscription (``$share/<group>/…``), several gateway
 instances split the stream between them.
 
@@ -265,7 +266,8 @@ class Receiver:
             return len(self._connections[lane].pending)
 
     def _full(self) -> bool:
-        return any(len(c.pending) >= _GROUP_MAX for c in self._connections.values())
+        """A lane that may be taken holds a whole group (one held back for want of room waits either way)."""
+        return any(len(c.pending) >= _GROUP_MAX and self._room(c.lane) for c in self._connections.values())
 
     def _gather(self, last_commit: float) -> None:
         """Let the next group fill until ``_GATHER_S`` after the last commit, or until it is full."""
