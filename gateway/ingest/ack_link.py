@@ -5,6 +5,8 @@ turn on every pass of its loop, at least every half second: the broker's PUBACKs
 write goes out, pings are sent when due, and a lost connection is made again (no more often than the retry
 interval). A network thread of its own woke for every packet and took the interpreter from the receiver and the
 writer each time: half a microsecond of the gateway's CPU per stored reading at the knee (docs/benchmarks.md).
+While the broker cannot be reached, an attempt to connect may hold the commit thread for paho's connect timeout
+(5 s), once per retry interval at most: the lanes, on the same broker, receive nothing meanwhile either.
 """
 
 from __future__ import annotations
