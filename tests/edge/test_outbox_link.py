@@ -47,6 +47,8 @@ class _Gateway:
         # A persistent session: what the link flushes before this client is back is kept for it.
         self.client = make_client(url, "collector", clean_session=False)
         self.client.on_connect = lambda c, *_: c.subscribe(TELEMETRY, qos=1)
+        self.subscribed = threading.Event()  # the broker's SUBACK: from then on, what is published reaches it
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.client.on_message = self._on_message
         self.client.connect(url.host, url.port)
         self.client.loop_start()
@@ -95,7 +97,7 @@ def _unanswered(
     box = Outbox(tmp_path / "o.sqlite3")
     link = MqttLink(url, SITE, GH, box, resend_after_s=resend_after_s)
     gateway = _Gateway(url, acknowledge=False)
-    time.sleep(0.3)
+    assert gateway.subscribed.wait(10), "the collector subscribed"
     link.start()
     _pump_until(link, lambda: link.connected, 10)
     _produce(box, link, produced)
@@ -113,7 +115,7 @@ def test_outbox_drains_in_order_after_a_broker_outage(tmp_path: Path, mosquitto:
     # An acknowledgement sent while the link is reconnecting is lost (its session is not kept): sent again soon.
     link = MqttLink(url, SITE, GH, box, resend_after_s=2.0)
     gateway = _Gateway(url)
-    time.sleep(0.3)
+    assert gateway.subscribed.wait(10), "the collector subscribed"
     link.start()
     _produce(box, link, 100)
     mosquitto.stop()
@@ -150,7 +152,7 @@ def test_a_batch_lost_while_later_ones_are_acknowledged_is_sent_again(tmp_path: 
     link = MqttLink(url, SITE, GH, box, resend_after_s=1.0)
     gateway = _Gateway(url)
     gateway.lose_once = {1}
-    time.sleep(0.3)
+    assert gateway.subscribed.wait(10), "the collector subscribed"
     link.start()
     _pump_until(link, lambda: link.connected, 10)
     deadline = time.monotonic() + 15
@@ -195,6 +197,8 @@ class _Heard:
         self._lock = threading.Lock()
         self.client = make_client(url, "listener")
         self.client.on_connect = lambda c, *_: c.subscribe(f"gh/v1/{SITE}/{GH}/+", qos=1)
+        self.subscribed = threading.Event()  # the broker's SUBACK: from then on, what is published reaches it
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.client.on_message = self._on_message
         self.client.connect(url.host, url.port)
         self.client.loop_start()
@@ -225,7 +229,7 @@ def test_telemetry_sent_late_goes_on_the_backlog_topic_when_the_gateway_reads_it
     box.put_numbered("events", f"gh/v1/{SITE}/{GH}/events", lambda s: json.dumps({"seq": s}).encode())
     heard = _Heard(url)
     link = MqttLink(url, SITE, GH, box, resend_after_s=0.5, backlog_apart=apart)
-    time.sleep(0.3)
+    assert heard.subscribed.wait(10), "the listener subscribed"
     link.start()
     try:
         _pump_until(link, lambda: len(heard.got) >= 7, 10)

@@ -112,5 +112,13 @@ class GammuSmsd(ServerProcess):
             for m in _FOUND.finditer(self._log_text())
         ]
 
+    def outbox_taken(self, timeout_s: float = 30) -> None:
+        """Until SMSD has taken every message written into its outbox so far (it looks every second): each one's
+        log line, read by ``transmissions``, is written before its file leaves the outbox."""
+        deadline = time.monotonic() + timeout_s
+        while queued := sorted(p.name for p in self.folders.outbox.iterdir()):
+            assert time.monotonic() < deadline, f"SMSD left {queued} in its outbox for {timeout_s} s"
+            time.sleep(0.05)
+
     def _log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""

@@ -302,16 +302,17 @@ def test_over_plain_http_on_the_farm_network_the_phone_is_told_why_there_are_no_
 def test_the_new_pages_say_plain_words_in_the_chosen_language(phone: BrowserContext, demo: Demo, lang: str) -> None:
     """The notifications step and the onboarding page, through test_visible_words' checks (no id, no formula, no
     placeholder, nothing of the other language)."""
-    from tests.webapp.test_visible_words import VISIBLE_TEXTS, _settle, _words, problems
+    from tests.webapp.test_visible_words import VISIBLE_TEXTS, WATCH_FILLING, _settle, _words, problems
 
     page = phone.new_page()
     page.add_init_script(f'localStorage.setItem("gh.lang", "{lang}")')
+    page.add_init_script(WATCH_FILLING)
     sign_in(page, demo, "ky-thuat")
     words = _words(page, demo)
     found: list[str] = []
     for screen in ("#/notifications", "#/onboarding", "#/gh/rau-la-1/alerts"):
         page.goto(f"{demo.url}/{screen}")
-        _settle(page)
+        _settle(page, words)
         page.locator("details.timeline:not([hidden])").evaluate_all("(all) => all.forEach((d) => { d.open = true; })")
         found += [f"{screen}: {p}" for p in problems(page.evaluate(VISIBLE_TEXTS), lang, words)]
     assert not found, "\n".join(found)

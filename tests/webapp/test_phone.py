@@ -98,10 +98,18 @@ def test_a_refused_run_says_why_in_plain_words(phone: BrowserContext, demo: Demo
 
 def test_the_first_load_is_within_the_budget_and_all_from_the_gateway(phone: BrowserContext, demo: Demo) -> None:
     page = phone.new_page()
-    finished = []
+    started, finished, failed = [], [], []
+    page.on("request", lambda request: started.append(request))
     page.on("requestfinished", lambda request: finished.append(request))
+    page.on("requestfailed", lambda request: failed.append(request))
     sign_in(page, demo)
-    page.wait_for_timeout(1500)  # the service worker's own copies of the files
+    # The service worker's own copies of the files made (it is ready once installed, its copies with it), and every
+    # request of the page over (but the live stream, which stays open).
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    deadline = time.monotonic() + 20
+    while waiting := [r.url for r in started if r.resource_type != "eventsource" and r not in finished + failed]:
+        assert time.monotonic() < deadline, f"requests never over: {waiting}"
+        page.wait_for_timeout(50)
     assert finished
     total = 0
     for request in finished:

@@ -76,6 +76,7 @@ class Words:
     site_names: dict[str, list[str]]  # by language: the site's names a reader of it sees, longest first
     ids: re.Pattern[str]
     english: frozenset[str]  # words only the English texts use
+    busy: list[str]  # the app's words for something still under way, in both languages ("Đang tải…")
 
 
 def _site_names(site: SiteConfig, rules: list[Named], lang: Lang, others: list[str]) -> list[str]:
@@ -144,7 +145,8 @@ def _words(page: Page, demo: Demo) -> Words:
         models = [m for p in shipped_profiles().values() for m in p.models if " " not in m]  # "CWT-Soil-THC-S"
         others = [*demo.passwords, *models]
         names = {lang: _site_names(site, rules, lang, others) for lang in ("vi", "en")}
-        _WORDS[demo.url] = Words(names, _ids(site), _english_only(strings))
+        busy = sorted({text for texts in strings.values() for text in texts.values() if text.endswith("…")})
+        _WORDS[demo.url] = Words(names, _ids(site), _english_only(strings), busy)
     return _WORDS[demo.url]
 
 
@@ -158,9 +160,54 @@ def _screens(role_user: str) -> list[str]:
     }[role_user]
 
 
-def _settle(page: Page) -> None:
+# Added to the page before its own scripts: which address the app was last told of (its own handler draws the
+# screen in the same event), and how many of the page's requests are not yet answered and read. A request counts
+# until a task after its answer was read, so that what the app draws from it (in the promise callbacks that follow)
+# is on the screen by then, and a request made from those callbacks is counted before the first one stops being.
+WATCH_FILLING = """(() => {
+    let unread = 0;
+    const later = () => setTimeout(() => { unread -= 1; }, 0);
+    const send = window.fetch;
+    window.__drawn = location.hash;
+    window.addEventListener("hashchange", () => { window.__drawn = location.hash; });
+    Object.defineProperty(window, "__unread", { get: () => unread });
+    window.fetch = (...args) => {
+        unread += 1;
+        const sent = send.apply(window, args).then((res) => {
+            for (const read of ["json", "text", "blob", "arrayBuffer", "formData"]) {
+                res[read] = (...more) => {
+                    unread += 1;
+                    const body = Response.prototype[read].apply(res, more);
+                    body.then(later, later);
+                    return body;
+                };
+            }
+            return res;
+        });
+        sent.then(later, later);
+        return sent;
+    };
+})()"""
+
+# The screen the address names is drawn and filled in: nothing asked of the gateway is still unanswered or unread,
+# no text on the screen says that something is still under way ("Đang tải…", shown while a desk page's code comes;
+# the same words in a part folded shut wait for it to be opened), and no notification line still checks this phone.
+FILLED_IN = """(busy) => {
+    if (document.readyState !== "complete" || window.__drawn !== location.hash || window.__unread !== 0) return false;
+    if (document.querySelector('[data-state="checking"], [data-allowed="checking"]')) return false;
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const rendered = { visibilityProperty: true, checkVisibilityCSS: true };
+        if (busy.some((b) => n.nodeValue.includes(b)) && n.parentElement.checkVisibility(rendered)) return false;
+    }
+    return true;
+}"""
+
+
+def _settle(page: Page, words: Words) -> None:
+    """Until live values, charts and desk pages have filled in after the first paint."""
     page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(800)  # live values, charts and desk pages fill in after the first paint
+    page.wait_for_function(FILLED_IN, arg=words.busy)
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -170,16 +217,17 @@ def test_every_visible_text_is_plain_words_in_the_chosen_language(
 ) -> None:
     page = phone.new_page()
     page.add_init_script(f'localStorage.setItem("gh.lang", "{lang}")')
+    page.add_init_script(WATCH_FILLING)
     sign_in(page, demo, user)
     words = _words(page, demo)
     found: list[str] = []
     for screen in _screens(user):
         page.goto(f"{demo.url}/{screen}")
-        _settle(page)
+        _settle(page, words)
         found += [f"{screen}: {p}" for p in problems(page.evaluate(VISIBLE_TEXTS), lang, words)]
         if screen == "#/gh/ca-chua-1" and user == "nong-dan":
             page.locator(".device").first.click()  # the sheet a farmer waters from
-            _settle(page)
+            _settle(page, words)
             found += [f"{screen} sheet: {p}" for p in problems(page.evaluate(VISIBLE_TEXTS), lang, words)]
             screenshot(page, f"words-{user}-sheet-{lang}")
     screenshot(page, f"words-{user}-{lang}", full_page=True)

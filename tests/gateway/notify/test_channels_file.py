@@ -8,7 +8,8 @@ from __future__ import annotations
 import email
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
@@ -18,9 +19,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SmtpServer
 from aiosmtpd.smtp import Envelope, Session
 
+from contract.validation_words import Words
 from edge.modem.gammu_sms import Modem
 from gateway.accounts.roles import Role
 from gateway.notify.local_outbox import OUTBOX_FILE, LocalOutbox
+from gateway.notify.modem_watch import ModemWatch
 from gateway.notify.ring_call import gammurc
 from gateway.notify.roster import Channel, Duty, Person, Roster
 from greenhouse.net import free_port
@@ -118,8 +121,32 @@ def test_a_channels_file_with_a_mistake_is_said_at_its_line_and_messages_go_to_t
     assert {w.channel for w in LocalOutbox(data / OUTBOX_FILE).read()} == {Channel.EMAIL, Channel.CALL}
 
 
+def _checks(monkeypatch: pytest.MonkeyPatch) -> list[list[Words]]:
+    """What each check of a modem watch made from now on told, once the check is over: the notifier asks its watch
+    at every pass, which reads and judges the modem once its minutes have passed."""
+    check = ModemWatch.check
+    done: list[list[Words]] = []
+
+    def counted(watch: ModemWatch, now: datetime) -> list[Words]:
+        due = watch._next
+        said = check(watch, now)
+        if watch._next != due:  # the modem was read and judged
+            done.append(said)
+        return said
+
+    monkeypatch.setattr(ModemWatch, "check", counted)
+    return done
+
+
+def _until(done: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, f"no {what} in {timeout_s} s"
+        time.sleep(0.05)
+
+
 def test_the_modem_watch_tells_the_technician_by_email_when_smsd_stops(
-    tmp_path: Path, mosquitto: Mosquitto, mail: tuple[Mailbox, int]
+    tmp_path: Path, mosquitto: Mosquitto, mail: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     box, port = mail
     smsd = GammuSmsd(tmp_path / "gammu", check_signal=True)
@@ -137,15 +164,18 @@ def test_the_modem_watch_tells_the_technician_by_email_when_smsd_stops(
         encoding="utf-8",
     )
     try:
+        checks = _checks(monkeypatch)
         with serve_phone(tmp_path, mosquitto, [], USERS, roster=ROSTER):
-            time.sleep(3)  # a check or two of a healthy modem: nothing to tell
+            _until(lambda: len(checks) >= 2, "two checks of a healthy modem")  # nothing to tell
             assert box.received == [], [message.get_content() for _to, message in box.received]
             smsd.stop()
             deadline = time.monotonic() + 30
             while not box.received:
                 assert time.monotonic() < deadline, "the technician was never told"
                 time.sleep(0.2)
-            time.sleep(3)  # further checks of the same trouble: not told again
+            _until(lambda: any(checks), "the check that told")
+            told = next(i for i, said in enumerate(checks) if said)
+            _until(lambda: len(checks) > told + 1, "a further check of the same trouble")  # not told again
     finally:
         smsd.stop()
     [(to, message)] = box.received

@@ -65,13 +65,18 @@ def test_published_retained_when_it_changes_and_read_by_an_edge_that_connects_la
     url = BrokerUrl.parse(mosquitto.url)
     notifier = _connected(url, "notifier")
     try:
-        rosters = EdgeRosters(SITE, lambda topic, payload: notifier.publish(topic, payload, qos=1, retain=True))
+        sent: list[paho.MQTTMessageInfo] = []
+        rosters = EdgeRosters(
+            SITE, lambda topic, payload: sent.append(notifier.publish(topic, payload, qos=1, retain=True))
+        )
         first = rosters.update(ROSTER, AT)
         assert [m.greenhouse for m in first] == [gh.id for gh in SITE.greenhouses]
         assert rosters.update(ROSTER, AT + timedelta(hours=1)) == []  # the same people: nothing sent again
         [turned] = rosters.update(ROSTER, AT + timedelta(days=7))  # the turn of duty changed
         assert (turned.greenhouse, turned.contacts) == (GH_A, [LAN, TUAN, MINH])
-        time.sleep(0.3)  # QoS 1 publishes in flight reach the broker before anyone subscribes
+        for message in sent:  # the broker has each one (its PUBACK) before anyone subscribes
+            message.wait_for_publish(10)
+            assert message.is_published()
     finally:
         notifier.disconnect()
         notifier.loop_stop()
