@@ -10,9 +10,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from pydantic import BaseModel
+
+
+class Watched(Protocol):
+    """A loop, or a process of them, that the health report asks after."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def errors(self) -> int: ...
+
+    def problem(self) -> str | None: ...
 
 
 class Pulse:
@@ -47,6 +60,6 @@ class HealthReport(BaseModel):
     errors_caught: dict[str, int]  # per loop: messages or passes that raised and were set aside
 
 
-def report(pulses: list[Pulse]) -> HealthReport:
+def report(pulses: Sequence[Watched]) -> HealthReport:
     problems = [p for p in (pulse.problem() for pulse in pulses) if p is not None]
     return HealthReport(ok=not problems, problems=problems, errors_caught={p.name: p.errors for p in pulses})

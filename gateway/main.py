@@ -17,10 +17,13 @@ from gateway.diary.book import DiaryBook
 from gateway.diary.store import DIARY_FILE, DiaryStore
 from gateway.live.service import Live
 from gateway.notify.setup import build_notifier
+from gateway.pool.supervisor import IngestPool
+from gateway.pool.worker import InfluxTarget
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.influx import InfluxV1Store
 from gateway.storage.model import Store
 from gateway.storage.sqlite import SqliteStore
+from gateway.stranded import StrandedDrain, stranded
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,20 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
         share_group=None if args.no_share else args.share_group,
         mqtt5=not args.no_share,
     )
-    gateway = Gateway(site, store, settings, clock)
+    gateway: Gateway | IngestPool
+    if args.ingest_processes > 1:
+        influx = InfluxTarget(args.influx_url, args.influx_db, args.influx_token)
+        gateway = IngestPool(site, store, settings, influx, args.ingest_processes, clock)
+    else:
+        gateway = Gateway(site, store, settings, clock)
+    leftovers = stranded(args.data_dir, site.cooperative.id, args.instance, gateway.spool_paths())
+    drain = StrandedDrain(
+        leftovers,
+        site,
+        open_store(args.influx_url, args.influx_db, args.influx_token, args.data_dir, site.cooperative.id),
+        gateway.registry,
+        clock,
+    )
     if not accounts.users.all():
         log.warning(
             "no user can sign in yet: add the first admin with"
@@ -75,6 +91,7 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
         )
         api = ApiServer(ctx, args.http_host, args.http_port)
     gateway.start()
+    drain.start()
     if api is not None and live is not None:
         live.start()
         api.start()
@@ -87,6 +104,7 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
     if api is not None and live is not None:
         api.stop()
         live.stop()
+    drain.stop()
     gateway.stop()
     if diary is not None:
         diary.close()

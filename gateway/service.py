@@ -13,7 +13,9 @@ from contract.site import SiteConfig
 from gateway.health import Pulse
 from gateway.ingest.backpressure import Backpressure
 from gateway.ingest.derived_points import Deriver
-from gateway.ingest.receiver import Receiver
+from gateway.ingest.figures import IngestFigures, figures_of
+from gateway.ingest.partition import Partition
+from gateway.ingest.receiver import Lane, Receiver
 from gateway.ingest.spool import Spool
 from gateway.ingest.validate import Validator
 from gateway.ingest.writer import Writer
@@ -33,6 +35,24 @@ class GatewaySettings:
     # None: a plain subscription (the embedded broker has no shared subscriptions).
     share_group: str | None = "gateway"
     mqtt5: bool = True
+    # None: every greenhouse of the site; otherwise only this partition's, in a process of several.
+    partition: Partition | None = None
+
+    @property
+    def name(self) -> str:
+        """The instance, and the partition if any: the spool's file, the broker sessions' ids."""
+        return self.instance if self.partition is None else f"{self.instance}-{self.partition.name}"
+
+    @property
+    def group(self) -> str | None:
+        # A share group per partition: another layout of partitions must not share messages with sessions of the old.
+        if self.share_group is None or self.partition is None:
+            return self.share_group
+        return f"{self.share_group}-{self.partition.name}"
+
+
+def spool_path(data_dir: Path, site_id: str, name: str) -> Path:
+    return data_dir / f"gateway-{site_id}-{name}-spool.sqlite3"
 
 
 class Gateway:
@@ -41,7 +61,8 @@ class Gateway:
         self.store = store
         self.clock = clock
         site_id = site.cooperative.id
-        self.spool = Spool(settings.data_dir / f"gateway-{site_id}-{settings.instance}-spool.sqlite3")
+        self.spool_path = spool_path(settings.data_dir, site_id, settings.name)
+        self.spool = Spool(self.spool_path)
         self.registry = Registry(site)
         self.writer = Writer(self.spool, store, PointMapper(site), self.registry, clock, Deriver(site))
         self.receiver = Receiver(
@@ -50,10 +71,11 @@ class Gateway:
             Validator(site),
             self.spool,
             clock,
-            client_id=f"gateway-{site_id}-{settings.instance}",
-            share_group=settings.share_group,
+            client_id=f"gateway-{site_id}-{settings.name}",
+            share_group=settings.group,
             mqtt5=settings.mqtt5,
             room=Backpressure(self.spool, self.writer),
+            greenhouses=None if settings.partition is None else settings.partition.greenhouses(site),
         )
         self._stop = threading.Event()
         self._writer_thread = threading.Thread(
@@ -62,8 +84,20 @@ class Gateway:
 
         self.writer.pulse.watch(self._writer_thread)
 
+    def spool_paths(self) -> list[Path]:
+        return [self.spool_path]
+
     def pulses(self) -> tuple[Pulse, ...]:
         return (self.receiver.pulse, self.writer.pulse)
+
+    def figures(self) -> IngestFigures:
+        return figures_of(
+            self.spool,
+            self.receiver.counters,
+            sum(self.receiver.held_back(lane) for lane in Lane),
+            self.writer.written_points,
+            self.writer.duplicates,
+        )
 
     def start(self) -> None:
         # Ingest makes and drops a model per reading, tens of thousands a second: with Python's default thresholds

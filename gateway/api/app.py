@@ -11,9 +11,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 
-from contract.durable import StoreRecovery
 from contract.kinds import SensorKind
 from contract.site import SiteConfig
 from contract.topics import ID_PATTERN
@@ -39,13 +37,13 @@ from gateway.api.user_routes import user_router
 from gateway.audit import AuditAnswer, AuditError, AuditQuery, audit
 from gateway.diary.book import DiaryBook
 from gateway.diary.settings import TraceabilityFile
-from gateway.health import Pulse
-from gateway.ingest.receiver import IngestCounters
-from gateway.ingest.spool import Spool
+from gateway.health import Watched
+from gateway.ingest.figures import IngestFigures
 from gateway.live.registry import GreenhouseHealth, Registry
 from gateway.live.service import Live
 from gateway.notify.service import NotifyService
 from gateway.notify.settings_files import NotifyFiles
+from gateway.pool.supervisor import IngestPool
 from gateway.service import Gateway
 from gateway.site_setup import SiteFile
 from gateway.storage.model import Store
@@ -64,8 +62,7 @@ class ApiContext:
     site: SiteConfig
     store: Store
     registry: Registry
-    spool: Spool
-    counters: IngestCounters
+    figures: Callable[[], IngestFigures]  # what ingest received, stored and rejected
     now: Callable[[], datetime]
     accounts: Accounts
     # False only where the API is served over plain http (the demo, tests): browsers drop Secure cookies there.
@@ -74,7 +71,7 @@ class ApiContext:
     live: Live | None = None
     grafana_url: str | None = None  # where the agronomists' dashboards are, for the app's link
     site_file: SiteFile | None = None  # the file the site was read from, for the set-up page to edit
-    pulses: tuple[Pulse, ...] = ()  # the loops whose health /healthz reports
+    pulses: tuple[Watched, ...] = ()  # the loops whose health /healthz reports
     notify: NotifyService | None = None  # the notifier; None where there is no roster (nobody to tell)
     data_dir: Path | None = None  # the gateway's: the roster and escalation settings the web app edits are kept there
     diary: DiaryBook | None = None  # the record book and its lots; None for an API that serves history only
@@ -82,7 +79,7 @@ class ApiContext:
     @classmethod
     def of(
         cls,
-        gateway: Gateway,
+        gateway: Gateway | IngestPool,
         accounts: Accounts,
         secure_cookies: bool = True,
         live: Live | None = None,
@@ -94,15 +91,13 @@ class ApiContext:
     ) -> "ApiContext":
         """What the API serves of a running gateway."""
         g = gateway
-        counters = g.receiver.counters
         rules_of = rules_file_text if live is None else (lambda gh: live.feed.rules.now(gh).yaml)
         site_file = SiteFile(site_path, g.site, rules_of) if site_path is not None else None
         return cls(
             g.site,
             g.store,
             g.registry,
-            g.spool,
-            counters,
+            g.figures,
             g.clock.now,
             accounts,
             secure_cookies,
@@ -116,22 +111,8 @@ class ApiContext:
         )
 
 
-class RejectOut(BaseModel):
-    ts: datetime
-    topic: str
-    reason: str
-    detail: str
-
-
-class IngestReport(BaseModel):
-    received: int
-    accepted: int
-    rejected: int
-    rejected_by_reason: dict[str, int]
-    spool_depth: int
-    recent_rejects: list[RejectOut]
-    # The spool or the accounts file, found unreadable at start: kept aside, with what was saved of it.
-    damaged_stores: list[StoreRecovery] = []
+class IngestReport(IngestFigures):
+    """Ingest's figures; among the damaged stores, the accounts file's too."""
 
 
 def create_app(ctx: ApiContext) -> FastAPI:
@@ -254,18 +235,11 @@ def create_app(ctx: ApiContext) -> FastAPI:
     @app.get("/api/v1/ingest", response_model=IngestReport, summary="What was received, stored and rejected")
     def ingest_report(who: IngestReader) -> IngestReport:
         require_cooperative(ctx.site, who)
-        c = ctx.counters
-        rejects = [
-            RejectOut(ts=r.ts, topic=r.topic, reason=r.reason, detail=r.detail) for r in ctx.spool.recent_rejects(50)
-        ]
+        figures = ctx.figures()
+        accounts = ctx.accounts.db.recovery
         return IngestReport(
-            received=c.received,
-            accepted=c.accepted,
-            rejected=c.rejected,
-            rejected_by_reason=ctx.spool.reject_counts(),
-            spool_depth=ctx.spool.depth(),
-            recent_rejects=rejects,
-            damaged_stores=[r for r in (ctx.spool.recovery, ctx.accounts.db.recovery) if r is not None],
+            **figures.model_dump(exclude={"damaged_stores"}),
+            damaged_stores=figures.damaged_stores + ([accounts] if accounts is not None else []),
         )
 
     return app

@@ -4,12 +4,12 @@ and a supervisor read it, and it says nothing about any greenhouse."""
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from gateway.health import HealthReport, Pulse, report
+from gateway.health import HealthReport, Watched, report
 
 UNAVAILABLE = 503
 
 
-def health_router(pulses: tuple[Pulse, ...]) -> APIRouter:
+def health_router(pulses: tuple[Watched, ...]) -> APIRouter:
     router = APIRouter()
 
     @router.get(
@@ -19,7 +19,7 @@ def health_router(pulses: tuple[Pulse, ...]) -> APIRouter:
         summary="Whether the gateway's loops still run (503 names the one that does not)",
     )
     def healthz() -> JSONResponse:
-        found = report(list(pulses))
+        found = report(pulses)
         return JSONResponse(found.model_dump(), status_code=200 if found.ok else UNAVAILABLE)
 
     return router

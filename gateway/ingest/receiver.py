@@ -121,7 +121,10 @@ class Receiver:
         share_group: str | None = "gateway",
         mqtt5: bool = True,
         room: Room = _always,
+        greenhouses: list[str] | None = None,
     ) -> None:
+        """``greenhouses``: take only these (an ingest process of several, gateway/ingest/partition.py); None:
+        every greenhouse of the site, through one wildcard."""
         self._url = url
         self._validator = validator
         self._spool = spool
@@ -137,7 +140,7 @@ class Receiver:
         self._stop = threading.Event()
         self._connections = {
             lane: self._connection(
-                lane, client_id if lane is Lane.LIVE else f"{client_id}-{lane.value}", prefix, site_id
+                lane, client_id if lane is Lane.LIVE else f"{client_id}-{lane.value}", prefix, site_id, greenhouses
             )
             for lane in Lane
         }
@@ -152,9 +155,12 @@ class Receiver:
         self.pulse = Pulse("ingest", _STALL_AFTER_S)
         self.pulse.watch(self._thread)
 
-    def _connection(self, lane: Lane, client_id: str, prefix: str, site_id: str) -> _Connection:
+    def _connection(
+        self, lane: Lane, client_id: str, prefix: str, site_id: str, greenhouses: list[str] | None
+    ) -> _Connection:
         client = make_client(self._url, client_id, clean_session=False, mqtt5=self._mqtt5, manual_ack=True)
-        conn = _Connection(lane, client, [prefix + topics.subscription(c, site_id) for c in _CHANNELS[lane]])
+        filters = [prefix + topics.subscription(c, site_id, gh) for gh in greenhouses or ["+"] for c in _CHANNELS[lane]]
+        conn = _Connection(lane, client, filters)
         client.on_connect = lambda c, _u, _f, rc, _p: self._on_connect(conn, c, rc)
         client.on_message = lambda _c, _u, msg: self._on_message(conn, msg)
         client.on_subscribe = lambda _c, _u, _mid, codes, _p: self._on_subscribe(conn, codes)
@@ -171,14 +177,16 @@ class Receiver:
             log.warning("mqtt connect refused", extra={"lane": conn.lane, "detail": str(rc)})
             return
         client.subscribe([(f, 1) for f in conn.filters])
-        log.info("mqtt connected", extra={"filters": conn.filters})
+        log.info("mqtt connected", extra={"lane": conn.lane, "filters": len(conn.filters)})
 
     def _on_subscribe(self, conn: _Connection, codes: list[paho.ReasonCode]) -> None:
         refused = [str(c) for c in codes if c.is_failure]
         if refused:
-            log.warning("mqtt subscription refused", extra={"filters": conn.filters, "detail": refused})
+            log.warning(
+                "mqtt subscription refused", extra={"lane": conn.lane, "refused": len(refused), "detail": refused[:3]}
+            )
             return
-        log.info("mqtt subscribed", extra={"filters": conn.filters})
+        log.info("mqtt subscribed", extra={"lane": conn.lane, "filters": len(conn.filters)})
         conn.subscribed.set()
         if all(c.subscribed.is_set() for c in self._connections.values()):
             self.subscribed.set()

@@ -3,6 +3,8 @@
 Pure: messages and the time go in, a health report comes out. The gateway feeds it
 every message it stores; the HTTP API reads the report. The live feed keeps one of its
 own, with the actuator states too, and waits on it for changes to push to phones.
+Where several ingest processes share a site, each keeps one for its own greenhouses and
+sends the houses that changed to the process that serves the API (``changes``, ``absorb``).
 """
 
 from __future__ import annotations
@@ -53,6 +55,30 @@ class GreenhouseHealth(BaseModel):
     nodes: list[NodeLink]  # how each field device answers on its bus, as the edge last told
     sensors: list[SensorHealth]
     stale_sensors: list[str]
+
+
+class SensorSeen(BaseModel):
+    sensor: str
+    value: float | None
+    ts: AwareDatetime | None
+    quality: Quality | None
+
+
+class HouseSnapshot(BaseModel):
+    """All the registry knows of one greenhouse, to be taken whole by another process's registry."""
+
+    greenhouse: str
+    availability: Availability | None
+    last_seen: AwareDatetime | None
+    agent_version: str | None
+    outbox_depth: int | None
+    nodes: list[NodeLink]
+    last_seq: int | None
+    last_sent: AwareDatetime | None
+    renumbered: Renumbering | None
+    sensors: list[SensorSeen]
+    state_ts: AwareDatetime | None
+    actuators: list[ActuatorState]
 
 
 class _Sensor:
@@ -121,6 +147,22 @@ class Registry:
                         house.state_ts, house.actuators = message.ts, message.actuators
             self._version += 1
             house.version = self._version
+            self._changed.notify_all()
+
+    def changes(self, version: int) -> tuple[int, list[HouseSnapshot]]:
+        """The version now, and every greenhouse changed after ``version``, whole."""
+        with self._lock:
+            changed = [(g, house) for g, house in self._houses.items() if house.version > version]
+            return self._version, [_snapshot(g, house) for g, house in changed]
+
+    def absorb(self, houses: list[HouseSnapshot]) -> None:
+        """Takes these greenhouses as another registry knows them; those the site does not name are ignored."""
+        with self._lock:
+            for snap in houses:
+                if snap.greenhouse not in self._houses:
+                    continue
+                self._version += 1
+                self._houses[snap.greenhouse] = _house(snap, self._version)
             self._changed.notify_all()
 
     def changed_since(self, version: int, timeout_s: float) -> tuple[int, list[str]]:
@@ -193,3 +235,34 @@ class Registry:
             sensors=sensors,
             stale_sensors=[s.sensor for s in sensors if s.stale],
         )
+
+
+# What a house knows besides its sensors, taken over as it is between a _House and its HouseSnapshot.
+_HOUSE_FIELDS = (
+    "availability",
+    "last_seen",
+    "agent_version",
+    "outbox_depth",
+    "nodes",
+    "last_seq",
+    "last_sent",
+    "renumbered",
+    "state_ts",
+    "actuators",
+)
+
+
+def _snapshot(greenhouse: str, house: _House) -> HouseSnapshot:
+    sensors = [SensorSeen(sensor=k, value=s.value, ts=s.ts, quality=s.quality) for k, s in house.sensors.items()]
+    return HouseSnapshot(greenhouse=greenhouse, sensors=sensors, **{f: getattr(house, f) for f in _HOUSE_FIELDS})
+
+
+def _house(snap: HouseSnapshot, version: int) -> _House:
+    house = _House()
+    for f in _HOUSE_FIELDS:
+        setattr(house, f, getattr(snap, f))
+    for seen in snap.sensors:
+        sensor = house.sensors[seen.sensor] = _Sensor()
+        sensor.value, sensor.ts, sensor.quality = seen.value, seen.ts, seen.quality
+    house.version = version
+    return house

@@ -13,7 +13,7 @@ from contract.devices.profile import ProfileBook
 from contract.site_file import load_site
 from greenhouse import gateway_files
 from greenhouse.commands import common
-from greenhouse.commands.types import http_url
+from greenhouse.commands.types import http_url, process_count
 from greenhouse.errors import UsageError
 
 
@@ -63,6 +63,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     gw.add_argument("--instance", default="1", help="instance name, unique among gateways sharing the stream")
     gw.add_argument("--share-group", default="gateway", help="MQTT shared-subscription group")
     gw.add_argument("--no-share", action="store_true", help="plain subscription (brokers without MQTT 5)")
+    gw.add_argument(
+        "--ingest-processes",
+        type=process_count,
+        default=1,
+        help="store in this many processes, each taking whole greenhouses (needs --influx-url); one keeps up with"
+        " about 90,000 readings a second on 2 cores (docs/benchmarks.md)",
+    )
     gw.add_argument("--http-port", type=int, default=8080, help="history API port (0: no API)")
     gw.add_argument("--http-host", default="127.0.0.1", help="history API address (default loopback only)")
     gw.add_argument(
@@ -128,6 +135,10 @@ def run_gateway(args: argparse.Namespace) -> int:
     site_file = gateway_files.site_file(args.config, os.environ, Path.cwd())
     if site_file is None:
         raise UsageError(f"--config: no site file given (nor ${gateway_files.SITE_ENV}, nor a stack in this folder)")
+    if args.ingest_processes > 1 and not args.influx_url:
+        raise UsageError(
+            "--ingest-processes: several processes need InfluxDB (--influx-url); the embedded history is one file"
+        )
     args.config = site_file.path
     args.data_dir = gateway_files.data_dir(args.data_dir, os.environ, Path.cwd()).path
     return serve(args, load_site(args.config), _stop_on_signals(), common.clock_of(args))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext
 from gateway.diary.book import DiaryBook
 from gateway.diary.store import DIARY_FILE, DiaryStore
+from gateway.ingest.figures import figures_of
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.live.registry import Registry
@@ -90,8 +92,7 @@ def serve(tmp: Path, secure_cookies: bool = False, diary: bool = False) -> Itera
         site,
         store,
         Registry(site),
-        spool,
-        IngestCounters(),
+        partial(figures_of, spool, IngestCounters()),
         clock.now,
         accounts,
         secure_cookies,

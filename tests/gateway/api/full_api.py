@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from gateway.api.app import ApiContext
 from gateway.api.auth import CSRF_HEADER, SESSION_COOKIE
 from gateway.diary.book import DiaryBook
 from gateway.diary.store import DIARY_FILE, DiaryStore
+from gateway.ingest.figures import figures_of
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.live.registry import Registry
@@ -110,8 +112,7 @@ def _serve(tmp: Path, broker: BrokerUrl) -> Iterator[FullApi]:
         site,
         store,
         Registry(site),
-        spool,
-        IngestCounters(),
+        partial(figures_of, spool, IngestCounters()),
         clock.now,
         accounts,
         secure_cookies=False,

@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from gateway.accounts.roles import Role
 from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext
 from gateway.ingest.derived_points import Deriver
+from gateway.ingest.figures import figures_of
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.live.registry import Registry
@@ -61,7 +63,9 @@ def api_fixture(tmp_path: Path) -> Iterator[httpx.Client]:
         store.write(mapper.telemetry(batch) + derive(batch))
     accounts = Accounts(tmp_path / "gw", lambda: NOW)
     spool = Spool(tmp_path / "spool.sqlite3")
-    ctx = ApiContext(SITE, store, Registry(SITE), spool, IngestCounters(), lambda: NOW, accounts, False)
+    ctx = ApiContext(
+        SITE, store, Registry(SITE), partial(figures_of, spool, IngestCounters()), lambda: NOW, accounts, False
+    )
     password = add_user(accounts, "nong-hoc", Role.AGRONOMIST)
     port = free_port()
     server = ApiServer(ctx, "127.0.0.1", port)
@@ -117,7 +121,8 @@ def test_the_csv_names_things_in_the_language_its_link_carries(api: httpx.Client
     assert {(r["sensor_name"], r["zone_name"]) for r in rows} == {("Soil moisture A1", "Zone A")}
     # Without it, the language the request asks for; Vietnamese by default.
     answer = api.get(
-        f"/api/v1/greenhouses/{GH.id}/history.csv", params={"sensor": "soil-a1", "start": start},
+        f"/api/v1/greenhouses/{GH.id}/history.csv",
+        params={"sensor": "soil-a1", "start": start},
         headers={"Accept-Language": "en-GB,en;q=0.8"},
     )
     assert ",khu-a,Zone A,soil-a1,Soil moisture A1," in answer.text

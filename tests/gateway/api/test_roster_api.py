@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from contract.site_file import load_site
 from gateway.accounts.roles import Role
 from gateway.accounts.service import Accounts
 from gateway.api.app import ApiContext
+from gateway.ingest.figures import figures_of
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.live.registry import Registry
@@ -59,7 +61,14 @@ def api(tmp_path: Path) -> Iterator[Api]:
     store = SqliteStore(tmp_path / "history.sqlite3")
     spool = Spool(tmp_path / "spool.sqlite3")
     ctx = ApiContext(
-        SITE, store, Registry(SITE), spool, IngestCounters(), clock.now, accounts, False, data_dir=data_dir
+        SITE,
+        store,
+        Registry(SITE),
+        partial(figures_of, spool, IngestCounters()),
+        clock.now,
+        accounts,
+        False,
+        data_dir=data_dir,
     )
     port = free_port()
     server = ApiServer(ctx, "127.0.0.1", port)

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from gateway.accounts.roles import Role
 from gateway.accounts.service import Accounts
 from gateway.api import rules_routes
 from gateway.api.app import ApiContext
+from gateway.ingest.figures import figures_of
 from gateway.ingest.receiver import IngestCounters
 from gateway.ingest.spool import Spool
 from gateway.live.registry import Registry
@@ -111,7 +113,16 @@ def _desk(tmp: Path, mosquitto: Mosquitto) -> Iterator[_Desk]:
         store, spool = SqliteStore(tmp / "history.sqlite3"), Spool(tmp / "spool.sqlite3")
         accounts = Accounts(tmp / "gw", Clock().now)
         live = Live(site, store, s.url, s.clock, "1")
-        ctx = ApiContext(site, store, Registry(site), spool, IngestCounters(), s.clock.now, accounts, False, live)
+        ctx = ApiContext(
+            site,
+            store,
+            Registry(site),
+            partial(figures_of, spool, IngestCounters()),
+            s.clock.now,
+            accounts,
+            False,
+            live,
+        )
         port = free_port()
         server = ApiServer(ctx, "127.0.0.1", port)
         live.start()

@@ -1,0 +1,1 @@
+"""Ingest in several processes, each with its own greenhouses, under one process that serves the API."""
