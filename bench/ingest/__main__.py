@@ -24,6 +24,9 @@ def _args() -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=100_000, help="readings/s offered in the system run; 0: flat out")
     p.add_argument("--publishers", type=int, default=2, help="publisher processes")
     p.add_argument("--gateways", type=int, default=1, help="gateway instances sharing the subscription")
+    p.add_argument(
+        "--ingest-processes", type=int, default=1, help="each gateway's ingest processes (whole greenhouses each)"
+    )
     p.add_argument("--baseline-seconds", type=float, default=20)
     p.add_argument("--warmup", type=float, default=10, help="seconds left out of the steady window")
     p.add_argument("--drain", type=float, default=120, help="seconds to wait for the backlog after publishing")
@@ -58,6 +61,7 @@ def main() -> None:
             workdir=Path(tmp),
             results=RESULTS,
             stamp=stamp,
+            ingest_processes=args.ingest_processes,
         )
         skipped: dict[str, float] = {"msgs_per_s": float("nan"), "readings_per_s": float("nan")}
         a = skipped if args.skip_baselines else runner.baseline_mqtt(opts)

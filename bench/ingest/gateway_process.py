@@ -1,11 +1,12 @@
-"""The real gateway (``gateway.service.Gateway`` writing to ``InfluxV1Store``) in a process of its own."""
+"""The real gateway (``gateway.service.Gateway`` writing to ``InfluxV1Store``) in a process of its own; with
+``ingest_processes`` above 1, the gateway's ``IngestPool`` in it, which starts that many ingest processes."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import multiprocessing as mp
 import multiprocessing.synchronize
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +14,12 @@ from pathlib import Path
 from bench.ingest.site import bench_site
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl
-from gateway.ingest.receiver import Lane
+from gateway.pool.supervisor import IngestPool
+from gateway.pool.worker import InfluxTarget
 from gateway.service import Gateway, GatewaySettings
 from gateway.storage.influx import InfluxV1Store
 
 _REPORT_EVERY_S = 1.0
-_DEPTH_EVERY = 5  # reports: counting the spool's rows takes its lock and, deep, some time
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class GatewaySpec:
     instance: str
     greenhouses: int
     sensors: int
+    ingest_processes: int = 1
 
 
 @dataclass(frozen=True)
@@ -43,38 +45,43 @@ class GatewaySample:
     duplicates: int
     spool_depth: int
     held: int  # messages received and held in memory, not yet taken (both lanes)
+    ready: bool  # every subscription granted
+    pids: tuple[int, ...]  # the processes doing the work: this one, and its ingest processes
 
 
-def _sample(spec: GatewaySpec, gateway: Gateway, depth: int) -> GatewaySample:
-    c = gateway.receiver.counters
+def _sample(spec: GatewaySpec, gateway: Gateway | IngestPool) -> GatewaySample:
+    f = gateway.figures()
+    ready = gateway.subscribed() if isinstance(gateway, IngestPool) else gateway.receiver.subscribed.is_set()
+    workers = tuple(p.pid for p in gateway.processes if p.pid) if isinstance(gateway, IngestPool) else ()
     return GatewaySample(
         spec.instance,
         time.time(),
-        c.received,
-        c.accepted,
-        c.rejected,
-        gateway.writer.written_points,
-        gateway.writer.duplicates,
-        depth,
-        sum(gateway.receiver.held_back(lane) for lane in Lane),
+        f.received,
+        f.accepted,
+        f.rejected,
+        f.written_points,
+        f.duplicates,
+        f.spool_depth,
+        f.held,
+        ready,
+        (os.getpid(), *workers),
     )
 
 
 def run_gateway(spec: GatewaySpec, reports: mp.Queue[GatewaySample], stop: mp.synchronize.Event) -> None:
     logging.basicConfig(level=logging.WARNING)
     site = bench_site(spec.greenhouses, spec.sensors)
-    gateway = Gateway(
-        site,
-        InfluxV1Store(spec.influx, spec.database),
-        GatewaySettings(broker=BrokerUrl.parse(spec.broker), data_dir=spec.data_dir, instance=spec.instance),
-        Clock(),
-    )
+    settings = GatewaySettings(broker=BrokerUrl.parse(spec.broker), data_dir=spec.data_dir, instance=spec.instance)
+    store = InfluxV1Store(spec.influx, spec.database)
+    gateway: Gateway | IngestPool
+    if spec.ingest_processes > 1:
+        influx = InfluxTarget(spec.influx, spec.database)
+        gateway = IngestPool(site, store, settings, influx, spec.ingest_processes, Clock())
+    else:
+        gateway = Gateway(site, store, settings, Clock())
     gateway.start()
-    depth = 0
-    for n in itertools.count():
-        if n % _DEPTH_EVERY == 0 or stop.is_set():
-            depth = gateway.spool.depth()
-        reports.put(_sample(spec, gateway, depth))
+    while True:
+        reports.put(_sample(spec, gateway))
         if stop.is_set():
             break
         stop.wait(_REPORT_EVERY_S)

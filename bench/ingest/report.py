@@ -82,7 +82,8 @@ def table(results: dict[str, Any]) -> str:
         f"Ingest: {opts['greenhouses']} greenhouses × {opts['sensors']} sensors × {opts['polls']} polls per message"
         f" ({opts['encoding']}), {opts['seconds']:g} s,"
         f" offered {offered},"
-        f" {opts['publishers']} publisher(s), {opts['gateways']} gateway(s);"
+        f" {opts['publishers']} publisher(s), {opts['gateways']} gateway(s)"
+        f" of {opts.get('ingest_processes', 1)} ingest process(es);"
         f" {results['machine']['nproc']} CPUs, {results['machine']['memory_gib']} GiB"
     )
     lines = [head] + ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]

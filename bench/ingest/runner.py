@@ -60,6 +60,7 @@ class Options:
     workdir: Path
     results: Path
     stamp: str
+    ingest_processes: int = 1  # per gateway: its IngestPool's processes, each with whole greenhouses
 
     @property
     def per_message(self) -> int:
@@ -229,6 +230,10 @@ class Gateways:
     def total(self, name: str) -> int:
         return sum(getattr(s, name) for s in self.latest.values())
 
+    def pids(self) -> list[int]:
+        """Every process doing the gateway's work: the gateways, and their ingest processes."""
+        return [pid for s in self.latest.values() for pid in s.pids]
+
 
 @contextmanager
 def gateways(opts: Options, broker: str, influx: str) -> Iterator[Gateways]:
@@ -236,9 +241,17 @@ def gateways(opts: Options, broker: str, influx: str) -> Iterator[Gateways]:
     processes = []
     for n in range(opts.gateways):
         spec = GatewaySpec(
-            broker, influx, DATABASE, opts.workdir / f"gateway-{n}", str(n), opts.greenhouses, opts.sensors
+            broker,
+            influx,
+            DATABASE,
+            opts.workdir / f"gateway-{n}",
+            str(n),
+            opts.greenhouses,
+            opts.sensors,
+            opts.ingest_processes,
         )
-        p = SPAWN.Process(target=run_gateway, args=(spec, reports, stop), name=f"gateway-{n}", daemon=True)
+        # Not a daemon: a daemon may not start processes, and the gateway's ingest pool does (stopped below).
+        p = SPAWN.Process(target=run_gateway, args=(spec, reports, stop), name=f"gateway-{n}")
         p.start()
         processes.append(p)
     gws = Gateways(processes, reports, stop, {})
@@ -272,7 +285,7 @@ def wait_gateways_ready(broker: str, gws: Gateways, count: int) -> int:
             ).wait_for_publish(5)
             time.sleep(0.3)
             gws.poll()
-            if len(gws.latest) == count and all(s.received > 0 for s in gws.latest.values()):
+            if len(gws.latest) == count and all(s.ready and s.received > 0 for s in gws.latest.values()):
                 break
     finally:
         client.loop_stop()
@@ -294,6 +307,7 @@ def system(opts: Options) -> dict[str, Any]:
         f"system: {opts.greenhouses} greenhouses × {opts.sensors} sensors × {opts.polls} polls per message"
         f" ({opts.encoding.value}), offered {offered:,.0f} readings/s"
         f" for {opts.seconds:.0f} s, {opts.publishers} publisher(s), {opts.gateways} gateway(s)"
+        f" of {opts.ingest_processes} ingest process(es)"
     )
     with mosquitto(opts.workdir / "system-mqtt") as broker, influxd(opts.workdir / "system-influx") as server:
         create_database(server.url, DATABASE)
@@ -304,10 +318,10 @@ def system(opts: Options) -> dict[str, Any]:
             sampler.start()
             pubs = start_publishers(opts, broker.url, opts.rate, opts.seconds)
             start = time.time()
-            profiler = PySpy([p.pid for p in gws.processes], opts, start) if opts.profile else None
+            profiler = PySpy(gws.pids(), opts, start) if opts.profile else None
             lines = _Timelines()
             pids = {
-                "gateway": [p.pid for p in gws.processes],
+                "gateway": gws.pids(),
                 "publishers": [p.pid for p in pubs.processes],
                 "mosquitto": [server_pid(broker)],
                 "influxd": [server_pid(server)],
