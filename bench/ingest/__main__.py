@@ -24,6 +24,7 @@ def _args() -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=100_000, help="readings/s offered in the system run; 0: flat out")
     p.add_argument("--publishers", type=int, default=2, help="publisher processes")
     p.add_argument("--gateways", type=int, default=1, help="gateway instances sharing the subscription")
+    p.add_argument("--live", action="store_true", help="run the phones' live feed in each gateway, as deployed")
     p.add_argument(
         "--ingest-processes", type=int, default=1, help="each gateway's ingest processes (whole greenhouses each)"
     )
@@ -62,6 +63,7 @@ def main() -> None:
             results=RESULTS,
             stamp=stamp,
             ingest_processes=args.ingest_processes,
+            live=args.live,
         )
         skipped: dict[str, float] = {"msgs_per_s": float("nan"), "readings_per_s": float("nan")}
         a = skipped if args.skip_baselines else runner.baseline_mqtt(opts)

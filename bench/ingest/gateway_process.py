@@ -1,5 +1,6 @@
 """The real gateway (``gateway.service.Gateway`` writing to ``InfluxV1Store``) in a process of its own; with
-``ingest_processes`` above 1, the gateway's ``IngestPool`` in it, which starts that many ingest processes."""
+``ingest_processes`` above 1, the gateway's ``IngestPool`` in it, which starts that many ingest processes; with
+``live``, the live feed beside it, which reads every live message again for the phones' picture."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from bench.ingest.site import bench_site
 from contract.clock import Clock
 from contract.mqtt import BrokerUrl
+from gateway.live.service import Live
 from gateway.pool.supervisor import IngestPool
 from gateway.pool.worker import InfluxTarget
 from gateway.service import Gateway, GatewaySettings
@@ -32,6 +34,7 @@ class GatewaySpec:
     greenhouses: int
     sensors: int
     ingest_processes: int = 1
+    live: bool = False  # the live feed too, as a gateway serving phones runs it
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,15 @@ def run_gateway(spec: GatewaySpec, reports: mp.Queue[GatewaySample], stop: mp.sy
         gateway = IngestPool(site, store, settings, influx, spec.ingest_processes, Clock())
     else:
         gateway = Gateway(site, store, settings, Clock())
+    live = Live(site, InfluxV1Store(spec.influx, spec.database), settings.broker, Clock(), spec.instance)
     gateway.start()
+    if spec.live:
+        live.start()
     while True:
         reports.put(_sample(spec, gateway))
         if stop.is_set():
             break
         stop.wait(_REPORT_EVERY_S)
+    if spec.live:
+        live.stop()
     gateway.stop()

@@ -83,7 +83,7 @@ def table(results: dict[str, Any]) -> str:
         f" ({opts['encoding']}), {opts['seconds']:g} s,"
         f" offered {offered},"
         f" {opts['publishers']} publisher(s), {opts['gateways']} gateway(s)"
-        f" of {opts.get('ingest_processes', 1)} ingest process(es);"
+        f" of {opts.get('ingest_processes', 1)} ingest process(es){', with the live feed' if opts.get('live') else ''};"
         f" {results['machine']['nproc']} CPUs, {results['machine']['memory_gib']} GiB"
     )
     lines = [head] + ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]

@@ -61,6 +61,7 @@ class Options:
     results: Path
     stamp: str
     ingest_processes: int = 1  # per gateway: its IngestPool's processes, each with whole greenhouses
+    live: bool = False  # each gateway runs the live feed too
 
     @property
     def per_message(self) -> int:
@@ -249,6 +250,7 @@ def gateways(opts: Options, broker: str, influx: str) -> Iterator[Gateways]:
             opts.greenhouses,
             opts.sensors,
             opts.ingest_processes,
+            opts.live,
         )
         # Not a daemon: a daemon may not start processes, and the gateway's ingest pool does (stopped below).
         p = SPAWN.Process(target=run_gateway, args=(spec, reports, stop), name=f"gateway-{n}")
@@ -307,7 +309,7 @@ def system(opts: Options) -> dict[str, Any]:
         f"system: {opts.greenhouses} greenhouses × {opts.sensors} sensors × {opts.polls} polls per message"
         f" ({opts.encoding.value}), offered {offered:,.0f} readings/s"
         f" for {opts.seconds:.0f} s, {opts.publishers} publisher(s), {opts.gateways} gateway(s)"
-        f" of {opts.ingest_processes} ingest process(es)"
+        f" of {opts.ingest_processes} ingest process(es){', with the live feed' if opts.live else ''}"
     )
     with mosquitto(opts.workdir / "system-mqtt") as broker, influxd(opts.workdir / "system-influx") as server:
         create_database(server.url, DATABASE)

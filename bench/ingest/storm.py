@@ -50,6 +50,7 @@ class Storm:
     knee: float | None  # readings/s one gateway stores at its knee, measured by bench.ingest
     max_drain_s: float
     ingest_processes: int = 1
+    live: bool = False  # the gateway runs the phones' live feed too
 
     @property
     def backlog_messages(self) -> int:
@@ -92,7 +93,7 @@ def run(storm: Storm, workdir: Path) -> dict[str, Any]:
         greenhouses=n + m, sensors=storm.sensors, polls=storm.polls, encoding=UplinkEncoding.DEFLATE, deflate_level=9,
         seconds=0, rate=0, publishers=storm.publishers, gateways=1, baseline_seconds=0, warmup_s=0, drain_s=0,
         window=1000, influx_writers=0, profile=False, workdir=workdir, results=RESULTS, stamp="",
-        ingest_processes=storm.ingest_processes,
+        ingest_processes=storm.ingest_processes, live=storm.live,
     )  # fmt: skip
     log(
         f"storm: {n} edges × {storm.hours:g} h of backlog ({storm.backlog_readings:,} readings in"
@@ -248,10 +249,11 @@ def main() -> None:
     p.add_argument("--knee", type=float, default=None, help="readings/s at the knee (bench.ingest), for the ideal")
     p.add_argument("--max-drain", type=float, default=3600)
     p.add_argument("--ingest-processes", type=int, default=1, help="the gateway's ingest processes")
+    p.add_argument("--live", action="store_true", help="run the phones' live feed in the gateway, as deployed")
     args = p.parse_args()
     storm = Storm(
         args.backlog_greenhouses, args.live_greenhouses, args.hours, args.sensors, args.polls, args.poll_interval,
-        args.publishers, args.calm, args.knee, args.max_drain, args.ingest_processes,
+        args.publishers, args.calm, args.knee, args.max_drain, args.ingest_processes, args.live,
     )  # fmt: skip
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     with tempfile.TemporaryDirectory(prefix="bench-storm-") as tmp:
