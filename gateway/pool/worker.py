@@ -38,10 +38,24 @@ class WorkerSpec:
     houses: list[HouseSnapshot]
 
 
+class _Named(logging.Filter):
+    """Names the process in each of its records: the parent writes them all to one log."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = name
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.ingest = self._name
+        return True
+
+
 def run_worker(spec: WorkerSpec, conn: Connection, logs: mp.Queue[logging.LogRecord]) -> None:
     """The process's body. Its log records go to the parent's handlers, so that one process writes the log."""
+    handler = logging.handlers.QueueHandler(logs)
+    handler.addFilter(_Named(f"ingest {spec.settings.partition}"))
     root = logging.getLogger()
-    root.handlers[:] = [logging.handlers.QueueHandler(logs)]
+    root.handlers[:] = [handler]
     root.setLevel(spec.log_level)
     # Ctrl-C in a terminal reaches every process of the group: the parent stops its workers itself, in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

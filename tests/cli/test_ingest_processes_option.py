@@ -4,6 +4,7 @@ them all on Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -37,8 +38,17 @@ def _batch(seq: int) -> TelemetryBatch:
     return TelemetryBatch(site=SITE.cooperative.id, greenhouse=GH.id, seq=seq, sent_at=at, readings=readings)
 
 
-def _gateway(*args: str) -> list[str]:
-    return [sys.executable, "-m", "greenhouse", "gateway", "--config", str(EXAMPLE_SITE), *args]
+def _gateway(*args: str, verbose: bool = False) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "greenhouse",
+        *(["-v"] if verbose else []),
+        "gateway",
+        "--config",
+        str(EXAMPLE_SITE),
+        *args,
+    ]
 
 
 def test_a_count_that_cannot_work_is_refused_naming_why(tmp_path: Path) -> None:
@@ -85,7 +95,7 @@ def test_the_gateway_runs_its_ingest_processes_and_stops_them_on_ctrl_c(
     port = free_port()
     args = ("--ingest-processes", "2", "--influx-url", influxd.url, "--mqtt-url", mosquitto.url)
     gateway = subprocess.Popen(
-        _gateway(*args, "--http-port", str(port), "--data-dir", str(tmp_path / "gw")),
+        _gateway(*args, "--http-port", str(port), "--data-dir", str(tmp_path / "gw"), verbose=True),
         stderr=subprocess.PIPE,
         text=True,
         env=ENV,
@@ -130,3 +140,6 @@ def test_the_gateway_runs_its_ingest_processes_and_stops_them_on_ctrl_c(
             gateway.kill()
         _out, err = gateway.communicate()
     assert "Traceback" not in err, err
+    # One log, the processes' records in it, each naming its process.
+    subscribed = [json.loads(line) for line in err.splitlines() if '"mqtt subscribed"' in line]
+    assert {r["ingest"] for r in subscribed} == {"ingest 1/2", "ingest 2/2"}
