@@ -159,7 +159,10 @@ class Receiver:
         self, lane: Lane, client_id: str, prefix: str, site_id: str, greenhouses: list[str] | None
     ) -> _Connection:
         client = make_client(self._url, client_id, clean_session=False, mqtt5=self._mqtt5, manual_ack=True)
-        filters = [prefix + topics.subscription(c, site_id, gh) for gh in greenhouses or ["+"] for c in _CHANNELS[lane]]
+        if greenhouses == []:
+            raise ValueError("a receiver for no greenhouse would subscribe to nothing")
+        chosen = ["+"] if greenhouses is None else greenhouses
+        filters = [prefix + topics.subscription(c, site_id, gh) for gh in chosen for c in _CHANNELS[lane]]
         conn = _Connection(lane, client, filters)
         client.on_connect = lambda c, _u, _f, rc, _p: self._on_connect(conn, c, rc)
         client.on_message = lambda _c, _u, msg: self._on_message(conn, msg)

@@ -143,7 +143,7 @@ def test_two_processes_each_take_whole_greenhouses_and_the_api_sees_them_all(
         load = BatchLoad(BrokerUrl.parse(mosquitto.url), SITE, datetime.now(UTC) - timedelta(minutes=2), step_s=0.5)
         load.start(batches_per_s=60)
         time.sleep(4)
-        acked = load.stop()
+        acked = load.stop(settle_s=15)  # returns once every batch published is acknowledged
         _wait(_settled(pool, acked), 60, "every batch taken and stored")
         assert _stored(influxd.url) == acked
         # Each process took all of its greenhouses' batches, and none of the others'.
@@ -214,7 +214,7 @@ def test_a_process_that_dies_is_reported_and_started_again_and_nothing_is_lost(
         problems = [p.problem() for p in pool.pulses()]
         assert problems[0] == "ingest 1/2: process stopped (exit code -9), starting it again" and problems[1] is None
         time.sleep(3)  # batches keep coming while it is down; the broker keeps them for its session
-        acked = load.stop()
+        acked = load.stop(settle_s=15)  # returns once every batch published is acknowledged
         _wait(lambda: pool.processes[0].pid != victim.pid and pool.subscribed(), 60, "the process started again")
         _wait(lambda: _stored(influxd.url) >= acked, 60, "every acknowledged batch stored")
         _wait(lambda: all(p.problem() is None for p in pool.pulses()), 10, "healthy again")
