@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -54,7 +55,10 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
     # Opened first, so that it can tell a first start from a lost file by the gateway's other files.
     # Sessions and sign-in limits run on wall time, not on the demo's scaled clock.
     accounts = Accounts(args.data_dir, Clock().now)
-    store = open_store(args.influx_url, args.influx_db, args.influx_token, args.data_dir, site.cooperative.id)
+    open_history = functools.partial(
+        open_store, args.influx_url, args.influx_db, args.influx_token, args.data_dir, site.cooperative.id
+    )
+    store = open_history()
     settings = GatewaySettings(
         broker=args.mqtt_url,
         data_dir=args.data_dir,
@@ -69,13 +73,7 @@ def serve(args: argparse.Namespace, site: SiteConfig, stop: threading.Event, clo
     else:
         gateway = Gateway(site, store, settings, clock)
     leftovers = stranded(args.data_dir, site.cooperative.id, args.instance, gateway.spool_paths())
-    drain = StrandedDrain(
-        leftovers,
-        site,
-        open_store(args.influx_url, args.influx_db, args.influx_token, args.data_dir, site.cooperative.id),
-        gateway.registry,
-        clock,
-    )
+    drain = StrandedDrain(leftovers, site, open_history, gateway.registry, clock)
     if not accounts.users.all():
         log.warning(
             "no user can sign in yet: add the first admin with"

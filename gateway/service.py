@@ -84,6 +84,10 @@ class Gateway:
 
         self.writer.pulse.watch(self._writer_thread)
 
+    def subscribed(self) -> bool:
+        """The broker has granted every subscription."""
+        return self.receiver.subscribed.is_set()
+
     def spool_paths(self) -> list[Path]:
         return [self.spool_path]
 

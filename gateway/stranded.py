@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from contract.clock import Clock
@@ -37,12 +37,15 @@ def stranded(data_dir: Path, site_id: str, instance: str, in_use: Iterable[Path]
 
 class StrandedDrain:
     """Stores what each stranded spool holds, one after the other, with the writer every spool has; removes each
-    once it is empty. Its thread ends when all are done, or when stopped (the rest wait for the next start)."""
+    once it is empty. Its thread ends when all are done, or when stopped (the rest wait for the next start). The
+    history store is opened only when there is something to drain."""
 
-    def __init__(self, paths: list[Path], site: SiteConfig, store: Store, registry: Registry, clock: Clock) -> None:
+    def __init__(
+        self, paths: list[Path], site: SiteConfig, open_store: Callable[[], Store], registry: Registry, clock: Clock
+    ) -> None:
         self._paths = paths
         self._site = site
-        self._store = store
+        self._open_store = open_store
         self._registry = registry
         self._clock = clock
         self._stop = threading.Event()
@@ -53,19 +56,23 @@ class StrandedDrain:
             self._thread.start()
 
     def _run(self) -> None:
-        for path in self._paths:
-            if self._stop.is_set():
-                return
-            self._drain(path)
+        store = self._open_store()
+        try:
+            for path in self._paths:
+                if self._stop.is_set():
+                    return
+                self._drain(path, store)
+        finally:
+            store.close()
 
-    def _drain(self, path: Path) -> None:
+    def _drain(self, path: Path, store: Store) -> None:
         spool = Spool(path)
         if spool.depth() > 0:
             log.warning(
                 "a spool of another layout of ingest processes holds messages; storing them",
                 extra={"spool": str(path), "messages": spool.depth()},
             )
-        writer = Writer(spool, self._store, PointMapper(self._site), self._registry, self._clock, Deriver(self._site))
+        writer = Writer(spool, store, PointMapper(self._site), self._registry, self._clock, Deriver(self._site))
         done = threading.Event()
         thread = threading.Thread(target=writer.run, args=(done,), name="gateway-stranded-writer", daemon=True)
         thread.start()
@@ -84,4 +91,3 @@ class StrandedDrain:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=40)
-        self._store.close()

@@ -54,7 +54,6 @@ class GatewaySample:
 
 def _sample(spec: GatewaySpec, gateway: Gateway | IngestPool) -> GatewaySample:
     f = gateway.figures()
-    ready = gateway.subscribed() if isinstance(gateway, IngestPool) else gateway.receiver.subscribed.is_set()
     workers = tuple(p.pid for p in gateway.processes if p.pid) if isinstance(gateway, IngestPool) else ()
     return GatewaySample(
         spec.instance,
@@ -66,7 +65,7 @@ def _sample(spec: GatewaySpec, gateway: Gateway | IngestPool) -> GatewaySample:
         f.duplicates,
         f.spool_depth,
         f.held,
-        ready,
+        gateway.subscribed(),
         (os.getpid(), *workers),
     )
 
@@ -82,15 +81,19 @@ def run_gateway(spec: GatewaySpec, reports: mp.Queue[GatewaySample], stop: mp.sy
         gateway = IngestPool(site, store, settings, influx, spec.ingest_processes, Clock())
     else:
         gateway = Gateway(site, store, settings, Clock())
-    live = Live(site, InfluxV1Store(spec.influx, spec.database), settings.broker, Clock(), spec.instance)
+    live = (
+        Live(site, InfluxV1Store(spec.influx, spec.database), settings.broker, Clock(), spec.instance)
+        if spec.live
+        else None
+    )
     gateway.start()
-    if spec.live:
+    if live is not None:
         live.start()
     while True:
         reports.put(_sample(spec, gateway))
         if stop.is_set():
             break
         stop.wait(_REPORT_EVERY_S)
-    if spec.live:
+    if live is not None:
         live.stop()
     gateway.stop()

@@ -138,9 +138,12 @@ class Receiver:
         self._cond = threading.Condition(lock)
         self._taken = threading.Condition(lock)
         self._stop = threading.Event()
+        if greenhouses == []:
+            raise ValueError("a receiver for no greenhouse would subscribe to nothing")
+        chosen = ["+"] if greenhouses is None else greenhouses
         self._connections = {
             lane: self._connection(
-                lane, client_id if lane is Lane.LIVE else f"{client_id}-{lane.value}", prefix, site_id, greenhouses
+                lane, client_id if lane is Lane.LIVE else f"{client_id}-{lane.value}", prefix, site_id, chosen
             )
             for lane in Lane
         }
@@ -155,14 +158,10 @@ class Receiver:
         self.pulse = Pulse("ingest", _STALL_AFTER_S)
         self.pulse.watch(self._thread)
 
-    def _connection(
-        self, lane: Lane, client_id: str, prefix: str, site_id: str, greenhouses: list[str] | None
-    ) -> _Connection:
+    def _connection(self, lane: Lane, client_id: str, prefix: str, site_id: str, greenhouses: list[str]) -> _Connection:
+        """``greenhouses``: the ids to subscribe to, or ``["+"]`` for all."""
         client = make_client(self._url, client_id, clean_session=False, mqtt5=self._mqtt5, manual_ack=True)
-        if greenhouses == []:
-            raise ValueError("a receiver for no greenhouse would subscribe to nothing")
-        chosen = ["+"] if greenhouses is None else greenhouses
-        filters = [prefix + topics.subscription(c, site_id, gh) for gh in chosen for c in _CHANNELS[lane]]
+        filters = [prefix + topics.subscription(c, site_id, gh) for gh in greenhouses for c in _CHANNELS[lane]]
         conn = _Connection(lane, client, filters)
         client.on_connect = lambda c, _u, _f, rc, _p: self._on_connect(conn, c, rc)
         client.on_message = lambda _c, _u, msg: self._on_message(conn, msg)

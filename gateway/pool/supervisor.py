@@ -53,7 +53,6 @@ class _Worker:
         self.reported_at = 0.0
         self.restart_wait_s = _RESTART_FIRST_S
         self.restart_at: float | None = None
-        self.restarts = 0
 
     @property
     def name(self) -> str:
@@ -159,10 +158,11 @@ class IngestPool:
 
     def _watch_once(self) -> None:
         conns = {w.conn: w for w in self._workers if w.conn is not None}
-        if not conns:
+        if conns:
+            for conn in wait(list(conns), timeout=REPORT_EVERY_S):
+                self._receive(conns[conn])  # type: ignore[index]
+        else:
             self._stopping.wait(REPORT_EVERY_S)
-        for conn in wait(list(conns), timeout=REPORT_EVERY_S) if conns else []:
-            self._receive(conns[conn])  # type: ignore[index]
         for w in self._workers:
             self._restart_if_dead(w)
 
@@ -196,7 +196,7 @@ class IngestPool:
                 extra={"ingest": w.name, "exit_code": w.process.exitcode, "in_s": w.restart_wait_s},
             )
         if now >= w.restart_at:
-            w.restart_at, w.restarts = None, w.restarts + 1
+            w.restart_at = None
             w.restart_wait_s = min(w.restart_wait_s * 2, _RESTART_MAX_S)
             self._spawn(w)
 

@@ -76,7 +76,7 @@ def run_worker(spec: WorkerSpec, conn: Connection, logs: mp.Queue[logging.LogRec
             if n % HOUSES_EVERY == 0:
                 version, houses = gateway.registry.changes(version)
             report = WorkerReport(
-                subscribed=gateway.receiver.subscribed.is_set(),
+                subscribed=gateway.subscribed(),
                 figures=gateway.figures(),
                 pulses=[PulseState.of(p) for p in gateway.pulses()],
                 houses=houses,
