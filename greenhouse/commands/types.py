@@ -28,7 +28,8 @@ def an_id(text: str) -> str:
 
 def process_count(text: str) -> int:
     """How many processes: 1 to 64."""
-    if not text.isdigit() or not 1 <= int(text) <= 64:
+    # ASCII digits only: str.isdigit() also takes "٣" and "³", which int() reads as 3 or refuses.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes from 1 to 64")
     return int(text)
 

@@ -55,6 +55,9 @@ def test_a_count_that_cannot_work_is_refused_naming_why(tmp_path: Path) -> None:
     zero = subprocess.run(_gateway("--ingest-processes", "0"), capture_output=True, text=True, env=ENV, timeout=60)
     assert zero.returncode == 2
     assert "argument --ingest-processes: '0' is not a number of processes from 1 to 64" in zero.stderr
+    eastern = subprocess.run(_gateway("--ingest-processes", "٣"), capture_output=True, text=True, env=ENV, timeout=60)
+    assert eastern.returncode == 2
+    assert "argument --ingest-processes: '٣' is not a number of processes from 1 to 64" in eastern.stderr
     no_influx = subprocess.run(
         _gateway("--ingest-processes", "2", "--data-dir", str(tmp_path / "gw")),
         capture_output=True,
